@@ -1,0 +1,43 @@
+"""Benchmark plants: serial lines with buffers and failures, built the same way at any size."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import twin
+
+
+def failing_line(stations: int = 15, seed: int = 0, buffer_capacity: int = 4, utilisation: float = 0.85,
+                 mean_cycle: float = 60.0) -> twin.Plant:
+    """A serial line of ``stations`` machines with lognormal process times (cv 0.3-0.7) around
+    ``mean_cycle`` seconds, finite buffers between them, time-dependent failures on every third
+    machine (MTBF 2-6 h, MTTR 5-20 min, lognormal), Poisson arrivals at ``utilisation`` of the
+    slowest station's effective capacity and an unbounded input queue."""
+    rng = np.random.default_rng(seed)
+    p = twin.Plant(f"{stations}-station line with failures")
+    names = ["arrivals", "input_queue"]
+    machines = []
+    for i in range(stations):
+        m = f"M{i + 1:02d}"
+        failures = None
+        if i % 3 == 1:
+            failures = twin.Failures(twin.LogNormal(float(rng.uniform(2, 6)) * 3600, 1.0),
+                                     twin.LogNormal(float(rng.uniform(5, 20)) * 60, 0.7))
+        machines.append(twin.Machine(m, process=twin.LogNormal(mean_cycle * float(rng.uniform(0.7, 1.0)),
+                                                               float(rng.uniform(0.3, 0.7))), failures=failures,
+                                     position=(3.0 * i + 3.0, 0.0, 0.0)))
+        names.append(m)
+        if i < stations - 1:
+            names.append(f"B{i + 1:02d}")
+    bottleneck = min(m.capacity_per_hour for m in machines)
+    p.add(twin.Source("arrivals", interarrival=twin.Exponential(3600.0 / (utilisation * bottleneck)),
+                      position=(-3.0, 0.0, 0.0)),
+          twin.Buffer("input_queue", position=(0.0, 0.0, 0.0)))
+    for i, m in enumerate(machines):
+        p.add(m)
+        if i < stations - 1:
+            p.add(twin.Buffer(f"B{i + 1:02d}", capacity=buffer_capacity, position=(3.0 * i + 4.5, 0.0, 0.0)))
+    p.add(twin.Sink("shipped", position=(3.0 * stations + 3.0, 0.0, 0.0)))
+    names.append("shipped")
+    p.line(*names)
+    return p

@@ -1,0 +1,118 @@
+"""Sampling the duration distributions of twin/distributions.py, and rounding them to steps.
+
+Every draw takes its uniforms from the element's own counter-based stream (rng.py) and advances
+that stream's draw counter in State.draws.
+"""
+
+import warp as wp
+
+from .layout import STREAMS, Distributions, Model, State
+from .rng import uniform
+
+wp.set_module_options({"enable_backward": False})
+
+DETERMINISTIC = wp.constant(0)
+EXPONENTIAL = wp.constant(1)
+UNIFORM = wp.constant(2)
+TRIANGULAR = wp.constant(3)
+TRUNCATED_NORMAL = wp.constant(4)
+LOGNORMAL = wp.constant(5)
+GAMMA = wp.constant(6)
+EMPIRICAL = wp.constant(7)
+WEIBULL = wp.constant(8)
+
+TWO_PI = wp.constant(wp.float64(6.283185307179586))
+ONE = wp.constant(wp.float64(1.0))
+HALF = wp.constant(wp.float64(0.5))
+
+
+@wp.func(inline=True)
+def next_uniform(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int, purpose: int) -> wp.float64:
+    """The next uniform of element e's stream ``purpose`` (its draw counter advances)."""
+    n = draws[r, e, purpose]
+    draws[r, e, purpose] = n + wp.int64(1)
+    return uniform(seed, r, e * STREAMS + purpose, n)
+
+
+@wp.func
+def next_normal(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int, purpose: int) -> wp.float64:
+    """Standard normal by Box-Muller (two uniforms, the sine partner is not kept)."""
+    u1 = next_uniform(seed, draws, r, e, purpose)
+    u2 = next_uniform(seed, draws, r, e, purpose)
+    return wp.sqrt(wp.float64(-2.0) * wp.log(u1)) * wp.cos(TWO_PI * u2)
+
+
+@wp.func
+def next_gamma(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int, purpose: int,
+               shape: wp.float64) -> wp.float64:
+    """Gamma(shape, 1) by Marsaglia and Tsang (2000); shape < 1 via Gamma(shape + 1) * U^(1/shape)."""
+    a = shape
+    boost = ONE
+    if a < ONE:
+        boost = wp.pow(next_uniform(seed, draws, r, e, purpose), ONE / a)
+        a = a + ONE
+    d = a - ONE / wp.float64(3.0)
+    c = ONE / wp.sqrt(wp.float64(9.0) * d)
+    while True:
+        z = next_normal(seed, draws, r, e, purpose)
+        v = ONE + c * z
+        if v > wp.float64(0.0):
+            v = v * v * v
+            u = next_uniform(seed, draws, r, e, purpose)
+            if wp.log(u) < HALF * z * z + d - d * v + d * wp.log(v):
+                return d * v * boost
+    return wp.float64(0.0)
+
+
+@wp.func
+def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int,
+                   purpose: int, d: int) -> wp.float64:
+    """One draw of distribution ``d`` in seconds, from element ``e``'s stream ``purpose``."""
+    k = dists.kind[d]
+    a = dists.param[d, 0]
+    b = dists.param[d, 1]
+    c = dists.param[d, 2]
+    if k == DETERMINISTIC:
+        return a
+    if k == EXPONENTIAL:
+        return -a * wp.log(next_uniform(seed, draws, r, e, purpose))
+    if k == UNIFORM:
+        return a + (b - a) * next_uniform(seed, draws, r, e, purpose)
+    if k == TRIANGULAR:  # low a, mode b, high c: inverse CDF
+        u = next_uniform(seed, draws, r, e, purpose)
+        f = (b - a) / (c - a)
+        if u < f:
+            return a + wp.sqrt(u * (c - a) * (b - a))
+        return c - wp.sqrt((ONE - u) * (c - a) * (c - b))
+    if k == TRUNCATED_NORMAL:  # mu a, sigma b, [c, param 3] by rejection
+        hi = dists.param[d, 3]
+        while True:
+            x = a + b * next_normal(seed, draws, r, e, purpose)
+            if x >= c and x <= hi:
+                return x
+    if k == LOGNORMAL:  # a, b: mean and sd of the log
+        return wp.exp(a + b * next_normal(seed, draws, r, e, purpose))
+    if k == GAMMA:  # shape a, scale b
+        return b * next_gamma(seed, draws, r, e, purpose, a)
+    if k == EMPIRICAL:  # one of a stored samples, equally likely
+        n = int(a)
+        i = int(next_uniform(seed, draws, r, e, purpose) * a)
+        if i >= n:
+            i = n - 1
+        return dists.table[dists.table_start[d] + i]
+    if k == WEIBULL:  # shape a, scale b
+        return b * wp.pow(-wp.log(next_uniform(seed, draws, r, e, purpose)), ONE / a)
+    return wp.float64(0.0)
+
+
+@wp.func(inline=True)
+def sample_steps(m: Model, s: State, r: int, e: int, purpose: int, d: int) -> wp.int64:
+    """A duration in whole steps, at least one. The rounding residual of each stream is carried to
+    its next draw (error diffusion), so the stream's total time stays within half a step of the
+    exact sum and mean durations are not biased by the step size."""
+    x = sample_seconds(m.dists, m.seed, s.draws, r, e, purpose, d) * m.steps_per_second + s.carry[r, e, purpose]
+    n = wp.floor(x + HALF)
+    if n < ONE:
+        n = ONE
+    s.carry[r, e, purpose] = wp.clamp(x - n, -HALF, HALF)
+    return wp.int64(n)

@@ -1,0 +1,228 @@
+"""Element specs: what a user says about each piece of equipment. Pure data, no Warp.
+
+Every element has a unique ``name`` and may carry a layout ``position`` (x, y, z in metres, the
+centre of its footprint on the floor) and ``size`` (dx, dy, dz in metres) for rendering. Elements
+with outputs route each finished part to one successor: ``routing="probability"`` draws the
+successor from the edge probabilities when the part becomes ready and the part then waits for that
+successor; ``routing="first_available"`` hands the part to the first successor (in connection
+order) that can take it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import KW_ONLY, dataclass, fields
+from typing import ClassVar
+
+from . import distributions as dists
+from .distributions import Distribution
+from .errors import PlantError
+
+ROUTING_RULES = ("probability", "first_available")
+FAILURE_MODES = ("time", "operation")
+
+
+def _as_dist(value, element: str, key: str) -> Distribution:
+    try:
+        return dists.from_dict(value)
+    except PlantError as err:
+        raise err.located(element=element, key_prefix=key) from None
+
+
+def _vector3(value, element: str, key: str):
+    if value is None:
+        return None
+    try:
+        vals = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise PlantError(f"must be three numbers (metres), got {value!r}", element=element, key=key) from None
+    if len(vals) == 2:
+        vals = (vals[0], vals[1], 0.0)
+    if len(vals) != 3 or not all(math.isfinite(v) for v in vals):
+        raise PlantError(f"must be three finite numbers (x, y, z in metres), got {value!r}",
+                         element=element, key=key)
+    return vals
+
+
+def _count(value, element: str, key: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise PlantError(f"must be an integer >= {minimum}, got {value!r}", element=element, key=key)
+    return value
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Breakdowns of a machine.
+
+    ``tbf``: up time between a repair and the next failure. ``ttr``: time to repair.
+    ``mode="time"``: the failure clock runs whatever the machine does (time-dependent);
+    ``mode="operation"``: it runs only while the machine processes a part (operation-dependent).
+    A failure stops every server of the machine; parts in process resume where they stopped
+    after the repair (preempt-resume).
+    """
+
+    tbf: Distribution
+    ttr: Distribution
+    mode: str = "time"
+
+    def __post_init__(self):
+        object.__setattr__(self, "tbf", _as_dist(self.tbf, None, "tbf"))
+        object.__setattr__(self, "ttr", _as_dist(self.ttr, None, "ttr"))
+        if self.mode not in FAILURE_MODES:
+            raise PlantError(f"must be one of {', '.join(FAILURE_MODES)}, got {self.mode!r}", key="mode")
+
+    @property
+    def availability(self) -> float:
+        """Long-run fraction of time up: MTBF / (MTBF + MTTR)."""
+        return self.tbf.mean / (self.tbf.mean + self.ttr.mean)
+
+    def to_dict(self) -> dict:
+        return {"tbf": self.tbf.to_dict(), "ttr": self.ttr.to_dict(), "mode": self.mode}
+
+
+@dataclass
+class Element:
+    name: str
+    _: KW_ONLY
+    position: tuple | None = None
+    size: tuple | None = None
+
+    kind: ClassVar[str] = "element"
+    has_inputs: ClassVar[bool] = True
+    has_outputs: ClassVar[bool] = True
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise PlantError(f"an element name must be a non-empty string, got {self.name!r}", key="name")
+        self.position = _vector3(self.position, self.name, "position")
+        self.size = _vector3(self.size, self.name, "size")
+        if self.size is not None and not all(v > 0 for v in self.size):
+            raise PlantError(f"must be three positive lengths in metres, got {self.size!r}",
+                             element=self.name, key="size")
+        routing = getattr(self, "routing", "probability")
+        if routing not in ROUTING_RULES:
+            raise PlantError(f"must be one of {', '.join(ROUTING_RULES)}, got {routing!r}",
+                             element=self.name, key="routing")
+
+    def durations(self) -> dict[str, Distribution]:
+        """Every distribution of this element by key (for validation and the default dt)."""
+        return {}
+
+    def to_dict(self) -> dict:
+        """Scene-file table (without the name); distributions as tables, times in seconds."""
+        out = {"kind": self.kind}
+        for f in fields(self):
+            if f.name in ("name", "_"):
+                continue
+            v = getattr(self, f.name)
+            if v is None or (f.default is not None and v == f.default):
+                continue
+            if isinstance(v, (Distribution, Failures)):
+                v = v.to_dict()
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+
+@dataclass(kw_only=True)
+class Source(Element):
+    """Releases parts into the line. ``interarrival=None`` makes it saturated: a new part is
+    always ready the moment the previous one leaves. A source whose successor is full holds its
+    part; its interarrival clock restarts when that part leaves (it never loses a part)."""
+
+    interarrival: Distribution | None = None
+    routing: str = "probability"
+    kind: ClassVar[str] = "source"
+    has_inputs: ClassVar[bool] = False
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.interarrival is not None:
+            self.interarrival = _as_dist(self.interarrival, self.name, "interarrival")
+
+    @property
+    def saturated(self) -> bool:
+        return self.interarrival is None
+
+    def durations(self):
+        return {} if self.interarrival is None else {"interarrival": self.interarrival}
+
+
+@dataclass(kw_only=True)
+class Machine(Element):
+    """Processes one part per server for a random ``process`` time. A finished part stays on its
+    server until a successor takes it (blocking after service)."""
+
+    process: Distribution
+    servers: int = 1
+    failures: Failures | None = None
+    routing: str = "probability"
+    kind: ClassVar[str] = "machine"
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.process = _as_dist(self.process, self.name, "process")
+        self.servers = _count(self.servers, self.name, "servers")
+        if self.failures is not None:
+            if isinstance(self.failures, dict):
+                try:
+                    self.failures = Failures(**self.failures)
+                except TypeError as err:
+                    raise PlantError(f"needs tbf, ttr and optionally mode ({err})", element=self.name,
+                                     key="failures") from None
+                except PlantError as err:
+                    raise err.located(element=self.name, key_prefix="failures") from None
+            if not isinstance(self.failures, Failures):
+                raise PlantError(f"must be a twin.Failures, got {self.failures!r}", element=self.name,
+                                 key="failures")
+            try:
+                self.failures = Failures(self.failures.tbf, self.failures.ttr, self.failures.mode)
+            except PlantError as err:
+                raise err.located(element=self.name, key_prefix="failures") from None
+
+    def durations(self):
+        out = {"process": self.process}
+        if self.failures is not None:
+            out["failures.tbf"] = self.failures.tbf
+            out["failures.ttr"] = self.failures.ttr
+        return out
+
+    @property
+    def capacity_per_hour(self) -> float:
+        """Parts per hour this machine can make, failures included."""
+        a = self.failures.availability if self.failures else 1.0
+        return 3600.0 * self.servers * a / self.process.mean
+
+
+@dataclass(kw_only=True)
+class Buffer(Element):
+    """A FIFO queue. ``capacity=None`` is unbounded: the simulator then reserves
+    ``Plant.unbounded_storage`` places per replica and reports an error if a replica outgrows them
+    (the line was unstable)."""
+
+    capacity: int | None = None
+    routing: str = "probability"
+    kind: ClassVar[str] = "buffer"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.capacity is not None:
+            self.capacity = _count(self.capacity, self.name, "capacity")
+
+
+@dataclass(kw_only=True)
+class Sink(Element):
+    """Where finished parts leave the plant; it always accepts."""
+
+    kind: ClassVar[str] = "sink"
+    has_outputs: ClassVar[bool] = False
+
+
+KINDS: dict[str, type[Element]] = {cls.kind: cls for cls in (Source, Machine, Buffer, Sink)}
+
+
+def element_keys(cls: type[Element]) -> tuple[str, ...]:
+    """The scene-file keys an element kind accepts (besides 'kind')."""
+    return tuple(f.name for f in fields(cls) if f.name not in ("name", "_"))
+

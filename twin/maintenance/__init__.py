@@ -1,0 +1,1 @@
+"""Predictive maintenance: equipment health, sensors, policies and remaining-useful-life."""

@@ -1,0 +1,193 @@
+"""Plant -> Model: the plant flattened into struct-of-arrays Warp arrays on one device.
+
+This is the only bridge from element specs to kernels. The Model is derived from the plant and
+never edited by hand; per-run values (seed, warm-up, horizon) go into a copy of the kernel struct
+made by ``Model.kernel_view``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import warp as wp
+
+from .distributions import Distribution
+from .elements import Buffer, Machine, Sink, Source
+from .errors import PlantError, TwinError
+from .kernels import layout
+
+
+KIND_CODES = {Source: layout.SOURCE, Machine: layout.MACHINE, Buffer: layout.BUFFER, Sink: layout.SINK}
+FAIL_CODES = {None: layout.FAIL_NONE, "time": layout.FAIL_TIME, "operation": layout.FAIL_OPERATION}
+ROUTING_CODES = {"probability": layout.ROUTE_PROBABILITY, "first_available": layout.ROUTE_FIRST_AVAILABLE}
+
+
+def resolve_device(device=None) -> str:
+    """'cuda' when a CUDA device is present, else 'cpu'; a named device must exist."""
+    wp.init()
+    if device is None:
+        return "cuda" if wp.is_cuda_available() else "cpu"
+    name = str(device)
+    try:
+        return str(wp.get_device(name))
+    except Exception:
+        available = ", ".join(str(d) for d in wp.get_devices())
+        raise TwinError(f"device '{name}' is not available here (available: {available})") from None
+
+
+@dataclass
+class Model:
+    """A compiled plant: element order, step size and the Warp arrays on ``device``."""
+
+    plant: object
+    device: str
+    dt: float
+    names: list[str]
+    kinds: list[str]
+    capacity: np.ndarray     # [E] servers / places / 1 / 0
+    slot_start: np.ndarray   # [E]
+    n_slots: int
+    arrays: layout.Model     # steps_per_second set; per-run fields left for kernel_view
+
+    @property
+    def n_elements(self) -> int:
+        return len(self.names)
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def steps(self, seconds: float) -> int:
+        """Whole steps in ``seconds`` (rounded to the nearest step)."""
+        return int(round(seconds / self.dt))
+
+    def kernel_view(self, *, seed: int, warmup_step: int, horizon_step: int) -> layout.Model:
+        """A copy of the kernel struct with the run's seed and statistics window."""
+        view = layout.Model()
+        for name in layout.Model.vars:
+            setattr(view, name, getattr(self.arrays, name))
+        view.seed = wp.uint64(seed % (1 << 64))
+        view.warmup_step = wp.int64(warmup_step)
+        view.horizon_step = wp.int64(horizon_step)
+        return view
+
+
+def check_dt(plant, dt) -> float:
+    if dt is None:
+        return plant.default_dt()
+    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not math.isfinite(dt) or dt <= 0:
+        raise PlantError(f"must be a positive number of seconds, got {dt!r}", key="dt")
+    dt = float(dt)
+    for el in plant:
+        for key, dist in el.durations().items():
+            if dist.mean < dt:
+                raise PlantError(f"the mean duration {dist.mean:g} s is shorter than the time step dt = {dt:g} s; "
+                                 f"durations are whole steps, so use dt <= {dist.mean / 10:g} s "
+                                 f"(the plant's default is {plant.default_dt():g} s)", element=el.name, key=key)
+    return dt
+
+
+def compile_plant(plant, device=None, dt: float | None = None) -> Model:
+    """Validates ``plant`` and flattens it onto ``device`` (default: cuda if present, else cpu)."""
+    plant.validate()
+    dt = check_dt(plant, dt)
+    device = resolve_device(device)
+    names = list(plant.elements)
+    index = {n: i for i, n in enumerate(names)}
+    n = len(names)
+
+    dists: list[Distribution] = []
+
+    def dist_id(d: Distribution | None) -> int:
+        if d is None:
+            return -1
+        for i, known in enumerate(dists):
+            if known == d:
+                return i
+        dists.append(d)
+        return len(dists) - 1
+
+    kind = np.zeros(n, np.int32)
+    capacity = np.zeros(n, np.int32)
+    bounded = np.ones(n, np.int32)
+    main_dist = np.full(n, -1, np.int32)
+    fail_mode = np.zeros(n, np.int32)
+    tbf_dist = np.full(n, -1, np.int32)
+    ttr_dist = np.full(n, -1, np.int32)
+    routing = np.zeros(n, np.int32)
+    for i, name in enumerate(names):
+        el = plant[name]
+        kind[i] = KIND_CODES[type(el)]
+        routing[i] = ROUTING_CODES.get(getattr(el, "routing", "probability"))
+        if isinstance(el, Source):
+            capacity[i] = 1
+            main_dist[i] = dist_id(el.interarrival)
+        elif isinstance(el, Machine):
+            capacity[i] = el.servers
+            main_dist[i] = dist_id(el.process)
+            if el.failures is not None:
+                fail_mode[i] = FAIL_CODES[el.failures.mode]
+                tbf_dist[i] = dist_id(el.failures.tbf)
+                ttr_dist[i] = dist_id(el.failures.ttr)
+        elif isinstance(el, Buffer):
+            if el.capacity is None:
+                capacity[i] = plant.unbounded_storage
+                bounded[i] = 0
+            else:
+                capacity[i] = el.capacity
+    slot_start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int32)
+    n_slots = int(capacity.sum())
+
+    out_start, out_elem, out_cum = [0], [], []
+    for name in names:
+        succ = plant.successors(name)
+        probs = plant.routing_probabilities(name) \
+            if (succ and getattr(plant[name], "routing", "probability") == "probability") \
+            else [1.0 / max(len(succ), 1)] * len(succ)
+        cum = np.cumsum(probs) if succ else []
+        out_elem += [index[s] for s in succ]
+        out_cum += list(cum)
+        out_start.append(len(out_elem))
+    in_start, in_elem = [0], []
+    for name in names:
+        in_elem += [index[p] for p in plant.predecessors(name)]
+        in_start.append(len(in_elem))
+
+    dist_kind = np.array([d.code for d in dists] or [0], np.int32)
+    dist_param = np.array([d.kernel_params() for d in dists] or [(0.0,) * 4], np.float64)
+    tables = [d.kernel_table() for d in dists]
+    table_start = np.concatenate([[0], np.cumsum([len(t) for t in tables])[:-1]]).astype(np.int32) \
+        if tables else np.zeros(1, np.int32)
+    table = np.concatenate(tables + [np.zeros(1)]).astype(np.float64)
+
+    def arr(values, dtype):
+        return wp.array(np.asarray(values), dtype=dtype, device=device)
+
+    timed = np.flatnonzero((kind == layout.SOURCE) | (kind == layout.MACHINE)).astype(np.int32)
+    m = layout.Model()
+    m.n_elem = n
+    m.n_timed = len(timed)
+    m.timed = arr(timed if len(timed) else np.zeros(1, np.int32), wp.int32)
+    m.kind = arr(kind, wp.int32)
+    m.capacity = arr(capacity, wp.int32)
+    m.bounded = arr(bounded, wp.int32)
+    m.slot_start = arr(slot_start, wp.int32)
+    m.main_dist = arr(main_dist, wp.int32)
+    m.fail_mode = arr(fail_mode, wp.int32)
+    m.tbf_dist = arr(tbf_dist, wp.int32)
+    m.ttr_dist = arr(ttr_dist, wp.int32)
+    m.routing = arr(routing, wp.int32)
+    m.out_start = arr(np.array(out_start, np.int32), wp.int32)
+    m.out_elem = arr(np.array(out_elem or [0], np.int32), wp.int32)
+    m.out_cum = arr(np.array(out_cum or [1.0], np.float64), wp.float64)
+    m.in_start = arr(np.array(in_start, np.int32), wp.int32)
+    m.in_elem = arr(np.array(in_elem or [0], np.int32), wp.int32)
+    m.dists = layout.Distributions()
+    m.dists.kind = arr(dist_kind, wp.int32)
+    m.dists.param = arr(dist_param, wp.float64)
+    m.dists.table_start = arr(table_start, wp.int32)
+    m.dists.table = arr(table, wp.float64)
+    m.steps_per_second = wp.float64(1.0 / dt)
+    return Model(plant=plant, device=device, dt=dt, names=names, kinds=[plant[nm].kind for nm in names],
+                 capacity=capacity, slot_start=slot_start, n_slots=n_slots, arrays=m)

@@ -1,0 +1,241 @@
+"""Results: reductions over replicas into KPIs with 95% confidence intervals.
+
+Every KPI is first computed per replica (from integer step counts) and then summarised over
+replicas with a Student-t interval, so the interval reflects the replica-to-replica variation.
+The JSON written by ``to_json`` is a documented contract (README, "Results JSON").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .kernels import layout
+from .stats import mean_ci
+
+SCHEMA = "twin.results/1"
+ELEMENT_KPIS = {
+    "machine": ("utilization", "blocked", "starved", "down", "queue", "throughput_per_hour"),
+    "buffer": ("queue", "full", "empty", "throughput_per_hour"),
+    "source": ("blocked", "throughput_per_hour"),
+    "sink": ("throughput_per_hour",),
+}
+BOTTLENECK_METHOD = "active-period"
+
+
+@dataclass(frozen=True)
+class KPI:
+    """A mean over replicas with the half-width of its 95% confidence interval."""
+
+    mean: float
+    ci95: float
+    std: float
+    n: int
+
+    @classmethod
+    def of(cls, values) -> "KPI":
+        return cls(*mean_ci(values))
+
+    def to_dict(self) -> dict:
+        return {"mean": _num(self.mean), "ci95": _num(self.ci95)}
+
+    def __format__(self, spec: str) -> str:
+        spec = spec or ".4g"
+        if math.isnan(self.ci95):
+            return format(self.mean, spec)
+        return f"{format(self.mean, spec)} ± {format(self.ci95, spec)}"
+
+
+def _num(x):
+    x = float(x)
+    return None if not math.isfinite(x) else x
+
+
+class Results:
+    """KPIs of one batch of replicas.
+
+    ``per_replica`` holds the per-replica values (numpy arrays of length R): plant
+    ``throughput_per_hour``, ``wip``, ``cycle_time_s`` and, per element, its KPIs under
+    ``per_replica["elements"][name]``.
+    """
+
+    def __init__(self, plant_name: str, element_kinds: dict, per_replica: dict, ct_hist_s: tuple, meta: dict):
+        self.plant_name = plant_name
+        self.element_kinds = element_kinds
+        self.per_replica = per_replica
+        self._hist_counts, self._hist_edges_s = ct_hist_s
+        self.meta = meta
+
+    # ---- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_arrays(cls, model, a: dict, meta: dict) -> "Results":
+        window_steps = float(model.steps(meta["horizon_s"]) - model.steps(meta["warmup_s"]))
+        window = window_steps * model.dt  # seconds
+        acc = a["acc"].astype(np.float64)  # [R, E, ACC] steps
+        out = a["el64"][:, :, layout.E_OUT].astype(np.float64)
+        rep = a["rep64"]
+        exited = rep[:, layout.R_EXITED].astype(np.float64)
+        per_hour = 3600.0 / window
+        elements, wip = {}, np.zeros(len(rep))
+        for i, (name, kind) in enumerate(zip(model.names, model.kinds)):
+            cap = float(model.capacity[i])
+            held = acc[:, i, layout.A_HELD] / window_steps
+            kpis = {"throughput_per_hour": out[:, i] * per_hour}
+            if kind == "machine":
+                server_steps = cap * window_steps
+                kpis.update(utilization=acc[:, i, layout.A_BUSY] / server_steps,
+                            blocked=acc[:, i, layout.A_BLOCKED] / server_steps,
+                            starved=acc[:, i, layout.A_IDLE] / server_steps,
+                            down=acc[:, i, layout.A_DOWN] / server_steps, queue=held)
+                wip += held
+            elif kind == "buffer":
+                kpis.update(queue=held, full=acc[:, i, layout.A_FULL] / window_steps,
+                            empty=acc[:, i, layout.A_IDLE] / window_steps)
+                wip += held
+            elif kind == "source":
+                if model.plant[name].saturated:
+                    kpis["blocked"] = np.full(len(rep), np.nan)
+                else:
+                    kpis["blocked"] = acc[:, i, layout.A_BLOCKED] / window_steps
+            elements[name] = {k: kpis[k] for k in ELEMENT_KPIS[kind]}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ct_mean = np.where(exited > 0, rep[:, layout.R_CT_SUM] / np.maximum(exited, 1) * model.dt, np.nan)
+        per_replica = {
+            "throughput_per_hour": exited * per_hour,
+            "wip": wip,
+            "cycle_time_s": ct_mean,
+            "parts_out": exited,
+            "parts_in": rep[:, layout.R_ENTERED].astype(np.float64),
+            "elements": elements,
+        }
+        b = np.arange(layout.HIST_BINS + 1, dtype=np.float64)
+        edges_s = (np.exp2(b / layout.HIST_BINS_PER_OCTAVE) - 1.0) * model.dt
+        return cls(model.plant.name, dict(zip(model.names, model.kinds)), per_replica,
+                   (a["ct_hist"].astype(np.float64), edges_s), dict(meta))
+
+    # ---- plant KPIs -------------------------------------------------------------------------
+    @property
+    def replicas(self) -> int:
+        return len(self.per_replica["throughput_per_hour"])
+
+    @property
+    def throughput(self) -> KPI:
+        """Parts per hour leaving the plant (all sinks)."""
+        return KPI.of(self.per_replica["throughput_per_hour"])
+
+    @property
+    def wip(self) -> KPI:
+        """Time-average number of parts in machines and buffers."""
+        return KPI.of(self.per_replica["wip"])
+
+    @property
+    def cycle_time(self) -> KPI:
+        """Mean time from leaving a source to reaching a sink, seconds."""
+        return KPI.of(self.per_replica["cycle_time_s"])
+
+    def cycle_time_quantile(self, q: float) -> float:
+        """Quantile of the cycle time of all parts of all replicas (seconds), from a histogram with
+        bins 0.54% wide (linear interpolation inside the bin)."""
+        counts, edges = self._hist_counts, self._hist_edges_s
+        total = counts.sum()
+        if total == 0:
+            return math.nan
+        cum = np.cumsum(counts)
+        target = q * total
+        b = int(np.searchsorted(cum, target, side="left"))
+        b = min(b, len(counts) - 1)
+        below = cum[b - 1] if b > 0 else 0.0
+        frac = (target - below) / counts[b] if counts[b] > 0 else 0.0
+        return float(edges[b] + frac * (edges[b + 1] - edges[b]))
+
+    def element(self, name: str) -> dict[str, KPI]:
+        """KPIs of one element by name."""
+        if name not in self.per_replica["elements"]:
+            raise KeyError(f"no element named {name!r} in these results")
+        return {k: KPI.of(v) for k, v in self.per_replica["elements"][name].items()}
+
+    @property
+    def bottleneck(self) -> dict:
+        """The bottleneck by the active-period method (Roser, Nakano and Tanaka, 2001, in its
+        fraction-of-time form): a machine is *active* while it processes or is down, and waits
+        otherwise (starved or blocked). The machine active the largest share of time limits the
+        plant. Also given: the share of replicas in which that machine was the most active one."""
+        names = [n for n, k in self.element_kinds.items() if k == "machine"]
+        if not names:
+            return {"element": None, "method": BOTTLENECK_METHOD, "share": None, "active": {}}
+        els = self.per_replica["elements"]
+        active = np.stack([els[n]["utilization"] + els[n]["down"] for n in names], axis=1)  # [R, M]
+        mean_active = active.mean(axis=0)
+        best = int(np.argmax(mean_active))
+        share = float(np.mean(np.argmax(active, axis=1) == best))
+        return {"element": names[best], "method": BOTTLENECK_METHOD, "share": share,
+                "active": {n: float(v) for n, v in zip(names, mean_active)}}
+
+    # ---- output -------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        ct = self.cycle_time
+        bn = self.bottleneck
+        return {
+            "schema": SCHEMA,
+            "plant": self.plant_name,
+            "meta": {k: (_num(v) if isinstance(v, float) else v) for k, v in self.meta.items()},
+            "throughput_per_hour": {**self.throughput.to_dict(), "std": _num(self.throughput.std)},
+            "wip": self.wip.to_dict(),
+            "cycle_time_s": {**ct.to_dict(), "p50": _num(self.cycle_time_quantile(0.5)),
+                             "p90": _num(self.cycle_time_quantile(0.9)),
+                             "p95": _num(self.cycle_time_quantile(0.95)),
+                             "parts": int(self._hist_counts.sum())},
+            "bottleneck": {"element": bn["element"], "method": bn["method"], "share": _num(bn["share"])
+                           if bn["share"] is not None else None},
+            "elements": {name: {"kind": self.element_kinds[name],
+                                **{k: v.to_dict() for k, v in self.element(name).items()}}
+                         for name in self.element_kinds},
+        }
+
+    def to_json(self, path) -> Path:
+        """Writes ``to_dict()`` as JSON (atomically: a partial file never replaces a good one)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        os.replace(tmp, path)
+        return path
+
+    def summary(self) -> str:
+        """A readable KPI table."""
+        m = self.meta
+        lines = [
+            f"{self.plant_name}: {m['replicas']} replicas x {m['horizon_s'] / 3600:g} h "
+            f"(warm-up {m['warmup_s'] / 3600:g} h), dt {m['dt_s']:g} s, {m['device']}, "
+            f"{m['wall_time_s']:.2f} s",
+            f"  throughput   {self.throughput:.2f} parts/h",
+            f"  WIP          {self.wip:.2f} parts",
+            f"  cycle time   {self.cycle_time:.1f} s   p50 {self.cycle_time_quantile(0.5):.1f}"
+            f"  p90 {self.cycle_time_quantile(0.9):.1f}  p95 {self.cycle_time_quantile(0.95):.1f}",
+        ]
+        bn = self.bottleneck
+        if bn["element"] is not None:
+            lines.append(f"  bottleneck   {bn['element']} (active {100 * bn['active'][bn['element']]:.1f}% of the "
+                         f"time; most active in {100 * bn['share']:.0f}% of replicas)")
+        width = max(8, *(len(n) for n in self.element_kinds))
+        head = f"  {'element':<{width}} {'kind':<8} {'util%':>7} {'block%':>7} {'starv%':>7} {'down%':>7} " \
+               f"{'queue':>8} {'parts/h':>9}"
+        lines += ["", head, "  " + "-" * (len(head) - 2)]
+
+        def pct(d, k):
+            return f"{100 * d[k].mean:7.1f}" if k in d and math.isfinite(d[k].mean) else f"{'':>7}"
+
+        for name, kind in self.element_kinds.items():
+            d = self.element(name)
+            queue = f"{d['queue'].mean:8.2f}" if "queue" in d else f"{'':>8}"
+            lines.append(f"  {name:<{width}} {kind:<8} {pct(d, 'utilization')} {pct(d, 'blocked')} "
+                         f"{pct(d, 'starved')} {pct(d, 'down')} {queue} {d['throughput_per_hour'].mean:9.2f}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Results {self.plant_name!r}: {self.replicas} replicas, throughput {self.throughput:.2f}/h>"

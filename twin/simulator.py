@@ -1,0 +1,132 @@
+"""The Simulator: runs many replicas of a compiled plant with the Warp kernels.
+
+Every launch advances all replicas by a chunk of steps; the host launches one kernel per chunk
+(for progress and interruption), never one per step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import warp as wp
+
+from . import __version__
+from .errors import SimulationError, TwinError
+from .kernels import engine
+from .model import Model, compile_plant
+from .progress import Progress
+from .results import Results
+from .state import new_state, state_nbytes, to_numpy
+
+PROGRESS_CHUNKS = 50
+
+
+class StudyError(TwinError, ValueError):
+    """Invalid study parameters (replicas, horizon, warm-up, seed)."""
+
+
+def _positive_int(value, key: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise StudyError(f"{key} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _seconds(value, key: str, allow_zero: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(value)) or value < 0 or (value == 0 and not allow_zero):
+        need = "a non-negative" if allow_zero else "a positive"
+        raise StudyError(f"{key} must be {need} number of seconds, got {value!r}")
+    return float(value)
+
+
+class Simulator:
+    """Runs ``replicas`` independent replicas of ``model`` in one batch."""
+
+    def __init__(self, model: Model, replicas: int):
+        self.model = model
+        self.replicas = _positive_int(replicas, "replicas")
+
+    def run(self, horizon: float, warmup: float = 0.0, seed: int = 0, progress: bool | None = None,
+            chunks: int = PROGRESS_CHUNKS) -> Results:
+        """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
+        [warmup, horizon]."""
+        model = self.model
+        horizon = _seconds(horizon, "horizon", allow_zero=False)
+        warmup = _seconds(warmup, "warmup", allow_zero=True)
+        if warmup >= horizon:
+            raise StudyError(f"warmup ({warmup:g} s) must be shorter than the horizon ({horizon:g} s)")
+        seed = _positive_int(seed, "seed", minimum=0)
+        horizon_step, warmup_step = model.steps(horizon), model.steps(warmup)
+        if horizon_step >= 2 ** 61:
+            raise StudyError(f"horizon {horizon:g} s is {horizon_step} steps of dt = {model.dt:g} s; "
+                             "use a larger dt")
+        if warmup_step >= horizon_step:
+            raise StudyError(f"warmup and horizon round to the same step at dt = {model.dt:g} s")
+
+        device = model.device
+        t0 = time.perf_counter()
+        wp.load_module(engine, device=device)
+        compile_s = time.perf_counter() - t0
+
+        try:
+            state = new_state(model, self.replicas)
+        except Exception as err:  # out of device memory, typically
+            raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas) / 2**20:.0f} MiB of state "
+                                  f"for {self.replicas} replicas on {device}: {err}") from None
+        kmodel = model.kernel_view(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step)
+        bar = Progress(f"{model.plant.name}: {self.replicas} replicas", horizon_step, enabled=progress)
+        t1 = time.perf_counter()
+        wp.launch(engine.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
+        edges = np.unique(np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64))
+        for step_end in edges[1:]:
+            wp.launch(engine.advance, dim=self.replicas, inputs=[kmodel, state, wp.int64(int(step_end))],
+                      device=device)
+            if bar.enabled:
+                wp.synchronize_device(device)
+                bar.update(float(step_end))
+        wp.launch(engine.close_statistics, dim=self.replicas, inputs=[kmodel, state], device=device)
+        wp.synchronize_device(device)
+        wall_s = time.perf_counter() - t1
+        bar.close()
+
+        arrays = to_numpy(state)
+        self._check_overflow(arrays)
+        meta = {
+            "device": device,
+            "replicas": self.replicas,
+            "horizon_s": horizon,
+            "warmup_s": warmup,
+            "dt_s": model.dt,
+            "seed": seed,
+            "steps": horizon_step,
+            "twin_version": __version__,
+            "warp_version": wp.config.version,
+            "wall_time_s": wall_s,
+            "compile_time_s": compile_s,
+        }
+        return Results.from_arrays(model, arrays, meta)
+
+    def _check_overflow(self, arrays: dict) -> None:
+        from .kernels.layout import R_OVERFLOW
+        flags = arrays["rep64"][:, R_OVERFLOW]
+        bad = np.flatnonzero(flags)
+        if bad.size:
+            name = self.model.names[int(flags[bad[0]]) - 1]
+            raise SimulationError(
+                f"element '{name}': this unbounded buffer outgrew its storage of "
+                f"{self.model.plant.unbounded_storage} parts in {bad.size} of {self.replicas} replicas "
+                f"(first: replica {bad[0]}); the line is probably unstable (parts arrive faster than "
+                "they can be processed). Check the rates, or raise Plant(unbounded_storage=...)")
+
+
+def simulate(plant, replicas: int = 100, horizon: float = 8 * 3600.0, warmup: float = 0.0, seed: int = 0,
+             device=None, dt: float | None = None, progress: bool | None = None) -> Results:
+    """Compiles ``plant`` and runs ``replicas`` replicas over ``horizon`` seconds (warm-up included).
+
+    Statistics cover [warmup, horizon]. ``device``: "cpu", "cuda", "cuda:1", or None for cuda if
+    present else cpu. ``dt``: the time step in seconds (default: ``plant.default_dt()``).
+    """
+    return Simulator(compile_plant(plant, device=device, dt=dt), replicas).run(
+        horizon, warmup=warmup, seed=seed, progress=progress)

@@ -1,0 +1,39 @@
+"""State: everything that changes during a run, one row per replica, allocated once per run."""
+
+from __future__ import annotations
+
+import warp as wp
+
+from .kernels import layout
+from .model import Model
+
+
+def new_state(model: Model, replicas: int) -> layout.State:
+    """Zeroed state for ``replicas`` replicas of ``model`` (the kernels start it)."""
+    dev = model.device
+    n, slots = model.n_elements, max(model.n_slots, 1)
+    s = layout.State()
+    s.el64 = wp.zeros((replicas, n, layout.EL64), dtype=wp.int64, device=dev)
+    s.el32 = wp.zeros((replicas, n, layout.EL32), dtype=wp.int32, device=dev)
+    s.acc = wp.zeros((replicas, n, layout.ACC), dtype=wp.int64, device=dev)
+    s.s64 = wp.zeros((replicas, slots, 2), dtype=wp.int64, device=dev)
+    s.s32 = wp.zeros((replicas, slots, 2), dtype=wp.int32, device=dev)
+    s.draws = wp.zeros((replicas, n, layout.STREAMS), dtype=wp.int64, device=dev)
+    s.carry = wp.zeros((replicas, n, layout.STREAMS), dtype=wp.float64, device=dev)
+    s.work = wp.zeros((replicas, n), dtype=wp.int32, device=dev)
+    s.rep64 = wp.zeros((replicas, layout.REP64), dtype=wp.int64, device=dev)
+    s.ct_sumsq = wp.zeros(replicas, dtype=wp.float64, device=dev)
+    s.ct_hist = wp.zeros(layout.HIST_BINS, dtype=wp.int64, device=dev)
+    return s
+
+
+def state_nbytes(model: Model, replicas: int) -> int:
+    """Bytes of device memory a run of ``replicas`` replicas needs (for error messages)."""
+    n, slots = model.n_elements, max(model.n_slots, 1)
+    per = n * (layout.EL64 * 8 + layout.EL32 * 4 + layout.ACC * 8 + layout.STREAMS * 16 + 4) + slots * 24 + 56
+    return replicas * per + layout.HIST_BINS * 8
+
+
+def to_numpy(state: layout.State) -> dict:
+    """Host copies of every state array, by field name."""
+    return {name: getattr(state, name).numpy() for name in layout.State.vars}
