@@ -7,7 +7,8 @@ launches a kernel per progress chunk, not per step.
 
 import warp as wp
 
-from .flow import account, drain, handle_event, start_element, wake
+from .common import wake
+from .flow import account, drain, handle_event, start_element
 from .layout import E_NEXT, NEVER, R_STEP, Model, State
 
 wp.set_module_options({"enable_backward": False})
@@ -30,7 +31,7 @@ def advance(m: Model, s: State, step_end: wp.int64):
     r = wp.tid()
     n = m.n_timed
     while True:
-        # The next step with an event: only sources and machines schedule timed events.
+        # The next step with an event: only some kinds (m.timed) schedule timed events.
         k = NEVER
         first = int(0)
         ties = int(0)

@@ -18,6 +18,7 @@ SOURCE = wp.constant(0)
 MACHINE = wp.constant(1)
 BUFFER = wp.constant(2)
 SINK = wp.constant(3)
+CONVEYOR = wp.constant(4)
 
 # routing rules
 ROUTE_PROBABILITY = wp.constant(0)
@@ -49,7 +50,11 @@ E_FAIL_LEFT = wp.constant(2)   # operation-dependent failures: busy steps left w
 E_REPAIR = wp.constant(3)      # step the running repair ends (while down)
 E_STAT = wp.constant(4)        # step up to which the element's time integrals are accumulated
 E_OUT = wp.constant(5)         # parts that left the element inside the statistics window
-EL64 = 6
+E_AUX0 = wp.constant(6)        # E_AUX*: kind-specific fields, named in the kind's module
+E_AUX1 = wp.constant(7)
+E_AUX2 = wp.constant(8)
+E_AUX3 = wp.constant(9)
+EL64 = 10
 
 # State.el32[r, e, :]
 E_COUNT = wp.constant(0)   # parts held: buffer queue, machine parts on servers, source 0/1 pending
@@ -58,7 +63,9 @@ E_DOWN = wp.constant(2)    # machine is down
 E_BUSY = wp.constant(3)    # machine servers processing
 E_DONE = wp.constant(4)    # machine servers holding a finished part
 E_QUEUED = wp.constant(5)  # the element is on the replica's work stack
-EL32 = 6
+E_AUX32_0 = wp.constant(6)  # kind-specific, named in the kind's module
+E_AUX32_1 = wp.constant(7)
+EL32 = 8
 
 # State.acc[r, e, :]: time integrals over the statistics window, in steps (x parts or servers)
 A_BUSY = wp.constant(0)     # server-steps processing (machine up)
@@ -99,14 +106,23 @@ class Distributions:
 
 
 @wp.struct
+class ConveyorParams:
+    """Belt conveyors, indexed by element (entries of other kinds are unused)."""
+
+    transit: wp.array(dtype=wp.int64)    # [E] steps for an item to travel the belt (length / speed)
+    pitch: wp.array(dtype=wp.int64)      # [E] steps for the belt to move one pitch (pitch / speed)
+    accumulating: wp.array(dtype=int)    # [E] 1: items queue at the end; 0: the whole belt stops
+
+
+@wp.struct
 class Model:
     """The plant as flat arrays (read-only during a run). E elements, J transfers."""
 
     n_elem: int
     n_timed: int
     timed: wp.array(dtype=int)             # [n_timed] elements that schedule timed events, ascending
-    kind: wp.array(dtype=int)              # [E] SOURCE, MACHINE, BUFFER, SINK
-    capacity: wp.array(dtype=int)          # [E] servers (machine), places (buffer), 1 (source), 0 (sink)
+    kind: wp.array(dtype=int)              # [E] SOURCE, MACHINE, BUFFER, SINK, CONVEYOR
+    capacity: wp.array(dtype=int)          # [E] servers (machine), places (buffer, conveyor), 1 (source), 0 (sink)
     bounded: wp.array(dtype=int)           # [E] 0: unbounded buffer (running out of storage is an error)
     slot_start: wp.array(dtype=int)        # [E] first slot of the element in State.s64 / State.s32
     main_dist: wp.array(dtype=int)         # [E] process / interarrival distribution, -1: none
@@ -114,6 +130,7 @@ class Model:
     tbf_dist: wp.array(dtype=int)          # [E]
     ttr_dist: wp.array(dtype=int)          # [E]
     routing: wp.array(dtype=int)           # [E] ROUTE_PROBABILITY or ROUTE_FIRST_AVAILABLE
+    conveyor: ConveyorParams
     out_start: wp.array(dtype=int)         # [E+1] successors of e: out_elem[out_start[e]:out_start[e+1]]
     out_elem: wp.array(dtype=int)          # [J]
     out_cum: wp.array(dtype=wp.float64)    # [J] cumulative routing probability

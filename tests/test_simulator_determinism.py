@@ -17,7 +17,7 @@ def line() -> twin.Plant:
 
 
 def flat(res: twin.Results) -> dict:
-    out = {k: v for k, v in res.per_replica.items() if k != "elements"}
+    out = {k: v for k, v in res.per_replica.items() if k not in ("elements", "held_at_end")}
     for name, kpis in res.per_replica["elements"].items():
         for k, v in kpis.items():
             out[f"{name}.{k}"] = v

@@ -9,20 +9,21 @@ _wp.config.log_level = max(_wp.config.log_level, _wp.LOG_WARNING)
 
 from .distributions import (Deterministic, Distribution, Empirical, Erlang, Exponential, Gamma,
                             LogNormal, TruncatedNormal, Triangular, Uniform, Weibull)
-from .elements import Buffer, Element, Failures, Machine, Sink, Source
+from .elements import Buffer, Conveyor, Element, Failures, Machine, Sink, Source
 from .errors import PlantError, SceneError, SimulationError, TwinError
 from .plant import Plant
 
 __all__ = [
-    "__version__", "Plant", "Source", "Machine", "Buffer", "Sink", "Element", "Failures",
+    "__version__", "Plant", "Source", "Machine", "Buffer", "Sink", "Conveyor", "Element", "Failures",
     "Distribution", "Deterministic", "Exponential", "Uniform", "Triangular", "TruncatedNormal",
     "LogNormal", "Gamma", "Erlang", "Weibull", "Empirical",
     "TwinError", "PlantError", "SceneError", "SimulationError",
 ]
+from .recording import Recorded, Recording
 from .results import KPI, Results
 from .simulator import Simulator, StudyError, simulate
 
-__all__ += ["KPI", "Results", "Simulator", "StudyError", "simulate"]
+__all__ += ["KPI", "Results", "Recorded", "Recording", "Simulator", "StudyError", "simulate"]
 from .scene import Scene, load_scene, save_scene
 
 __all__ += ["Scene", "load_scene", "save_scene"]

@@ -219,7 +219,96 @@ class Sink(Element):
     has_outputs: ClassVar[bool] = False
 
 
-KINDS: dict[str, type[Element]] = {cls.kind: cls for cls in (Source, Machine, Buffer, Sink)}
+def _positive_number(value, element: str, key: str, unit: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise PlantError(f"must be a positive number ({unit}), got {value!r}", element=element, key=key)
+    return float(value)
+
+
+def _non_negative_number(value, element: str, key: str, unit: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise PlantError(f"must be a non-negative number ({unit}), got {value!r}", element=element, key=key)
+    return float(value)
+
+
+@dataclass(kw_only=True)
+class Conveyor(Element):
+    """A belt conveyor between two elements: it holds floor(length / pitch) items and moves them
+    at ``speed``. An item enters when fewer items are on the belt and the last one is at least one
+    ``pitch`` from the start; it needs length / speed to reach the end, where it waits until the
+    next element takes it. ``accumulating=True``: items queue at pitch spacing behind it while the
+    belt keeps running; ``False``: the whole belt stops. Saturated, the belt passes
+    min(speed / pitch, floor(length / pitch) * speed / length) items per second: speed / pitch
+    when the length is a whole number of pitches.
+
+    ``path``: the belt's centre line as 3-D points (metres), from start to end, for rendering;
+    if given, ``length`` may be omitted (it is then the path's length) and must match it.
+    Motor: the belt draws ``idle_power`` (W) while it runs plus ``power_per_item`` (W) for every
+    item on it; the energy per item conveyed is reported.
+    """
+
+    speed: float
+    pitch: float
+    length: float | None = None
+    accumulating: bool = True
+    path: tuple | None = None
+    idle_power: float = 0.0
+    power_per_item: float = 0.0
+    routing: str = "probability"
+    kind: ClassVar[str] = "conveyor"
+    field_units: ClassVar[dict[str, str]] = {"length": "length", "speed": "speed", "pitch": "length",
+                                             "path": "length", "idle_power": "power", "power_per_item": "power"}
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.speed = _positive_number(self.speed, self.name, "speed", "m/s")
+        self.pitch = _positive_number(self.pitch, self.name, "pitch", "m")
+        self.idle_power = _non_negative_number(self.idle_power, self.name, "idle_power", "W")
+        self.power_per_item = _non_negative_number(self.power_per_item, self.name, "power_per_item", "W")
+        if not isinstance(self.accumulating, bool):
+            raise PlantError(f"must be true or false, got {self.accumulating!r}", element=self.name,
+                             key="accumulating")
+        if self.path is not None:
+            pts = tuple(_vector3(p, self.name, f"path[{i}]") for i, p in enumerate(self.path))
+            if len(pts) < 2:
+                raise PlantError("needs at least two points (start and end)", element=self.name, key="path")
+            self.path = pts
+            path_length = sum(math.dist(a, b) for a, b in zip(pts, pts[1:]))
+            if path_length <= 0:
+                raise PlantError("the path has zero length", element=self.name, key="path")
+            if self.length is None:
+                self.length = path_length
+            elif abs(float(self.length) - path_length) > 1e-6 * max(1.0, path_length):
+                raise PlantError(f"length {self.length:g} m does not match the path's length {path_length:g} m; "
+                                 "omit length or fix the path", element=self.name, key="length")
+        if self.length is None:
+            raise PlantError("needs a length (m) or a path", element=self.name, key="length")
+        self.length = _positive_number(self.length, self.name, "length", "m")
+        if self.pitch > self.length:
+            raise PlantError(f"pitch {self.pitch:g} m is longer than the belt ({self.length:g} m): no item fits",
+                             element=self.name, key="pitch")
+
+    @property
+    def capacity(self) -> int:
+        """Items the belt holds: floor(length / pitch)."""
+        return int(math.floor(self.length / self.pitch + 1e-9))
+
+    @property
+    def transit_time(self) -> float:
+        """Seconds for a free item to travel the belt."""
+        return self.length / self.speed
+
+    @property
+    def pitch_time(self) -> float:
+        """Seconds for the belt to move one pitch (the interval at saturated flow)."""
+        return self.pitch / self.speed
+
+    def durations(self):
+        # deterministic motion: the belt must move at least one step per pitch
+        return {"pitch/speed": dists.Deterministic(self.pitch_time)}
+
+
+KINDS: dict[str, type[Element]] = {cls.kind: cls for cls in (Source, Machine, Buffer, Sink, Conveyor)}
 
 
 def element_keys(cls: type[Element]) -> tuple[str, ...]:

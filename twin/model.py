@@ -14,12 +14,14 @@ import numpy as np
 import warp as wp
 
 from .distributions import Distribution
-from .elements import Buffer, Machine, Sink, Source
+from .elements import Buffer, Conveyor, Machine, Sink, Source
 from .errors import PlantError, TwinError
 from .kernels import layout
 
 
-KIND_CODES = {Source: layout.SOURCE, Machine: layout.MACHINE, Buffer: layout.BUFFER, Sink: layout.SINK}
+KIND_CODES = {Source: layout.SOURCE, Machine: layout.MACHINE, Buffer: layout.BUFFER, Sink: layout.SINK,
+              Conveyor: layout.CONVEYOR}
+TIMED_KINDS = (layout.SOURCE, layout.MACHINE, layout.CONVEYOR)  # kinds that schedule timed events
 FAIL_CODES = {None: layout.FAIL_NONE, "time": layout.FAIL_TIME, "operation": layout.FAIL_OPERATION}
 ROUTING_CODES = {"probability": layout.ROUTE_PROBABILITY, "first_available": layout.ROUTE_FIRST_AVAILABLE}
 
@@ -116,6 +118,9 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     tbf_dist = np.full(n, -1, np.int32)
     ttr_dist = np.full(n, -1, np.int32)
     routing = np.zeros(n, np.int32)
+    conv_transit = np.zeros(n, np.int64)
+    conv_pitch = np.zeros(n, np.int64)
+    conv_accumulating = np.zeros(n, np.int32)
     for i, name in enumerate(names):
         el = plant[name]
         kind[i] = KIND_CODES[type(el)]
@@ -130,6 +135,11 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
                 fail_mode[i] = FAIL_CODES[el.failures.mode]
                 tbf_dist[i] = dist_id(el.failures.tbf)
                 ttr_dist[i] = dist_id(el.failures.ttr)
+        elif isinstance(el, Conveyor):
+            capacity[i] = el.capacity
+            conv_transit[i] = max(1, round(el.transit_time / dt))
+            conv_pitch[i] = max(1, round(el.pitch_time / dt))
+            conv_accumulating[i] = int(el.accumulating)
         elif isinstance(el, Buffer):
             if el.capacity is None:
                 capacity[i] = plant.unbounded_storage
@@ -164,7 +174,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     def arr(values, dtype):
         return wp.array(np.asarray(values), dtype=dtype, device=device)
 
-    timed = np.flatnonzero((kind == layout.SOURCE) | (kind == layout.MACHINE)).astype(np.int32)
+    timed = np.flatnonzero(np.isin(kind, TIMED_KINDS)).astype(np.int32)
     m = layout.Model()
     m.n_elem = n
     m.n_timed = len(timed)
@@ -178,6 +188,10 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.tbf_dist = arr(tbf_dist, wp.int32)
     m.ttr_dist = arr(ttr_dist, wp.int32)
     m.routing = arr(routing, wp.int32)
+    m.conveyor = layout.ConveyorParams()
+    m.conveyor.transit = arr(conv_transit, wp.int64)
+    m.conveyor.pitch = arr(conv_pitch, wp.int64)
+    m.conveyor.accumulating = arr(conv_accumulating, wp.int32)
     m.out_start = arr(np.array(out_start, np.int32), wp.int32)
     m.out_elem = arr(np.array(out_elem or [0], np.int32), wp.int32)
     m.out_cum = arr(np.array(out_cum or [1.0], np.float64), wp.float64)

@@ -24,6 +24,8 @@ ELEMENT_KPIS = {
     "buffer": ("queue", "full", "empty", "throughput_per_hour"),
     "source": ("blocked", "throughput_per_hour"),
     "sink": ("throughput_per_hour",),
+    "conveyor": ("utilization", "blocked", "running", "queue", "power_w", "energy_per_item_j",
+                 "throughput_per_hour"),
 }
 BOTTLENECK_METHOD = "active-period"
 
@@ -60,8 +62,9 @@ class Results:
     """KPIs of one batch of replicas.
 
     ``per_replica`` holds the per-replica values (numpy arrays of length R): plant
-    ``throughput_per_hour``, ``wip``, ``cycle_time_s`` and, per element, its KPIs under
-    ``per_replica["elements"][name]``.
+    ``throughput_per_hour``, ``wip``, ``cycle_time_s``, ``parts_in``/``parts_out`` (entered and
+    left the plant in the window), per element its KPIs under ``per_replica["elements"][name]``
+    and the parts it held at the horizon under ``per_replica["held_at_end"][name]``.
     """
 
     def __init__(self, plant_name: str, element_kinds: dict, per_replica: dict, ct_hist_s: tuple, meta: dict):
@@ -70,6 +73,7 @@ class Results:
         self.per_replica = per_replica
         self._hist_counts, self._hist_edges_s = ct_hist_s
         self.meta = meta
+        self.recording = None  # a twin.recording.Recorded when the run recorded one replica
 
     # ---- construction ---------------------------------------------------------------------
     @classmethod
@@ -97,6 +101,17 @@ class Results:
                 kpis.update(queue=held, full=acc[:, i, layout.A_FULL] / window_steps,
                             empty=acc[:, i, layout.A_IDLE] / window_steps)
                 wip += held
+            elif kind == "conveyor":
+                el = model.plant[name]
+                running = acc[:, i, layout.A_BUSY]      # steps the belt ran
+                carried = acc[:, i, layout.A_IDLE]      # item-steps carried while running
+                energy_j = (el.idle_power * running + el.power_per_item * carried) * model.dt
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    per_item = np.where(out[:, i] > 0, energy_j / np.maximum(out[:, i], 1), np.nan)
+                kpis.update(utilization=held / cap, blocked=acc[:, i, layout.A_BLOCKED] / window_steps,
+                            running=running / window_steps, queue=held,
+                            power_w=energy_j / window, energy_per_item_j=per_item)
+                wip += held
             elif kind == "source":
                 if model.plant[name].saturated:
                     kpis["blocked"] = np.full(len(rep), np.nan)
@@ -112,6 +127,8 @@ class Results:
             "parts_out": exited,
             "parts_in": rep[:, layout.R_ENTERED].astype(np.float64),
             "elements": elements,
+            "held_at_end": {name: a["el32"][:, i, layout.E_COUNT].astype(np.int64)
+                            for i, name in enumerate(model.names)},
         }
         b = np.arange(layout.HIST_BINS + 1, dtype=np.float64)
         edges_s = (np.exp2(b / layout.HIST_BINS_PER_OCTAVE) - 1.0) * model.dt

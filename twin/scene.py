@@ -49,10 +49,12 @@ UNITS: dict[str, dict[str, Fraction]] = {
     "time": {"ms": Fraction(1, 1000), "s": Fraction(1), "min": Fraction(60), "h": Fraction(3600)},
     "length": {"mm": Fraction(1, 1000), "cm": Fraction(1, 100), "m": Fraction(1)},
     "angle": {"deg": Fraction(math.pi / 180), "rad": Fraction(1)},
+    "mass": {"g": Fraction(1, 1000), "kg": Fraction(1)},
+    "power": {"W": Fraction(1), "kW": Fraction(1000)},
 }
 # Derived dimensions: name -> (numerator, denominator); written "<unit>/<unit>", e.g. "m/min".
 DERIVED_UNITS: dict[str, tuple[str, str]] = {"speed": ("length", "time"), "angular_speed": ("angle", "time")}
-DEFAULT_UNITS = {"time": "s", "length": "m", "angle": "deg"}  # what a file's bare numbers mean
+DEFAULT_UNITS = {"time": "s", "length": "m", "angle": "deg", "mass": "kg", "power": "W"}  # what a file's bare numbers mean
 NON_NEGATIVE = frozenset({"time"})  # a negative duration is always a mistake
 # Dimensions of the fields every element has; element classes add theirs with ``field_units``.
 BASE_FIELD_UNITS = {"position": "length", "size": "length"}
@@ -110,7 +112,7 @@ def save_scene(plant: Plant, path, **study) -> Path:
     study = reader.study(study)
     plant.validate()
     chains, singles = _connections(plant)
-    head = {"plant": {"name": plant.name, "time_unit": "s", "length_unit": "m"}}
+    head = {"plant": {"name": plant.name, "time_unit": "s", "length_unit": "m", "angle_unit": "rad"}}
     if plant.unbounded_storage != 1000:
         head["plant"]["unbounded_storage"] = plant.unbounded_storage
     if study:
@@ -257,7 +259,8 @@ class _Reader:
     def value(self, value, hint, dim, element, key):
         """Reads one field by its type hint and physical dimension."""
         hint = _strip_optional(hint)
-        is_array = hint in (tuple, list) or typing.get_origin(hint) in (tuple, list)
+        is_array = hint in (tuple, list) or typing.get_origin(hint) in (tuple, list) \
+            or (hint is typing.Any and isinstance(value, list))  # nested arrays, e.g. a polyline's points
         if dim is not None:
             if is_array:
                 if not isinstance(value, list):

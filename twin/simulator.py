@@ -15,8 +15,10 @@ import warp as wp
 from . import __version__
 from .errors import SimulationError, TwinError
 from .kernels import engine
+from .kernels import record as kernels_record
 from .model import Model, compile_plant
 from .progress import Progress
+from .recording import Recorded, Recording
 from .results import Results
 from .state import new_state, state_nbytes, to_numpy
 
@@ -49,9 +51,9 @@ class Simulator:
         self.replicas = _positive_int(replicas, "replicas")
 
     def run(self, horizon: float, warmup: float = 0.0, seed: int = 0, progress: bool | None = None,
-            chunks: int = PROGRESS_CHUNKS) -> Results:
+            chunks: int = PROGRESS_CHUNKS, record: Recording | None = None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
-        [warmup, horizon]."""
+        [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``)."""
         model = self.model
         horizon = _seconds(horizon, "horizon", allow_zero=False)
         warmup = _seconds(warmup, "warmup", allow_zero=True)
@@ -68,6 +70,8 @@ class Simulator:
         device = model.device
         t0 = time.perf_counter()
         wp.load_module(engine, device=device)
+        if record is not None:
+            wp.load_module(kernels_record, device=device)
         compile_s = time.perf_counter() - t0
 
         try:
@@ -76,13 +80,18 @@ class Simulator:
             raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas) / 2**20:.0f} MiB of state "
                                   f"for {self.replicas} replicas on {device}: {err}") from None
         kmodel = model.kernel_view(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step)
+        recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = Progress(f"{model.plant.name}: {self.replicas} replicas", horizon_step, enabled=progress)
         t1 = time.perf_counter()
         wp.launch(engine.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
-        edges = np.unique(np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64))
-        for step_end in edges[1:]:
+        edges = np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64)
+        if recorder is not None:
+            edges = np.concatenate([edges, recorder.steps])
+        for step_end in np.unique(edges)[1:]:
             wp.launch(engine.advance, dim=self.replicas, inputs=[kmodel, state, wp.int64(int(step_end))],
                       device=device)
+            if recorder is not None:
+                recorder.snapshot(kmodel, state, int(step_end))
             if bar.enabled:
                 wp.synchronize_device(device)
                 bar.update(float(step_end))
@@ -106,7 +115,9 @@ class Simulator:
             "wall_time_s": wall_s,
             "compile_time_s": compile_s,
         }
-        return Results.from_arrays(model, arrays, meta)
+        results = Results.from_arrays(model, arrays, meta)
+        results.recording = recorder.finish() if recorder is not None else None
+        return results
 
     def _check_overflow(self, arrays: dict) -> None:
         from .kernels.layout import R_OVERFLOW
@@ -121,12 +132,55 @@ class Simulator:
                 "they can be processed). Check the rates, or raise Plant(unbounded_storage=...)")
 
 
+class Recorder:
+    """Collects the frames of one replica during a run (see twin.recording)."""
+
+    def __init__(self, model: Model, spec: Recording, horizon: float, replicas: int):
+        self.model, self.spec = model, spec
+        self.steps = spec.frame_steps(model, horizon, replicas)
+        self.index = {int(k): i for i, k in enumerate(self.steps)}
+        dev, n_frames, n = model.device, len(self.steps), model.n_elements
+        conv = [i for i, k in enumerate(model.kinds) if k == "conveyor"]
+        col = np.full(n, -1, np.int32)
+        steps_to_m = np.zeros(n, np.float64)
+        width = 0
+        for i in conv:
+            el = model.plant[model.names[i]]
+            col[i] = width
+            width += int(model.capacity[i])
+            steps_to_m[i] = el.length / max(1, round(el.transit_time / model.dt))
+        self.conv = conv
+        self.status = wp.zeros((n_frames, n), dtype=wp.int8, device=dev)
+        self.held = wp.zeros((n_frames, n), dtype=wp.int32, device=dev)
+        self.conveyor_pos = wp.zeros((n_frames, max(width, 1)), dtype=wp.float32, device=dev)
+        self.conveyor_col = wp.array(col, dtype=wp.int32, device=dev)
+        self.steps_to_m = wp.array(steps_to_m, dtype=wp.float64, device=dev)
+
+    def snapshot(self, kmodel, state, step: int) -> None:
+        frame = self.index.get(step)
+        if frame is None:
+            return
+        wp.launch(kernels_record.snapshot, dim=self.model.n_elements, device=self.model.device,
+                  inputs=[kmodel, state, self.spec.replica, frame, wp.int64(step), self.steps_to_m, self.status,
+                          self.held, self.conveyor_pos, self.conveyor_col])
+
+    def finish(self) -> Recorded:
+        model = self.model
+        pos = self.conveyor_pos.numpy()
+        col = self.conveyor_col.numpy()
+        conveyors = {model.names[i]: pos[:, col[i]: col[i] + int(model.capacity[i])] for i in self.conv}
+        return Recorded(self.spec.replica, self.steps * model.dt, list(model.names), list(model.kinds),
+                        self.status.numpy(), self.held.numpy(), conveyors)
+
+
 def simulate(plant, replicas: int = 100, horizon: float = 8 * 3600.0, warmup: float = 0.0, seed: int = 0,
-             device=None, dt: float | None = None, progress: bool | None = None) -> Results:
+             device=None, dt: float | None = None, progress: bool | None = None,
+             record: Recording | None = None) -> Results:
     """Compiles ``plant`` and runs ``replicas`` replicas over ``horizon`` seconds (warm-up included).
 
     Statistics cover [warmup, horizon]. ``device``: "cpu", "cuda", "cuda:1", or None for cuda if
     present else cpu. ``dt``: the time step in seconds (default: ``plant.default_dt()``).
+    ``record``: a twin.Recording to keep the frames of one replica (``results.recording``).
     """
     return Simulator(compile_plant(plant, device=device, dt=dt), replicas).run(
-        horizon, warmup=warmup, seed=seed, progress=progress)
+        horizon, warmup=warmup, seed=seed, progress=progress, record=record)

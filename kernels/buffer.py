@@ -1,0 +1,53 @@
+"""Buffers: FIFO queues held as a ring in the element's slots. A part's destination is drawn when
+it enters; the part at the head waits for its destination (head-of-line)."""
+
+import warp as wp
+
+from .common import bound_for, choose_successor, wake, wake_receivers
+from .layout import (A_FULL, A_HELD, A_IDLE, E_COUNT, E_HEAD, NEVER, S_DEST, S_ENTRY, S_STEP, Model, State)
+
+wp.set_module_options({"enable_backward": False})
+
+
+@wp.func(inline=True)
+def buffer_offer(m: Model, s: State, r: int, x: int, y: int):
+    if s.el32[r, x, E_COUNT] > 0:
+        slot = m.slot_start[x] + s.el32[r, x, E_HEAD]
+        if bound_for(s, r, slot, y):
+            return slot, s.s64[r, slot, S_STEP]
+    return int(-1), NEVER
+
+
+@wp.func(inline=True)
+def buffer_take(m: Model, s: State, r: int, x: int, k: wp.int64):
+    head = (s.el32[r, x, E_HEAD] + 1) % m.capacity[x]
+    s.el32[r, x, E_HEAD] = head
+    s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
+    if s.el32[r, x, E_COUNT] > 0:
+        new_head = m.slot_start[x] + head
+        s.s64[r, new_head, S_STEP] = k  # ready (at the head) from now
+        wake_receivers(m, s, r, x, s.s32[r, new_head, S_DEST])
+    wake(s, r, x)
+
+
+@wp.func(inline=True)
+def buffer_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
+    count = s.el32[r, y, E_COUNT]
+    slot = m.slot_start[y] + (s.el32[r, y, E_HEAD] + count) % m.capacity[y]
+    s.s64[r, slot, S_STEP] = k
+    s.s64[r, slot, S_ENTRY] = entry
+    dest = choose_successor(m, s, r, y)
+    s.s32[r, slot, S_DEST] = dest
+    s.el32[r, y, E_COUNT] = count + 1
+    if count == 0:
+        wake_receivers(m, s, r, y, dest)
+
+
+@wp.func(inline=True)
+def buffer_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
+    count = wp.int64(s.el32[r, e, E_COUNT])
+    s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + count * dt
+    if count == wp.int64(0):
+        s.acc[r, e, A_IDLE] = s.acc[r, e, A_IDLE] + dt
+    if m.bounded[e] != 0 and count == wp.int64(m.capacity[e]):
+        s.acc[r, e, A_FULL] = s.acc[r, e, A_FULL] + dt

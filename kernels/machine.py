@@ -1,0 +1,151 @@
+"""Machines: ``capacity`` parallel servers, random process times, blocking after service, and
+failures (time- or operation-dependent, preempt-resume) that stop every server.
+
+Each server is a slot: IDLE, BUSY (S_STEP = completion step), DONE (finished, waiting for its
+successor; S_STEP = completion step) or PAUSED (in process while the machine is down; S_STEP =
+steps of work left).
+"""
+
+import warp as wp
+
+from .common import bound_for, choose_successor, wake, wake_receivers
+from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_DOWN,
+                     E_FAIL, E_FAIL_LEFT, E_NEXT, E_REPAIR, FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED,
+                     RNG_MAIN, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
+from .sampling import sample_steps
+
+wp.set_module_options({"enable_backward": False})
+
+
+@wp.func(inline=True)
+def machine_room(m: Model, s: State, r: int, y: int) -> int:
+    if s.el32[r, y, E_DOWN] != 0:
+        return 0
+    return m.capacity[y] - s.el32[r, y, E_COUNT]
+
+
+@wp.func(inline=True)
+def machine_offer(m: Model, s: State, r: int, x: int, y: int):
+    """The finished part for y that has waited longest: (slot, ready step) or (-1, NEVER)."""
+    best = int(-1)
+    best_step = NEVER
+    if s.el32[r, x, E_DONE] > 0:
+        start = m.slot_start[x]
+        for i in range(m.capacity[x]):
+            slot = start + i
+            if s.s32[r, slot, S_STATUS] == DONE and bound_for(s, r, slot, y):
+                if s.s64[r, slot, S_STEP] < best_step:
+                    best_step = s.s64[r, slot, S_STEP]
+                    best = slot
+    return best, best_step
+
+
+@wp.func(inline=True)
+def machine_take(m: Model, s: State, r: int, x: int, slot: int):
+    s.s32[r, slot, S_STATUS] = IDLE
+    s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
+    s.el32[r, x, E_DONE] = s.el32[r, x, E_DONE] - 1
+    wake(s, r, x)
+
+
+@wp.func(inline=True)
+def machine_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
+    """Starts the part on an idle server (the machine is up and has one)."""
+    start = m.slot_start[y]
+    for i in range(m.capacity[y]):
+        slot = start + i
+        if s.s32[r, slot, S_STATUS] == IDLE:
+            done_at = k + sample_steps(m, s, r, y, RNG_MAIN, m.main_dist[y])
+            s.s32[r, slot, S_STATUS] = BUSY
+            s.s64[r, slot, S_STEP] = done_at
+            s.s64[r, slot, S_ENTRY] = entry
+            s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
+            s.el32[r, y, E_BUSY] = s.el32[r, y, E_BUSY] + 1
+            nxt = wp.min(s.el64[r, y, E_NEXT], done_at)
+            if m.fail_mode[y] == FAIL_OPERATION and s.el32[r, y, E_BUSY] == 1:
+                s.el64[r, y, E_FAIL] = k + s.el64[r, y, E_FAIL_LEFT]  # the failure clock runs again
+                nxt = wp.min(nxt, s.el64[r, y, E_FAIL])
+            s.el64[r, y, E_NEXT] = nxt
+            return
+
+
+@wp.func(inline=True)
+def machine_next_event(m: Model, s: State, r: int, e: int) -> wp.int64:
+    if s.el32[r, e, E_DOWN] != 0:
+        return s.el64[r, e, E_REPAIR]
+    nxt = s.el64[r, e, E_FAIL]
+    start = m.slot_start[e]
+    for i in range(m.capacity[e]):
+        if s.s32[r, start + i, S_STATUS] == BUSY:
+            nxt = wp.min(nxt, s.s64[r, start + i, S_STEP])
+    return nxt
+
+
+@wp.func(inline=True)
+def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
+    """Completions, then a failure, or a repair, due at step k."""
+    start = m.slot_start[e]
+    cap = m.capacity[e]
+    if s.el32[r, e, E_DOWN] == 0:
+        for i in range(cap):
+            slot = start + i
+            if s.s32[r, slot, S_STATUS] == BUSY and s.s64[r, slot, S_STEP] == k:
+                dest = choose_successor(m, s, r, e)
+                s.s32[r, slot, S_STATUS] = DONE
+                s.s32[r, slot, S_DEST] = dest
+                s.el32[r, e, E_BUSY] = s.el32[r, e, E_BUSY] - 1
+                s.el32[r, e, E_DONE] = s.el32[r, e, E_DONE] + 1
+                wake_receivers(m, s, r, e, dest)
+        if s.el64[r, e, E_FAIL] == k:
+            s.el32[r, e, E_DOWN] = 1
+            for i in range(cap):
+                slot = start + i
+                if s.s32[r, slot, S_STATUS] == BUSY:
+                    s.s32[r, slot, S_STATUS] = PAUSED
+                    s.s64[r, slot, S_STEP] = s.s64[r, slot, S_STEP] - k  # steps of work left
+            s.el32[r, e, E_BUSY] = 0
+            s.el64[r, e, E_FAIL] = NEVER
+            s.el64[r, e, E_REPAIR] = k + sample_steps(m, s, r, e, RNG_TTR, m.ttr_dist[e])
+        elif m.fail_mode[e] == FAIL_OPERATION and s.el32[r, e, E_BUSY] == 0 and s.el64[r, e, E_FAIL] != NEVER:
+            s.el64[r, e, E_FAIL_LEFT] = s.el64[r, e, E_FAIL] - k  # idle: the failure clock stops
+            s.el64[r, e, E_FAIL] = NEVER
+    elif s.el64[r, e, E_REPAIR] == k:
+        s.el32[r, e, E_DOWN] = 0
+        s.el64[r, e, E_REPAIR] = NEVER
+        busy = int(0)
+        for i in range(cap):
+            slot = start + i
+            if s.s32[r, slot, S_STATUS] == PAUSED:
+                s.s32[r, slot, S_STATUS] = BUSY
+                s.s64[r, slot, S_STEP] = k + s.s64[r, slot, S_STEP]
+                busy += 1
+        s.el32[r, e, E_BUSY] = busy
+        up = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])
+        if m.fail_mode[e] == FAIL_TIME or busy > 0:
+            s.el64[r, e, E_FAIL] = k + up
+        else:
+            s.el64[r, e, E_FAIL_LEFT] = up
+        wake(s, r, e)
+    s.el64[r, e, E_NEXT] = machine_next_event(m, s, r, e)
+
+
+@wp.func(inline=True)
+def machine_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
+    cap = wp.int64(m.capacity[e])
+    count = wp.int64(s.el32[r, e, E_COUNT])
+    if s.el32[r, e, E_DOWN] != 0:
+        s.acc[r, e, A_DOWN] = s.acc[r, e, A_DOWN] + cap * dt
+    else:
+        s.acc[r, e, A_BUSY] = s.acc[r, e, A_BUSY] + wp.int64(s.el32[r, e, E_BUSY]) * dt
+        s.acc[r, e, A_BLOCKED] = s.acc[r, e, A_BLOCKED] + wp.int64(s.el32[r, e, E_DONE]) * dt
+        s.acc[r, e, A_IDLE] = s.acc[r, e, A_IDLE] + (cap - count) * dt
+    s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + count * dt
+
+
+@wp.func(inline=True)
+def machine_start(m: Model, s: State, r: int, e: int):
+    if m.fail_mode[e] == FAIL_TIME:
+        s.el64[r, e, E_FAIL] = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])
+        s.el64[r, e, E_NEXT] = s.el64[r, e, E_FAIL]
+    elif m.fail_mode[e] == FAIL_OPERATION:
+        s.el64[r, e, E_FAIL_LEFT] = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])

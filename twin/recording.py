@@ -1,0 +1,78 @@
+"""Recordings: what one replica did over a time window, frame by frame (for animations and
+traces). Opt-in and bounded: pass ``record=Recording(...)`` to ``simulate`` or ``Simulator.run``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import TwinError
+
+MAX_FRAMES = 100_000
+STATUS_NAMES = ("idle", "busy", "blocked", "down")  # codes of Recorded.status
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Record replica ``replica`` every ``every`` seconds from ``start`` to ``end`` (seconds;
+    ``end=None``: the horizon). At most MAX_FRAMES frames."""
+
+    replica: int = 0
+    start: float = 0.0
+    end: float | None = None
+    every: float = 1.0
+
+    def frame_steps(self, model, horizon: float, replicas: int) -> np.ndarray:
+        end = horizon if self.end is None else self.end
+        if isinstance(self.replica, bool) or not isinstance(self.replica, int) or not 0 <= self.replica < replicas:
+            raise TwinError(f"recording: replica must be an integer in [0, {replicas - 1}], got {self.replica!r}")
+        if not (math.isfinite(self.every) and self.every > 0):
+            raise TwinError(f"recording: every must be a positive number of seconds, got {self.every!r}")
+        if not (0 <= self.start < end <= horizon):
+            raise TwinError(f"recording: need 0 <= start < end <= horizon ({horizon:g} s), got start {self.start:g}, "
+                            f"end {end:g}")
+        n = int(math.floor((end - self.start) / self.every + 1e-9)) + 1
+        if n > MAX_FRAMES:
+            raise TwinError(f"recording: {n} frames is more than {MAX_FRAMES}; record a shorter window or less often")
+        steps = np.unique(np.array([model.steps(self.start + i * self.every) for i in range(n)], dtype=np.int64))
+        return steps[steps > 0]
+
+
+@dataclass
+class Recorded:
+    """The frames of one replica.
+
+    ``times`` [F] seconds; ``names``/``kinds`` [E]; ``status`` [F, E] codes (STATUS_NAMES:
+    machines idle/busy/blocked/down, other kinds idle = empty, busy = holding parts, conveyors
+    blocked = front item waiting at the end); ``held`` [F, E] parts held; ``conveyors``: name ->
+    [F, capacity] item positions in metres from the belt's start, NaN where no item is.
+    """
+
+    replica: int
+    times: np.ndarray
+    names: list
+    kinds: list
+    status: np.ndarray
+    held: np.ndarray
+    conveyors: dict = field(default_factory=dict)
+
+    @property
+    def frames(self) -> int:
+        return len(self.times)
+
+    def save(self, path) -> Path:
+        path = Path(path)
+        np.savez_compressed(path, replica=self.replica, times=self.times, names=np.array(self.names),
+                            kinds=np.array(self.kinds), status=self.status, held=self.held,
+                            **{f"conveyor:{k}": v for k, v in self.conveyors.items()})
+        return path
+
+    @classmethod
+    def load(cls, path) -> "Recorded":
+        d = np.load(path)
+        conv = {k.split(":", 1)[1]: d[k] for k in d.files if k.startswith("conveyor:")}
+        return cls(int(d["replica"]), d["times"], list(d["names"]), list(d["kinds"]), d["status"], d["held"], conv)
