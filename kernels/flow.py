@@ -14,13 +14,17 @@ work and never accumulate in floating point.
 import warp as wp
 
 from .buffer import buffer_accept, buffer_account, buffer_offer, buffer_take
+from .cluster_tool import (tool_accept, tool_account, tool_event, tool_offer, tool_room, tool_start,
+                           tool_take)
 from .common import record_exit
 from .conveyor import (conveyor_accept, conveyor_account, conveyor_event, conveyor_offer, conveyor_room,
                        conveyor_start, conveyor_take)
-from .layout import (BUFFER, CONVEYOR, E_COUNT, E_FAIL, E_NEXT, E_OUT, E_QUEUED, E_REPAIR, E_STAT, MACHINE,
-                     NEVER, R_OVERFLOW, R_WORK_N, S_ENTRY, SINK, SOURCE, Model, State)
+from .layout import (BUFFER, CLUSTER_TOOL, CONVEYOR, E_COUNT, E_FAIL, E_NEXT, E_OUT, E_QUEUED, E_REPAIR, E_STAT, MACHINE,
+                     NEVER, R_OVERFLOW, R_WORK_N, ROBOT, S_ENTRY, SINK, SOURCE, Model, State)
 from .machine import (machine_accept, machine_account, machine_event, machine_offer, machine_room,
                       machine_start, machine_take)
+from .robot import (robot_accept, robot_account, robot_event, robot_offer, robot_room, robot_start,
+                    robot_take)
 from .source import source_account, source_event, source_offer, source_start, source_take
 
 wp.set_module_options({"enable_backward": False})
@@ -44,6 +48,10 @@ def account(m: Model, s: State, r: int, e: int, k: wp.int64):
         conveyor_account(m, s, r, e, dt)
     elif kind == SOURCE:
         source_account(m, s, r, e, dt)
+    elif kind == ROBOT:
+        robot_account(m, s, r, e, dt)
+    elif kind == CLUSTER_TOOL:
+        tool_account(m, s, r, e, dt)
 
 
 @wp.func(inline=True)
@@ -58,6 +66,10 @@ def room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
         return conveyor_room(m, s, r, y, k)
     if kind == SINK:
         return 1
+    if kind == ROBOT:
+        return robot_room(m, s, r, y, k)
+    if kind == CLUSTER_TOOL:
+        return tool_room(m, s, r, y, k)
     return 0
 
 
@@ -73,6 +85,10 @@ def offer(m: Model, s: State, r: int, x: int, y: int):
         return conveyor_offer(m, s, r, x, y)
     if kind == SOURCE:
         return source_offer(m, s, r, x, y)
+    if kind == ROBOT:
+        return robot_offer(m, s, r, x, y)
+    if kind == CLUSTER_TOOL:
+        return tool_offer(m, s, r, x, y)
     return int(-1), NEVER
 
 
@@ -93,6 +109,10 @@ def take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64
         buffer_take(m, s, r, x, k)
     elif kind == CONVEYOR:
         conveyor_take(m, s, r, x, k)
+    elif kind == ROBOT:
+        robot_take(m, s, r, x, slot, k)
+    elif kind == CLUSTER_TOOL:
+        tool_take(m, s, r, x, slot, k)
     return entry
 
 
@@ -107,6 +127,10 @@ def accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
         buffer_accept(m, s, r, y, entry, k)
     elif kind == CONVEYOR:
         conveyor_accept(m, s, r, y, entry, k)
+    elif kind == ROBOT:
+        robot_accept(m, s, r, y, entry, k)
+    elif kind == CLUSTER_TOOL:
+        tool_accept(m, s, r, y, entry, k)
     elif kind == SINK:
         if k >= m.warmup_step:
             s.el64[r, y, E_OUT] = s.el64[r, y, E_OUT] + wp.int64(1)
@@ -163,6 +187,10 @@ def handle_event(m: Model, s: State, r: int, e: int, k: wp.int64):
         source_event(m, s, r, e, k)
     elif kind == CONVEYOR:
         conveyor_event(m, s, r, e, k)
+    elif kind == ROBOT:
+        robot_event(m, s, r, e, k)
+    elif kind == CLUSTER_TOOL:
+        tool_event(m, s, r, e, k)
 
 
 @wp.func(inline=True)
@@ -178,3 +206,7 @@ def start_element(m: Model, s: State, r: int, e: int):
         machine_start(m, s, r, e)
     elif kind == CONVEYOR:
         conveyor_start(m, s, r, e)
+    elif kind == ROBOT:
+        robot_start(m, s, r, e)
+    elif kind == CLUSTER_TOOL:
+        tool_start(m, s, r, e)

@@ -9,6 +9,9 @@ Time is an integer step count (``int64``); seconds = steps * dt, derived on the 
 
 import warp as wp
 
+from .robot_layout import RobotParams, RobotState
+from .tool_layout import ToolParams, ToolState
+
 wp.set_module_options({"enable_backward": False})
 
 NEVER = wp.constant(wp.int64(4611686018427387904))  # 2**62: "no event scheduled"
@@ -19,6 +22,8 @@ MACHINE = wp.constant(1)
 BUFFER = wp.constant(2)
 SINK = wp.constant(3)
 CONVEYOR = wp.constant(4)
+ROBOT = wp.constant(5)
+CLUSTER_TOOL = wp.constant(6)
 
 # routing rules
 ROUTE_PROBABILITY = wp.constant(0)
@@ -121,7 +126,7 @@ class Model:
     n_elem: int
     n_timed: int
     timed: wp.array(dtype=int)             # [n_timed] elements that schedule timed events, ascending
-    kind: wp.array(dtype=int)              # [E] SOURCE, MACHINE, BUFFER, SINK, CONVEYOR
+    kind: wp.array(dtype=int)              # [E] SOURCE, MACHINE, BUFFER, SINK, CONVEYOR, ROBOT, CLUSTER_TOOL
     capacity: wp.array(dtype=int)          # [E] servers (machine), places (buffer, conveyor), 1 (source), 0 (sink)
     bounded: wp.array(dtype=int)           # [E] 0: unbounded buffer (running out of storage is an error)
     slot_start: wp.array(dtype=int)        # [E] first slot of the element in State.s64 / State.s32
@@ -131,6 +136,8 @@ class Model:
     ttr_dist: wp.array(dtype=int)          # [E]
     routing: wp.array(dtype=int)           # [E] ROUTE_PROBABILITY or ROUTE_FIRST_AVAILABLE
     conveyor: ConveyorParams
+    robot: RobotParams
+    tool: ToolParams
     out_start: wp.array(dtype=int)         # [E+1] successors of e: out_elem[out_start[e]:out_start[e+1]]
     out_elem: wp.array(dtype=int)          # [J]
     out_cum: wp.array(dtype=wp.float64)    # [J] cumulative routing probability
@@ -158,3 +165,5 @@ class State:
     rep64: wp.array2d(dtype=wp.int64)    # [R, REP64] (R_* fields)
     ct_sumsq: wp.array(dtype=wp.float64)  # [R] sum of squared cycle times, steps^2
     ct_hist: wp.array(dtype=wp.int64)    # [HIST_BINS] cycle times of all replicas, log-spaced bins
+    robot: RobotState
+    tool: ToolState

@@ -2,6 +2,8 @@
 
     twin run SCENE [--replicas R] [--horizon H] [--warmup W] [--seed S] [--device cpu|cuda]
                    [--dt DT] [--out results.json]
+    twin render SCENE --out line.png [--results results.json --color-by utilization]
+    twin animate SCENE --out line.mp4 [--window START:END] [--replica K]
     twin check SCENE        validate a scene file
     twin scenes             list the bundled example scenes
     twin warmup             compile the kernels once (fills Warp's kernel cache)
@@ -64,6 +66,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", "-o", type=Path, help="write the results as JSON to this path")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar on stderr (default: when stderr is a terminal)")
+    ren = sub.add_parser("render", help="a picture of the line (PNG, off-screen), optionally coloured by results")
+    ren.add_argument("scene")
+    ren.add_argument("--out", "-o", type=Path, required=True, help="PNG to write")
+    ren.add_argument("--results", type=Path, help="results JSON (twin run --out) to colour by")
+    ren.add_argument("--color-by", default=None, help="per-element KPI to colour by, e.g. utilization, blocked, down")
+    ren.add_argument("--camera", default="iso", help="iso or top")
+    ren.add_argument("--size", default="1600x1000", help="image size WIDTHxHEIGHT in pixels")
+    ani = sub.add_parser("animate", help="a clip of one replica (GIF or MP4)")
+    ani.add_argument("scene")
+    ani.add_argument("--out", "-o", type=Path, required=True, help=".gif or .mp4 to write")
+    ani.add_argument("--window", default=None, help="START:END simulated time to show, e.g. 1h:1h10min")
+    ani.add_argument("--replica", type=int, default=0)
+    ani.add_argument("--seed", type=int, default=None)
+    ani.add_argument("--every", type=duration, default=None, help="simulated time between frames")
+    ani.add_argument("--fps", type=int, default=20)
+    ani.add_argument("--camera", default="iso", help="iso or top")
+    ani.add_argument("--size", default="1280x800", help="frame size WIDTHxHEIGHT in pixels")
     chk = sub.add_parser("check", help="validate a scene file")
     chk.add_argument("scene")
     sub.add_parser("scenes", help="list the bundled example scenes")
@@ -120,6 +139,9 @@ def main(argv=None) -> int:
             return 0
         if args.command == "warmup":
             return _warmup()
+        if args.command in ("render", "animate"):
+            from .render import cli as render_cli
+            return getattr(render_cli, f"{args.command}_command")(args, resolve_scene(args.scene))
     except TwinError as err:
         print(f"twin: error: {err}", file=sys.stderr)
         return 2

@@ -108,6 +108,10 @@ class Element:
         """Every distribution of this element by key (for validation and the default dt)."""
         return {}
 
+    def kernel_capacity(self, plant) -> int:
+        """Part slots the simulator reserves for this element in every replica."""
+        return 0
+
     def to_dict(self) -> dict:
         """Scene-file table (without the name); distributions as tables, times in seconds."""
         out = {"kind": self.kind}
@@ -145,6 +149,9 @@ class Source(Element):
     def saturated(self) -> bool:
         return self.interarrival is None
 
+    def kernel_capacity(self, plant) -> int:
+        return 1
+
     def durations(self):
         return {} if self.interarrival is None else {"interarrival": self.interarrival}
 
@@ -181,6 +188,9 @@ class Machine(Element):
             except PlantError as err:
                 raise err.located(element=self.name, key_prefix="failures") from None
 
+    def kernel_capacity(self, plant) -> int:
+        return self.servers
+
     def durations(self):
         out = {"process": self.process}
         if self.failures is not None:
@@ -209,6 +219,9 @@ class Buffer(Element):
         super().__post_init__()
         if self.capacity is not None:
             self.capacity = _count(self.capacity, self.name, "capacity")
+
+    def kernel_capacity(self, plant) -> int:
+        return plant.unbounded_storage if self.capacity is None else self.capacity
 
 
 @dataclass(kw_only=True)
@@ -293,6 +306,9 @@ class Conveyor(Element):
         """Items the belt holds: floor(length / pitch)."""
         return int(math.floor(self.length / self.pitch + 1e-9))
 
+    def kernel_capacity(self, plant) -> int:
+        return self.capacity
+
     @property
     def transit_time(self) -> float:
         """Seconds for a free item to travel the belt."""
@@ -308,7 +324,17 @@ class Conveyor(Element):
         return {"pitch/speed": dists.Deterministic(self.pitch_time)}
 
 
-KINDS: dict[str, type[Element]] = {cls.kind: cls for cls in (Source, Machine, Buffer, Sink, Conveyor)}
+KINDS: dict[str, type[Element]] = {}
+
+
+def register_kind(cls: type[Element]) -> type[Element]:
+    """Makes an element class known by its ``kind`` (scene files, the simulator); a decorator."""
+    KINDS[cls.kind] = cls
+    return cls
+
+
+for _cls in (Source, Machine, Buffer, Sink, Conveyor):
+    register_kind(_cls)
 
 
 def element_keys(cls: type[Element]) -> tuple[str, ...]:

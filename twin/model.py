@@ -14,14 +14,15 @@ import numpy as np
 import warp as wp
 
 from .distributions import Distribution
-from .elements import Buffer, Conveyor, Machine, Sink, Source
+from .elements import Buffer, Conveyor, Machine, Source
+from .equipment import cluster_tool, robot
 from .errors import PlantError, TwinError
 from .kernels import layout
 
 
-KIND_CODES = {Source: layout.SOURCE, Machine: layout.MACHINE, Buffer: layout.BUFFER, Sink: layout.SINK,
-              Conveyor: layout.CONVEYOR}
-TIMED_KINDS = (layout.SOURCE, layout.MACHINE, layout.CONVEYOR)  # kinds that schedule timed events
+KIND_CODES = {"source": layout.SOURCE, "machine": layout.MACHINE, "buffer": layout.BUFFER, "sink": layout.SINK,
+              "conveyor": layout.CONVEYOR, "robot": layout.ROBOT, "cluster_tool": layout.CLUSTER_TOOL}
+TIMED_KINDS = (layout.SOURCE, layout.MACHINE, layout.CONVEYOR, layout.ROBOT, layout.CLUSTER_TOOL)
 FAIL_CODES = {None: layout.FAIL_NONE, "time": layout.FAIL_TIME, "operation": layout.FAIL_OPERATION}
 ROUTING_CODES = {"probability": layout.ROUTE_PROBABILITY, "first_available": layout.ROUTE_FIRST_AVAILABLE}
 
@@ -123,29 +124,23 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     conv_accumulating = np.zeros(n, np.int32)
     for i, name in enumerate(names):
         el = plant[name]
-        kind[i] = KIND_CODES[type(el)]
+        kind[i] = KIND_CODES[el.kind]
+        capacity[i] = el.kernel_capacity(plant)
         routing[i] = ROUTING_CODES.get(getattr(el, "routing", "probability"))
         if isinstance(el, Source):
-            capacity[i] = 1
             main_dist[i] = dist_id(el.interarrival)
         elif isinstance(el, Machine):
-            capacity[i] = el.servers
             main_dist[i] = dist_id(el.process)
             if el.failures is not None:
                 fail_mode[i] = FAIL_CODES[el.failures.mode]
                 tbf_dist[i] = dist_id(el.failures.tbf)
                 ttr_dist[i] = dist_id(el.failures.ttr)
         elif isinstance(el, Conveyor):
-            capacity[i] = el.capacity
             conv_transit[i] = max(1, round(el.transit_time / dt))
             conv_pitch[i] = max(1, round(el.pitch_time / dt))
             conv_accumulating[i] = int(el.accumulating)
-        elif isinstance(el, Buffer):
-            if el.capacity is None:
-                capacity[i] = plant.unbounded_storage
-                bounded[i] = 0
-            else:
-                capacity[i] = el.capacity
+        elif isinstance(el, Buffer) and el.capacity is None:
+            bounded[i] = 0
     slot_start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int32)
     n_slots = int(capacity.sum())
 
@@ -192,6 +187,8 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.conveyor.transit = arr(conv_transit, wp.int64)
     m.conveyor.pitch = arr(conv_pitch, wp.int64)
     m.conveyor.accumulating = arr(conv_accumulating, wp.int32)
+    m.robot = robot.compile_params(plant, names, dt, device)
+    m.tool = cluster_tool.compile_params(plant, names, dt, device)
     m.out_start = arr(np.array(out_start, np.int32), wp.int32)
     m.out_elem = arr(np.array(out_elem or [0], np.int32), wp.int32)
     m.out_cum = arr(np.array(out_cum or [1.0], np.float64), wp.float64)

@@ -49,7 +49,10 @@ class Recorded:
     ``times`` [F] seconds; ``names``/``kinds`` [E]; ``status`` [F, E] codes (STATUS_NAMES:
     machines idle/busy/blocked/down, other kinds idle = empty, busy = holding parts, conveyors
     blocked = front item waiting at the end); ``held`` [F, E] parts held; ``conveyors``: name ->
-    [F, capacity] item positions in metres from the belt's start, NaN where no item is.
+    [F, capacity] item positions in metres from the belt's start, NaN where no item is;
+    ``robots``: name -> {"joints": [F, J] radians, "links": [F, J + 1, 3] joint origins in plant
+    coordinates (metres, base first), "holding": [F] 0/1}; ``tools``: name -> {"chambers": [F, C]
+    chamber status codes, ...} (see twin.equipment.cluster_tool).
     """
 
     replica: int
@@ -59,6 +62,8 @@ class Recorded:
     status: np.ndarray
     held: np.ndarray
     conveyors: dict = field(default_factory=dict)
+    robots: dict = field(default_factory=dict)
+    tools: dict = field(default_factory=dict)
 
     @property
     def frames(self) -> int:
@@ -66,13 +71,22 @@ class Recorded:
 
     def save(self, path) -> Path:
         path = Path(path)
+        nested = {f"robot:{n}:{k}": v for n, d in self.robots.items() for k, v in d.items()}
+        nested.update({f"tool:{n}:{k}": v for n, d in self.tools.items() for k, v in d.items()})
         np.savez_compressed(path, replica=self.replica, times=self.times, names=np.array(self.names),
                             kinds=np.array(self.kinds), status=self.status, held=self.held,
-                            **{f"conveyor:{k}": v for k, v in self.conveyors.items()})
+                            **{f"conveyor:{k}": v for k, v in self.conveyors.items()}, **nested)
         return path
 
     @classmethod
     def load(cls, path) -> "Recorded":
         d = np.load(path)
         conv = {k.split(":", 1)[1]: d[k] for k in d.files if k.startswith("conveyor:")}
-        return cls(int(d["replica"]), d["times"], list(d["names"]), list(d["kinds"]), d["status"], d["held"], conv)
+        groups: dict = {"robot": {}, "tool": {}}
+        for key in d.files:
+            prefix, _, rest = key.partition(":")
+            if prefix in groups:
+                name, _, field_name = rest.rpartition(":")
+                groups[prefix].setdefault(name, {})[field_name] = d[key]
+        return cls(int(d["replica"]), d["times"], list(d["names"]), list(d["kinds"]), d["status"], d["held"], conv,
+                   robots=groups["robot"], tools=groups["tool"])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .equipment import cluster_tool, robot
 from .kernels import layout
 from .stats import mean_ci
 
@@ -26,7 +27,10 @@ ELEMENT_KPIS = {
     "sink": ("throughput_per_hour",),
     "conveyor": ("utilization", "blocked", "running", "queue", "power_w", "energy_per_item_j",
                  "throughput_per_hour"),
+    robot.KIND: robot.KPIS + ("throughput_per_hour",),
+    cluster_tool.KIND: cluster_tool.KPIS + ("throughput_per_hour",),
 }
+EQUIPMENT_KPIS = {robot.KIND: robot.kpis, cluster_tool.KIND: cluster_tool.kpis}
 BOTTLENECK_METHOD = "active-period"
 
 
@@ -112,6 +116,8 @@ class Results:
                             running=running / window_steps, queue=held,
                             power_w=energy_j / window, energy_per_item_j=per_item)
                 wip += held
+            elif kind in EQUIPMENT_KPIS:
+                kpis.update(EQUIPMENT_KPIS[kind](model, a, i, window_steps, window))
             elif kind == "source":
                 if model.plant[name].saturated:
                     kpis["blocked"] = np.full(len(rep), np.nan)

@@ -13,6 +13,7 @@ import numpy as np
 import warp as wp
 
 from . import __version__
+from .equipment import cluster_tool, robot
 from .errors import SimulationError, TwinError
 from .kernels import engine
 from .kernels import record as kernels_record
@@ -155,6 +156,7 @@ class Recorder:
         self.conveyor_pos = wp.zeros((n_frames, max(width, 1)), dtype=wp.float32, device=dev)
         self.conveyor_col = wp.array(col, dtype=wp.int32, device=dev)
         self.steps_to_m = wp.array(steps_to_m, dtype=wp.float64, device=dev)
+        self.equipment = {kind.KIND: kind.Recorder(model, self.steps) for kind in (robot, cluster_tool)}
 
     def snapshot(self, kmodel, state, step: int) -> None:
         frame = self.index.get(step)
@@ -163,6 +165,8 @@ class Recorder:
         wp.launch(kernels_record.snapshot, dim=self.model.n_elements, device=self.model.device,
                   inputs=[kmodel, state, self.spec.replica, frame, wp.int64(step), self.steps_to_m, self.status,
                           self.held, self.conveyor_pos, self.conveyor_col])
+        for rec in self.equipment.values():
+            rec.snapshot(kmodel, state, self.spec.replica, frame, step)
 
     def finish(self) -> Recorded:
         model = self.model
@@ -170,7 +174,8 @@ class Recorder:
         col = self.conveyor_col.numpy()
         conveyors = {model.names[i]: pos[:, col[i]: col[i] + int(model.capacity[i])] for i in self.conv}
         return Recorded(self.spec.replica, self.steps * model.dt, list(model.names), list(model.kinds),
-                        self.status.numpy(), self.held.numpy(), conveyors)
+                        self.status.numpy(), self.held.numpy(), conveyors,
+                        robots=self.equipment[robot.KIND].finish(), tools=self.equipment[cluster_tool.KIND].finish())
 
 
 def simulate(plant, replicas: int = 100, horizon: float = 8 * 3600.0, warmup: float = 0.0, seed: int = 0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warp as wp
 
+from .equipment import cluster_tool, robot
 from .kernels import layout
 from .model import Model
 
@@ -24,6 +25,8 @@ def new_state(model: Model, replicas: int) -> layout.State:
     s.rep64 = wp.zeros((replicas, layout.REP64), dtype=wp.int64, device=dev)
     s.ct_sumsq = wp.zeros(replicas, dtype=wp.float64, device=dev)
     s.ct_hist = wp.zeros(layout.HIST_BINS, dtype=wp.int64, device=dev)
+    s.robot = robot.new_state(model, replicas)
+    s.tool = cluster_tool.new_state(model, replicas)
     return s
 
 
@@ -34,6 +37,13 @@ def state_nbytes(model: Model, replicas: int) -> int:
     return replicas * per + layout.HIST_BINS * 8
 
 
-def to_numpy(state: layout.State) -> dict:
-    """Host copies of every state array, by field name."""
-    return {name: getattr(state, name).numpy() for name in layout.State.vars}
+def to_numpy(state) -> dict:
+    """Host copies of every state array, by field name ("robot.i64" for nested structs)."""
+    out = {}
+    for name in state._cls.vars:  # the Warp struct behind the instance
+        value = getattr(state, name)
+        if isinstance(value, wp.array):
+            out[name] = value.numpy()
+        else:
+            out.update({f"{name}.{k}": v for k, v in to_numpy(value).items()})
+    return out

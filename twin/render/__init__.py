@@ -1,0 +1,1 @@
+"""PyVista scenes of a plant (stub until rendering lands)."""
