@@ -112,6 +112,9 @@ class Element:
         """Part slots the simulator reserves for this element in every replica."""
         return 0
 
+    def check(self, plant) -> None:
+        """Kind-specific checks against the plant (connections, targets); raises PlantError."""
+
     def to_dict(self) -> dict:
         """Scene-file table (without the name); distributions as tables, times in seconds."""
         out = {"kind": self.kind}

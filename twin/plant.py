@@ -135,6 +135,7 @@ class Plant:
                 raise PlantError(f"this {el.kind} has no output: connect it to something", element=name)
             if el.has_outputs:
                 self._check_routing(name, el, succs)
+            el.check(self)
         sources = [n for n, e in els.items() if isinstance(e, Source)]
         sinks = [n for n, e in els.items() if isinstance(e, Sink)]
         reachable = set(sources)
