@@ -8,7 +8,8 @@ launches a kernel per progress chunk, not per step.
 import warp as wp
 
 from .common import wake
-from .flow import account, drain, handle_event, start_element
+from .accounting import account
+from .flow import drain, handle_event, start_element
 from .layout import E_NEXT, NEVER, R_STEP, Model, State
 
 wp.set_module_options({"enable_backward": False})

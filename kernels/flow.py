@@ -6,52 +6,26 @@ lets it pull parts from its predecessors while it has room (``fill``). Transfers
 instantaneous, so a completion can ripple through blocked machines upstream within one step.
 
 Each element kind has its own module with the same hooks (room, offer, take, accept, event,
-account, start); this module only dispatches on the kind. Each element integrates its own state
-over time (``account``) just before it changes, in integer steps, so statistics need no per-step
-work and never accumulate in floating point.
+account, start); this module only dispatches on the kind. The maintenance crew is an internal
+element of kind MAINTENANCE whose timed events are health updates and finished jobs.
 """
 
 import warp as wp
 
-from .buffer import buffer_accept, buffer_account, buffer_offer, buffer_take
-from .cluster_tool import (tool_accept, tool_account, tool_event, tool_offer, tool_room, tool_start,
-                           tool_take)
+from .accounting import account
+from .buffer import buffer_accept, buffer_offer, buffer_take
+from .cluster_tool import tool_accept, tool_event, tool_offer, tool_room, tool_start, tool_take
 from .common import record_exit
-from .conveyor import (conveyor_accept, conveyor_account, conveyor_event, conveyor_offer, conveyor_room,
-                       conveyor_start, conveyor_take)
-from .layout import (BUFFER, CLUSTER_TOOL, CONVEYOR, E_COUNT, E_FAIL, E_NEXT, E_OUT, E_QUEUED, E_REPAIR, E_STAT, MACHINE,
-                     NEVER, R_OVERFLOW, R_WORK_N, ROBOT, S_ENTRY, SINK, SOURCE, Model, State)
-from .machine import (machine_accept, machine_account, machine_event, machine_offer, machine_room,
-                      machine_start, machine_take)
-from .robot import (robot_accept, robot_account, robot_event, robot_offer, robot_room, robot_start,
-                    robot_take)
-from .source import source_account, source_event, source_offer, source_start, source_take
+from .conveyor import conveyor_accept, conveyor_event, conveyor_offer, conveyor_room, conveyor_take
+from .health import health_event, health_start
+from .layout import (BUFFER, CLUSTER_TOOL, CONVEYOR, E_COUNT, E_FAIL, E_NEXT, E_OUT, E_QUEUED, E_REPAIR,
+                     MACHINE, MAINTENANCE, NEVER, R_OVERFLOW, R_WORK_N, ROBOT, S_ENTRY, SINK, SOURCE, Model,
+                     State)
+from .machine import machine_accept, machine_event, machine_offer, machine_room, machine_start, machine_take
+from .robot import robot_accept, robot_event, robot_offer, robot_room, robot_start, robot_take
+from .source import source_event, source_offer, source_start, source_take
 
 wp.set_module_options({"enable_backward": False})
-
-
-@wp.func(inline=True)
-def account(m: Model, s: State, r: int, e: int, k: wp.int64):
-    """Adds element e's state since its last change, clipped to the statistics window."""
-    lo = wp.max(s.el64[r, e, E_STAT], m.warmup_step)
-    hi = wp.min(k, m.horizon_step)
-    s.el64[r, e, E_STAT] = k
-    if hi <= lo:
-        return
-    dt = hi - lo
-    kind = m.kind[e]
-    if kind == MACHINE:
-        machine_account(m, s, r, e, dt)
-    elif kind == BUFFER:
-        buffer_account(m, s, r, e, dt)
-    elif kind == CONVEYOR:
-        conveyor_account(m, s, r, e, dt)
-    elif kind == SOURCE:
-        source_account(m, s, r, e, dt)
-    elif kind == ROBOT:
-        robot_account(m, s, r, e, dt)
-    elif kind == CLUSTER_TOOL:
-        tool_account(m, s, r, e, dt)
 
 
 @wp.func(inline=True)
@@ -191,6 +165,8 @@ def handle_event(m: Model, s: State, r: int, e: int, k: wp.int64):
         robot_event(m, s, r, e, k)
     elif kind == CLUSTER_TOOL:
         tool_event(m, s, r, e, k)
+    elif kind == MAINTENANCE:
+        health_event(m, s, r, e, k)
 
 
 @wp.func(inline=True)
@@ -204,9 +180,9 @@ def start_element(m: Model, s: State, r: int, e: int):
         source_start(m, s, r, e)
     elif kind == MACHINE:
         machine_start(m, s, r, e)
-    elif kind == CONVEYOR:
-        conveyor_start(m, s, r, e)
     elif kind == ROBOT:
         robot_start(m, s, r, e)
     elif kind == CLUSTER_TOOL:
         tool_start(m, s, r, e)
+    elif kind == MAINTENANCE:
+        health_start(m, s, r, e)

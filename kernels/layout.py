@@ -9,6 +9,7 @@ Time is an integer step count (``int64``); seconds = steps * dt, derived on the 
 
 import warp as wp
 
+from .health_layout import HealthParams, HealthState
 from .robot_layout import RobotParams, RobotState
 from .tool_layout import ToolParams, ToolState
 
@@ -24,6 +25,7 @@ SINK = wp.constant(3)
 CONVEYOR = wp.constant(4)
 ROBOT = wp.constant(5)
 CLUSTER_TOOL = wp.constant(6)
+MAINTENANCE = wp.constant(7)  # the maintenance crew: an internal element outside the material flow
 
 # routing rules
 ROUTE_PROBABILITY = wp.constant(0)
@@ -59,7 +61,9 @@ E_AUX0 = wp.constant(6)        # E_AUX*: kind-specific fields, named in the kind
 E_AUX1 = wp.constant(7)
 E_AUX2 = wp.constant(8)
 E_AUX3 = wp.constant(9)
-EL64 = 10
+E_WORK = wp.constant(10)       # steps the element has worked since the start (the "operating" clock)
+E_USES = wp.constant(11)       # uses since the start: parts a machine finished, item-steps a belt carried
+EL64 = 12
 
 # State.el32[r, e, :]
 E_COUNT = wp.constant(0)   # parts held: buffer queue, machine parts on servers, source 0/1 pending
@@ -70,7 +74,9 @@ E_DONE = wp.constant(4)    # machine servers holding a finished part
 E_QUEUED = wp.constant(5)  # the element is on the replica's work stack
 E_AUX32_0 = wp.constant(6)  # kind-specific, named in the kind's module
 E_AUX32_1 = wp.constant(7)
-EL32 = 8
+E_HOLD_FAIL = wp.constant(8)     # failed health components stopping the element (awaiting or under repair)
+E_HOLD_SERVICE = wp.constant(9)  # health components under preventive service stopping the element
+EL32 = 10
 
 # State.acc[r, e, :]: time integrals over the statistics window, in steps (x parts or servers)
 A_BUSY = wp.constant(0)     # server-steps processing (machine up)
@@ -79,6 +85,7 @@ A_IDLE = wp.constant(2)     # server-steps idle (machine up) = starved; buffer: 
 A_DOWN = wp.constant(3)     # server-steps down
 A_HELD = wp.constant(4)     # part-steps held (time-average contents x steps)
 A_FULL = wp.constant(5)     # buffer: steps full
+A_SERVICE = wp.constant(5)  # machine: server-steps stopped for preventive service
 ACC = 6
 
 # State.s64[r, slot, :] and State.s32[r, slot, :]
@@ -138,6 +145,7 @@ class Model:
     conveyor: ConveyorParams
     robot: RobotParams
     tool: ToolParams
+    health: HealthParams
     out_start: wp.array(dtype=int)         # [E+1] successors of e: out_elem[out_start[e]:out_start[e+1]]
     out_elem: wp.array(dtype=int)          # [J]
     out_cum: wp.array(dtype=wp.float64)    # [J] cumulative routing probability
@@ -167,3 +175,4 @@ class State:
     ct_hist: wp.array(dtype=wp.int64)    # [HIST_BINS] cycle times of all replicas, log-spaced bins
     robot: RobotState
     tool: ToolState
+    health: HealthState

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from . import distributions as dists
 from .distributions import Distribution
+from .maintenance.spec import HealthComponent
 from .errors import PlantError
 
 ROUTING_RULES = ("probability", "first_available")
@@ -42,6 +43,29 @@ def _vector3(value, element: str, key: str):
         raise PlantError(f"must be three finite numbers (x, y, z in metres), got {value!r}",
                          element=element, key=key)
     return vals
+
+
+def _health_components(value, element: str) -> tuple:
+    """Health components of an element (twin.maintenance.HealthComponent or their tables)."""
+    from .maintenance.spec import HealthComponent
+    if value is None:
+        return ()
+    if isinstance(value, (HealthComponent, dict)):
+        value = (value,)
+    out = []
+    for i, c in enumerate(value):
+        try:
+            out.append(c if isinstance(c, HealthComponent) else HealthComponent(**c))
+        except PlantError as err:
+            name = c.get("name", i) if isinstance(c, dict) else i
+            raise err.located(element=element, key_prefix=f"health[{name}]") from None
+        except TypeError as err:
+            raise PlantError(f"bad health component: {err}", element=element, key=f"health[{i}]") from None
+    names = [c.name for c in out]
+    for n in names:
+        if names.count(n) > 1:
+            raise PlantError(f"two health components are named {n!r}", element=element, key="health")
+    return tuple(out)
 
 
 def _count(value, element: str, key: str, minimum: int = 1) -> int:
@@ -167,6 +191,7 @@ class Machine(Element):
     process: Distribution
     servers: int = 1
     failures: Failures | None = None
+    health: tuple[HealthComponent, ...] = ()
     routing: str = "probability"
     kind: ClassVar[str] = "machine"
 
@@ -190,6 +215,7 @@ class Machine(Element):
                 self.failures = Failures(self.failures.tbf, self.failures.ttr, self.failures.mode)
             except PlantError as err:
                 raise err.located(element=self.name, key_prefix="failures") from None
+        self.health = _health_components(self.health, self.name)
 
     def kernel_capacity(self, plant) -> int:
         return self.servers
@@ -199,6 +225,8 @@ class Machine(Element):
         if self.failures is not None:
             out["failures.tbf"] = self.failures.tbf
             out["failures.ttr"] = self.failures.ttr
+        for c in self.health:
+            out.update(c.durations())
         return out
 
     @property
@@ -229,8 +257,10 @@ class Buffer(Element):
 
 @dataclass(kw_only=True)
 class Sink(Element):
-    """Where finished parts leave the plant; it always accepts."""
+    """Where finished parts leave the plant; it always accepts. ``scrap=True``: parts that arrive
+    here are not good units (they count in throughput but not in cost per good unit)."""
 
+    scrap: bool = False
     kind: ClassVar[str] = "sink"
     has_outputs: ClassVar[bool] = False
 
@@ -270,6 +300,7 @@ class Conveyor(Element):
     path: tuple | None = None
     idle_power: float = 0.0
     power_per_item: float = 0.0
+    health: tuple[HealthComponent, ...] = ()
     routing: str = "probability"
     kind: ClassVar[str] = "conveyor"
     field_units: ClassVar[dict[str, str]] = {"length": "length", "speed": "speed", "pitch": "length",
@@ -303,6 +334,7 @@ class Conveyor(Element):
         if self.pitch > self.length:
             raise PlantError(f"pitch {self.pitch:g} m is longer than the belt ({self.length:g} m): no item fits",
                              element=self.name, key="pitch")
+        self.health = _health_components(self.health, self.name)
 
     @property
     def capacity(self) -> int:
@@ -324,7 +356,10 @@ class Conveyor(Element):
 
     def durations(self):
         # deterministic motion: the belt must move at least one step per pitch
-        return {"pitch/speed": dists.Deterministic(self.pitch_time)}
+        out = {"pitch/speed": dists.Deterministic(self.pitch_time)}
+        for c in self.health:
+            out.update(c.durations())
+        return out
 
 
 KINDS: dict[str, type[Element]] = {}

@@ -16,6 +16,7 @@ import warp as wp
 from .distributions import Distribution
 from .elements import Buffer, Conveyor, Machine, Source
 from .equipment import cluster_tool, robot
+from .maintenance import compiled as maintenance
 from .errors import PlantError, TwinError
 from .kernels import layout
 
@@ -53,6 +54,8 @@ class Model:
     slot_start: np.ndarray   # [E]
     n_slots: int
     arrays: layout.Model     # steps_per_second set; per-run fields left for kernel_view
+    n_kernel_elements: int   # the plant's elements, and the maintenance crew if there is one
+    n_components: int        # health components
 
     @property
     def n_elements(self) -> int:
@@ -65,14 +68,17 @@ class Model:
         """Whole steps in ``seconds`` (rounded to the nearest step)."""
         return int(round(seconds / self.dt))
 
-    def kernel_view(self, *, seed: int, warmup_step: int, horizon_step: int) -> layout.Model:
-        """A copy of the kernel struct with the run's seed and statistics window."""
+    def kernel_view(self, *, seed: int, warmup_step: int, horizon_step: int, policies=None,
+                    sensor_log=None) -> layout.Model:
+        """A copy of the kernel struct with the run's seed, statistics window, maintenance
+        policies (one twin.maintenance.Policy per component) and sensor log."""
         view = layout.Model()
         for name in layout.Model.vars:
             setattr(view, name, getattr(self.arrays, name))
         view.seed = wp.uint64(seed % (1 << 64))
         view.warmup_step = wp.int64(warmup_step)
         view.horizon_step = wp.int64(horizon_step)
+        view.health = maintenance.run_params(self, policies or [], sensor_log)
         return view
 
 
@@ -98,7 +104,8 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     device = resolve_device(device)
     names = list(plant.elements)
     index = {n: i for i, n in enumerate(names)}
-    n = len(names)
+    has_crew = bool(plant.health_components())
+    n = len(names) + int(has_crew)  # the maintenance crew is an internal element after the plant's
 
     dists: list[Distribution] = []
 
@@ -141,11 +148,17 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
             conv_accumulating[i] = int(el.accumulating)
         elif isinstance(el, Buffer) and el.capacity is None:
             bounded[i] = 0
+    if has_crew:
+        kind[n - 1] = layout.MAINTENANCE
     slot_start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int32)
     n_slots = int(capacity.sum())
 
+    health = maintenance.compile_health(plant, index, dt, device, dist_id, n - 1)
     out_start, out_elem, out_cum = [0], [], []
-    for name in names:
+    for name in names + ["(crew)"] * int(has_crew):
+        if name == "(crew)":
+            out_start.append(len(out_elem))
+            continue
         succ = plant.successors(name)
         probs = plant.routing_probabilities(name) \
             if (succ and getattr(plant[name], "routing", "probability") == "probability") \
@@ -158,6 +171,8 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     for name in names:
         in_elem += [index[p] for p in plant.predecessors(name)]
         in_start.append(len(in_elem))
+    if has_crew:
+        in_start.append(len(in_elem))
 
     dist_kind = np.array([d.code for d in dists] or [0], np.int32)
     dist_param = np.array([d.kernel_params() for d in dists] or [(0.0,) * 4], np.float64)
@@ -169,7 +184,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     def arr(values, dtype):
         return wp.array(np.asarray(values), dtype=dtype, device=device)
 
-    timed = np.flatnonzero(np.isin(kind, TIMED_KINDS)).astype(np.int32)
+    timed = np.flatnonzero(np.isin(kind, TIMED_KINDS + (layout.MAINTENANCE,))).astype(np.int32)
     m = layout.Model()
     m.n_elem = n
     m.n_timed = len(timed)
@@ -189,6 +204,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.conveyor.accumulating = arr(conv_accumulating, wp.int32)
     m.robot = robot.compile_params(plant, names, dt, device)
     m.tool = cluster_tool.compile_params(plant, names, dt, device)
+    m.health = health
     m.out_start = arr(np.array(out_start, np.int32), wp.int32)
     m.out_elem = arr(np.array(out_elem or [0], np.int32), wp.int32)
     m.out_cum = arr(np.array(out_cum or [1.0], np.float64), wp.float64)
@@ -201,4 +217,5 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.dists.table = arr(table, wp.float64)
     m.steps_per_second = wp.float64(1.0 / dt)
     return Model(plant=plant, device=device, dt=dt, names=names, kinds=[plant[nm].kind for nm in names],
-                 capacity=capacity, slot_start=slot_start, n_slots=n_slots, arrays=m)
+                 capacity=capacity[:len(names)], slot_start=slot_start, n_slots=n_slots, arrays=m,
+                 n_kernel_elements=n, n_components=health.n)

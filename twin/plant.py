@@ -26,13 +26,14 @@ class Plant:
     >>> p.line("in", "q", "m", "out")
     """
 
-    def __init__(self, name: str = "plant", *, unbounded_storage: int = 1000):
+    def __init__(self, name: str = "plant", *, unbounded_storage: int = 1000, crew=None):
         if not isinstance(name, str) or not name:
             raise PlantError(f"a plant name must be a non-empty string, got {name!r}", key="name")
         if isinstance(unbounded_storage, bool) or not isinstance(unbounded_storage, int) or unbounded_storage < 1:
             raise PlantError(f"must be an integer >= 1, got {unbounded_storage!r}", key="unbounded_storage")
         self.name = name
         self.unbounded_storage = unbounded_storage
+        self.crew = crew  # twin.maintenance.Crew: technicians for repairs and services (default: one)
         self.graph = nx.DiGraph(name=name)
 
     # ---- building -----------------------------------------------------------------------
@@ -175,6 +176,10 @@ class Plant:
             parts = ", ".join(f"{s}: {p:g}" for s, p in zip(succs, probs))
             raise PlantError(f"routing probabilities sum to {total:g}, not 1 ({parts})",
                              element=name, key="probability")
+
+    def health_components(self) -> list[tuple[str, object]]:
+        """(host element name, HealthComponent) for every health component, in plant order."""
+        return [(el.name, c) for el in self for c in getattr(el, "health", ())]
 
     # ---- time scale ---------------------------------------------------------------------
     def shortest_mean_duration(self) -> float:

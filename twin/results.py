@@ -21,11 +21,11 @@ from .stats import mean_ci
 
 SCHEMA = "twin.results/1"
 ELEMENT_KPIS = {
-    "machine": ("utilization", "blocked", "starved", "down", "queue", "throughput_per_hour"),
+    "machine": ("utilization", "blocked", "starved", "down", "service", "queue", "throughput_per_hour"),
     "buffer": ("queue", "full", "empty", "throughput_per_hour"),
     "source": ("blocked", "throughput_per_hour"),
     "sink": ("throughput_per_hour",),
-    "conveyor": ("utilization", "blocked", "running", "queue", "power_w", "energy_per_item_j",
+    "conveyor": ("utilization", "blocked", "running", "down", "service", "queue", "power_w", "energy_per_item_j",
                  "throughput_per_hour"),
     robot.KIND: robot.KPIS + ("throughput_per_hour",),
     cluster_tool.KIND: cluster_tool.KPIS + ("throughput_per_hour",),
@@ -78,6 +78,7 @@ class Results:
         self._hist_counts, self._hist_edges_s = ct_hist_s
         self.meta = meta
         self.recording = None  # a twin.recording.Recorded when the run recorded one replica
+        self.sensors = None    # twin.maintenance.SensorRecords when the run kept a sensor log
 
     # ---- construction ---------------------------------------------------------------------
     @classmethod
@@ -99,7 +100,8 @@ class Results:
                 kpis.update(utilization=acc[:, i, layout.A_BUSY] / server_steps,
                             blocked=acc[:, i, layout.A_BLOCKED] / server_steps,
                             starved=acc[:, i, layout.A_IDLE] / server_steps,
-                            down=acc[:, i, layout.A_DOWN] / server_steps, queue=held)
+                            down=acc[:, i, layout.A_DOWN] / server_steps,
+                            service=acc[:, i, layout.A_SERVICE] / server_steps, queue=held)
                 wip += held
             elif kind == "buffer":
                 kpis.update(queue=held, full=acc[:, i, layout.A_FULL] / window_steps,
@@ -113,7 +115,8 @@ class Results:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     per_item = np.where(out[:, i] > 0, energy_j / np.maximum(out[:, i], 1), np.nan)
                 kpis.update(utilization=held / cap, blocked=acc[:, i, layout.A_BLOCKED] / window_steps,
-                            running=running / window_steps, queue=held,
+                            running=running / window_steps, down=acc[:, i, layout.A_DOWN] / window_steps,
+                            service=acc[:, i, layout.A_SERVICE] / window_steps, queue=held,
                             power_w=energy_j / window, energy_per_item_j=per_item)
                 wip += held
             elif kind in EQUIPMENT_KPIS:
@@ -126,8 +129,11 @@ class Results:
             elements[name] = {k: kpis[k] for k in ELEMENT_KPIS[kind]}
         with np.errstate(invalid="ignore", divide="ignore"):
             ct_mean = np.where(exited > 0, rep[:, layout.R_CT_SUM] / np.maximum(exited, 1) * model.dt, np.nan)
+        good = sum((out[:, i] for i, name in enumerate(model.names)
+                    if model.kinds[i] == "sink" and not model.plant[name].scrap), np.zeros(len(rep)))
         per_replica = {
             "throughput_per_hour": exited * per_hour,
+            "good_units": good,
             "wip": wip,
             "cycle_time_s": ct_mean,
             "parts_out": exited,
@@ -136,6 +142,8 @@ class Results:
             "held_at_end": {name: a["el32"][:, i, layout.E_COUNT].astype(np.int64)
                             for i, name in enumerate(model.names)},
         }
+        if model.n_components:
+            per_replica["maintenance"] = maintenance_per_replica(model, a, elements, good, window, window_steps)
         b = np.arange(layout.HIST_BINS + 1, dtype=np.float64)
         edges_s = (np.exp2(b / layout.HIST_BINS_PER_OCTAVE) - 1.0) * model.dt
         return cls(model.plant.name, dict(zip(model.names, model.kinds)), per_replica,
@@ -183,6 +191,22 @@ class Results:
         return {k: KPI.of(v) for k, v in self.per_replica["elements"][name].items()}
 
     @property
+    def maintenance(self) -> dict | None:
+        """Maintenance KPIs over replicas (None without health components): plant-level
+        ``failures``, ``services`` (counts in the window), ``maintenance_hours`` (technician
+        hours), ``crew_utilization``, ``availability`` (mean over hosts of the time not down or
+        in service), ``cost``, ``cost_rate_per_hour`` and ``cost_per_good_unit``; and per
+        component (key "element.component") ``failures``, ``services``, ``mttf_h`` (hours of the
+        component's clock in the window per failure), ``first_failure_h`` (time of the first
+        failure from the start, a first-passage time; NaN if none) and ``maintenance_hours``."""
+        mt = self.per_replica.get("maintenance")
+        if mt is None:
+            return None
+        out = {k: KPI.of(v) for k, v in mt.items() if k != "components"}
+        out["components"] = {name: {k: KPI.of(v) for k, v in d.items()} for name, d in mt["components"].items()}
+        return out
+
+    @property
     def bottleneck(self) -> dict:
         """The bottleneck by the active-period method (Roser, Nakano and Tanaka, 2001, in its
         fraction-of-time form): a machine is *active* while it processes or is down, and waits
@@ -218,6 +242,7 @@ class Results:
             "elements": {name: {"kind": self.element_kinds[name],
                                 **{k: v.to_dict() for k, v in self.element(name).items()}}
                          for name in self.element_kinds},
+            **({"maintenance": _maintenance_dict(self.maintenance)} if self.maintenance else {}),
         }
 
     def to_json(self, path) -> Path:
@@ -262,3 +287,43 @@ class Results:
 
     def __repr__(self) -> str:
         return f"<Results {self.plant_name!r}: {self.replicas} replicas, throughput {self.throughput:.2f}/h>"
+
+
+def _maintenance_dict(mt: dict) -> dict:
+    out = {k: v.to_dict() for k, v in mt.items() if k != "components"}
+    out["components"] = {name: {k: v.to_dict() for k, v in d.items()} for name, d in mt["components"].items()}
+    return out
+
+
+def maintenance_per_replica(model, a: dict, elements: dict, good: np.ndarray, window_s: float,
+                            window_steps: float) -> dict:
+    """Per-replica maintenance KPIs from the health state (see Results.maintenance)."""
+    from .kernels import health_layout as hl
+    i64 = a["health.i64"].astype(np.float64)
+    comps = model.plant.health_components()
+    crew = model.plant.crew
+    rate = crew.hourly_rate if crew is not None else 0.0
+    technicians = crew.technicians if crew is not None else 1
+    hours = a["health.crew"][:, hl.Q_BUSY] * model.dt / 3600.0
+    failures = i64[:, :len(comps), hl.H_FAILURES]
+    services = i64[:, :len(comps), hl.H_SERVICES]
+    cost = hours * rate
+    per_comp = {}
+    for h, (host, c) in enumerate(comps):
+        cost = cost + failures[:, h] * c.repair_cost + services[:, h] * c.service_cost
+        clock_h = i64[:, h, hl.H_CLOCK] * model.dt / 3600.0
+        first = i64[:, h, hl.H_FIRST_FAIL]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mttf = np.where(failures[:, h] > 0, clock_h / np.maximum(failures[:, h], 1), np.nan)
+        per_comp[f"{host}.{c.name}"] = {"failures": failures[:, h], "services": services[:, h], "mttf_h": mttf,
+                                        "first_failure_h": np.where(first > 0, first * model.dt / 3600.0, np.nan),
+                                        "maintenance_hours": i64[:, h, hl.H_WORK_STEPS] * model.dt / 3600.0}
+    hosts = sorted({host for host, _ in comps})
+    avail = np.mean([1.0 - elements[hname].get("down", 0.0) - elements[hname].get("service", 0.0)
+                     if "down" in elements[hname] else np.ones(len(good)) for hname in hosts], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_good = np.where(good > 0, cost / np.maximum(good, 1), np.nan)
+    return {"failures": failures.sum(axis=1), "services": services.sum(axis=1), "maintenance_hours": hours,
+            "crew_utilization": hours * 3600.0 / (technicians * window_s), "availability": avail,
+            "cost": cost, "cost_rate_per_hour": cost / (window_s / 3600.0), "cost_per_good_unit": per_good,
+            "components": per_comp}

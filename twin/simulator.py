@@ -15,6 +15,8 @@ import warp as wp
 from . import __version__
 from .equipment import cluster_tool, robot
 from .errors import SimulationError, TwinError
+from .maintenance import compiled as maintenance
+from .maintenance.compiled import SensorLog
 from .kernels import engine
 from .kernels import record as kernels_record
 from .model import Model, compile_plant
@@ -52,9 +54,12 @@ class Simulator:
         self.replicas = _positive_int(replicas, "replicas")
 
     def run(self, horizon: float, warmup: float = 0.0, seed: int = 0, progress: bool | None = None,
-            chunks: int = PROGRESS_CHUNKS, record: Recording | None = None) -> Results:
+            chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
+            sensor_log: SensorLog | None = None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
-        [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``)."""
+        [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``).
+        ``policy``: the maintenance policy (a twin.maintenance.Policy, or a dict of them by
+        "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``)."""
         model = self.model
         horizon = _seconds(horizon, "horizon", allow_zero=False)
         warmup = _seconds(warmup, "warmup", allow_zero=True)
@@ -75,12 +80,14 @@ class Simulator:
             wp.load_module(kernels_record, device=device)
         compile_s = time.perf_counter() - t0
 
+        policies = maintenance.resolve_policies(model.plant, policy)
+        kmodel = model.kernel_view(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step,
+                                   policies=policies, sensor_log=sensor_log)
         try:
-            state = new_state(model, self.replicas)
+            state = new_state(model, self.replicas, kmodel)
         except Exception as err:  # out of device memory, typically
             raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas) / 2**20:.0f} MiB of state "
                                   f"for {self.replicas} replicas on {device}: {err}") from None
-        kmodel = model.kernel_view(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step)
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = Progress(f"{model.plant.name}: {self.replicas} replicas", horizon_step, enabled=progress)
         t1 = time.perf_counter()
@@ -116,7 +123,12 @@ class Simulator:
             "wall_time_s": wall_s,
             "compile_time_s": compile_s,
         }
+        if model.n_components:
+            meta["policy"] = {f"{h}.{c.name}": p.label
+                              for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
+        if sensor_log is not None:
+            results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None
         return results
 
@@ -180,12 +192,15 @@ class Recorder:
 
 def simulate(plant, replicas: int = 100, horizon: float = 8 * 3600.0, warmup: float = 0.0, seed: int = 0,
              device=None, dt: float | None = None, progress: bool | None = None,
-             record: Recording | None = None) -> Results:
+             record: Recording | None = None, policy=None, sensor_log: SensorLog | None = None) -> Results:
     """Compiles ``plant`` and runs ``replicas`` replicas over ``horizon`` seconds (warm-up included).
 
     Statistics cover [warmup, horizon]. ``device``: "cpu", "cuda", "cuda:1", or None for cuda if
     present else cpu. ``dt``: the time step in seconds (default: ``plant.default_dt()``).
     ``record``: a twin.Recording to keep the frames of one replica (``results.recording``).
+    ``policy``: maintenance policy of the health components (default: run to failure);
+    ``sensor_log``: a twin.maintenance.SensorLog to keep sensor readings (``results.sensors``).
     """
     return Simulator(compile_plant(plant, device=device, dt=dt), replicas).run(
-        horizon, warmup=warmup, seed=seed, progress=progress, record=record)
+        horizon, warmup=warmup, seed=seed, progress=progress, record=record, policy=policy,
+        sensor_log=sensor_log)

@@ -6,33 +6,37 @@ import warp as wp
 
 from .equipment import cluster_tool, robot
 from .kernels import layout
+from .maintenance import compiled as maintenance
 from .model import Model
 
 
-def new_state(model: Model, replicas: int) -> layout.State:
-    """Zeroed state for ``replicas`` replicas of ``model`` (the kernels start it)."""
+def new_state(model: Model, replicas: int, kernel_model: layout.Model) -> layout.State:
+    """Zeroed state for ``replicas`` replicas of ``model`` (the kernels start it); sized for the
+    run's ``kernel_model`` (its sensor log)."""
     dev = model.device
-    n, slots = model.n_elements, max(model.n_slots, 1)
+    n, slots = model.n_kernel_elements, max(model.n_slots, 1)
+    streams = n + model.n_components  # random streams: elements, then health components
     s = layout.State()
     s.el64 = wp.zeros((replicas, n, layout.EL64), dtype=wp.int64, device=dev)
     s.el32 = wp.zeros((replicas, n, layout.EL32), dtype=wp.int32, device=dev)
     s.acc = wp.zeros((replicas, n, layout.ACC), dtype=wp.int64, device=dev)
     s.s64 = wp.zeros((replicas, slots, 2), dtype=wp.int64, device=dev)
     s.s32 = wp.zeros((replicas, slots, 2), dtype=wp.int32, device=dev)
-    s.draws = wp.zeros((replicas, n, layout.STREAMS), dtype=wp.int64, device=dev)
-    s.carry = wp.zeros((replicas, n, layout.STREAMS), dtype=wp.float64, device=dev)
+    s.draws = wp.zeros((replicas, streams, layout.STREAMS), dtype=wp.int64, device=dev)
+    s.carry = wp.zeros((replicas, streams, layout.STREAMS), dtype=wp.float64, device=dev)
     s.work = wp.zeros((replicas, n), dtype=wp.int32, device=dev)
     s.rep64 = wp.zeros((replicas, layout.REP64), dtype=wp.int64, device=dev)
     s.ct_sumsq = wp.zeros(replicas, dtype=wp.float64, device=dev)
     s.ct_hist = wp.zeros(layout.HIST_BINS, dtype=wp.int64, device=dev)
     s.robot = robot.new_state(model, replicas)
     s.tool = cluster_tool.new_state(model, replicas)
+    s.health = maintenance.new_health_state(model, replicas, kernel_model.health)
     return s
 
 
 def state_nbytes(model: Model, replicas: int) -> int:
     """Bytes of device memory a run of ``replicas`` replicas needs (for error messages)."""
-    n, slots = model.n_elements, max(model.n_slots, 1)
+    n, slots = model.n_kernel_elements + model.n_components, max(model.n_slots, 1)
     per = n * (layout.EL64 * 8 + layout.EL32 * 4 + layout.ACC * 8 + layout.STREAMS * 16 + 4) + slots * 24 + 56
     return replicas * per + layout.HIST_BINS * 8
 

@@ -55,7 +55,8 @@ def compiled(dist, device, dt=0.001):
     p.add(twin.Source("s"), twin.Machine("m", process=dist), twin.Sink("o"))
     p.line("s", "m", "o")
     model = p.compile(device=device, dt=dt)
-    return model, model.kernel_view(seed=123, warmup_step=0, horizon_step=1), new_state(model, 4)
+    view = model.kernel_view(seed=123, warmup_step=0, horizon_step=1)
+    return model, view, new_state(model, 4, view)
 
 
 def ks_two_sample(a, b) -> float:
