@@ -14,7 +14,7 @@ import warp as wp
 
 from .accounting import hold, release, account
 from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE, H_EST_RATE, H_EST_WEAR,
-                            H_CLOCK, H_FAILURES, H_FIRST_FAIL, H_LAST, H_LIFE, H_LOAD, H_NEXT, H_RENEWED, H_SERVICES, H_STATUS,
+                            H_CLOCK, H_EST_LEVEL, H_FAILURES, H_FIRST_FAIL, H_LAST, H_LIFE, H_LOAD, H_NEXT, H_RENEWED, H_SERVICES, H_STATUS,
                             H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, POLICY_CONDITION,
                             POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, WEAR_GAMMA,
                             WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
@@ -69,7 +69,9 @@ def restore(m: Model, s: State, r: int, h: int, fraction: wp.float64, k: wp.int6
     keep = ONE - fraction
     x0 = m.health.initial[h]
     s.health.f64[r, h, H_WEAR] = x0 + keep * (s.health.f64[r, h, H_WEAR] - x0)
-    s.health.f64[r, h, H_EST_WEAR] = s.health.f64[r, h, H_WEAR]
+    worn = (s.health.f64[r, h, H_WEAR] - x0) / (m.health.threshold[h] - x0)
+    s.health.f64[r, h, H_EST_WEAR] = worn
+    s.health.f64[r, h, H_EST_LEVEL] = m.health.sensor[h, 1] * worn * worn
     s.health.i64[r, h, H_AGE] = wp.int64(keep * wp.float64(s.health.i64[r, h, H_AGE]))
     s.health.i64[r, h, H_USES] = wp.int64(keep * wp.float64(s.health.i64[r, h, H_USES]))
     if m.health.model[h] == WEAR_WEIBULL and fraction >= ONE:
@@ -158,30 +160,37 @@ def read_sensors(m: Model, s: State, r: int, h: int, worn: wp.float64, load: wp.
     s.health.signal[r, h, 2] = wp.float32(cur)
 
 
+CREDIBLE = wp.constant(wp.float64(0.3))  # predictive policy: wear fraction below which readings are noise
+
+
 @wp.func
-def predicted_life(m: Model, s: State, r: int, h: int, clock: wp.float64, load: wp.float64) -> wp.float64:
-    """Remaining clock steps estimated from the vibration reading taken at load ``load`` (the
-    predictive policy)."""
+def predicted_life(m: Model, s: State, r: int, h: int, load: wp.float64) -> wp.float64:
+    """Remaining clock steps estimated from the vibration readings (the predictive policy).
+
+    Each reading's wear term (the reading over its no-wear value at the load of its period, minus
+    1: vib_wear * h^2 plus noise) is averaged exponentially (weight a), so the noise averages out
+    before the square root gives the worn fraction h. The wear rate is the average over the
+    current life, h over the age since the last renewal (less the averages' lag of (1 - a) / a
+    updates), and RUL = (1 - h) / rate - lag. Below h = 0.3 the readings are mostly noise and no
+    prediction is made."""
     p = m.health.sensor
     level = wp.float64(s.health.signal[r, h, 0]) / (p[h, 0] * (wp.float64(0.5) + wp.float64(0.5) * load)) - ONE
+    smoothed = SMOOTH * level + (ONE - SMOOTH) * s.health.f64[r, h, H_EST_LEVEL]
+    s.health.f64[r, h, H_EST_LEVEL] = smoothed
     worn = ZERO
-    if p[h, 1] > ZERO and level > ZERO:
-        worn = wp.sqrt(wp.min(level / p[h, 1], ONE))
-    x0 = m.health.initial[h]
-    span = m.health.threshold[h] - x0
-    inferred = x0 + worn * span
-    before = s.health.f64[r, h, H_EST_WEAR]
-    now = SMOOTH * inferred + (ONE - SMOOTH) * before
-    s.health.f64[r, h, H_EST_WEAR] = now
-    if clock > ZERO:
-        s.health.f64[r, h, H_EST_RATE] = SMOOTH * (now - before) / clock + (ONE - SMOOTH) * s.health.f64[r, h,
-                                                                                                      H_EST_RATE]
-    rate = s.health.f64[r, h, H_EST_RATE]
-    if rate <= ZERO:
+    if p[h, 1] > ZERO and smoothed > ZERO:
+        worn = wp.sqrt(wp.min(smoothed / p[h, 1], ONE))
+    s.health.f64[r, h, H_EST_WEAR] = worn
+    per_update = wp.float64(m.health.period[h])  # clock steps per update
+    if m.health.calendar[h] == 0:
+        per_update = per_update * s.health.f64[r, h, H_LOAD]
+    lag = per_update * (ONE - SMOOTH) / SMOOTH
+    age = wp.float64(s.health.i64[r, h, H_AGE]) - lag
+    if worn < CREDIBLE or age <= ZERO:
         return wp.float64(1.0e300)
-    # An exponential average of a trend lags it by (1 - a) / a updates: the wear is that far ahead.
-    lag = clock * (ONE - SMOOTH) / SMOOTH
-    return (m.health.threshold[h] - now) / rate - lag
+    rate = worn / age
+    s.health.f64[r, h, H_EST_RATE] = rate
+    return (ONE - worn) / rate - lag
 
 
 @wp.func
@@ -271,7 +280,7 @@ def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
         elif policy == POLICY_CONDITION:
             due = wp.float64(s.health.signal[r, h, m.health.policy_signal[h]]) >= value
         elif policy == POLICY_PREDICTIVE:
-            due = predicted_life(m, s, r, h, clock, load) <= value
+            due = predicted_life(m, s, r, h, load) <= value
         if due:
             s.health.i64[r, h, H_STATUS] = wp.int64(C_QUEUED)
             enqueue(m, s, r, h)
@@ -317,7 +326,7 @@ def health_start(m: Model, s: State, r: int, c: int):
     """New components and an idle crew at step 0."""
     for h in range(m.health.n):
         s.health.f64[r, h, H_WEAR] = m.health.initial[h]
-        s.health.f64[r, h, H_EST_WEAR] = m.health.initial[h]
+        s.health.f64[r, h, H_EST_WEAR] = ZERO
         if m.health.model[h] == WEAR_WEIBULL:
             s.health.f64[r, h, H_LIFE] = draw_life(m, s, r, h)
         s.health.i64[r, h, H_STATUS] = wp.int64(C_OK)

@@ -28,10 +28,11 @@ C_SERVICE = wp.constant(4)     # under preventive service (host stopped)
 # HealthState.f64[r, h, :]
 H_WEAR = wp.constant(0)
 H_LIFE = wp.constant(1)        # Weibull life, clock steps
-H_EST_WEAR = wp.constant(2)    # predictive policy: smoothed wear inferred from vibration
-H_EST_RATE = wp.constant(3)    # predictive policy: smoothed wear growth per clock step
+H_EST_WEAR = wp.constant(2)    # predictive policy: worn fraction inferred from vibration
+H_EST_RATE = wp.constant(3)    # predictive policy: worn fraction per clock step over the current life
 H_LOAD = wp.constant(4)        # smoothed load (busy fraction) seen by the sensors
-HF64 = 5
+H_EST_LEVEL = wp.constant(5)   # predictive policy: smoothed wear term of the vibration readings
+HF64 = 6
 
 # HealthState.i64[r, h, :]
 H_NEXT = wp.constant(0)        # step of the next health update (tick)

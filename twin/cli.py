@@ -4,6 +4,7 @@
                    [--dt DT] [--out results.json]
     twin render SCENE --out line.png [--results results.json --color-by utilization]
     twin animate SCENE --out line.mp4 [--window START:END] [--replica K]
+    twin maintenance SCENE --policy time:200h --policy condition:vibration:6 [--sweep time:50h..400h/8]
     twin check SCENE        validate a scene file
     twin scenes             list the bundled example scenes
     twin warmup             compile the kernels once (fills Warp's kernel cache)
@@ -83,6 +84,23 @@ def _parser() -> argparse.ArgumentParser:
     ani.add_argument("--fps", type=int, default=20)
     ani.add_argument("--camera", default="iso", help="iso or top")
     ani.add_argument("--size", default="1280x800", help="frame size WIDTHxHEIGHT in pixels")
+    mnt = sub.add_parser("maintenance", help="compare maintenance policies of a scene with health components")
+    mnt.add_argument("scene")
+    mnt.add_argument("--policy", "-p", action="append", default=None,
+                     help="run_to_failure, time:INTERVAL, usage:N, condition:SIGNAL:LEVEL, predictive:LEAD "
+                          "(repeat to compare; default: run_to_failure)")
+    mnt.add_argument("--sweep", help="KIND:LOW..HIGH/COUNT, e.g. time:20h..200h/10 or condition:vibration:4..8/9")
+    mnt.add_argument("--replicas", "-r", type=int, default=1000)
+    mnt.add_argument("--horizon", type=duration, default=None, help="default: scene's, else 30 days")
+    mnt.add_argument("--warmup", type=duration, default=None, help="default: scene's, else 0")
+    mnt.add_argument("--seed", type=int, default=None)
+    mnt.add_argument("--device")
+    mnt.add_argument("--dt", type=duration)
+    mnt.add_argument("--objective", default="cost_per_good_unit",
+                     help="what the best policy minimises/maximises: cost_per_good_unit, cost, failures, "
+                          "availability, throughput_per_hour")
+    mnt.add_argument("--out", "-o", type=Path, help="folder for the results (one JSON per policy + study.json)")
+    mnt.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     chk = sub.add_parser("check", help="validate a scene file")
     chk.add_argument("scene")
     sub.add_parser("scenes", help="list the bundled example scenes")
@@ -106,6 +124,30 @@ def _run(args) -> int:
     if args.out:
         res.to_json(args.out)
         print(f"\nresults written to {args.out}")
+    return 0
+
+
+def _maintenance(args) -> int:
+    import twin
+    from .maintenance import Policy, compare, parse_sweep, sweep
+    scene = twin.load_scene(resolve_scene(args.scene))
+    study = scene.study
+    kwargs = {"replicas": args.replicas,
+              "horizon": args.horizon or study.get("horizon", 30 * 24 * 3600.0),
+              "warmup": args.warmup if args.warmup is not None else study.get("warmup", 0.0),
+              "seed": args.seed if args.seed is not None else study.get("seed", 0),
+              "device": args.device or study.get("device"), "dt": args.dt or study.get("dt"),
+              "objective": args.objective, "out_dir": args.out, "progress": args.progress}
+    if args.sweep:
+        kind, values, signal = parse_sweep(args.sweep)
+        result = sweep(scene.plant, kind, values, signal=signal, **kwargs)
+    else:
+        policies = [Policy.parse(p) for p in (args.policy or ["run_to_failure"])]
+        result = compare(scene.plant, policies, **kwargs)
+    print(result.table())
+    print(f"\nbest by {result.objective}: {result.best.label}")
+    if args.out:
+        print(f"results written to {args.out}/study.json")
     return 0
 
 
@@ -139,6 +181,8 @@ def main(argv=None) -> int:
             return 0
         if args.command == "warmup":
             return _warmup()
+        if args.command == "maintenance":
+            return _maintenance(args)
         if args.command in ("render", "animate"):
             from .render import cli as render_cli
             return getattr(render_cli, f"{args.command}_command")(args, resolve_scene(args.scene))

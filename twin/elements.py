@@ -150,6 +150,11 @@ class Element:
                 continue
             if isinstance(v, (Distribution, Failures)):
                 v = v.to_dict()
+            elif f.name == "health":
+                from .maintenance.spec import _component_dict
+                if not v:
+                    continue
+                v = [_component_dict(c) for c in v]
             elif isinstance(v, tuple):
                 v = list(v)
             out[f.name] = v

@@ -46,15 +46,24 @@ __all__ = ["Scene", "load_scene", "save_scene", "UNITS", "DERIVED_UNITS", "BASE_
 # Base dimensions: unit -> factor to the SI unit twin stores (seconds, metres, radians). Exact
 # fractions, so that "45 ms" becomes the float nearest 0.045, not 45 * 0.001.
 UNITS: dict[str, dict[str, Fraction]] = {
-    "time": {"ms": Fraction(1, 1000), "s": Fraction(1), "min": Fraction(60), "h": Fraction(3600)},
+    "time": {"ms": Fraction(1, 1000), "s": Fraction(1), "min": Fraction(60), "h": Fraction(3600),
+             "d": Fraction(86400)},
     "length": {"mm": Fraction(1, 1000), "cm": Fraction(1, 100), "m": Fraction(1)},
     "angle": {"deg": Fraction(math.pi / 180), "rad": Fraction(1)},
     "mass": {"g": Fraction(1, 1000), "kg": Fraction(1)},
     "power": {"W": Fraction(1), "kW": Fraction(1000)},
+    # internal dimensions, only as parts of derived units: "/h" is a rate, "/sqrt(h)" a volatility
+    "count": {"": Fraction(1)},
+    "sqrt_time": {"sqrt(s)": Fraction(1), "sqrt(min)": Fraction(math.sqrt(60.0)), "sqrt(h)": Fraction(60),
+                  "sqrt(d)": Fraction(math.sqrt(86400.0))},
 }
+INTERNAL_DIMS = ("count", "sqrt_time")
 # Derived dimensions: name -> (numerator, denominator); written "<unit>/<unit>", e.g. "m/min".
-DERIVED_UNITS: dict[str, tuple[str, str]] = {"speed": ("length", "time"), "angular_speed": ("angle", "time")}
-DEFAULT_UNITS = {"time": "s", "length": "m", "angle": "deg", "mass": "kg", "power": "W"}  # what a file's bare numbers mean
+DERIVED_UNITS: dict[str, tuple[str, str]] = {"speed": ("length", "time"), "angular_speed": ("angle", "time"),
+                                             "rate": ("count", "time"), "sqrt_rate": ("count", "sqrt_time")}
+# what a file's bare numbers mean ("sqrt_time" follows the time unit)
+DEFAULT_UNITS = {"time": "s", "length": "m", "angle": "deg", "mass": "kg", "power": "W", "count": "",
+                 "sqrt_time": "sqrt(s)"}
 NON_NEGATIVE = frozenset({"time"})  # a negative duration is always a mistake
 # Dimensions of the fields every element has; element classes add theirs with ``field_units``.
 BASE_FIELD_UNITS = {"position": "length", "size": "length"}
@@ -62,8 +71,9 @@ BASE_FIELD_UNITS = {"position": "length", "size": "length"}
 _QUANTITY = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d.+-]\S*)?\s*")
 
 # ---- schema -----------------------------------------------------------------------------------
-TOP_KEYS = ("plant", "study", "elements", "lines", "connect")
-PLANT_KEYS = ("name", "unbounded_storage") + tuple(f"{d}_unit" for d in UNITS)
+TOP_KEYS = ("plant", "study", "maintenance", "elements", "lines", "connect")
+PLANT_KEYS = ("name", "unbounded_storage") + tuple(f"{d}_unit" for d in UNITS if d not in INTERNAL_DIMS)
+MAINTENANCE_KEYS = ("technicians", "hourly_rate")
 CONNECT_KEYS = ("from", "to", "probability")
 # Study defaults: key -> (kind, constraint). Times are returned in seconds.
 STUDY_KEYS = {"replicas": ("int", 1), "horizon": ("time", "positive"), "warmup": ("time", "non-negative"),
@@ -117,6 +127,8 @@ def save_scene(plant: Plant, path, **study) -> Path:
         head["plant"]["unbounded_storage"] = plant.unbounded_storage
     if study:
         head["study"] = study
+    if getattr(plant, "crew", None) is not None:
+        head["maintenance"] = {"technicians": plant.crew.technicians, "hourly_rate": plant.crew.hourly_rate}
     title = "".join(ch for ch in " ".join(plant.name.split()) if ch.isprintable())
     parts = [f"# {title}: written by twin.save_scene (times in seconds, lengths in metres).\n\n"]
     if chains:  # a top-level key: it must come before the first table
@@ -165,6 +177,8 @@ class _Reader:
                 raise err
         plant = self.plant(self.table(doc.get("plant", {}), "plant"), path)
         study = self.study(doc.get("study", {}))
+        if "maintenance" in doc:
+            plant.crew = self.crew(self.table(doc["maintenance"], "maintenance"))
         elements = self.table(doc.get("elements", {}), "elements")
         for name, spec in elements.items():
             plant.add(self.element(name, spec))
@@ -185,7 +199,7 @@ class _Reader:
         for k in table:
             if k not in PLANT_KEYS:
                 raise self.unknown(k, PLANT_KEYS, "[plant]", prefix="plant")
-        for dim in UNITS:
+        for dim in (d for d in UNITS if d not in INTERNAL_DIMS):
             key = f"{dim}_unit"
             unit = table.get(key, DEFAULT_UNITS[dim])
             if not isinstance(unit, str) or unit not in UNITS[dim]:
@@ -194,11 +208,20 @@ class _Reader:
                 raise self.error(f"unknown {dim} unit {unit!r}{why}; allowed: {', '.join(UNITS[dim])}",
                                  key=f"plant.{key}")
             self.bare[dim] = unit
+        self.bare["sqrt_time"] = f"sqrt({self.bare['time']})"
         name = table.get("name", path.stem)
         try:
             return Plant(name, unbounded_storage=table.get("unbounded_storage", 1000))
         except PlantError as err:
             raise self.located(err, key_prefix="plant") from None
+
+    def crew(self, table: dict):
+        from .maintenance.spec import Crew
+        kwargs = self.fields(Crew, table, None, "maintenance", "[maintenance]", MAINTENANCE_KEYS)
+        try:
+            return Crew(**kwargs)
+        except PlantError as err:
+            raise self.located(err, key_prefix="maintenance") from None
 
     def study(self, table) -> dict:
         table = self.table(table, "study")
@@ -249,12 +272,31 @@ class _Reader:
             if k not in allowed:
                 raise self.unknown(k, allowed, what, element, prefix)
         hints, units = _hints(cls), _field_units(cls)
+        variants = getattr(cls, "scene_variants", {})
         for f in dataclasses.fields(cls):
             if (f.init and f.name not in ("name", "_") and f.name not in table
                     and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING):
                 raise self.error(f"{what} needs '{f.name}' (keys: {', '.join(allowed)})", element,
                                  _join(prefix, f.name))
-        return {k: self.value(v, hints.get(k), units.get(k), element, _join(prefix, k)) for k, v in table.items()}
+        return {k: self.variant(v, variants[k], element, _join(prefix, k)) if k in variants
+                else self.value(v, hints.get(k), units.get(k), element, _join(prefix, k)) for k, v in table.items()}
+
+    def variant(self, value, spec, element, key):
+        """A table whose tag key picks its dataclass: spec = (tag key, {tag: class})."""
+        tag_key, classes = spec
+        table = self.table(value, key, element)
+        tag = table.get(tag_key)
+        if tag not in classes:
+            raise self.error(f"'{tag_key}' must be one of {', '.join(classes)}, got {tag!r}"
+                             f"{nearest(str(tag), classes)}", element, _join(key, tag_key))
+        cls = classes[tag]
+        body = {k: v for k, v in table.items() if k != tag_key}
+        keys = (tag_key,) + tuple(f.name for f in dataclasses.fields(cls) if f.init)
+        kwargs = self.fields(cls, body, element, key, f"a {tag} {key.rpartition('.')[2]}", keys)
+        try:
+            return cls(**kwargs)
+        except PlantError as err:
+            raise self.located(err, element=element, key_prefix=key) from None
 
     def value(self, value, hint, dim, element, key):
         """Reads one field by its type hint and physical dimension."""
@@ -267,6 +309,13 @@ class _Reader:
                     raise self.error(f"must be an array of {dim}s, got {_describe(value)}", element, key)
                 return [self.value(v, typing.Any, dim, element, f"{key}[{i}]") for i, v in enumerate(value)]
             return self.quantity(value, dim, element, key)
+        item = _dataclass_items(hint)
+        if item is not None:  # a tuple of dataclass tables, e.g. health components
+            if isinstance(value, dict):
+                value = [value]
+            if not isinstance(value, list):
+                raise self.error(f"must be an array of tables, got {_describe(value)}", element, key)
+            return tuple(self.value(v, item, None, element, f"{key}[{i}]") for i, v in enumerate(value))
         if isinstance(hint, type):
             if issubclass(hint, Distribution):
                 return self.distribution(value, element, key)
@@ -478,6 +527,15 @@ def _is_type(v, hint) -> bool:
 def _describe(v) -> str:
     names = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}
     return f"{names.get(type(v), type(v).__name__)} {v!r}"
+
+
+def _dataclass_items(hint):
+    """The item class of a tuple[SomeDataclass, ...] hint, else None."""
+    if typing.get_origin(hint) in (tuple, list):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        if len(args) == 1 and dataclasses.is_dataclass(args[0]):
+            return args[0]
+    return None
 
 
 def _strip_optional(hint):

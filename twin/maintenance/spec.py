@@ -135,6 +135,10 @@ class UsageWear:
 DEGRADATIONS = {cls.model: cls for cls in (GammaWear, WienerWear, WeibullLife, UsageWear)}
 
 
+def _degradation_dict(d) -> dict:
+    return {"model": d.model, **{f.name: getattr(d, f.name) for f in dataclasses.fields(d)}}
+
+
 # ---- sensors ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SensorModel:
@@ -203,6 +207,7 @@ class HealthComponent:
     service_restores: float = 1.0
     sensors: SensorModel = SensorModel()
     field_units: ClassVar[dict[str, str]] = {"hazard_rate": "rate"}
+    scene_variants: ClassVar[dict] = {"degradation": ("model", {})}  # filled below
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip() or "." in self.name:
@@ -299,10 +304,12 @@ class Policy:
       temperature, current) reaches ``threshold``.
     - ``Policy.predictive(lead_time)``: when the estimated remaining life falls to ``lead_time``
       seconds. The estimate is made inside the step from the component's own vibration readings:
-      the wear is inferred by inverting the vibration model at the recent mean load (readings
-      smoothed by an exponential average with weight a = 0.1), its rate of growth by an exponential
-      average of the smoothed wear's growth per second of clock, and RUL = (threshold - wear) /
-      rate - (1 - a) / a update periods (the lag of the average behind a trend).
+      each reading's wear term (the reading over its no-wear value at the load of its period,
+      minus 1, i.e. vib_wear * h^2 plus noise) is averaged exponentially (weight a = 0.1) and
+      inverted through the vibration model to the worn fraction h; the wear rate is the average
+      over the current life, h / (age since the last renewal - lag), with lag = (1 - a) / a update
+      periods (how far the average trails a trend); RUL = (1 - h) / rate - lag. Below h = 0.3 the
+      readings are mostly noise and nothing is predicted.
     """
 
     kind: str = "run_to_failure"
@@ -348,21 +355,53 @@ class Policy:
 
     @classmethod
     def parse(cls, text: str) -> "Policy":
-        """'run_to_failure', 'time:200h', 'usage:5000', 'condition:vibration>=7', 'predictive:24h'."""
+        """'run_to_failure', 'time:200h', 'usage:5000', 'condition:vibration:7' (or, quoted,
+        'condition:vibration>=7'), 'predictive:24h'."""
+        import argparse
+
         from ..cli import duration  # the CLI's duration parser ("8h", "30min", "45s")
+        usage = ("use run_to_failure, time:INTERVAL, usage:N, condition:SIGNAL:LEVEL or "
+                 "predictive:LEAD_TIME (e.g. time:200h, condition:vibration:6.5, predictive:12h)")
         kind, _, arg = text.partition(":")
         kind = {"time": "time_based", "usage": "usage_based", "condition": "condition_based",
                 "rtf": "run_to_failure"}.get(kind, kind)
-        if kind == "run_to_failure":
-            return cls.run_to_failure()
-        if kind == "time_based":
-            return cls.time_based(duration(arg))
-        if kind == "predictive":
-            return cls.predictive(duration(arg))
-        if kind == "usage_based":
-            return cls.usage_based(float(arg))
-        if kind == "condition_based":
-            sig, _, thr = arg.replace(">=", ">").partition(">")
-            return cls.condition_based(sig.strip(), float(thr))
-        raise PlantError(f"unknown policy {text!r}: use run_to_failure, time:INTERVAL, usage:N, "
-                         "condition:SIGNAL>=LEVEL or predictive:LEAD_TIME", key="policy")
+        try:
+            if kind == "run_to_failure":
+                return cls.run_to_failure()
+            if kind == "time_based":
+                return cls.time_based(duration(arg))
+            if kind == "predictive":
+                return cls.predictive(duration(arg))
+            if kind == "usage_based":
+                return cls.usage_based(float(arg))
+            if kind == "condition_based":
+                for sep in (">=", ">", ":", "="):
+                    if sep in arg:
+                        sig, _, thr = arg.partition(sep)
+                        return cls.condition_based(sig.strip(), float(thr))
+        except (ValueError, argparse.ArgumentTypeError) as err:
+            raise PlantError(f"cannot read the policy {text!r} ({err}); {usage}", key="policy") from None
+        raise PlantError(f"unknown policy {text!r}; {usage}", key="policy")
+
+
+HealthComponent.scene_variants["degradation"] = ("model", DEGRADATIONS)
+
+
+def _component_dict(c: HealthComponent) -> dict:
+    """A scene-file table of a component (SI units), for save_scene."""
+    out = {}
+    for f in dataclasses.fields(c):
+        v = getattr(c, f.name)
+        if f.name == "degradation":
+            v = _degradation_dict(v)
+        elif isinstance(v, Distribution):
+            v = v.to_dict()
+        elif isinstance(v, SensorModel):
+            default = SensorModel()
+            v = {g.name: getattr(v, g.name) for g in dataclasses.fields(v) if getattr(v, g.name) != getattr(default, g.name)}
+            if not v:
+                continue
+        elif f.default is not dataclasses.MISSING and v == f.default:
+            continue
+        out[f.name] = v
+    return out

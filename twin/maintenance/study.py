@@ -1,0 +1,214 @@
+"""Maintenance studies: compare policies, and sweep a policy's interval or threshold.
+
+Every scenario runs the same compiled plant with the same seed, so scenarios share their random
+numbers (process times, wear paths, sensor noise): differences between policies are not noise
+between runs. A study with an output folder writes each finished scenario to disk at once and, run
+again, reuses the scenarios already there with the same settings (a long study loses nothing).
+
+The JSON (``MaintenanceStudy.to_json``, ``twin maintenance --out``) is documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import PlantError, TwinError
+from ..progress import Progress
+from .spec import Policy
+
+SCHEMA = "twin.maintenance/1"
+KPIS = ("throughput_per_hour", "availability", "failures", "services", "maintenance_hours", "cost",
+        "cost_per_good_unit")
+OBJECTIVES = {"cost_per_good_unit": min, "cost": min, "failures": min, "availability": max,
+              "throughput_per_hour": max}
+
+
+@dataclass
+class Scenario:
+    """One policy's results: ``kpis`` maps a KPI to {"mean", "ci95"}."""
+
+    label: str
+    policy: dict
+    kpis: dict
+    components: dict = field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "policy": self.policy, "kpis": self.kpis, "components": self.components,
+                "wall_time_s": self.wall_time_s}
+
+
+@dataclass
+class MaintenanceStudy:
+    """Scenarios in run order, and the best one by ``objective``."""
+
+    plant: str
+    settings: dict
+    scenarios: list
+    objective: str = "cost_per_good_unit"
+
+    @property
+    def best(self) -> Scenario:
+        pick = OBJECTIVES[self.objective]
+        usable = [s for s in self.scenarios if s.kpis[self.objective]["mean"] is not None]
+        return pick(usable, key=lambda s: s.kpis[self.objective]["mean"])
+
+    def table(self) -> str:
+        head = f"  {'policy':<34} {'parts/h':>15} {'availability':>15} {'failures':>13} {'maint. h':>13} " \
+               f"{'cost/unit':>17}"
+        lines = [f"{self.plant}: {self.settings['replicas']} replicas x {self.settings['horizon_s'] / 3600:g} h "
+                 f"(warm-up {self.settings['warmup_s'] / 3600:g} h), common random numbers", head,
+                 "  " + "-" * (len(head) - 2)]
+
+        def cell(k, width, fmt):
+            v = s.kpis[k]
+            if v["mean"] is None:
+                return f"{'-':>{width}}"
+            ci = "" if v["ci95"] is None else f"±{format(v['ci95'], fmt)}"
+            return f"{format(v['mean'], fmt) + ci:>{width}}"
+
+        best = self.best.label if self.scenarios else None
+        for s in self.scenarios:
+            mark = " *" if s.label == best else ""
+            lines.append(f"  {(s.label + mark):<34} {cell('throughput_per_hour', 15, '.2f')} "
+                         f"{cell('availability', 15, '.4f')} {cell('failures', 13, '.2f')} "
+                         f"{cell('maintenance_hours', 13, '.1f')} {cell('cost_per_good_unit', 17, '.4f')}")
+        lines.append(f"  * best by {self.objective}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"schema": SCHEMA, "plant": self.plant, "settings": self.settings, "objective": self.objective,
+                "best": self.best.label if self.scenarios else None,
+                "scenarios": [s.to_dict() for s in self.scenarios]}
+
+    def to_json(self, path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_json(path, self.to_dict())
+        return path
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def _policy_dict(policy) -> dict:
+    if isinstance(policy, Policy):
+        return {"*": {"kind": policy.kind, "value": policy.value, "signal": policy.signal}}
+    return {k: {"kind": p.kind, "value": p.value, "signal": p.signal} for k, p in policy.items()}
+
+
+def _label(policy) -> str:
+    if isinstance(policy, Policy):
+        return policy.label
+    return "; ".join(f"{k}: {p.label}" for k, p in policy.items())
+
+
+def _scenario(label: str, policy, res, wall: float) -> Scenario:
+    mt = res.maintenance
+    kpis = {"throughput_per_hour": res.throughput.to_dict()}
+    for k in KPIS[1:]:
+        kpis[k] = mt[k].to_dict()
+    comps = {name: {k: v.to_dict() for k, v in d.items()} for name, d in mt["components"].items()}
+    return Scenario(label, _policy_dict(policy), kpis, comps, wall)
+
+
+def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 * 3600.0, warmup: float = 0.0,
+            seed: int = 0, device=None, dt: float | None = None, objective: str = "cost_per_good_unit",
+            out_dir=None, progress: bool | None = None) -> MaintenanceStudy:
+    """Runs each policy (a Policy, a dict of Policies by "element.component", or a
+    {label: policy} dict of either) on ``plant`` and returns the study. ``out_dir``: write each
+    finished scenario there as ``<n>.json`` plus ``study.json``, and reuse saved scenarios."""
+    from ..model import compile_plant
+    from ..simulator import Simulator
+    if not plant.health_components():
+        raise PlantError("the plant has no health components: add HealthComponent(...) to a machine's or a "
+                         "conveyor's 'health' to study maintenance")
+    if objective not in OBJECTIVES:
+        raise TwinError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    if isinstance(policies, dict) and _is_labelled(policies, plant):
+        items = list(policies.items())
+    else:
+        items = [(_label(p), p) for p in (policies if isinstance(policies, (list, tuple)) else [policies])]
+    if not items:
+        raise TwinError("no policies to compare")
+    model = compile_plant(plant, device=device, dt=dt)
+    sim = Simulator(model, replicas)
+    settings = {"replicas": replicas, "horizon_s": float(horizon), "warmup_s": float(warmup), "seed": seed,
+                "dt_s": model.dt, "device": model.device}
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    bar = Progress(f"{plant.name}: {len(items)} policies", len(items), enabled=progress)
+    scenarios = []
+    for i, (label, policy) in enumerate(items):
+        saved = out / f"{i:03d}.json" if out is not None else None
+        if saved is not None and saved.exists():
+            data = json.loads(saved.read_text())
+            if data.get("settings") == settings and data["scenario"]["policy"] == _policy_dict(policy):
+                s = data["scenario"]
+                scenarios.append(Scenario(s["label"], s["policy"], s["kpis"], s["components"], s["wall_time_s"]))
+                bar.update(i + 1)
+                continue
+        t0 = time.perf_counter()
+        res = sim.run(horizon, warmup, seed=seed, policy=policy, progress=False)
+        scenarios.append(_scenario(label, policy, res, time.perf_counter() - t0))
+        if saved is not None:
+            _write_json(saved, {"settings": settings, "scenario": scenarios[-1].to_dict()})
+        bar.update(i + 1)
+    bar.close()
+    study = MaintenanceStudy(plant.name, settings, scenarios, objective)
+    if out is not None:
+        study.to_json(out / "study.json")
+    return study
+
+
+def _is_labelled(policies: dict, plant) -> bool:
+    """{label: policy} rather than {"element.component": Policy} (keys naming plant elements)."""
+    return not any(k == "*" or k.partition(".")[0] in plant for k in policies)
+
+
+def sweep(plant, kind: str, values, *, signal: str = "vibration", **study) -> MaintenanceStudy:
+    """Runs one policy kind at each value (intervals and lead times in seconds, uses, or signal
+    levels) plus run-to-failure as the reference; ``.best`` is the cheapest (by the objective)."""
+    builders = {"time_based": Policy.time_based, "usage_based": Policy.usage_based,
+                "predictive": Policy.predictive,
+                "condition_based": lambda v: Policy.condition_based(signal, v)}
+    if kind not in builders:
+        raise TwinError(f"a sweep needs one of {', '.join(builders)}, got {kind!r}")
+    values = [float(v) for v in values]
+    if not values or any(not math.isfinite(v) or v <= 0 for v in values):
+        raise TwinError(f"sweep values must be positive numbers, got {values!r}")
+    policies = {"run_to_failure": Policy.run_to_failure()}
+    policies.update({builders[kind](v).label: builders[kind](v) for v in values})
+    return compare(plant, policies, **study)
+
+
+def parse_sweep(text: str) -> tuple[str, list[float], str]:
+    """'time:10h..200h/20', 'usage:1000..20000/10', 'predictive:2h..48h/8',
+    'condition:vibration:4..9/11' -> (kind, values, signal): the values are evenly spaced."""
+    from ..cli import duration
+    kind, _, rest = text.partition(":")
+    kind = {"time": "time_based", "usage": "usage_based", "condition": "condition_based"}.get(kind, kind)
+    signal = "vibration"
+    if kind == "condition_based":  # condition:vibration:4..9/11 (shell-safe) or 'condition:vibration>=4..9/11'
+        signal, _, rest = rest.replace(">=", ":").replace(">", ":").partition(":")
+    span, _, count = rest.partition("/")
+    lo, _, hi = span.partition("..")
+    if not (lo and hi and count):
+        raise TwinError(f"a sweep is KIND:LOW..HIGH/COUNT, e.g. time:10h..200h/20, got {text!r}")
+    parse = duration if kind in ("time_based", "predictive") else float
+    try:
+        a, b, n = parse(lo), parse(hi), int(count)
+    except (ValueError, TypeError) as err:
+        raise TwinError(f"cannot read the sweep {text!r}: {err}") from None
+    return kind, list(np.linspace(a, b, n)), signal.strip()
