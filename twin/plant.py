@@ -210,6 +210,13 @@ class Plant:
         from .simulator import simulate
         return simulate(self, **kwargs)
 
+    def show(self, **kwargs):
+        """Opens an interactive 3-D view of the plant (``twin.render.show``: a window, or a view
+        in a Jupyter notebook); needs the render extra. Keywords such as ``results=`` and
+        ``color_by=`` colour it."""
+        from .render import show
+        return show(self, **kwargs)
+
     def save(self, path, **study) -> None:
         """Writes a scene file that ``twin.load_scene`` reads back into an equal plant."""
         from .scene import save_scene

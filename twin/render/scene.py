@@ -1,0 +1,462 @@
+"""A PyVista scene of a plant: floor, material flows, a mesh per element, labels, colours.
+
+:class:`LineScene` builds the scene once; it is coloured either by a per-element KPI (a scalar
+bar and a legend) or, for animations, by recorded states (:meth:`LineScene.show_frame`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import TwinError
+from . import backend
+from .colors import (BOTTLENECK_COLOR, FEEDBACK_COLOR, FLOOR_COLOR, FLOW_COLOR, GENERIC_COLOR, GRID_COLOR,
+                     KIND_COLORS, NO_DATA_COLOR, PART_COLOR, STATUS_COLORS, bottleneck_of, color_map,
+                     color_range, format_value, is_fraction, kpi_values, status_color)
+from .layout import Layout, path_points, plant_layout as make_layout
+
+pv = backend.import_pyvista()
+
+from . import meshes  # noqa: E402  (needs pyvista)
+
+VIEWS = {  # camera direction (from the scene towards the camera) and view-up
+    "iso": ((-0.55, -1.0, 0.95), (0.0, 0.0, 1.0)),
+    "top": ((0.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
+    "front": ((0.0, -1.0, 0.3), (0.0, 0.0, 1.0)),
+}
+STATUS_KINDS_EXCLUDED = ("buffer", "source", "sink")  # these show their parts, not a state colour
+BACKGROUND = "white"
+AMBIENT = 0.25
+FLOOR_MARGIN = 1.5        # floor around the plant, metres
+LIGHTING = "three lights"
+LABEL_STAGGER = 0.7       # labels of neighbours (along x) stand at three heights this far apart, metres
+
+
+def parse_size(size) -> tuple[int, int]:
+    """(width, height) from a pair or a 'WIDTHxHEIGHT' string."""
+    if isinstance(size, str):
+        try:
+            w, h = (int(v) for v in size.lower().split("x"))
+        except ValueError:
+            raise TwinError(f"image size must be WIDTHxHEIGHT in pixels, e.g. 1600x1000, got {size!r}") from None
+    else:
+        w, h = (int(v) for v in size)
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise TwinError(f"image size must be between 16 and 8192 pixels a side, got {w}x{h}")
+    return w, h
+
+
+class LineScene:
+    """The 3-D scene of ``plant``.
+
+    Colouring: ``values`` (element name -> number, e.g. health) or ``results`` (a
+    :class:`twin.Results`, its dict, or a results JSON path) with ``color_by`` (a per-element KPI,
+    default ``"utilization"``) colour each element's body on a colour map, with a scalar bar;
+    elements without the KPI are light grey and the results' bottleneck is marked. Without data,
+    elements take their kind's colour. ``status=True`` prepares the scene for recorded frames
+    (:meth:`show_frame`): a clock, parts, and the state legend.
+
+    ``clim``: the colour map's (low, high) in the KPI's units (shares as fractions); default: for
+    shares of time 0 to a round share above the largest value, else the data's range.
+    ``camera``: "iso", "top" or "front". ``size``: (width, height) pixels or "WxH".
+    ``anti_aliasing``: smooth edges (multisampling); off for byte-stable test images.
+    ``off_screen``: forced where there is no display.
+    """
+
+    def __init__(self, plant, *, results=None, color_by: str | None = None, values=None, layout: Layout | None = None,
+                 camera: str = "iso", size=(1600, 1000), labels: bool = True, legend: bool = True,
+                 title: str | None = None, anti_aliasing: bool = True, off_screen: bool | None = True,
+                 status: bool = False, flows: bool = True, notebook: bool | None = None, clim=None):
+        self.plant = plant
+        self.size = parse_size(size)
+        self.layout = layout if layout is not None else make_layout(plant)
+        self.status_mode = bool(status)
+        self.kpi, self.values, self.bottleneck, self.clim = None, {}, None, None
+        if results is not None or values is not None:
+            if results is not None and values is not None:
+                raise TwinError("colour by results or by values, not both")
+            self.kpi = color_by or ("utilization" if results is not None else None)
+            data = values if values is not None else results
+            found = kpi_values(data, self.kpi)
+            ours = {n: v for n, v in found.items() if n in self.layout.placements}
+            if not ours:
+                raise TwinError(f"none of the elements with {self.kpi or 'values'} ({', '.join(list(found)[:4])}, ...) "
+                                f"is in plant '{plant.name}': are these results of another plant?")
+            self.values = {n: v for n, v in ours.items() if math.isfinite(v)}  # n/a (NaN): drawn as no data
+            if results is not None:
+                self.bottleneck = bottleneck_of(results)
+            self.clim = color_range(self.kpi, self.values, clim)
+        elif color_by is not None:
+            raise TwinError(f"--color-by {color_by} needs results to colour by (twin run SCENE --out results.json)")
+
+        off = backend.prepare(off_screen)
+        theme = pv.themes.Theme()
+        theme.multi_samples = 8 if anti_aliasing else 0
+        theme.background = BACKGROUND
+        theme.font.color = "black"
+        theme.lighting = True
+        theme.allow_empty_mesh = True
+        self.plotter = pv.Plotter(off_screen=off, window_size=list(self.size), theme=theme, notebook=notebook,
+                                  lighting=LIGHTING)
+        self.plotter.set_background(BACKGROUND)
+        self.actors: dict[str, dict] = {}
+        self._items_actor = None
+        self._clock = None
+        self._arms: dict = {}
+        self.view = camera
+        self._add_floor()
+        if flows:
+            self._add_flows()
+        self._add_elements()
+        if labels:
+            self._add_labels()
+        if legend:
+            self._add_legend()
+        self._add_title(title)
+        if self.status_mode:
+            self._items = pv.PolyData()
+            self._items_actor = self._add(self._items, color=PART_COLOR, name="items")
+            self._clock = self.plotter.add_text("t = 0:00:00", position=(12, 10),
+                                                font_size=max(9, self.size[1] // 55), color="black", name="clock")
+        self.set_camera(camera)
+
+    # ---- building -------------------------------------------------------------------------
+    def _add(self, mesh, **kwargs):
+        """Adds a mesh with the scene's material (some ambient light, so faces turned from the
+        lights stay readable)."""
+        kwargs.setdefault("ambient", AMBIENT)
+        kwargs.setdefault("diffuse", 1.0 - AMBIENT)
+        return self.plotter.add_mesh(mesh, **kwargs)
+
+    @property
+    def bar_title(self) -> str:
+        if self.kpi is None:
+            return "value"
+        return f"{self.kpi} (%)" if is_fraction(self.kpi) else self.kpi
+
+    def _scale(self, v: float) -> float:
+        return 100.0 * v if is_fraction(self.kpi) else v
+
+    def _add_floor(self) -> None:
+        lo, hi = self.layout.bounds
+        margin = FLOOR_MARGIN
+        x0, x1, y0, y1 = lo[0] - margin, hi[0] + margin, lo[1] - margin, hi[1] + margin
+        floor = pv.Plane(center=((x0 + x1) / 2, (y0 + y1) / 2, -0.02), direction=(0, 0, 1),
+                         i_size=x1 - x0, j_size=y1 - y0)
+        self._add(floor, color=FLOOR_COLOR, ambient=0.5, diffuse=0.5, name="floor")
+        step = 1.0 if max(x1 - x0, y1 - y0) <= 40 else 5.0
+        xs = np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step)
+        ys = np.arange(math.ceil(y0 / step) * step, y1 + 1e-9, step)
+        pts, lines = [], []
+        for x in xs:
+            lines.append([2, len(pts), len(pts) + 1])
+            pts += [(x, y0, -0.01), (x, y1, -0.01)]
+        for y in ys:
+            lines.append([2, len(pts), len(pts) + 1])
+            pts += [(x0, y, -0.01), (x1, y, -0.01)]
+        if pts:
+            grid = pv.PolyData(np.array(pts, float), lines=np.array(lines).ravel())
+            self.plotter.add_mesh(grid, color=GRID_COLOR, line_width=1, lighting=False, name="grid")
+
+    def _add_flows(self) -> None:
+        lay = self.layout
+        lo, hi = lay.bounds
+        forward, back = [], []
+        for u, v in self.plant.graph.edges:
+            a, b = lay[u].exit(), lay[v].entry()
+            if (u, v) in lay.feedback:
+                yb = hi[1] + 0.8
+                pu, pv_ = lay[u], lay[v]
+                a = np.array([pu.center[0], pu.hi[1], 0.0])
+                b = np.array([pv_.center[0], pv_.hi[1], 0.0])
+                back.append(np.array([a, (a[0], yb, 0.0), (b[0], yb, 0.0), b]))
+            elif abs(a[1] - b[1]) < 1e-9:
+                forward.append(np.array([a, b]))
+            else:
+                xm = (a[0] + b[0]) / 2
+                forward.append(np.array([a, (xm, a[1], 0.0), (xm, b[1], 0.0), b]))
+        for group, color, name in ((forward, FLOW_COLOR, "flows"), (back, FEEDBACK_COLOR, "feedback")):
+            if not group:
+                continue
+            tubes, heads = [], []
+            for path in group:
+                path = path + np.array([0.0, 0.0, 0.06])
+                seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
+                path = np.concatenate([path[:1], path[1:][seg > 1e-9]])
+                if len(path) < 2:
+                    continue
+                tubes.append(pv.lines_from_points(path).tube(radius=0.05, n_sides=8).triangulate())
+                d = path[-1] - path[-2]
+                d = d / np.linalg.norm(d)
+                heads.append(pv.Cone(center=path[-1] - 0.15 * d, direction=d, height=0.3, radius=0.13,
+                                     resolution=12).triangulate())
+            if tubes:
+                self._add(pv.merge(tubes + heads), color=color, name=name)
+
+    def _body_style(self, name: str, kind: str) -> dict:
+        if self.kpi is not None or self.values:
+            v = self.values.get(name)
+            if v is None or not math.isfinite(v):
+                return {"color": NO_DATA_COLOR}
+            lo, hi = self.clim
+            return {"scalars": self._scale(v), "clim": (self._scale(lo), self._scale(hi)),
+                    "cmap": color_map(self.kpi or "value")}
+        if self.status_mode and kind not in STATUS_KINDS_EXCLUDED:
+            return {"color": STATUS_COLORS["idle"]}
+        return {"color": KIND_COLORS.get(kind, GENERIC_COLOR)}
+
+    def _add_elements(self) -> None:
+        first_bar = True
+        for name, pl in self.layout.placements.items():
+            el = self.plant[name]
+            style = self._body_style(name, pl.kind)
+            group = {"body": [], "trim": [], "chamber": {}, "load_lock": {}, "links": None}
+            for i, part in enumerate(meshes.element_parts(pl, el)):
+                key = f"{name}/{part.role}/{i}"
+                if part.role == "trim":
+                    actor = self._add(part.mesh, color=part.color, name=key)
+                    group["trim"].append(actor)
+                    continue
+                if "scalars" in style:
+                    mesh = part.mesh.copy()
+                    mesh.cell_data[self.bar_title] = np.full(mesh.n_cells, style["scalars"])
+                    actor = self._add(
+                        mesh, scalars=self.bar_title, cmap=style["cmap"], clim=style["clim"], name=key,
+                        show_scalar_bar=first_bar, scalar_bar_args=self._bar_args())
+                    first_bar = False
+                else:
+                    color = style["color"]
+                    if part.role == "links" and not self.values:
+                        color = KIND_COLORS["robot"] if not self.status_mode else STATUS_COLORS["idle"]
+                    actor = self._add(part.mesh, color=color, name=key)
+                if part.role in ("chamber", "load_lock"):
+                    group[part.role][part.index] = actor
+                elif part.role == "links":
+                    group["links"] = actor
+                    self._arms[name] = part.mesh
+                else:
+                    group["body"].append(actor)
+            self.actors[name] = group
+        for bar in self.plotter.scalar_bars.values():
+            bar.SetVerticalTitleSeparation(max(4, self.size[1] // 80))
+        if self.bottleneck in self.layout.placements:
+            pl = self.layout[self.bottleneck]
+            top = pl.top
+            marker = pv.Cone(center=top + (0, 0, 0.75), direction=(0, 0, -1), height=0.7, radius=0.3, resolution=24)
+            self._add(marker, color=BOTTLENECK_COLOR, name="bottleneck")
+
+    def _bar_args(self) -> dict:
+        w, h = self.size
+        return {"title": self.bar_title, "vertical": True, "position_x": 0.9, "position_y": 0.22,
+                "width": 0.035, "height": 0.55, "n_labels": 6, "fmt": "%.0f" if is_fraction(self.kpi) else "%.3g",
+                "title_font_size": max(8, h // 60), "label_font_size": max(7, h // 70), "color": "black"}
+
+    def _add_labels(self) -> None:
+        names, points = [], []
+        by_x = sorted(self.layout.placements, key=lambda n: (self.layout[n].center[0], self.layout[n].center[1]))
+        lift = np.array([0.0, 0.45, 0.0]) if self.view == "top" else np.array([0.0, 0.0, LABEL_STAGGER])
+        stagger = {n: (k % 3) * lift for k, n in enumerate(by_x)}
+        for name, pl in self.layout.placements.items():
+            text = name
+            if name in self.values:
+                text += f"\n{format_value(self.kpi, self.values[name])}"
+            names.append(text)
+            top = pl.top + np.array([0.0, 0.0, 0.25]) + stagger[name]
+            if name == self.bottleneck:
+                top = top + (0, 0, 1.2)
+                names[-1] += "\nbottleneck"
+            points.append(top)
+        self.plotter.add_point_labels(np.array(points), names, font_size=max(7, self.size[1] // 75), bold=False,
+                                      text_color="black", shape_color="white", shape_opacity=0.65,
+                                      show_points=False, always_visible=True, margin=2, name="labels")
+
+    def legend_entries(self) -> list[tuple[str, str]]:
+        if self.status_mode:
+            return [(s, c) for s, c in STATUS_COLORS.items()] + [("part", PART_COLOR)]
+        if self.values:
+            out = []
+            if len(self.values) < len(self.layout):
+                out.append((f"no {self.kpi or 'value'}", NO_DATA_COLOR))
+            if self.bottleneck in self.layout.placements:
+                out.append(("bottleneck", BOTTLENECK_COLOR))
+            return out
+        kinds = list(dict.fromkeys(pl.kind for pl in self.layout))
+        return [(k.replace("_", " "), KIND_COLORS.get(k, GENERIC_COLOR)) for k in kinds]
+
+    def _add_legend(self) -> None:
+        entries = self.legend_entries()
+        if self.layout.feedback:
+            entries.append(("rework flow", FEEDBACK_COLOR))
+        if not entries:
+            return
+        self.plotter.add_actor(legend_actor(entries, self.size), name="legend")
+
+    def _add_title(self, title: str | None) -> None:
+        if title == "":
+            return
+        if title is None:
+            title = self.plant.name
+            if self.kpi is not None and self.values:
+                title += f" - coloured by {self.kpi}"
+        w, h = self.size
+        # PyVista draws a text at a pixel position twice its font size high; fit the width
+        size = max(5, min(max(8, h // 75), int(0.9 * w / (1.15 * max(len(title), 1)))))
+        actor = self.plotter.add_text(title, position=(w / 2, h - max(4, h // 100)), font_size=size, color="black",
+                                      name="title")
+        actor.prop.justification_horizontal = "center"
+        actor.prop.justification_vertical = "top"
+
+    # ---- camera ---------------------------------------------------------------------------
+    def set_camera(self, view: str = "iso", margin: float = 1.04) -> None:
+        """Points a parallel-projection camera along ``view`` ("iso", "top", "front") and fits the
+        plant into the window (leaving room for the scalar bar)."""
+        if view not in VIEWS:
+            raise TwinError(f"camera must be one of {', '.join(VIEWS)}, got {view!r}")
+        direction, up = (np.array(v, float) for v in VIEWS[view])
+        d = direction / np.linalg.norm(direction)
+        f = -d
+        r = np.cross(f, up)
+        r /= np.linalg.norm(r)
+        u = np.cross(r, f)
+        lo, hi = self.layout.bounds
+        lo = lo - np.array([FLOOR_MARGIN, FLOOR_MARGIN, 0.0])                 # the whole floor
+        hi = hi + np.array([FLOOR_MARGIN, FLOOR_MARGIN, 0.9])                 # labels above the elements
+        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        pr, pu = corners @ r, corners @ u
+        w, h = self.size
+        frac_w = 0.86 if self.values else 0.98   # room for the scalar bar on the right
+        frac_h = 0.88                            # room for the title
+        half_h = max((pu.max() - pu.min()) / 2 / frac_h, (pr.max() - pr.min()) / 2 / frac_w * h / w) * margin
+        cr = (pr.max() + pr.min()) / 2 + (1 - frac_w) / 2 * half_h * w / h
+        cu = (pu.max() + pu.min()) / 2 + (1 - frac_h) / 2 * half_h * 0.6
+        centre = (lo + hi) / 2
+        focal = r * cr + u * cu + f * (centre @ f)
+        dist = 4.0 * float(np.linalg.norm(hi - lo)) + 10.0
+        cam = self.plotter.camera
+        self.plotter.enable_parallel_projection()
+        cam.position = tuple(focal + d * dist)
+        cam.focal_point = tuple(focal)
+        cam.up = tuple(u)
+        cam.parallel_scale = half_h
+        self.plotter.renderer.ResetCameraClippingRange()
+
+    # ---- animation ------------------------------------------------------------------------
+    def show_frame(self, rec, f: int) -> None:
+        """Shows frame ``f`` of a :class:`twin.Recorded`: state colours, parts on belts, in
+        buffers and machines, robot arms, cluster-tool chambers, and the clock."""
+        index = {n: i for i, n in enumerate(rec.names)}
+        centres = []
+        for name, pl in self.layout.placements.items():
+            i = index.get(name)
+            if i is None:
+                continue
+            group = self.actors[name]
+            code = int(rec.status[f, i])
+            if pl.kind not in STATUS_KINDS_EXCLUDED:
+                for actor in group["body"]:
+                    actor.prop.color = status_color(code)
+                if group["links"] is not None:
+                    group["links"].prop.color = status_color(code)
+            if pl.kind == "conveyor" and name in rec.conveyors:
+                s = np.asarray(rec.conveyors[name][f], float)
+                s = s[np.isfinite(s)]
+                if s.size:
+                    width, height = meshes.conveyor_dims(self.plant[name])
+                    pts = path_points(pl.path, s, float(self.plant[name].length))
+                    centres.append(pts + np.array([0.0, 0.0, height + meshes.PART_EDGE / 2]))
+            elif pl.kind in ("buffer", "machine"):
+                n = int(rec.held[f, i])
+                if pl.kind == "machine":
+                    n = min(n, int(getattr(self.plant[name], "servers", 1)), 6)
+                centres.append(meshes.item_slots(pl, pl.kind, n))
+            if name in rec.robots and name in self._arms:
+                r = rec.robots[name]
+                links = np.asarray(r["links"][f], float) + meshes.robot_offset(pl, self.plant[name])
+                self._arms[name].copy_from(meshes.arm_mesh(links))
+                holding = r.get("holding")
+                if holding is not None and int(holding[f]):
+                    centres.append(links[-1:] - np.array([0.0, 0.0, meshes.PART_EDGE / 2 + meshes.JOINT_RADIUS]))
+            if name in rec.tools:
+                t = rec.tools[name]
+                for role in ("chambers", "load_locks"):
+                    if role in t:
+                        for k, actor in group[role[:-1]].items():
+                            if k < t[role].shape[1]:
+                                actor.prop.color = status_color(int(t[role][f, k]))
+        pts = np.concatenate(centres) if centres else np.zeros((0, 3))
+        if self._items_actor is not None:
+            if len(pts):
+                self._items.copy_from(meshes.items_mesh(pts))
+                self._items_actor.visibility = True
+            else:
+                self._items_actor.visibility = False
+        if self._clock is not None:
+            self._clock.input = f"t = {clock(float(rec.times[f]))}   (replica {rec.replica})"
+
+    # ---- output ---------------------------------------------------------------------------
+    def image(self) -> np.ndarray:
+        """The current picture, [height, width, 3] uint8."""
+        self.plotter.render()
+        return np.asarray(self.plotter.screenshot(return_img=True))[..., :3]
+
+    def save(self, path) -> None:
+        """Writes the picture as PNG."""
+        self.plotter.screenshot(str(path))
+
+    def screen_box(self, name: str) -> tuple[int, int, int, int]:
+        """Pixel box (row0, row1, col0, col1) that element ``name`` covers in the image (from its
+        footprint box projected by the camera; for tests and overlays)."""
+        pl = self.layout[name]
+        lo, hi = pl.lo, pl.hi
+        ren = self.plotter.renderer
+        w, h = self.size
+        rows, cols = [], []
+        for x in (lo[0], hi[0]):
+            for y in (lo[1], hi[1]):
+                for z in (lo[2], hi[2]):
+                    ren.SetWorldPoint(x, y, z, 1.0)
+                    ren.WorldToDisplay()
+                    dx, dy, _ = ren.GetDisplayPoint()
+                    cols.append(dx)
+                    rows.append(h - 1 - dy)
+        return (max(int(min(rows)), 0), min(int(math.ceil(max(rows))) + 1, h),
+                max(int(min(cols)), 0), min(int(math.ceil(max(cols))) + 1, w))
+
+    def close(self) -> None:
+        self.plotter.close()
+
+
+def legend_actor(entries, size, corner=(0.015, 0.9)):
+    """A legend box (colour swatch and black text per entry) hanging from ``corner`` (normalised
+    window coordinates of its upper-left corner)."""
+    from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor
+    w, h = size
+    line = max(14, h // 40) / h               # one entry's height, normalised
+    width = min(0.3, max(len(t) for t, _ in entries) * 0.6 * line * h / w + 2.5 * line * h / w)
+    leg = vtkLegendBoxActor()
+    leg.SetNumberOfEntries(len(entries))
+    for i, (text, color) in enumerate(entries):
+        icon = pv.ImageData(dimensions=(12, 12, 1))
+        icon.point_data["rgb"] = np.tile(np.array(pv.Color(color).int_rgb, np.uint8), (144, 1))
+        icon.point_data.active_scalars_name = "rgb"
+        leg.SetEntryIcon(i, icon)
+        leg.SetEntryString(i, text)
+        leg.SetEntryColor(i, 0.0, 0.0, 0.0)
+    leg.UseBackgroundOn()
+    leg.SetBackgroundColor(1.0, 1.0, 1.0)
+    leg.SetBackgroundOpacity(0.85)
+    leg.BorderOff()
+    leg.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+    leg.GetPositionCoordinate().SetValue(corner[0], corner[1] - line * len(entries))
+    leg.GetPosition2Coordinate().SetValue(width, line * len(entries))
+    return leg
+
+
+def clock(seconds: float) -> str:
+    """h:mm:ss.s"""
+    s = max(seconds, 0.0)
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{int(h)}:{int(m):02d}:{sec:04.1f}"
