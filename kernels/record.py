@@ -3,7 +3,8 @@
 import warp as wp
 
 from .conveyor import conveyor_item_position
-from .layout import CONVEYOR, E_BUSY, E_COUNT, E_DONE, E_DOWN, MACHINE, NEVER, Model, State
+from .layout import (CONVEYOR, E_BUSY, E_COUNT, E_DONE, E_DOWN, E_HOLD_FAIL, E_HOLD_SERVICE, MACHINE, NEVER, Model,
+                     State)
 
 wp.set_module_options({"enable_backward": False})
 
@@ -27,8 +28,8 @@ def snapshot(m: Model, s: State, r: int, frame: int, k: wp.int64, steps_to_m: wp
     held[frame, e] = count
     code = ST_IDLE
     if kind == MACHINE:
-        if s.el32[r, e, E_DOWN] != 0:
-            code = ST_DOWN
+        if s.el32[r, e, E_DOWN] != 0 or s.el32[r, e, E_HOLD_FAIL] > 0 or s.el32[r, e, E_HOLD_SERVICE] > 0:
+            code = ST_DOWN  # a random failure, a failed component, or a service
         elif s.el32[r, e, E_BUSY] > 0:
             code = ST_BUSY
         elif s.el32[r, e, E_DONE] > 0:
