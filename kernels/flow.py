@@ -22,7 +22,8 @@ from .layout import (BUFFER, CLUSTER_TOOL, CONVEYOR, E_COUNT, E_FAIL, E_NEXT, E_
                      MACHINE, MAINTENANCE, NEVER, R_OVERFLOW, R_WORK_N, ROBOT, S_ENTRY, SINK, SOURCE, Model,
                      State)
 from .machine import machine_accept, machine_event, machine_offer, machine_room, machine_start, machine_take
-from .robot import robot_accept, robot_event, robot_offer, robot_room, robot_start, robot_take
+from .robot import (robot_accept, robot_claim, robot_event, robot_idle, robot_lifting, robot_offer, robot_pick_elem,
+                    robot_pick_slot, robot_room, robot_set_task, robot_start, robot_take)
 from .source import source_event, source_offer, source_start, source_take
 
 wp.set_module_options({"enable_backward": False})
@@ -111,14 +112,67 @@ def accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
             record_exit(m, s, r, entry, k)
 
 
+@wp.func
+def robot_place_with_room(m: Model, s: State, r: int, y: int, x: int, k: wp.int64) -> int:
+    """The first task of robot y that picks at x and whose place has room now, or -1."""
+    b = m.robot.index[y]
+    for t in range(m.robot.task_start[b], m.robot.task_start[b + 1]):
+        if m.robot.task_pick[t] == x and room(m, s, r, m.robot.task_place[t], k) > 0:
+            return t
+    return int(-1)
+
+
+@wp.func
+def robot_next(m: Model, s: State, r: int, y: int, k: wp.int64):
+    """What robot y does when it is visited (kernels/robot.py), as (element, slot) of the part it
+    lifts out of its element now, or (-1, -1).
+
+    * It has just gripped its claimed part: the part goes to the first place (of the tasks
+      picking there) with room now, else to the place of the task it was claimed for; fill then
+      takes it out of its element and hands it to the robot.
+    * It is idle: it claims the part it serves next, of the parts its predecessors offer it whose
+      task has a place with room the one that has waited longest (ties: predecessor order). The
+      part stays in its element, bound to the robot, until the robot has gripped it.
+    """
+    if robot_lifting(m, s, r, y):
+        x = robot_pick_elem(m, s, r, y)
+        t = robot_place_with_room(m, s, r, y, x, k)
+        if t >= 0:
+            robot_set_task(m, s, r, y, t)
+        return x, robot_pick_slot(m, s, r, y)
+    if robot_idle(m, s, r, y):
+        best_slot = int(-1)
+        best_x = int(-1)
+        best_task = int(-1)
+        best_step = NEVER
+        for j in range(m.in_start[y], m.in_start[y + 1]):
+            x = m.in_elem[j]
+            slot, ready = offer(m, s, r, x, y)
+            if slot >= 0 and ready < best_step:
+                t = robot_place_with_room(m, s, r, y, x, k)
+                if t >= 0:
+                    best_step = ready
+                    best_slot = slot
+                    best_x = x
+                    best_task = t
+        if best_slot >= 0:
+            account(m, s, r, y, k)
+            robot_claim(m, s, r, y, best_x, best_slot, best_task, k)
+    return int(-1), int(-1)
+
+
 @wp.func(inline=True)
 def fill(m: Model, s: State, r: int, y: int, k: wp.int64):
-    """Pulls parts into y while it has room, the longest-waiting offer first."""
+    """Pulls parts into y while it has room, the longest-waiting offer first (robots: robot_next)."""
     while True:
         best_slot = int(-1)
         best_x = int(-1)
         best_step = NEVER
-        for j in range(m.in_start[y], m.in_start[y + 1]):
+        j1 = m.in_start[y + 1]
+        if m.kind[y] == ROBOT:
+            best_x, best_slot = robot_next(m, s, r, y, k)
+            j1 = m.in_start[y]
+        for j in range(m.in_start[y], j1):
             x = m.in_elem[j]
             slot, ready = offer(m, s, r, x, y)
             if slot >= 0 and ready < best_step:

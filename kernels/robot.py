@@ -1,42 +1,188 @@
-"""Robot arms as plant elements (stubs: the hooks flow.py calls; filled in by the robot work)."""
+"""Robot arms as plant elements: pick a part at one element, carry it, place it at another.
+
+A robot holds at most one part (its single slot). Its cycle:
+
+* idle at its current configuration (starved);
+* it **claims** a part a predecessor offers it (flow.py, ``fill_robot``): the part stays in its
+  element, which stays blocked, but is bound to the robot so nobody else takes it; the robot
+  moves there (``PH_TO_PICK``);
+* it grips (``PH_GRIP``, grip time); at the end of the grip (``PH_LIFT``) the robot wakes itself,
+  and when flow.py visits it at the same step the part leaves its element and is on the robot
+  (``robot_next`` picks the place, ``take`` and ``robot_accept`` move the part, as for any
+  receiver);
+* it moves loaded to the place (``PH_TO_PLACE``) and offers the part there (``PH_AT_PLACE``,
+  blocked) until the place element takes it (as it pulls any part);
+* it releases (``PH_RELEASE``, release time), then is idle at the place configuration.
+
+Move durations come from the robot's move table (compiled: motion is deterministic). Request
+order and the choice of task are in flow.py (``robot_next``), where ``room`` and ``offer`` of
+every kind are at hand.
+"""
 
 import warp as wp
 
-from .layout import NEVER, Model, State
+from .common import wake
+from .layout import (A_BLOCKED, A_BUSY, A_HELD, A_IDLE, BUSY, DONE, E_COUNT, E_NEXT, NEVER, S_DEST, S_ENTRY,
+                     S_STATUS, S_STEP, Model, State)
+from .robot_layout import (PH_AT_PLACE, PH_GRIP, PH_IDLE, PH_LIFT, PH_RELEASE, PH_TO_PICK, PH_TO_PLACE, RB_CONF,
+                           RB_CYCLE_START, RB_CYCLE_SUM, RB_CYCLES, RB_FROM, RB_MOVE_START, RB_PHASE,
+                           RB_PICK_ELEM, RB_PICK_SLOT, RB_PICKS, RB_TASK)
 
 wp.set_module_options({"enable_backward": False})
 
 
 @wp.func(inline=True)
+def robot_idle(m: Model, s: State, r: int, e: int) -> bool:
+    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_IDLE
+
+
+@wp.func(inline=True)
+def robot_lifting(m: Model, s: State, r: int, e: int) -> bool:
+    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_LIFT
+
+
+@wp.func(inline=True)
+def in_window(m: Model, k: wp.int64) -> bool:
+    return k >= m.warmup_step and k < m.horizon_step
+
+
+@wp.func(inline=True)
+def robot_start_move(m: Model, s: State, r: int, e: int, b: int, to: int, loaded: int, k: wp.int64):
+    """Starts the move from the current configuration to configuration ``to`` at step k."""
+    frm = s.robot.i32[r, b, RB_CONF]
+    pair = frm * m.robot.n_conf[b] + to
+    s.robot.i32[r, b, RB_FROM] = frm
+    s.robot.i32[r, b, RB_CONF] = to
+    s.robot.i64[r, b, RB_MOVE_START] = k
+    s.el64[r, e, E_NEXT] = k + m.robot.move_steps[m.robot.move_start[b] + pair]
+    if in_window(m, k):
+        i = pair * 2 + loaded
+        s.robot.moves[r, b, i] = s.robot.moves[r, b, i] + wp.int64(1)
+
+
+@wp.func(inline=True)
+def robot_claim(m: Model, s: State, r: int, e: int, x: int, slot: int, task: int, k: wp.int64):
+    """Robot e reserves the part in ``slot`` of x for ``task`` and sets off to pick it."""
+    b = m.robot.index[e]
+    s.s32[r, slot, S_DEST] = e  # bound to the robot: no other successor of x takes it
+    s.robot.i32[r, b, RB_TASK] = task
+    s.robot.i32[r, b, RB_PICK_ELEM] = x
+    s.robot.i32[r, b, RB_PICK_SLOT] = slot
+    s.robot.i64[r, b, RB_CYCLE_START] = k
+    s.robot.i32[r, b, RB_PHASE] = PH_TO_PICK
+    robot_start_move(m, s, r, e, b, m.robot.task_pick_conf[task], 0, k)
+
+
+@wp.func(inline=True)
+def robot_pick_elem(m: Model, s: State, r: int, e: int) -> int:
+    return s.robot.i32[r, m.robot.index[e], RB_PICK_ELEM]
+
+
+@wp.func(inline=True)
+def robot_pick_slot(m: Model, s: State, r: int, e: int) -> int:
+    return s.robot.i32[r, m.robot.index[e], RB_PICK_SLOT]
+
+
+@wp.func(inline=True)
+def robot_set_task(m: Model, s: State, r: int, e: int, task: int):
+    s.robot.i32[r, m.robot.index[e], RB_TASK] = task
+
+
+@wp.func(inline=True)
 def robot_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
+    """1 while lifting its gripped part (the only part it ever receives; flow.robot_next)."""
+    if robot_lifting(m, s, r, y):
+        return 1
     return 0
 
 
 @wp.func(inline=True)
 def robot_offer(m: Model, s: State, r: int, x: int, y: int):
+    """The part robot x holds at the place y, or (-1, NEVER). A place element asking an idle robot
+    for parts has (probably) just got room: the robot is woken to reconsider what it can serve."""
+    b = m.robot.index[x]
+    phase = s.robot.i32[r, b, RB_PHASE]
+    slot = m.slot_start[x]
+    if phase == PH_AT_PLACE and s.s32[r, slot, S_DEST] == y:
+        return slot, s.s64[r, slot, S_STEP]
+    if phase == PH_IDLE:
+        wake(s, r, x)
     return int(-1), NEVER
 
 
 @wp.func(inline=True)
 def robot_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64):
-    pass
+    """The place element takes the part at step k: the robot releases it."""
+    b = m.robot.index[x]
+    s.el32[r, x, E_COUNT] = 0
+    s.robot.i32[r, b, RB_PHASE] = PH_RELEASE
+    s.el64[r, x, E_NEXT] = k + m.robot.release_steps[b]
 
 
 @wp.func(inline=True)
 def robot_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
-    pass
+    """The gripped part (entered the plant at ``entry``) is on the robot at step k: carry it to the
+    place of its task (chosen by flow.robot_next)."""
+    b = m.robot.index[y]
+    task = s.robot.i32[r, b, RB_TASK]
+    slot = m.slot_start[y]
+    s.s64[r, slot, S_ENTRY] = entry
+    s.s64[r, slot, S_STEP] = k
+    s.s32[r, slot, S_STATUS] = BUSY
+    s.s32[r, slot, S_DEST] = m.robot.task_place[task]
+    s.el32[r, y, E_COUNT] = 1
+    s.robot.i32[r, b, RB_PHASE] = PH_TO_PLACE
+    if in_window(m, k):
+        s.robot.i64[r, b, RB_PICKS] = s.robot.i64[r, b, RB_PICKS] + wp.int64(1)
+    robot_start_move(m, s, r, y, b, m.robot.task_place_conf[task], 1, k)
 
 
 @wp.func(inline=True)
 def robot_event(m: Model, s: State, r: int, e: int, k: wp.int64):
-    pass
+    """The end of a move, grip or release at step k."""
+    b = m.robot.index[e]
+    phase = s.robot.i32[r, b, RB_PHASE]
+    s.el64[r, e, E_NEXT] = NEVER
+    if phase == PH_TO_PICK:
+        s.robot.i32[r, b, RB_PHASE] = PH_GRIP
+        s.el64[r, e, E_NEXT] = k + m.robot.grip_steps[b]
+    elif phase == PH_GRIP:
+        s.robot.i32[r, b, RB_PHASE] = PH_LIFT
+        wake(s, r, e)
+    elif phase == PH_TO_PLACE:
+        slot = m.slot_start[e]
+        s.robot.i32[r, b, RB_PHASE] = PH_AT_PLACE
+        s.s32[r, slot, S_STATUS] = DONE
+        s.s64[r, slot, S_STEP] = k
+        wake(s, r, s.s32[r, slot, S_DEST])
+    elif phase == PH_RELEASE:
+        s.robot.i32[r, b, RB_PHASE] = PH_IDLE
+        if in_window(m, k):
+            s.robot.i64[r, b, RB_CYCLES] = s.robot.i64[r, b, RB_CYCLES] + wp.int64(1)
+            s.robot.i64[r, b, RB_CYCLE_SUM] = s.robot.i64[r, b, RB_CYCLE_SUM] + (
+                k - s.robot.i64[r, b, RB_CYCLE_START])
+        wake(s, r, e)
 
 
 @wp.func(inline=True)
 def robot_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
-    pass
+    """busy: moving, gripping, releasing; blocked: waiting at the place; idle: starved."""
+    phase = s.robot.i32[r, m.robot.index[e], RB_PHASE]
+    if phase == PH_IDLE:
+        s.acc[r, e, A_IDLE] = s.acc[r, e, A_IDLE] + dt
+    elif phase == PH_AT_PLACE:
+        s.acc[r, e, A_BLOCKED] = s.acc[r, e, A_BLOCKED] + dt
+    else:
+        s.acc[r, e, A_BUSY] = s.acc[r, e, A_BUSY] + dt
+    s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + wp.int64(s.el32[r, e, E_COUNT]) * dt
 
 
 @wp.func(inline=True)
 def robot_start(m: Model, s: State, r: int, e: int):
-    pass
+    """Idle at home (configuration 0), empty."""
+    b = m.robot.index[e]
+    s.robot.i32[r, b, RB_PHASE] = PH_IDLE
+    s.robot.i32[r, b, RB_CONF] = 0
+    s.robot.i32[r, b, RB_FROM] = 0
+    s.robot.i32[r, b, RB_TASK] = -1
+    s.el32[r, e, E_COUNT] = 0

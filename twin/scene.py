@@ -60,7 +60,9 @@ UNITS: dict[str, dict[str, Fraction]] = {
 INTERNAL_DIMS = ("count", "sqrt_time")
 # Derived dimensions: name -> (numerator, denominator); written "<unit>/<unit>", e.g. "m/min".
 DERIVED_UNITS: dict[str, tuple[str, str]] = {"speed": ("length", "time"), "angular_speed": ("angle", "time"),
-                                             "rate": ("count", "time"), "sqrt_rate": ("count", "sqrt_time")}
+                                             "rate": ("count", "time"), "sqrt_rate": ("count", "sqrt_time"),
+                                             "angular_acceleration": ("angle", "time^2")}
+# (a denominator "time^2" is written "<unit>/<unit>^2", e.g. "deg/s^2")
 # what a file's bare numbers mean ("sqrt_time" follows the time unit)
 DEFAULT_UNITS = {"time": "s", "length": "m", "angle": "deg", "mass": "kg", "power": "W", "count": "",
                  "sqrt_time": "sqrt(s)"}
@@ -399,8 +401,8 @@ class _Reader:
 
     def bare_unit(self, dim: str) -> str:
         if dim in DERIVED_UNITS:
-            num, den = DERIVED_UNITS[dim]
-            return f"{self.bare[num]}/{self.bare[den]}"
+            num, den, power = _derived(dim)
+            return f"{self.bare[num]}/{self.bare[den]}{power}"
         return self.bare[dim]
 
     # -- connections --
@@ -530,11 +532,11 @@ def _describe(v) -> str:
 
 
 def _dataclass_items(hint):
-    """The item class of a tuple[SomeDataclass, ...] hint, else None."""
-    if typing.get_origin(hint) in (tuple, list):
-        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
-        if len(args) == 1 and dataclasses.is_dataclass(args[0]):
-            return args[0]
+    """The item type of ``tuple[D, ...]`` or ``list[D]`` when D is a dataclass, else None."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (tuple, list) and args and dataclasses.is_dataclass(args[0]) \
+            and (len(args) == 1 or (len(args) == 2 and args[1] is Ellipsis)):
+        return args[0]
     return None
 
 
@@ -562,19 +564,29 @@ def _field_units(cls) -> dict[str, str]:
     return units
 
 
+def _derived(dim: str) -> tuple[str, str, str]:
+    """(numerator, denominator, "^n" or "") of a derived dimension."""
+    num, den = DERIVED_UNITS[dim]
+    den, caret, power = den.partition("^")
+    return num, den, caret + power
+
+
 def _factor(dim: str, unit: str) -> Fraction | None:
     if dim in DERIVED_UNITS:
-        num, den = DERIVED_UNITS[dim]
+        num, den, power = _derived(dim)
         a, _, b = unit.partition("/")
+        b, caret, p = b.partition("^")
+        if caret + p != power:
+            return None
         fa, fb = UNITS[num].get(a), UNITS[den].get(b)
-        return None if fa is None or fb is None else fa / fb
+        return None if fa is None or fb is None else fa / fb ** int(power[1:] or 1)
     return UNITS[dim].get(unit)
 
 
 def _unit_names(dim: str) -> list[str]:
     if dim in DERIVED_UNITS:
-        num, den = DERIVED_UNITS[dim]
-        return [f"{a}/{b}" for a in UNITS[num] for b in UNITS[den]]
+        num, den, power = _derived(dim)
+        return [f"{a}/{b}{power}" for a in UNITS[num] for b in UNITS[den]]
     return list(UNITS[dim])
 
 
@@ -586,7 +598,8 @@ def _dimension_of(unit: str) -> str | None:
 
 
 def _example(dim: str) -> str:
-    return {"time": "45 s", "length": "1200 mm", "speed": "0.5 m/s", "angle": "90 deg"}.get(dim, f"1 {_unit_names(dim)[0]}")
+    return {"time": "45 s", "length": "1200 mm", "speed": "0.5 m/s", "angle": "90 deg",
+            "angular_acceleration": "360 deg/s^2"}.get(dim, f"1 {_unit_names(dim)[0]}")
 
 
 def _toml_error(err: tomllib.TOMLDecodeError, text: str, file: str) -> SceneError:
