@@ -25,5 +25,6 @@ from .simulator import Simulator, StudyError, simulate
 
 __all__ += ["KPI", "Results", "Recorded", "Recording", "Simulator", "StudyError", "simulate"]
 from .scene import Scene, load_scene, save_scene
+from .equipment.robot import DH, Robot, Task
 
-__all__ += ["Scene", "load_scene", "save_scene"]
+__all__ += ["Scene", "load_scene", "save_scene", "Robot", "Task", "DH"]

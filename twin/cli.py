@@ -155,9 +155,10 @@ def _warmup() -> int:
     import warp as wp
 
     import twin
-    from .kernels import engine
+    from .kernels import engine, record, robot_kinematics
     for device in ["cpu"] + (["cuda"] if wp.is_cuda_available() else []):
-        wp.load_module(engine, device=device)
+        for module in (engine, record, robot_kinematics):
+            wp.load_module(module, device=device)
         print(f"twin kernels ready on {device}")
     _ = twin
     return 0

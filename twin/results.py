@@ -121,6 +121,7 @@ class Results:
                 wip += held
             elif kind in EQUIPMENT_KPIS:
                 kpis.update(EQUIPMENT_KPIS[kind](model, a, i, window_steps, window))
+                wip += held  # parts a robot carries, wafers' lots in a tool
             elif kind == "source":
                 if model.plant[name].saturated:
                     kpis["blocked"] = np.full(len(rep), np.nan)

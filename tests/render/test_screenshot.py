@@ -112,21 +112,17 @@ def test_every_kind_has_geometry():
     assert non_blank(img)
 
 
-def test_robot_pose_comes_from_the_robot_module_when_it_has_forward_kinematics(monkeypatch):
+def test_robot_pose_comes_from_the_robot_module_when_it_has_forward_kinematics():
+    """A real robot is drawn through its forward kinematics at its home configuration."""
+    import twin
     from twin.equipment import robot as robot_module
-    plant = equipment_cell()
-    arm = plant["arm"]
-    pts = np.array([[0, 0, 0], [0, 0, 0.5], [0.4, 0, 0.9], [0.7, 0.2, 0.8]], float)
-    calls = []
-
-    def link_positions(robot, q):
-        calls.append((robot.name, tuple(q)))
-        return pts + np.asarray(robot.base)
-
-    monkeypatch.setattr(robot_module, "link_positions", link_positions, raising=False)
+    from twin.scenes import scene_path
+    plant = twin.load_scene(scene_path("electronics_assembly")).plant
+    arm = next(el for el in plant if isinstance(el, robot_module.Robot))
     links = meshes.robot_links(arm)
-    assert calls == [("arm", tuple(arm.home))]
-    assert np.allclose(links, pts + np.asarray(arm.base))
+    expected = robot_module.link_positions(arm, arm.home)
+    assert np.allclose(links, expected)
+    assert np.allclose(links[0], arm.base)
     mesh = meshes.arm_mesh(links)
     assert np.allclose(mesh.bounds[1], links[:, 0].max() + meshes.JOINT_RADIUS, atol=1e-3)
 

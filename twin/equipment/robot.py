@@ -436,6 +436,13 @@ def forward_kinematics(robot: Robot, q, device: str = "cpu") -> tuple[np.ndarray
     return pts.numpy(), rot.numpy()
 
 
+def link_positions(robot: Robot, q=None) -> np.ndarray:
+    """Joint origins of one configuration (default: ``home``) as [J + 2, 3] points in plant
+    coordinates (base, frames 1..J, the tool centre point): what rendering draws."""
+    q = robot.home if q is None else q
+    return forward_kinematics(robot, np.asarray(q, np.float64)[None, :])[0][0]
+
+
 def joint_torques(robot: Robot, q, qd=None, qdd=None, payload: float = 0.0, gravity=GRAVITY,
                   device: str = "cpu") -> np.ndarray:
     """Joint torques [N, J] (N m) for joint angles, velocities and accelerations [N, J] (point-mass

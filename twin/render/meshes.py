@@ -138,7 +138,7 @@ def robot_links(el, q=None) -> np.ndarray:
     provides it, else a placeholder arm standing on ``base``."""
     from ..equipment import robot as robot_module
     fk = getattr(robot_module, "link_positions", None)
-    if fk is not None:
+    if fk is not None and isinstance(el, getattr(robot_module, "Robot", ())):
         if q is None:
             q = getattr(el, "home", None)
         if q is None:
