@@ -13,7 +13,7 @@ def blocks(lang: str) -> list[str]:
 
 
 def test_readme_scene_example_loads(tmp_path):
-    toml = next(b for b in blocks("toml") if "[elements." in b)
+    toml = next(b for b in blocks("toml") if 'name = "Lathe cell"' in b)
     path = tmp_path / "lathe.toml"
     path.write_text(toml)
     scene = twin.load_scene(path)
