@@ -52,8 +52,10 @@ UNITS: dict[str, dict[str, Fraction]] = {
     "mass": {"g": Fraction(1, 1000), "kg": Fraction(1)},
     "power": {"W": Fraction(1), "kW": Fraction(1000)},
 }
-# Derived dimensions: name -> (numerator, denominator); written "<unit>/<unit>", e.g. "m/min".
-DERIVED_UNITS: dict[str, tuple[str, str]] = {"speed": ("length", "time"), "angular_speed": ("angle", "time")}
+# Derived dimensions: name -> (numerator, denominator); written "<unit>/<unit>", e.g. "m/min". A
+# denominator "time^2" is squared and written "<unit>/<unit>^2", e.g. "deg/s^2".
+DERIVED_UNITS: dict[str, tuple[str, str]] = {"speed": ("length", "time"), "angular_speed": ("angle", "time"),
+                                             "angular_acceleration": ("angle", "time^2")}
 DEFAULT_UNITS = {"time": "s", "length": "m", "angle": "deg", "mass": "kg", "power": "W"}  # what a file's bare numbers mean
 NON_NEGATIVE = frozenset({"time"})  # a negative duration is always a mistake
 # Dimensions of the fields every element has; element classes add theirs with ``field_units``.
@@ -259,6 +261,12 @@ class _Reader:
     def value(self, value, hint, dim, element, key):
         """Reads one field by its type hint and physical dimension."""
         hint = _strip_optional(hint)
+        item = _dataclass_items(hint)
+        if item is not None:  # an array of tables, each read as the dataclass (e.g. process steps)
+            if not isinstance(value, list):
+                raise self.error(f"must be an array of tables, got {_describe(value)}", element, key)
+            return typing.get_origin(hint)(self.value(v, item, None, element, f"{key}[{i}]")
+                                           for i, v in enumerate(value))
         is_array = hint in (tuple, list) or typing.get_origin(hint) in (tuple, list) \
             or (hint is typing.Any and isinstance(value, list))  # nested arrays, e.g. a polyline's points
         if dim is not None:
@@ -351,7 +359,8 @@ class _Reader:
     def bare_unit(self, dim: str) -> str:
         if dim in DERIVED_UNITS:
             num, den = DERIVED_UNITS[dim]
-            return f"{self.bare[num]}/{self.bare[den]}"
+            base, power = _power(den)
+            return f"{self.bare[num]}/{self.bare[base]}" + (f"^{power}" if power != 1 else "")
         return self.bare[dim]
 
     # -- connections --
@@ -480,6 +489,15 @@ def _describe(v) -> str:
     return f"{names.get(type(v), type(v).__name__)} {v!r}"
 
 
+def _dataclass_items(hint):
+    """X for a tuple[X, ...] or list[X] hint whose items are a dataclass X, else None."""
+    if typing.get_origin(hint) in (tuple, list):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        if len(args) == 1 and isinstance(args[0], type) and dataclasses.is_dataclass(args[0]):
+            return args[0]
+    return None
+
+
 def _strip_optional(hint):
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -504,19 +522,31 @@ def _field_units(cls) -> dict[str, str]:
     return units
 
 
+def _power(den: str) -> tuple[str, int]:
+    """'time^2' -> ('time', 2); 'time' -> ('time', 1)."""
+    base, _, power = den.partition("^")
+    return base, int(power or 1)
+
+
 def _factor(dim: str, unit: str) -> Fraction | None:
     if dim in DERIVED_UNITS:
         num, den = DERIVED_UNITS[dim]
+        base, power = _power(den)
         a, _, b = unit.partition("/")
-        fa, fb = UNITS[num].get(a), UNITS[den].get(b)
-        return None if fa is None or fb is None else fa / fb
+        b, _, exp = b.replace("\u00b2", "^2").partition("^")
+        if exp != ("" if power == 1 else str(power)):
+            return None
+        fa, fb = UNITS[num].get(a), UNITS[base].get(b)
+        return None if fa is None or fb is None else fa / fb ** power
     return UNITS[dim].get(unit)
 
 
 def _unit_names(dim: str) -> list[str]:
     if dim in DERIVED_UNITS:
         num, den = DERIVED_UNITS[dim]
-        return [f"{a}/{b}" for a in UNITS[num] for b in UNITS[den]]
+        base, power = _power(den)
+        tail = f"^{power}" if power != 1 else ""
+        return [f"{a}/{b}{tail}" for a in UNITS[num] for b in UNITS[base]]
     return list(UNITS[dim])
 
 
