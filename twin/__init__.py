@@ -27,3 +27,6 @@ __all__ += ["KPI", "Results", "Recorded", "Recording", "Simulator", "StudyError"
 from .scene import Scene, load_scene, save_scene
 
 __all__ += ["Scene", "load_scene", "save_scene"]
+from .equipment.cluster_tool import ClusterTool, ProcessStep
+
+__all__ += ["ClusterTool", "ProcessStep"]
