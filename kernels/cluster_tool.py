@@ -1,43 +1,821 @@
-"""Wafer-handling cluster tools as plant elements (stubs: the hooks flow.py calls; filled in by
-the cluster-tool work)."""
+"""Wafer-handling cluster tools as plant elements.
+
+A plant part is a FOUP (a lot of ``wafers`` wafers). A FOUP docks at a free load port (the
+element's slots); the ATM robot takes its wafers out one by one into vented load locks; a load
+lock pumps down; the vacuum (VTM) robot carries each wafer from a load lock through every process
+step in order (each step has parallel identical chambers) and back into a load lock; the load lock
+vents; the ATM robot returns the wafer to its own FOUP. When all its wafers are back the FOUP is
+finished and offered to the successor; its port frees when the FOUP leaves.
+
+Everything inside the tool is event-driven through the element's E_NEXT: the minimum of the
+chamber recipe ends, the load locks' pump/vent ends and the two robots' operation ends. At every
+event (and when a FOUP docks) ``tool_dispatch`` starts new work in a fixed order: ATM robot, VTM
+robot, then load-lock pump/vent decisions. The rules (documented in docs/cluster_tool.md):
+
+ATM robot (one transfer = ``atm_steps``): first return a processed wafer from a vented load lock
+to its FOUP; else take the next raw wafer (the FOUP docked earliest, while the tool holds fewer
+than ``wip_limit`` wafers out of their FOUPs) into the vented load lock without processed wafers
+that holds the most raw wafers.
+
+Load locks: a vented one (no ATM transfer under way, no processed wafer) pumps down when it is
+full of raw wafers; or holds raw wafers and no more can be loaded now; or is empty, none can be
+loaded now, and the wafers on the vacuum side outnumber the free slots of the other load locks at
+vacuum or pumping. A load lock at vacuum (no raw wafer, no VTM operation planned there) vents when
+it is full of processed wafers; or holds processed wafers and none is ready to leave the last
+step; or is empty, a raw wafer could be loaded, and either no wafer is on the vacuum side or
+another load lock at vacuum or pumping keeps a free slot for one.
+
+VTM robot, single arm ("backward"): the most downstream move whose destination is free: a finished
+wafer of the last step to a load lock at vacuum with a free slot, else a finished wafer of step j
+to an empty chamber of step j+1 (j from the last but one down), else a raw wafer to an empty
+chamber of step 1. Sources: the one waiting longest; chambers: the one empty longest. A move is a
+pick then a place.
+
+VTM robot, dual arm (swap): holding a wafer for step j, it goes to the step-j chamber idle longest
+(empty: place; finished: swap) or, if all are processing, to the one finishing first, faces it
+with the empty arm and waits, then swaps; holding a processed wafer, it places it into a load lock
+at vacuum with a free slot, else swaps it with a raw wafer of a load lock at vacuum, else waits.
+Empty, it picks the most downstream finished wafer, else a raw wafer. A swap is a pick with the
+empty arm, a rotation by pi, and a place with the loaded arm.
+
+Each robot operation = rotation (trapezoidal profile, precomputed per angle in ``rot_steps``) to
+face the station with the chosen arm, then a handoff (extend + retract, ``hand_steps``); a pick
+takes the wafer when it ends, a place leaves it then (a chamber's recipe starts then).
+
+Statistics are integer step counts accumulated in ``tool_account`` over the statistics window.
+
+Code layout (for speed): the hooks flow.py calls are thin inline shells, the only code here that
+sees the whole Model and State (load-port slots, E_NEXT, routing of finished FOUPs). Everything
+else runs out of line and receives only ``m.tool``, ``s.tool`` and the sampling arrays: passing
+the whole Model/State by value to an out-of-line function makes the compiler keep them in memory
+throughout ``advance`` and slowed every plant, with or without tools, about fourfold on the CPU.
+Decision functions avoid early returns from inside branches: Warp 1.19 can leave a module
+constant used in both arms of an if/else inside a returning block uninitialised on another path.
+"""
 
 import warp as wp
 
-from .layout import NEVER, Model, State
+from .common import bound_for, choose_successor, wake, wake_receivers
+from .layout import (A_HELD, BUSY, DONE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER, RNG_MAIN, RNG_TBF,
+                     RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
+from .sampling import HALF, ONE, sample_seconds
+from .tool_layout import (A_KIND, A_LL, A_PORT, A_SLOT, ATM_IDLE, ATM_LOAD, ATM_UNLOAD, CH_BUSY, CH_DONE,
+                          CH_EMPTY, CH_PORT, CH_STATUS, G_BLOCKED, G_BUSY, G_CHAMBERS, G_FIRST, G_RECIPE, LL_ATM,
+                          LL_ATM_IN, LL_PROC, LL_PUMPING, LL_RAW, LL_STATE, LL_VACUUM, LL_VENTED, LL_VENTING,
+                          LL_VTM, LL_VTM_IN, OP_NONE, OP_PICK, OP_PLACE, P_BACK, P_RAW_LEFT, SL_KIND, SL_PORT,
+                          T32, T64, T_ACC_ATM, T_ACC_LL, T_ACC_VTM, T_ACC_WAFERS, T_ACC_WIP, T_ATM_END,
+                          T_ATM_START, T_INSIDE, T_VTM_END, T_VTM_HAND, T_VTM_ROT, T_VTM_START, T_WIP,
+                          TP_ATM_STEPS, TP_CH0, TP_DUAL, TP_HAND_STEPS, TP_LL0, TP_LL_CAP, TP_N_CH, TP_N_LL,
+                          TP_N_ST, TP_N_STEPS, TP_PORT0, TP_PORTS, TP_PUMP, TP_ROT0, TP_SLOT0, TP_STEP0,
+                          TP_VENT, TP_WAFERS, TP_WIP, V_ARM, V_ARM0, V_ARM1, V_FROM, V_KIND, V_NARM, V_NKIND,
+                          V_NSLOT, V_NSTATION, V_ORIENT, V_PHASE, V_SLOT, V_STAGE0, V_STAGE1, V_STATION,
+                          WAFER_DONE, WAFER_RAW, ToolParams, ToolState)
 
 wp.set_module_options({"enable_backward": False})
 
+# random streams of a cluster tool (it has no failures, so their streams serve pump and vent)
+RNG_RECIPE = RNG_MAIN
+RNG_PUMP = RNG_TBF
+RNG_VENT = RNG_TTR
+
+
+# ---- small helpers ------------------------------------------------------------------------------
+@wp.func(inline=True)
+def tool_overlap(a: wp.int64, b: wp.int64, lo: wp.int64, hi: wp.int64) -> wp.int64:
+    """Length of [a, b) inside [lo, hi)."""
+    x = wp.max(a, lo)
+    y = wp.min(b, hi)
+    if y > x:
+        return y - x
+    return wp.int64(0)
+
 
 @wp.func(inline=True)
-def tool_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
+def tool_rot_steps(tp: ToolParams, t: int, o_from: int, o_to: int) -> wp.int64:
+    """Steps to rotate the vacuum robot between two orientations (units of pi/S, shortest way)."""
+    n = tp.p32[t, TP_N_ST]
+    d = ((o_from - o_to) % (2 * n) + 2 * n) % (2 * n)
+    if d > n:
+        d = 2 * n - d
+    return tp.rot_steps[tp.p32[t, TP_ROT0] + d]
+
+
+@wp.func(inline=True)
+def tool_facing(tp: ToolParams, t: int, station: int, arm: int) -> int:
+    """The orientation at which ``arm`` faces ``station`` (arm 1 points opposite arm 0)."""
+    n = tp.p32[t, TP_N_ST]
+    return ((2 * station - arm * n) % (2 * n) + 2 * n) % (2 * n)
+
+
+@wp.func(inline=True)
+def tool_ll_free(tp: ToolParams, ts: ToolState, r: int, t: int, l: int) -> int:
+    """Slots of load lock l neither holding a wafer nor promised to one."""
+    return (tp.p32[t, TP_LL_CAP] - ts.ll32[r, l, LL_RAW] - ts.ll32[r, l, LL_PROC]
+            - ts.ll32[r, l, LL_VTM_IN] - ts.ll32[r, l, LL_ATM_IN])
+
+
+@wp.func(inline=True)
+def tool_ll_slot0(tp: ToolParams, t: int, l: int) -> int:
+    return tp.p32[t, TP_SLOT0] + (l - tp.p32[t, TP_LL0]) * tp.p32[t, TP_LL_CAP]
+
+
+@wp.func(inline=True)
+def tool_chamber_station(tp: ToolParams, t: int, c: int) -> int:
+    return tp.p32[t, TP_N_LL] + c - tp.p32[t, TP_CH0]
+
+
+@wp.func
+def tool_free_elsewhere(tp: ToolParams, ts: ToolState, r: int, t: int, skip: int) -> int:
+    """Free slots of the load locks other than ``skip`` that are at vacuum or pumping down."""
+    n = int(0)
+    l0 = tp.p32[t, TP_LL0]
+    for i in range(tp.p32[t, TP_N_LL]):
+        l = l0 + i
+        if l != skip:
+            st = ts.ll32[r, l, LL_STATE]
+            if st == LL_VACUUM or st == LL_PUMPING:
+                n += wp.max(tool_ll_free(tp, ts, r, t, l), 0)
+    return n
+
+
+@wp.func
+def tool_raw_port(tp: ToolParams, ts: ToolState, r: int, t: int) -> int:
+    """The docked FOUP whose wafers go in next (docked earliest, raw wafers left), -1 if none."""
+    best = int(-1)
+    best_step = NEVER
+    p0 = tp.p32[t, TP_PORT0]
+    for p in range(tp.p32[t, TP_PORTS]):
+        if ts.port32[r, p0 + p, P_RAW_LEFT] > 0 and ts.port64[r, p0 + p] < best_step:
+            best_step = ts.port64[r, p0 + p]
+            best = p
+    return best
+
+
+@wp.func
+def tool_best_chamber(tp: ToolParams, ts: ToolState, r: int, t: int, g: int, want: int) -> int:
+    """The chamber of step g with status ``want`` whose ch64 is earliest (empty longest, finished
+    first, or finishing first), -1 if none."""
+    grp = tp.p32[t, TP_STEP0] + g
+    c0 = tp.group[grp, G_FIRST]
+    best = int(-1)
+    best_step = NEVER
+    for i in range(tp.group[grp, G_CHAMBERS]):
+        c = c0 + i
+        if ts.ch32[r, c, CH_STATUS] == want and ts.ch64[r, c] < best_step:
+            best_step = ts.ch64[r, c]
+            best = c
+    return best
+
+
+@wp.func
+def tool_idle_chamber(tp: ToolParams, ts: ToolState, r: int, t: int, g: int) -> int:
+    """The chamber of step g idle longest (empty, or holding a finished wafer), -1 if none."""
+    grp = tp.p32[t, TP_STEP0] + g
+    c0 = tp.group[grp, G_FIRST]
+    best = int(-1)
+    best_step = NEVER
+    for i in range(tp.group[grp, G_CHAMBERS]):
+        c = c0 + i
+        if ts.ch32[r, c, CH_STATUS] != CH_BUSY and ts.ch64[r, c] < best_step:
+            best_step = ts.ch64[r, c]
+            best = c
+    return best
+
+
+@wp.func
+def tool_exit_ll(tp: ToolParams, ts: ToolState, r: int, t: int) -> int:
+    """A load lock at vacuum with a free slot for a processed wafer: one without raw wafers first,
+    then the fullest, then the lowest number; -1 if none."""
+    best = int(-1)
+    best_key = int(-1)
+    cap = tp.p32[t, TP_LL_CAP]
+    l0 = tp.p32[t, TP_LL0]
+    for i in range(tp.p32[t, TP_N_LL]):
+        l = l0 + i
+        if ts.ll32[r, l, LL_STATE] == LL_VACUUM and tool_ll_free(tp, ts, r, t, l) > 0:
+            key = ts.ll32[r, l, LL_PROC]
+            if ts.ll32[r, l, LL_RAW] == 0:
+                key += cap + 1
+            if key > best_key:
+                best_key = key
+                best = l
+    return best
+
+
+@wp.func
+def tool_raw_ll(tp: ToolParams, ts: ToolState, r: int, t: int) -> int:
+    """The load lock at vacuum holding raw wafers that reached vacuum first, -1 if none."""
+    best = int(-1)
+    best_step = NEVER
+    l0 = tp.p32[t, TP_LL0]
+    for i in range(tp.p32[t, TP_N_LL]):
+        l = l0 + i
+        if ts.ll32[r, l, LL_STATE] == LL_VACUUM and ts.ll32[r, l, LL_RAW] > 0:
+            if ts.ll64[r, l] < best_step:
+                best_step = ts.ll64[r, l]
+                best = l
+    return best
+
+
+@wp.func
+def tool_slot_with(tp: ToolParams, ts: ToolState, r: int, t: int, l: int, kind: int) -> int:
+    """The first slot of load lock l holding a wafer of ``kind`` (kind < 0: the first empty slot)."""
+    base = tool_ll_slot0(tp, t, l)
+    found = int(-1)
+    for j in range(tp.p32[t, TP_LL_CAP]):
+        sl = base + j
+        if found < 0:
+            p = ts.slot32[r, sl, SL_PORT]
+            if kind < 0:
+                if p < 0:
+                    found = sl
+            elif p >= 0 and ts.slot32[r, sl, SL_KIND] == kind:
+                found = sl
+    return found
+
+
+@wp.func
+def tool_sample(dists: Distributions, seed: wp.uint64, sps: wp.float64, draws: wp.array3d(dtype=wp.int64),
+                carry: wp.array3d(dtype=wp.float64), r: int, e: int, purpose: int, d: int) -> wp.int64:
+    """``sampling.sample_steps`` with the Model and State pieces it reads passed explicitly: the
+    same stream (element e, ``purpose``), the same rounding to whole steps with the residual
+    carried to the stream's next draw, at least one step."""
+    x = sample_seconds(dists, seed, draws, r, e, purpose, d) * sps + carry[r, e, purpose]
+    n = wp.floor(x + HALF)
+    if n < ONE:
+        n = ONE
+    carry[r, e, purpose] = wp.clamp(x - n, -HALF, HALF)
+    return wp.int64(n)
+
+
+# ---- the vacuum robot -------------------------------------------------------------------------------
+@wp.func
+def tool_vtm_start(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, kind: int, station: int, arm: int,
+                   slot: int):
+    """Starts an operation at step k: rotate ``arm`` to face ``station``, wait for a chamber still
+    processing (a pick there), then hand off."""
+    o_from = ts.t32[r, t, V_ORIENT]
+    o_to = tool_facing(tp, t, station, arm)
+    rot_end = k + tool_rot_steps(tp, t, o_from, o_to)
+    hand = rot_end
+    if kind == OP_PICK and station >= tp.p32[t, TP_N_LL]:
+        c = tp.p32[t, TP_CH0] + station - tp.p32[t, TP_N_LL]
+        if ts.ch32[r, c, CH_STATUS] == CH_BUSY:
+            hand = wp.max(hand, ts.ch64[r, c])
+    ts.t32[r, t, V_PHASE] = 1
+    ts.t32[r, t, V_KIND] = kind
+    ts.t32[r, t, V_STATION] = station
+    ts.t32[r, t, V_ARM] = arm
+    ts.t32[r, t, V_SLOT] = slot
+    ts.t32[r, t, V_FROM] = o_from
+    ts.t32[r, t, V_ORIENT] = o_to
+    ts.t64[r, t, T_VTM_START] = k
+    ts.t64[r, t, T_VTM_ROT] = rot_end
+    ts.t64[r, t, T_VTM_HAND] = hand
+    ts.t64[r, t, T_VTM_END] = hand + tp.p64[t, TP_HAND_STEPS]
+
+
+@wp.func
+def tool_vtm_plan(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, kind: int, station: int, arm: int,
+                  slot: int, kind2: int, station2: int, arm2: int, slot2: int):
+    """Starts one operation and keeps a second one (OP_NONE: none) to follow it."""
+    ts.t32[r, t, V_NKIND] = kind2
+    ts.t32[r, t, V_NSTATION] = station2
+    ts.t32[r, t, V_NARM] = arm2
+    ts.t32[r, t, V_NSLOT] = slot2
+    tool_vtm_start(tp, ts, r, t, k, kind, station, arm, slot)
+
+
+@wp.func
+def tool_vtm_complete(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp.uint64, sps: wp.float64,
+                      draws: wp.array3d(dtype=wp.int64), carry: wp.array3d(dtype=wp.float64),
+                      r: int, e: int, t: int, k: wp.int64):
+    """The current operation ends at step k: the wafer changes hands; the next one starts."""
+    kind = ts.t32[r, t, V_KIND]
+    st = ts.t32[r, t, V_STATION]
+    arm = ts.t32[r, t, V_ARM]
+    n_ll = tp.p32[t, TP_N_LL]
+    fp = V_ARM0 + 2 * arm   # the arm's wafer field; V_STAGE0 + 2 * arm is its next step
+    if kind == OP_PICK:
+        if st < n_ll:
+            l = tp.p32[t, TP_LL0] + st
+            sl = ts.t32[r, t, V_SLOT]
+            ts.t32[r, t, fp] = ts.slot32[r, sl, SL_PORT]
+            ts.t32[r, t, fp + 1] = 0
+            ts.slot32[r, sl, SL_PORT] = -1
+            ts.ll32[r, l, LL_RAW] = ts.ll32[r, l, LL_RAW] - 1
+            ts.ll32[r, l, LL_VTM] = ts.ll32[r, l, LL_VTM] - 1
+            ts.t32[r, t, T_INSIDE] = ts.t32[r, t, T_INSIDE] + 1
+        else:
+            c = tp.p32[t, TP_CH0] + st - n_ll
+            ts.t32[r, t, fp] = ts.ch32[r, c, CH_PORT]
+            ts.t32[r, t, fp + 1] = tp.ch_group[c] + 1
+            ts.ch32[r, c, CH_STATUS] = CH_EMPTY
+            ts.ch32[r, c, CH_PORT] = -1
+            ts.ch64[r, c] = k
+    else:
+        port = ts.t32[r, t, fp]
+        ts.t32[r, t, fp] = -1
+        if st < n_ll:
+            l = tp.p32[t, TP_LL0] + st
+            sl = tool_slot_with(tp, ts, r, t, l, -1)
+            ts.slot32[r, sl, SL_PORT] = port
+            ts.slot32[r, sl, SL_KIND] = WAFER_DONE
+            ts.ll32[r, l, LL_PROC] = ts.ll32[r, l, LL_PROC] + 1
+            ts.ll32[r, l, LL_VTM] = ts.ll32[r, l, LL_VTM] - 1
+            ts.ll32[r, l, LL_VTM_IN] = ts.ll32[r, l, LL_VTM_IN] - 1
+            ts.t32[r, t, T_INSIDE] = ts.t32[r, t, T_INSIDE] - 1
+        else:
+            c = tp.p32[t, TP_CH0] + st - n_ll
+            grp = tp.p32[t, TP_STEP0] + tp.ch_group[c]
+            ts.ch32[r, c, CH_STATUS] = CH_BUSY
+            ts.ch32[r, c, CH_PORT] = port
+            ts.ch64[r, c] = k + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_RECIPE, tp.group[grp, G_RECIPE])
+    nk = ts.t32[r, t, V_NKIND]
+    if nk != OP_NONE:
+        ts.t32[r, t, V_NKIND] = OP_NONE
+        tool_vtm_start(tp, ts, r, t, k, nk, ts.t32[r, t, V_NSTATION], ts.t32[r, t, V_NARM],
+                       ts.t32[r, t, V_NSLOT])
+    else:
+        ts.t32[r, t, V_PHASE] = 0
+        ts.t64[r, t, T_VTM_END] = NEVER
+
+
+@wp.func
+def tool_nearest_arm(tp: ToolParams, ts: ToolState, r: int, t: int, station: int) -> int:
+    """The arm of a dual-arm robot that needs the shorter rotation to face ``station`` (arm 0 on ties)."""
+    o = ts.t32[r, t, V_ORIENT]
+    d0 = tool_rot_steps(tp, t, o, tool_facing(tp, t, station, 0))
+    d1 = tool_rot_steps(tp, t, o, tool_facing(tp, t, station, 1))
+    if d1 < d0:
+        return 1
     return 0
+
+
+@wp.func
+def tool_vtm_single(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
+    """Single arm, backward priority: the most downstream move whose destination is free.
+
+    (Written without early returns: Warp 1.19 can leave a module constant used in both arms of an
+    if/else inside a returning block uninitialised on another path.)"""
+    n = tp.p32[t, TP_N_STEPS]
+    l0 = tp.p32[t, TP_LL0]
+    src = int(-1)
+    dst = int(-1)
+    slot = int(-1)
+    c = tool_best_chamber(tp, ts, r, t, n - 1, CH_DONE)
+    if c >= 0:
+        l = tool_exit_ll(tp, ts, r, t)
+        if l >= 0:
+            ts.ll32[r, l, LL_VTM] = ts.ll32[r, l, LL_VTM] + 1
+            ts.ll32[r, l, LL_VTM_IN] = ts.ll32[r, l, LL_VTM_IN] + 1
+            src = tool_chamber_station(tp, t, c)
+            dst = l - l0
+    g = n - 2
+    while g >= 0 and src < 0:
+        c = tool_best_chamber(tp, ts, r, t, g, CH_DONE)
+        if c >= 0:
+            d = tool_best_chamber(tp, ts, r, t, g + 1, CH_EMPTY)
+            if d >= 0:
+                src = tool_chamber_station(tp, t, c)
+                dst = tool_chamber_station(tp, t, d)
+        g = g - 1
+    if src < 0:
+        l = tool_raw_ll(tp, ts, r, t)
+        if l >= 0:
+            d = tool_best_chamber(tp, ts, r, t, 0, CH_EMPTY)
+            if d >= 0:
+                slot = tool_slot_with(tp, ts, r, t, l, WAFER_RAW)
+                ts.ll32[r, l, LL_VTM] = ts.ll32[r, l, LL_VTM] + 1
+                src = l - l0
+                dst = tool_chamber_station(tp, t, d)
+    if src >= 0:
+        tool_vtm_plan(tp, ts, r, t, k, OP_PICK, src, 0, slot, OP_PLACE, dst, 0, -1)
+
+
+@wp.func
+def tool_vtm_dual(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
+    """Dual arm, swap sequence (see the module docstring). No early returns (see tool_vtm_single)."""
+    n = tp.p32[t, TP_N_STEPS]
+    l0 = tp.p32[t, TP_LL0]
+    kind1 = int(0)
+    st1 = int(0)
+    arm1 = int(0)
+    sl1 = int(-1)
+    kind2 = int(0)
+    st2 = int(0)
+    arm2 = int(0)
+    held = int(-1)
+    if ts.t32[r, t, V_ARM0] >= 0:
+        held = 0
+    elif ts.t32[r, t, V_ARM1] >= 0:
+        held = 1
+    if held >= 0:
+        free = 1 - held
+        stage = ts.t32[r, t, V_STAGE0 + 2 * held]
+        if stage < n:
+            c = tool_idle_chamber(tp, ts, r, t, stage)
+            if c < 0:
+                c = tool_best_chamber(tp, ts, r, t, stage, CH_BUSY)
+            st1 = tool_chamber_station(tp, t, c)
+            if ts.ch32[r, c, CH_STATUS] == CH_EMPTY:
+                kind1 = OP_PLACE
+                arm1 = held
+            else:  # swap: pick with the empty arm (waiting if it still processes), place with the other
+                kind1 = OP_PICK
+                arm1 = free
+                kind2 = OP_PLACE
+                st2 = st1
+                arm2 = held
+        else:
+            l = tool_exit_ll(tp, ts, r, t)
+            if l >= 0:
+                ts.ll32[r, l, LL_VTM] = ts.ll32[r, l, LL_VTM] + 1
+                ts.ll32[r, l, LL_VTM_IN] = ts.ll32[r, l, LL_VTM_IN] + 1
+                kind1 = OP_PLACE
+                st1 = l - l0
+                arm1 = held
+            else:
+                l = tool_raw_ll(tp, ts, r, t)
+                if l >= 0:  # swap with a raw wafer
+                    sl1 = tool_slot_with(tp, ts, r, t, l, WAFER_RAW)
+                    ts.ll32[r, l, LL_VTM] = ts.ll32[r, l, LL_VTM] + 2
+                    ts.ll32[r, l, LL_VTM_IN] = ts.ll32[r, l, LL_VTM_IN] + 1
+                    kind1 = OP_PICK
+                    st1 = l - l0
+                    arm1 = free
+                    kind2 = OP_PLACE
+                    st2 = st1
+                    arm2 = held
+    else:
+        g = n - 1
+        while g >= 0 and kind1 == 0:
+            c = tool_best_chamber(tp, ts, r, t, g, CH_DONE)
+            if c >= 0:
+                kind1 = OP_PICK
+                st1 = tool_chamber_station(tp, t, c)
+                arm1 = tool_nearest_arm(tp, ts, r, t, st1)
+            g = g - 1
+        if kind1 == 0:
+            l = tool_raw_ll(tp, ts, r, t)
+            if l >= 0:
+                sl1 = tool_slot_with(tp, ts, r, t, l, WAFER_RAW)
+                ts.ll32[r, l, LL_VTM] = ts.ll32[r, l, LL_VTM] + 1
+                kind1 = OP_PICK
+                st1 = l - l0
+                arm1 = tool_nearest_arm(tp, ts, r, t, st1)
+    if kind1 != 0:
+        tool_vtm_plan(tp, ts, r, t, k, kind1, st1, arm1, sl1, kind2, st2, arm2, -1)
+
+
+# ---- the ATM robot ------------------------------------------------------------------------------
+@wp.func
+def tool_atm_decide(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
+    if ts.t32[r, t, A_KIND] != ATM_IDLE:
+        return
+    l0 = tp.p32[t, TP_LL0]
+    nl = tp.p32[t, TP_N_LL]
+    for i in range(nl):  # return a processed wafer to its FOUP first
+        l = l0 + i
+        if ts.t32[r, t, A_KIND] == ATM_IDLE and ts.ll32[r, l, LL_STATE] == LL_VENTED \
+                and ts.ll32[r, l, LL_PROC] > 0 and ts.ll32[r, l, LL_ATM] == 0:
+            sl = tool_slot_with(tp, ts, r, t, l, WAFER_DONE)
+            ts.ll32[r, l, LL_ATM] = 1
+            ts.t32[r, t, A_KIND] = ATM_UNLOAD
+            ts.t32[r, t, A_PORT] = ts.slot32[r, sl, SL_PORT]
+            ts.t32[r, t, A_LL] = l
+            ts.t32[r, t, A_SLOT] = sl
+            ts.t64[r, t, T_ATM_START] = k
+            ts.t64[r, t, T_ATM_END] = k + tp.p64[t, TP_ATM_STEPS]
+    if ts.t32[r, t, A_KIND] != ATM_IDLE or ts.t32[r, t, T_WIP] >= tp.p32[t, TP_WIP]:
+        return
+    p = tool_raw_port(tp, ts, r, t)
+    if p < 0:
+        return
+    best = int(-1)
+    best_raw = int(-1)
+    for i in range(nl):
+        l = l0 + i
+        if ts.ll32[r, l, LL_STATE] == LL_VENTED and ts.ll32[r, l, LL_PROC] == 0 \
+                and ts.ll32[r, l, LL_ATM] == 0 and tool_ll_free(tp, ts, r, t, l) > 0 \
+                and ts.ll32[r, l, LL_RAW] > best_raw:
+            best_raw = ts.ll32[r, l, LL_RAW]
+            best = l
+    if best < 0:
+        return
+    pi = tp.p32[t, TP_PORT0] + p
+    ts.port32[r, pi, P_RAW_LEFT] = ts.port32[r, pi, P_RAW_LEFT] - 1
+    ts.t32[r, t, T_WIP] = ts.t32[r, t, T_WIP] + 1
+    ts.ll32[r, best, LL_ATM] = 1
+    ts.ll32[r, best, LL_ATM_IN] = 1
+    ts.t32[r, t, A_KIND] = ATM_LOAD
+    ts.t32[r, t, A_PORT] = p
+    ts.t32[r, t, A_LL] = best
+    ts.t32[r, t, A_SLOT] = -1
+    ts.t64[r, t, T_ATM_START] = k
+    ts.t64[r, t, T_ATM_END] = k + tp.p64[t, TP_ATM_STEPS]
+
+
+@wp.func
+def tool_atm_complete(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, warmup: wp.int64) -> int:
+    """The ATM transfer ends at step k; returns the load port whose FOUP is now complete, or -1."""
+    done_port = int(-1)
+    kind = ts.t32[r, t, A_KIND]
+    l = ts.t32[r, t, A_LL]
+    p = ts.t32[r, t, A_PORT]
+    if kind == ATM_UNLOAD:
+        sl = ts.t32[r, t, A_SLOT]
+        ts.slot32[r, sl, SL_PORT] = -1
+        ts.ll32[r, l, LL_PROC] = ts.ll32[r, l, LL_PROC] - 1
+        ts.ll32[r, l, LL_ATM] = 0
+        ts.t32[r, t, T_WIP] = ts.t32[r, t, T_WIP] - 1
+        if k >= warmup:
+            ts.t64[r, t, T_ACC_WAFERS] = ts.t64[r, t, T_ACC_WAFERS] + wp.int64(1)
+        pi = tp.p32[t, TP_PORT0] + p
+        back = ts.port32[r, pi, P_BACK] + 1
+        ts.port32[r, pi, P_BACK] = back
+        if back == tp.p32[t, TP_WAFERS]:  # the FOUP is complete
+            done_port = p
+    else:
+        sl = tool_slot_with(tp, ts, r, t, l, -1)
+        ts.slot32[r, sl, SL_PORT] = p
+        ts.slot32[r, sl, SL_KIND] = WAFER_RAW
+        ts.ll32[r, l, LL_RAW] = ts.ll32[r, l, LL_RAW] + 1
+        ts.ll32[r, l, LL_ATM] = 0
+        ts.ll32[r, l, LL_ATM_IN] = 0
+    ts.t32[r, t, A_KIND] = ATM_IDLE
+    ts.t64[r, t, T_ATM_END] = NEVER
+    return done_port
+
+
+# ---- load locks ---------------------------------------------------------------------------------
+@wp.func
+def tool_ll_decide(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp.uint64, sps: wp.float64,
+                   draws: wp.array3d(dtype=wp.int64), carry: wp.array3d(dtype=wp.float64),
+                   r: int, e: int, t: int, k: wp.int64):
+    """Pump-down and vent decisions (rules in the module docstring)."""
+    n = tp.p32[t, TP_N_STEPS]
+    cap = tp.p32[t, TP_LL_CAP]
+    loadable = int(0)
+    if ts.t32[r, t, T_WIP] < tp.p32[t, TP_WIP] and tool_raw_port(tp, ts, r, t) >= 0:
+        loadable = 1
+    exit_ready = int(0)
+    if tool_best_chamber(tp, ts, r, t, n - 1, CH_DONE) >= 0:
+        exit_ready = 1
+    if ts.t32[r, t, V_ARM0] >= 0 and ts.t32[r, t, V_STAGE0] == n:
+        exit_ready = 1
+    if ts.t32[r, t, V_ARM1] >= 0 and ts.t32[r, t, V_STAGE1] == n:
+        exit_ready = 1
+    inside = ts.t32[r, t, T_INSIDE]
+    l0 = tp.p32[t, TP_LL0]
+    for i in range(tp.p32[t, TP_N_LL]):
+        l = l0 + i
+        st = ts.ll32[r, l, LL_STATE]
+        if st == LL_VENTED and ts.ll32[r, l, LL_ATM] == 0 and ts.ll32[r, l, LL_PROC] == 0:
+            raw = ts.ll32[r, l, LL_RAW]
+            go = int(0)
+            if raw == cap:
+                go = 1
+            elif raw >= 1 and loadable == 0:
+                go = 1
+            elif raw == 0 and loadable == 0 and inside > tool_free_elsewhere(tp, ts, r, t, l):
+                go = 1
+            if go == 1:
+                ts.ll32[r, l, LL_STATE] = LL_PUMPING
+                ts.ll64[r, l] = k + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_PUMP, tp.p32[t, TP_PUMP])
+        elif st == LL_VACUUM and ts.ll32[r, l, LL_VTM] == 0 and ts.ll32[r, l, LL_RAW] == 0:
+            proc = ts.ll32[r, l, LL_PROC]
+            go = int(0)
+            if proc == cap:
+                go = 1
+            elif proc >= 1 and exit_ready == 0:
+                go = 1
+            elif proc == 0 and loadable == 1 and (inside == 0 or tool_free_elsewhere(tp, ts, r, t, l) > 0):
+                go = 1
+            if go == 1:
+                ts.ll32[r, l, LL_STATE] = LL_VENTING
+                ts.ll64[r, l] = k + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_VENT, tp.p32[t, TP_VENT])
+
+
+# ---- entry points (out of line; they see only the tool's own structs) ------------------------------------
+@wp.func
+def tool_dispatch(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp.uint64, sps: wp.float64,
+                  draws: wp.array3d(dtype=wp.int64), carry: wp.array3d(dtype=wp.float64),
+                  r: int, e: int, t: int, k: wp.int64):
+    """Starts whatever can start at step k: ATM robot, VTM robot, then load locks."""
+    tool_atm_decide(tp, ts, r, t, k)
+    if ts.t32[r, t, V_PHASE] == 0:
+        if tp.p32[t, TP_DUAL] != 0:
+            tool_vtm_dual(tp, ts, r, t, k)
+        else:
+            tool_vtm_single(tp, ts, r, t, k)
+    tool_ll_decide(tp, ts, dists, seed, sps, draws, carry, r, e, t, k)
+
+
+@wp.func
+def tool_next_event(tp: ToolParams, ts: ToolState, r: int, t: int) -> wp.int64:
+    """The earliest recipe end, pump/vent end or robot operation end (the element's E_NEXT)."""
+    nxt = wp.min(ts.t64[r, t, T_VTM_END], ts.t64[r, t, T_ATM_END])
+    c0 = tp.p32[t, TP_CH0]
+    for i in range(tp.p32[t, TP_N_CH]):
+        if ts.ch32[r, c0 + i, CH_STATUS] == CH_BUSY:
+            nxt = wp.min(nxt, ts.ch64[r, c0 + i])
+    l0 = tp.p32[t, TP_LL0]
+    for i in range(tp.p32[t, TP_N_LL]):
+        st = ts.ll32[r, l0 + i, LL_STATE]
+        if st == LL_PUMPING or st == LL_VENTING:
+            nxt = wp.min(nxt, ts.ll64[r, l0 + i])
+    return nxt
+
+
+@wp.func
+def tool_core_event(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp.uint64, sps: wp.float64,
+                    draws: wp.array3d(dtype=wp.int64), carry: wp.array3d(dtype=wp.float64),
+                    r: int, e: int, t: int, k: wp.int64,
+                    warmup: wp.int64) -> int:
+    """Recipe ends, pump/vent ends and robot operation ends due at step k, then new work.
+    Returns the load port whose FOUP became complete, or -1."""
+    c0 = tp.p32[t, TP_CH0]
+    for i in range(tp.p32[t, TP_N_CH]):
+        c = c0 + i
+        if ts.ch32[r, c, CH_STATUS] == CH_BUSY and ts.ch64[r, c] == k:
+            ts.ch32[r, c, CH_STATUS] = CH_DONE
+    l0 = tp.p32[t, TP_LL0]
+    for i in range(tp.p32[t, TP_N_LL]):
+        l = l0 + i
+        if ts.ll64[r, l] == k:
+            st = ts.ll32[r, l, LL_STATE]
+            if st == LL_PUMPING:
+                ts.ll32[r, l, LL_STATE] = LL_VACUUM
+            elif st == LL_VENTING:
+                ts.ll32[r, l, LL_STATE] = LL_VENTED
+    done_port = int(-1)
+    if ts.t64[r, t, T_ATM_END] == k:
+        done_port = tool_atm_complete(tp, ts, r, t, k, warmup)
+    if ts.t64[r, t, T_VTM_END] == k:
+        tool_vtm_complete(tp, ts, dists, seed, sps, draws, carry, r, e, t, k)
+    tool_dispatch(tp, ts, dists, seed, sps, draws, carry, r, e, t, k)
+    return done_port
+
+
+@wp.func
+def tool_core_dock(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp.uint64, sps: wp.float64,
+                   draws: wp.array3d(dtype=wp.int64), carry: wp.array3d(dtype=wp.float64),
+                   r: int, e: int, t: int, p: int, k: wp.int64):
+    """A FOUP docks at load port p at step k: its wafers wait for the ATM robot."""
+    pi = tp.p32[t, TP_PORT0] + p
+    ts.port32[r, pi, P_RAW_LEFT] = tp.p32[t, TP_WAFERS]
+    ts.port32[r, pi, P_BACK] = 0
+    ts.port64[r, pi] = k
+    tool_dispatch(tp, ts, dists, seed, sps, draws, carry, r, e, t, k)
+
+
+@wp.func
+def tool_core_account(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int64, hi: wp.int64, dt: wp.int64):
+    """Integrates the tool's state over [lo, hi) (dt = hi - lo steps of the statistics window)."""
+    if ts.t32[r, t, V_PHASE] != 0:
+        busy = tool_overlap(ts.t64[r, t, T_VTM_START], ts.t64[r, t, T_VTM_ROT], lo, hi) \
+            + tool_overlap(ts.t64[r, t, T_VTM_HAND], ts.t64[r, t, T_VTM_END], lo, hi)
+        ts.t64[r, t, T_ACC_VTM] = ts.t64[r, t, T_ACC_VTM] + busy
+    if ts.t32[r, t, A_KIND] != ATM_IDLE:
+        ts.t64[r, t, T_ACC_ATM] = ts.t64[r, t, T_ACC_ATM] \
+            + tool_overlap(ts.t64[r, t, T_ATM_START], ts.t64[r, t, T_ATM_END], lo, hi)
+    busy_ll = int(0)
+    l0 = tp.p32[t, TP_LL0]
+    for i in range(tp.p32[t, TP_N_LL]):
+        st = ts.ll32[r, l0 + i, LL_STATE]
+        if st == LL_PUMPING or st == LL_VENTING or ts.ll32[r, l0 + i, LL_ATM] != 0:
+            busy_ll += 1
+    ts.t64[r, t, T_ACC_LL] = ts.t64[r, t, T_ACC_LL] + wp.int64(busy_ll) * dt
+    ts.t64[r, t, T_ACC_WIP] = ts.t64[r, t, T_ACC_WIP] + wp.int64(ts.t32[r, t, T_WIP]) * dt
+    c0 = tp.p32[t, TP_CH0]
+    for i in range(tp.p32[t, TP_N_CH]):
+        c = c0 + i
+        grp = tp.p32[t, TP_STEP0] + tp.ch_group[c]
+        st = ts.ch32[r, c, CH_STATUS]
+        if st == CH_BUSY:
+            ts.g64[r, grp, G_BUSY] = ts.g64[r, grp, G_BUSY] + dt
+        elif st == CH_DONE:
+            ts.g64[r, grp, G_BLOCKED] = ts.g64[r, grp, G_BLOCKED] + dt
+
+
+@wp.func
+def tool_core_start(tp: ToolParams, ts: ToolState, r: int, t: int):
+    """An empty tool at step 0: load locks vented, chambers empty, robots idle at orientation 0."""
+    c0 = tp.p32[t, TP_CH0]
+    for i in range(tp.p32[t, TP_N_CH]):
+        ts.ch32[r, c0 + i, CH_STATUS] = CH_EMPTY
+        ts.ch32[r, c0 + i, CH_PORT] = -1
+        ts.ch64[r, c0 + i] = wp.int64(0)
+    l0 = tp.p32[t, TP_LL0]
+    for i in range(tp.p32[t, TP_N_LL]):
+        ts.ll32[r, l0 + i, LL_STATE] = LL_VENTED
+        ts.ll32[r, l0 + i, LL_RAW] = 0
+        ts.ll32[r, l0 + i, LL_PROC] = 0
+        ts.ll32[r, l0 + i, LL_VTM] = 0
+        ts.ll32[r, l0 + i, LL_VTM_IN] = 0
+        ts.ll32[r, l0 + i, LL_ATM] = 0
+        ts.ll32[r, l0 + i, LL_ATM_IN] = 0
+        ts.ll64[r, l0 + i] = wp.int64(0)
+    sl0 = tp.p32[t, TP_SLOT0]
+    for i in range(tp.p32[t, TP_N_LL] * tp.p32[t, TP_LL_CAP]):
+        ts.slot32[r, sl0 + i, SL_PORT] = -1
+        ts.slot32[r, sl0 + i, SL_KIND] = WAFER_RAW
+    p0 = tp.p32[t, TP_PORT0]
+    for i in range(tp.p32[t, TP_PORTS]):
+        ts.port32[r, p0 + i, P_RAW_LEFT] = 0
+        ts.port32[r, p0 + i, P_BACK] = 0
+        ts.port64[r, p0 + i] = wp.int64(0)
+    grp0 = tp.p32[t, TP_STEP0]
+    for i in range(tp.p32[t, TP_N_STEPS]):
+        ts.g64[r, grp0 + i, G_BUSY] = wp.int64(0)
+        ts.g64[r, grp0 + i, G_BLOCKED] = wp.int64(0)
+    for i in range(T32):
+        ts.t32[r, t, i] = 0
+    for i in range(T64):
+        ts.t64[r, t, i] = wp.int64(0)
+    ts.t32[r, t, V_ARM0] = -1
+    ts.t32[r, t, V_ARM1] = -1
+    ts.t32[r, t, V_SLOT] = -1
+    ts.t32[r, t, V_NSLOT] = -1
+    ts.t64[r, t, T_VTM_END] = NEVER
+    ts.t64[r, t, T_ATM_END] = NEVER
+
+
+# ---- the hooks flow.py calls (inline shells) ------------------------------------------------------------
+@wp.func(inline=True)
+def tool_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
+    """Free load ports."""
+    return m.capacity[y] - s.el32[r, y, E_COUNT]
 
 
 @wp.func(inline=True)
 def tool_offer(m: Model, s: State, r: int, x: int, y: int):
-    return int(-1), NEVER
+    """The finished FOUP for y that has waited longest: (slot, ready step) or (-1, NEVER)."""
+    best = int(-1)
+    best_step = NEVER
+    if s.el32[r, x, E_DONE] > 0:
+        for p in range(m.capacity[x]):
+            slot = m.slot_start[x] + p
+            if s.s32[r, slot, S_STATUS] == DONE and bound_for(s, r, slot, y):
+                if s.s64[r, slot, S_STEP] < best_step:
+                    best_step = s.s64[r, slot, S_STEP]
+                    best = slot
+    return best, best_step
 
 
 @wp.func(inline=True)
 def tool_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64):
-    pass
+    """A finished FOUP leaves; its load port is free."""
+    s.s32[r, slot, S_STATUS] = IDLE
+    s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
+    s.el32[r, x, E_DONE] = s.el32[r, x, E_DONE] - 1
+    wake(s, r, x)
 
 
 @wp.func(inline=True)
 def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
-    pass
+    """A FOUP docks at a free load port at step k."""
+    t = m.tool.index[y]
+    port = int(-1)
+    for p in range(m.capacity[y]):
+        slot = m.slot_start[y] + p
+        if port < 0 and s.s32[r, slot, S_STATUS] == IDLE:
+            s.s32[r, slot, S_STATUS] = BUSY
+            s.s32[r, slot, S_DEST] = -1
+            s.s64[r, slot, S_STEP] = k
+            s.s64[r, slot, S_ENTRY] = entry
+            port = p
+    s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
+    tool_core_dock(m.tool, s.tool, m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, y, t, port, k)
+    s.el64[r, y, E_NEXT] = tool_next_event(m.tool, s.tool, r, t)
 
 
 @wp.func(inline=True)
 def tool_event(m: Model, s: State, r: int, e: int, k: wp.int64):
-    pass
+    """The tool's events due at step k; a completed FOUP is offered to its successor."""
+    t = m.tool.index[e]
+    p = tool_core_event(m.tool, s.tool, m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, e, t, k,
+                        m.warmup_step)
+    if p >= 0:
+        slot = m.slot_start[e] + p
+        dest = choose_successor(m, s, r, e)
+        s.s32[r, slot, S_STATUS] = DONE
+        s.s32[r, slot, S_DEST] = dest
+        s.s64[r, slot, S_STEP] = k
+        s.el32[r, e, E_DONE] = s.el32[r, e, E_DONE] + 1
+        wake_receivers(m, s, r, e, dest)
+    s.el64[r, e, E_NEXT] = tool_next_event(m.tool, s.tool, r, t)
 
 
 @wp.func(inline=True)
 def tool_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
-    pass
+    """Integrates the tool over the last ``dt`` steps of the window (ending at E_STAT)."""
+    hi = wp.min(s.el64[r, e, E_STAT], m.horizon_step)
+    s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + wp.int64(s.el32[r, e, E_COUNT]) * dt
+    tool_core_account(m.tool, s.tool, r, m.tool.index[e], hi - dt, hi, dt)
 
 
 @wp.func(inline=True)
 def tool_start(m: Model, s: State, r: int, e: int):
-    pass
+    tool_core_start(m.tool, s.tool, r, m.tool.index[e])

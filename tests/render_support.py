@@ -12,7 +12,6 @@ then look at the new PNGs and commit them.
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import ClassVar
 
 import numpy as np
@@ -80,31 +79,18 @@ class FakeRobot(twin.Element):
 
 
 @dataclass(kw_only=True)
-class FakeClusterTool(twin.Element):
-    """Stands in for the cluster-tool kind (twin.equipment.cluster_tool) in rendering tests."""
-
-    steps: tuple = ()
-    load_locks: int = 2
-    load_ports: int = 3
-    radius: float = 1.5
-    kind: ClassVar[str] = "cluster_tool"
-
-
-@dataclass(kw_only=True)
 class Gizmo(twin.Element):
     """A kind the renderer has no geometry for."""
 
     kind: ClassVar[str] = "gizmo"
 
 
-def step(chambers: int, recipe: str = "etch"):
-    return SimpleNamespace(chambers=chambers, recipe=recipe)
-
-
 def equipment_cell() -> twin.Plant:
     """source -> robot -> cluster tool (3 + 2 chambers, 2 load locks) -> gizmo -> sink, no positions."""
     p = twin.Plant("Equipment cell")
-    p.add(twin.Source("wafers"), FakeRobot("arm"), FakeClusterTool("etcher", steps=(step(3), step(2, "clean"))),
+    p.add(twin.Source("wafers"), FakeRobot("arm"),
+          twin.ClusterTool("etcher", steps=(twin.ProcessStep(3, 60.0), twin.ProcessStep(2, 30.0)), load_ports=3,
+                           radius=1.5),
           Gizmo("gizmo"), twin.Sink("done"))
     p.line("wafers", "arm", "etcher", "gizmo", "done")
     return p

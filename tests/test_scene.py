@@ -17,7 +17,7 @@ from twin.elements import KINDS, Element
 from twin.scene import Scene, load_scene, save_scene
 from twin.scenes import bundled, scene_path
 
-SCENES = ("balanced_line", "unbalanced_rework", "packaging_line", "electronics_assembly", "press_shop")
+SCENES = ("balanced_line", "unbalanced_rework", "packaging_line", "electronics_assembly", "press_shop", "wafer_bay")
 
 
 def write(tmp_path, text: str, name: str = "scene.toml"):
@@ -45,7 +45,7 @@ def test_bundled_scene_loads_validates_and_is_laid_out(name):
     assert plant.validate() is plant
     assert {"replicas", "horizon", "warmup", "seed"} <= set(scene.study)
     assert 100 <= scene.study["replicas"] <= 200
-    if name in ("balanced_line", "unbalanced_rework", "packaging_line", "electronics_assembly"):
+    if name in ("balanced_line", "unbalanced_rework", "packaging_line", "electronics_assembly", "wafer_bay"):
         assert scene.study["horizon"] == 8 * 3600 and scene.study["warmup"] == 3600
     else:  # maintenance scenes need days, still a quick `twin run`
         assert scene.study["horizon"] <= 7 * 86400 and scene.study["warmup"] < scene.study["horizon"]

@@ -28,3 +28,6 @@ from .scene import Scene, load_scene, save_scene
 from .equipment.robot import DH, Robot, Task
 
 __all__ += ["Scene", "load_scene", "save_scene", "Robot", "Task", "DH"]
+from .equipment.cluster_tool import ClusterTool, ProcessStep
+
+__all__ += ["ClusterTool", "ProcessStep"]

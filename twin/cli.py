@@ -155,9 +155,9 @@ def _warmup() -> int:
     import warp as wp
 
     import twin
-    from .kernels import engine, record, robot_kinematics
+    from .kernels import engine, record, robot_kinematics, tool_record
     for device in ["cpu"] + (["cuda"] if wp.is_cuda_available() else []):
-        for module in (engine, record, robot_kinematics):
+        for module in (engine, record, robot_kinematics, tool_record):
             wp.load_module(module, device=device)
         print(f"twin kernels ready on {device}")
     _ = twin

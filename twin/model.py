@@ -174,6 +174,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     if has_crew:
         in_start.append(len(in_elem))
 
+    tool_params = cluster_tool.compile_params(plant, names, dt, device, dist_id=dist_id)  # adds its distributions
     dist_kind = np.array([d.code for d in dists] or [0], np.int32)
     dist_param = np.array([d.kernel_params() for d in dists] or [(0.0,) * 4], np.float64)
     tables = [d.kernel_table() for d in dists]
@@ -203,7 +204,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.conveyor.pitch = arr(conv_pitch, wp.int64)
     m.conveyor.accumulating = arr(conv_accumulating, wp.int32)
     m.robot = robot.compile_params(plant, names, dt, device)
-    m.tool = cluster_tool.compile_params(plant, names, dt, device)
+    m.tool = tool_params
     m.health = health
     m.out_start = arr(np.array(out_start, np.int32), wp.int32)
     m.out_elem = arr(np.array(out_elem or [0], np.int32), wp.int32)

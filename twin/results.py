@@ -128,6 +128,7 @@ class Results:
                 else:
                     kpis["blocked"] = acc[:, i, layout.A_BLOCKED] / window_steps
             elements[name] = {k: kpis[k] for k in ELEMENT_KPIS[kind]}
+            elements[name].update({k: v for k, v in kpis.items() if k not in elements[name]})  # kind extras
         with np.errstate(invalid="ignore", divide="ignore"):
             ct_mean = np.where(exited > 0, rep[:, layout.R_CT_SUM] / np.maximum(exited, 1) * model.dt, np.nan)
         good = sum((out[:, i] for i, name in enumerate(model.names)
@@ -272,7 +273,8 @@ class Results:
             lines.append(f"  bottleneck   {bn['element']} (active {100 * bn['active'][bn['element']]:.1f}% of the "
                          f"time; most active in {100 * bn['share']:.0f}% of replicas)")
         width = max(8, *(len(n) for n in self.element_kinds))
-        head = f"  {'element':<{width}} {'kind':<8} {'util%':>7} {'block%':>7} {'starv%':>7} {'down%':>7} " \
+        kw = max(8, *(len(k) for k in self.element_kinds.values()))
+        head = f"  {'element':<{width}} {'kind':<{kw}} {'util%':>7} {'block%':>7} {'starv%':>7} {'down%':>7} " \
                f"{'queue':>8} {'parts/h':>9}"
         lines += ["", head, "  " + "-" * (len(head) - 2)]
 
@@ -282,8 +284,10 @@ class Results:
         for name, kind in self.element_kinds.items():
             d = self.element(name)
             queue = f"{d['queue'].mean:8.2f}" if "queue" in d else f"{'':>8}"
-            lines.append(f"  {name:<{width}} {kind:<8} {pct(d, 'utilization')} {pct(d, 'blocked')} "
+            lines.append(f"  {name:<{width}} {kind:<{kw}} {pct(d, 'utilization')} {pct(d, 'blocked')} "
                          f"{pct(d, 'starved')} {pct(d, 'down')} {queue} {d['throughput_per_hour'].mean:9.2f}")
+        for kind in (robot, cluster_tool):  # equipment kinds may add lines of their own
+            lines += getattr(kind, "summary_lines", lambda results: [])(self)
         return "\n".join(lines)
 
     def __repr__(self) -> str:

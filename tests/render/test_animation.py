@@ -11,7 +11,7 @@ from twin.errors import TwinError
 from twin.recording import STATUS_NAMES, Recorded
 from twin.render.animation import count_frames
 from twin.render.colors import STATUS_COLORS
-from twin.render.scene import LineScene
+from twin.render.scene import CHAMBER_TO_STATUS, LOAD_LOCK_TO_STATUS, LineScene
 
 FRAME = (320, 200)
 BUSY, DOWN = STATUS_NAMES.index("busy"), STATUS_NAMES.index("down")
@@ -75,20 +75,26 @@ def test_arms_and_chambers_follow_the_recording():
     links[0, 1:, 2] = [0.5, 1.0, 1.5]                      # straight up
     links[1, 1:, 0] = [0.5, 1.0, 1.5]                      # stretched along x
     links[1, 1:, 2] = 0.6
-    chambers = np.zeros((2, 5), np.int8)
-    chambers[1, 2] = DOWN
+    chambers = np.zeros((2, 5), np.int8)           # ClusterTool recording codes: 0 idle, 1 processing, 2 holding
+    chambers[1, 1] = 1
+    chambers[1, 2] = 2
+    load_locks = np.zeros((2, 2), np.int8)          # 0 vented, 1 pumping, 2 vacuum, 3 venting
+    load_locks[1, 0] = 3
+    load_locks[1, 1] = 2
     rec = synthetic(plant, 2, robots={"arm": {"joints": np.zeros((2, 3)), "links": links,
                                               "holding": np.array([0, 1])}},
-                    tools={"etcher": {"chambers": chambers, "load_locks": np.zeros((2, 2), np.int8)}})
+                    tools={"etcher": {"chambers": chambers, "load_locks": load_locks}})
     scene = LineScene(plant, status=True, size=FRAME, anti_aliasing=False)
     scene.show_frame(rec, 0)
     up = scene._arms["arm"].bounds
     scene.show_frame(rec, 1)
     out = scene._arms["arm"].bounds
     assert up[5] > out[5] + 0.5 and out[1] > up[1] + 1.0
-    chamber_actors = scene.actors["etcher"]["chamber"]
-    assert chamber_actors[2].prop.color.hex_rgb == STATUS_COLORS["down"]
-    assert chamber_actors[0].prop.color.hex_rgb == STATUS_COLORS["idle"]
+    chamber_actors, lock_actors = scene.actors["etcher"]["chamber"], scene.actors["etcher"]["load_lock"]
+    assert [chamber_actors[k].prop.color.hex_rgb for k in range(3)] == \
+        [STATUS_COLORS["idle"], STATUS_COLORS["busy"], STATUS_COLORS["blocked"]]
+    assert lock_actors[0].prop.color.hex_rgb == STATUS_COLORS["busy"]    # venting works
+    assert lock_actors[1].prop.color.hex_rgb == STATUS_COLORS["idle"]    # at vacuum, waiting
     assert scene._items.n_points > 0  # the part the arm holds
     scene.close()
 
@@ -122,3 +128,24 @@ def test_bad_requests_are_errors(tmp_path):
         twin.render.animate(plant, synthetic(plant, 2), tmp_path / "clip.avi")
     with pytest.raises(TwinError, match="no recording"):
         twin.render.animate(plant, None, tmp_path / "clip.gif")
+
+
+def test_cluster_tool_chambers_follow_a_simulated_recording():
+    """A real ClusterTool's recording drives the chamber and load-lock colours frame by frame."""
+    plant = twin.Plant("tool cell")
+    plant.add(twin.Source("foups"),
+              twin.ClusterTool("etcher", steps=(twin.ProcessStep(2, 60.0),), vtm_robot="single"),
+              twin.Sink("out"))
+    plant.line("foups", "etcher", "out")
+    res = twin.simulate(plant, replicas=1, horizon=900.0, seed=2, device="cpu",
+                        record=twin.Recording(replica=0, start=300.0, end=420.0, every=4.0))
+    tool = res.recording.tools["etcher"]
+    assert len(np.unique(tool["chambers"])) >= 2 and len(np.unique(tool["load_locks"])) >= 2
+    scene = LineScene(plant, status=True, size=FRAME, anti_aliasing=False, labels=False)
+    for f in range(res.recording.frames):
+        scene.show_frame(res.recording, f)
+        for role, to_status in (("chamber", CHAMBER_TO_STATUS), ("load_lock", LOAD_LOCK_TO_STATUS)):
+            codes = tool[role + "s"][f]
+            for k, actor in scene.actors["etcher"][role].items():
+                assert actor.prop.color.hex_rgb == STATUS_COLORS[STATUS_NAMES[to_status[int(codes[k])]]]
+    scene.close()

@@ -27,6 +27,11 @@ VIEWS = {  # camera direction (from the scene towards the camera) and view-up
     "front": ((0.0, -1.0, 0.3), (0.0, 0.0, 1.0)),
 }
 STATUS_KINDS_EXCLUDED = ("buffer", "source", "sink")  # these show their parts, not a state colour
+# cluster-tool recordings (twin.equipment.cluster_tool.CHAMBER_STATUS / LOAD_LOCK_STATES) -> the
+# recorded status codes that colour them: a chamber holding a finished wafer waits for the robot
+# (blocked); a load lock pumping or venting works (busy), vented or at vacuum it waits (idle)
+CHAMBER_TO_STATUS = (0, 1, 2)        # idle, processing, holding
+LOAD_LOCK_TO_STATUS = (0, 1, 0, 1)   # vented, pumping, vacuum, venting
 BACKGROUND = "white"
 AMBIENT = 0.25
 FLOOR_MARGIN = 1.5        # floor around the plant, metres
@@ -380,11 +385,11 @@ class LineScene:
                     centres.append(links[-1:] - np.array([0.0, 0.0, meshes.PART_EDGE / 2 + meshes.JOINT_RADIUS]))
             if name in rec.tools:
                 t = rec.tools[name]
-                for role in ("chambers", "load_locks"):
+                for role, to_status in (("chambers", CHAMBER_TO_STATUS), ("load_locks", LOAD_LOCK_TO_STATUS)):
                     if role in t:
                         for k, actor in group[role[:-1]].items():
                             if k < t[role].shape[1]:
-                                actor.prop.color = status_color(int(t[role][f, k]))
+                                actor.prop.color = status_color(to_status[int(t[role][f, k])])
         pts = np.concatenate(centres) if centres else np.zeros((0, 3))
         if self._items_actor is not None:
             if len(pts):
