@@ -8,13 +8,17 @@ import twin
 
 
 def failing_line(stations: int = 15, seed: int = 0, buffer_capacity: int = 4, utilisation: float = 0.85,
-                 mean_cycle: float = 60.0) -> twin.Plant:
+                 mean_cycle: float = 60.0, belts: bool = False) -> twin.Plant:
     """A serial line of ``stations`` machines with lognormal process times (cv 0.3-0.7) around
     ``mean_cycle`` seconds, finite buffers between them, time-dependent failures on every third
     machine (MTBF 2-6 h, MTTR 5-20 min, lognormal), Poisson arrivals at ``utilisation`` of the
-    slowest station's effective capacity and an unbounded input queue."""
+    slowest station's effective capacity and an unbounded input queue.
+
+    ``belts=True``: the same line (same machines, same random draws of its parameters) with an
+    accumulating belt conveyor in place of each buffer, holding as many parts (pitch 0.5 m,
+    0.25 m/s: 2 s per pitch, 8 s across a 4-part belt)."""
     rng = np.random.default_rng(seed)
-    p = twin.Plant(f"{stations}-station line with failures")
+    p = twin.Plant(f"{stations}-station line with failures" + (" and belts" if belts else ""))
     names = ["arrivals", "input_queue"]
     machines = []
     for i in range(stations):
@@ -36,7 +40,9 @@ def failing_line(stations: int = 15, seed: int = 0, buffer_capacity: int = 4, ut
     for i, m in enumerate(machines):
         p.add(m)
         if i < stations - 1:
-            p.add(twin.Buffer(f"B{i + 1:02d}", capacity=buffer_capacity, position=(3.0 * i + 4.5, 0.0, 0.0)))
+            name, at = f"B{i + 1:02d}", (3.0 * i + 4.5, 0.0, 0.0)
+            p.add(twin.Conveyor(name, speed=0.25, pitch=0.5, length=0.5 * buffer_capacity, position=at) if belts
+                  else twin.Buffer(name, capacity=buffer_capacity, position=at))
     p.add(twin.Sink("shipped", position=(3.0 * stations + 3.0, 0.0, 0.0)))
     names.append("shipped")
     p.line(*names)
