@@ -12,7 +12,7 @@ from .cluster_tool import tool_account
 from .conveyor import conveyor_account, conveyor_hold, conveyor_release, conveyor_work
 from .layout import BUFFER, CLUSTER_TOOL, CONVEYOR, E_STAT, MACHINE, ROBOT, SOURCE, Model, State
 from .machine import machine_account, machine_hold, machine_release, machine_work
-from .robot import robot_account
+from .robot import robot_account, robot_hold, robot_release, robot_work
 from .source import source_account
 
 wp.set_module_options({"enable_backward": False})
@@ -30,6 +30,8 @@ def account(m: Model, s: State, r: int, e: int, k: wp.int64):
             machine_work(m, s, r, e, k - last)
         elif kind == CONVEYOR:
             conveyor_work(m, s, r, e, k - last)
+        elif kind == ROBOT:
+            robot_work(m, s, r, e, k - last)
     lo = wp.max(last, m.warmup_step)
     hi = wp.min(k, m.horizon_step)
     if hi <= lo:
@@ -58,6 +60,8 @@ def hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
         machine_hold(m, s, r, e, k, service)
     elif kind == CONVEYOR:
         conveyor_hold(m, s, r, e, k, service)
+    elif kind == ROBOT:
+        robot_hold(m, s, r, e, k, service)
 
 
 @wp.func(inline=True)
@@ -69,3 +73,5 @@ def release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
         machine_release(m, s, r, e, k, service)
     elif kind == CONVEYOR:
         conveyor_release(m, s, r, e, k, service)
+    elif kind == ROBOT:
+        robot_release(m, s, r, e, k, service)

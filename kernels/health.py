@@ -18,7 +18,8 @@ from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE
                             H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, POLICY_CONDITION,
                             POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, WEAR_GAMMA,
                             WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
-from .layout import E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
+from .layout import E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, ROBOT, Model, State
+from .robot import RB_WORK_MJ
 from .sampling import next_gamma, next_normal, next_uniform, sample_steps
 
 wp.set_module_options({"enable_backward": False})
@@ -26,6 +27,15 @@ wp.set_module_options({"enable_backward": False})
 ONE = wp.constant(wp.float64(1.0))
 ZERO = wp.constant(wp.float64(0.0))
 SMOOTH = wp.constant(wp.float64(0.1))  # weight of a new value in the predictive policy's averages
+
+
+@wp.func(inline=True)
+def host_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
+    """The host's use counter that drives component h: parts a machine finished, cycles a robot
+    completed, item-steps a belt carried; for load-driven wear on a robot, its joint work (mJ)."""
+    if m.health.per_load[h] != 0 and m.kind[host] == ROBOT:
+        return s.el64[r, host, RB_WORK_MJ]
+    return s.el64[r, host, E_USES]
 
 
 @wp.func(inline=True)
@@ -116,7 +126,7 @@ def finish_job(m: Model, s: State, r: int, t: int, k: wp.int64):
     s.health.i64[r, h, H_STATUS] = wp.int64(C_OK)
     s.health.i64[r, h, H_LAST] = k
     s.health.i64[r, h, H_WORK_AT] = s.el64[r, host, E_WORK]
-    s.health.i64[r, h, H_USES_AT] = s.el64[r, host, E_USES]
+    s.health.i64[r, h, H_USES_AT] = host_uses(m, s, r, h, host)
     schedule_update(m, s, r, h, k)
 
 
@@ -200,7 +210,7 @@ def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
     account(m, s, r, host, k)
     span = wp.float64(k - s.health.i64[r, h, H_LAST])
     work = wp.float64(s.el64[r, host, E_WORK] - s.health.i64[r, h, H_WORK_AT])
-    uses = s.el64[r, host, E_USES] - s.health.i64[r, h, H_USES_AT]
+    uses = host_uses(m, s, r, h, host) - s.health.i64[r, h, H_USES_AT]
     clock = work
     if m.health.calendar[h] != 0:
         clock = span
@@ -257,7 +267,7 @@ def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
             s.health.log_n[r, h] = n + 1
     s.health.i64[r, h, H_LAST] = k
     s.health.i64[r, h, H_WORK_AT] = s.el64[r, host, E_WORK]
-    s.health.i64[r, h, H_USES_AT] = s.el64[r, host, E_USES]
+    s.health.i64[r, h, H_USES_AT] = host_uses(m, s, r, h, host)
     status = s.health.i64[r, h, H_STATUS]
     if failed:
         if k >= m.warmup_step:

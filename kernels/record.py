@@ -34,6 +34,8 @@ def snapshot(m: Model, s: State, r: int, frame: int, k: wp.int64, steps_to_m: wp
             code = ST_BUSY
         elif s.el32[r, e, E_DONE] > 0:
             code = ST_BLOCKED
+    elif s.el32[r, e, E_HOLD_FAIL] > 0 or s.el32[r, e, E_HOLD_SERVICE] > 0:
+        code = ST_DOWN  # a conveyor or robot stopped by the crew
     elif count > 0:
         code = ST_BUSY
     if kind == CONVEYOR:
@@ -45,6 +47,6 @@ def snapshot(m: Model, s: State, r: int, frame: int, k: wp.int64, steps_to_m: wp
                 ahead = conveyor_item_position(m, s, r, e, i, ahead, k)
                 x = wp.float32(wp.float64(ahead) * steps_to_m[e])
             conveyor_pos[frame, col + i] = x
-        if count > 0 and conveyor_item_position(m, s, r, e, 0, NEVER, k) >= m.conveyor.transit[e]:
+        if code != ST_DOWN and count > 0 and conveyor_item_position(m, s, r, e, 0, NEVER, k) >= m.conveyor.transit[e]:
             code = ST_BLOCKED
     status[frame, e] = wp.int8(code)

@@ -17,28 +17,45 @@ A robot holds at most one part (its single slot). Its cycle:
 Move durations come from the robot's move table (compiled: motion is deterministic). Request
 order and the choice of task are in flow.py (``robot_next``), where ``room`` and ``offer`` of
 every kind are at hand.
+
+Health: a robot carrying health components is stopped by the crew (a failed component, or a
+preventive service) where it stands: a move, grip or release under way pauses and resumes with
+the steps it had left; a stopped robot claims nothing, lifts nothing and offers nothing. Its
+operating clock runs while it moves, grips or releases; its uses are completed cycles, and its
+load is the joint work of its moves (RB_WORK_MJ, millijoules, for load-driven wear).
 """
 
 import warp as wp
 
 from .common import wake
-from .layout import (A_BLOCKED, A_BUSY, A_HELD, A_IDLE, BUSY, DONE, E_COUNT, E_NEXT, NEVER, S_DEST, S_ENTRY,
-                     S_STATUS, S_STEP, Model, State)
+from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_AUX1, E_COUNT,
+                     E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP,
+                     Model, State)
 from .robot_layout import (PH_AT_PLACE, PH_GRIP, PH_IDLE, PH_LIFT, PH_RELEASE, PH_TO_PICK, PH_TO_PLACE, RB_CONF,
                            RB_CYCLE_START, RB_CYCLE_SUM, RB_CYCLES, RB_FROM, RB_MOVE_START, RB_PHASE,
                            RB_PICK_ELEM, RB_PICK_SLOT, RB_PICKS, RB_TASK)
 
 wp.set_module_options({"enable_backward": False})
 
+RB_LEFT = E_AUX0      # steps left of the timed phase paused by the crew (-1: none was under way)
+RB_WORK_MJ = E_AUX1   # joint work of the moves since the start, millijoules (not window-clipped)
+
+
+@wp.func(inline=True)
+def robot_held(s: State, r: int, e: int) -> bool:
+    """Stopped by the crew (a failed health component, or a preventive service)."""
+    return s.el32[r, e, E_HOLD_FAIL] > 0 or s.el32[r, e, E_HOLD_SERVICE] > 0
+
 
 @wp.func(inline=True)
 def robot_idle(m: Model, s: State, r: int, e: int) -> bool:
-    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_IDLE
+    """Idle and free to claim a part."""
+    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_IDLE and not robot_held(s, r, e)
 
 
 @wp.func(inline=True)
 def robot_lifting(m: Model, s: State, r: int, e: int) -> bool:
-    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_LIFT
+    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_LIFT and not robot_held(s, r, e)
 
 
 @wp.func(inline=True)
@@ -55,6 +72,8 @@ def robot_start_move(m: Model, s: State, r: int, e: int, b: int, to: int, loaded
     s.robot.i32[r, b, RB_CONF] = to
     s.robot.i64[r, b, RB_MOVE_START] = k
     s.el64[r, e, E_NEXT] = k + m.robot.move_steps[m.robot.move_start[b] + pair]
+    joules = m.robot.move_energy[m.robot.move_start[b] + pair, loaded]
+    s.el64[r, e, RB_WORK_MJ] = s.el64[r, e, RB_WORK_MJ] + wp.int64(wp.round(joules * wp.float64(1000.0)))
     if in_window(m, k):
         i = pair * 2 + loaded
         s.robot.moves[r, b, i] = s.robot.moves[r, b, i] + wp.int64(1)
@@ -103,6 +122,8 @@ def robot_offer(m: Model, s: State, r: int, x: int, y: int):
     b = m.robot.index[x]
     phase = s.robot.i32[r, b, RB_PHASE]
     slot = m.slot_start[x]
+    if robot_held(s, r, x):
+        return int(-1), NEVER
     if phase == PH_AT_PLACE and s.s32[r, slot, S_DEST] == y:
         return slot, s.s64[r, slot, S_STEP]
     if phase == PH_IDLE:
@@ -157,6 +178,7 @@ def robot_event(m: Model, s: State, r: int, e: int, k: wp.int64):
         wake(s, r, s.s32[r, slot, S_DEST])
     elif phase == PH_RELEASE:
         s.robot.i32[r, b, RB_PHASE] = PH_IDLE
+        s.el64[r, e, E_USES] = s.el64[r, e, E_USES] + wp.int64(1)
         if in_window(m, k):
             s.robot.i64[r, b, RB_CYCLES] = s.robot.i64[r, b, RB_CYCLES] + wp.int64(1)
             s.robot.i64[r, b, RB_CYCLE_SUM] = s.robot.i64[r, b, RB_CYCLE_SUM] + (
@@ -166,9 +188,14 @@ def robot_event(m: Model, s: State, r: int, e: int, k: wp.int64):
 
 @wp.func(inline=True)
 def robot_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
-    """busy: moving, gripping, releasing; blocked: waiting at the place; idle: starved."""
+    """down or service: stopped by the crew; else busy: moving, gripping, releasing; blocked:
+    waiting at the place; idle: starved."""
     phase = s.robot.i32[r, m.robot.index[e], RB_PHASE]
-    if phase == PH_IDLE:
+    if s.el32[r, e, E_HOLD_FAIL] > 0:
+        s.acc[r, e, A_DOWN] = s.acc[r, e, A_DOWN] + dt
+    elif s.el32[r, e, E_HOLD_SERVICE] > 0:
+        s.acc[r, e, A_SERVICE] = s.acc[r, e, A_SERVICE] + dt
+    elif phase == PH_IDLE:
         s.acc[r, e, A_IDLE] = s.acc[r, e, A_IDLE] + dt
     elif phase == PH_AT_PLACE:
         s.acc[r, e, A_BLOCKED] = s.acc[r, e, A_BLOCKED] + dt
@@ -186,3 +213,49 @@ def robot_start(m: Model, s: State, r: int, e: int):
     s.robot.i32[r, b, RB_FROM] = 0
     s.robot.i32[r, b, RB_TASK] = -1
     s.el32[r, e, E_COUNT] = 0
+    s.el64[r, e, RB_LEFT] = wp.int64(-1)
+
+
+@wp.func(inline=True)
+def robot_moving(s: State, r: int, b: int) -> bool:
+    phase = s.robot.i32[r, b, RB_PHASE]
+    return phase == PH_TO_PICK or phase == PH_GRIP or phase == PH_TO_PLACE or phase == PH_RELEASE
+
+
+@wp.func(inline=True)
+def robot_work(m: Model, s: State, r: int, e: int, raw: wp.int64):
+    """Operating time: moving, gripping or releasing (not window-clipped)."""
+    if robot_moving(s, r, m.robot.index[e]) and not robot_held(s, r, e):
+        s.el64[r, e, E_WORK] = s.el64[r, e, E_WORK] + raw
+
+
+@wp.func(inline=True)
+def robot_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
+    """The crew stops the robot at step k; the caller accounted it. A timed phase pauses."""
+    was_held = robot_held(s, r, e)
+    if service:
+        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] + 1
+    else:
+        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] + 1
+    if not was_held:
+        s.el64[r, e, RB_LEFT] = wp.int64(-1)
+        if s.el64[r, e, E_NEXT] != NEVER:
+            s.el64[r, e, RB_LEFT] = s.el64[r, e, E_NEXT] - k
+        s.el64[r, e, E_NEXT] = NEVER
+
+
+@wp.func(inline=True)
+def robot_release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
+    """The crew's work on the robot ends at step k: a paused phase resumes with the steps it had
+    left, and the robot and the place it waits at look again for work."""
+    if service:
+        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] - 1
+    else:
+        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] - 1
+    if not robot_held(s, r, e):
+        if s.el64[r, e, RB_LEFT] >= wp.int64(0):
+            s.el64[r, e, E_NEXT] = k + s.el64[r, e, RB_LEFT]
+        s.el64[r, e, RB_LEFT] = wp.int64(-1)
+        wake(s, r, e)
+        if s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_AT_PLACE:
+            wake(s, r, s.s32[r, m.slot_start[e], S_DEST])

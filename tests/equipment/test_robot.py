@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import twin
+from checks import assert_matches
 from twin.equipment.robot import DH, Robot, Task, configurations, move_table
 from twin.scene import load_scene, save_scene
 from twin.scenes import scene_path
@@ -27,21 +28,22 @@ def at(angle_deg: float, radius: float = 1.2, z: float = 0.8) -> tuple:
     return (radius * math.cos(t), radius * math.sin(t), z)
 
 
-def turntable(name="arm", tasks=(), v=1.2, a=3.0, grip=0.6, release=0.4, mass=0.0, payload=0.0, home=0.0):
+def turntable(name="arm", tasks=(), v=1.2, a=3.0, grip=0.6, release=0.4, mass=0.0, payload=0.0, home=0.0, health=()):
     """One vertical joint carrying a 1.2 m link, its tool 0.8 m up: it reaches the circle of radius
     1.2 m, and the joint angle is the polar angle of the target."""
     return Robot(name, dh=DH(a=(1.2,), alpha=(0.0,), d=(0.8,)), max_velocity=v, max_acceleration=a,
                  joint_limits=[(-PI, PI)], home=(home,), link_masses=(mass,), payload=payload, grip_time=grip,
-                 release_time=release, position=(0.0, 0.0, 0.0), tasks=list(tasks))
+                 release_time=release, position=(0.0, 0.0, 0.0), tasks=list(tasks), health=health)
 
 
-def tended_cell(mass=0.0, payload=0.0, process=12.0) -> twin.Plant:
+def tended_cell(mass=0.0, payload=0.0, process=12.0, health=(), crew=None) -> twin.Plant:
     """Saturated source -> robot -> machine -> robot -> sink; the robot loads the machine at 45
     degrees from the source at -60 degrees, unloads it at 60 degrees (the other side of its
     fixture) and puts the part in the sink at 150 degrees."""
     arm = turntable(tasks=[Task("raw", "lathe", at(-60), at(45), orientation="free"),
-                           Task("lathe", "done", at(60), at(150), orientation="free")], mass=mass, payload=payload)
-    p = twin.Plant("tended cell")
+                           Task("lathe", "done", at(60), at(150), orientation="free")], mass=mass, payload=payload,
+                    health=health)
+    p = twin.Plant("tended cell", crew=crew)
     p.add(twin.Source("raw"), arm, twin.Machine("lathe", process=twin.Deterministic(process)), twin.Sink("done"))
     p.line("raw", "arm", "lathe", "arm", "done")
     return p
@@ -392,3 +394,102 @@ def test_configurations_and_move_table_of_the_example_robot():
     np.testing.assert_array_equal(steps, steps.T)
     assert np.all(np.diag(steps) == 0)
     assert np.all(tab["energy"][:, 1] >= tab["energy"][:, 0] - 1e-9)  # a payload never makes a move cheaper here
+
+
+# ---- health ----------------------------------------------------------------------------------------
+def health_cell(component, *, mass=0.0, payload=0.0) -> twin.Plant:
+    """The tended cell with ``component`` on the robot and a crew of one."""
+    from twin.maintenance import Crew
+    return tended_cell(mass=mass, payload=payload, health=(component,), crew=Crew(technicians=1))
+
+
+def lathe_cycle(dt=1e-3, v=1.2, a=3.0, g=0.6, r=0.4, P=12.0) -> float:
+    """The tended cell's hand-computed cycle (two pick-and-places), as in the throughput test."""
+    moves = [math.radians(d) for d in (15, 90, 210, 105)]
+    steps = sum(math.ceil(closed_form(d, v, a) / dt - 1e-9) for d in moves) + round(P / dt) + round((2 * g + r) / dt)
+    return steps * dt
+
+
+def test_robot_cycle_wear_fails_it_after_the_expected_cycles(device):
+    """Usage wear by cycles: 0.005 per pick-and-place (gamma, cv 0.2), failure at wear 1, i.e.
+    after 200 + (1 + cv^2)/2 = 200.52 cycles on average (the overshoot of a renewal count). The
+    robot makes two cycles per lathe cycle of 21.281 s, so it fails at 0.5927 h on average; the
+    failure is found at the next 60 s update (the allowance). While it is repaired (10 min) it is
+    down, and its time shares still add up to one."""
+    from twin.maintenance import HealthComponent, SensorModel, UsageWear
+    c = HealthComponent("gearbox", UsageWear(0.005, cv=0.2), repair=600.0, service=300.0,
+                        sensors=SensorModel(period=60.0))
+    res = twin.simulate(health_cell(c), replicas=100, horizon=4 * 3600.0, dt=1e-3, seed=4, device=device)
+    first = res.maintenance["components"]["arm.gearbox"]["first_failure_h"]
+    assert_matches(first, 200.52 * lathe_cycle() / 2 / 3600.0, bias=60.0 / 3600.0, what="first robot failure")
+    arm = res.element("arm")
+    assert arm["down"].mean > 0.05
+    total = sum(res.per_replica["elements"]["arm"][k] for k in ("utilization", "blocked", "starved", "down",
+                                                                 "service"))
+    np.testing.assert_allclose(total, 1.0, atol=1e-9)
+    # the cell makes nothing while its only robot is down: throughput falls by about the down share
+    healthy = twin.simulate(tended_cell(), replicas=2, horizon=4 * 3600.0, dt=1e-3, seed=4, device=device)
+    ratio = res.throughput.mean / healthy.throughput.mean
+    assert ratio == pytest.approx(1.0 - arm["down"].mean, abs=0.03)
+
+
+def test_robot_load_wear_follows_joint_work(device):
+    """Usage wear by load: 0.01 per kJ of joint work (cv 0.2), failure after 100.52 kJ on
+    average. With a 5 kg link mass and a 2 kg part the joint work per lathe cycle is the closed
+    form of the energy test (m l^2 vc^2 per move); a heavier payload wears the arm faster."""
+    from twin.maintenance import HealthComponent, SensorModel, UsageWear
+    dt, v, a, l, m, mp = 1e-3, 1.2, 3.0, 1.2, 5.0, 2.0
+    energy = 0.0
+    for d, mass in zip((15, 90, 210, 105), (m, m + mp, m, m + mp)):
+        d = math.radians(d)
+        T = math.ceil(closed_form(d, v, a) / dt - 1e-9) * dt
+        energy += mass * l * l * min(v, 2 * d / T) ** 2
+    c = HealthComponent("joint1", UsageWear(0.01, cv=0.2, usage="load"), repair=600.0, service=300.0,
+                        sensors=SensorModel(period=60.0))
+    res = twin.simulate(health_cell(c, mass=m, payload=mp), replicas=100, horizon=40 * 3600.0, dt=dt, seed=6,
+                        device=device)
+    first = res.maintenance["components"]["arm.joint1"]["first_failure_h"]
+    expected = 100.52e3 / energy * lathe_cycle() / 3600.0
+    assert_matches(first, expected, bias=(60.0 + lathe_cycle()) / 3600.0, what="first failure by joint work")
+    heavy = twin.simulate(health_cell(c, mass=m, payload=4 * mp), replicas=100, horizon=40 * 3600.0, dt=dt, seed=6,
+                          device=device)
+    assert heavy.maintenance["components"]["arm.joint1"]["first_failure_h"].mean < 0.9 * first.mean
+
+
+def test_a_stopped_robot_pauses_its_move_and_loses_no_part():
+    """Weibull lives on the calendar clock stop the robot at random moments (often mid-move): every
+    part is still accounted for, the robot never holds more than one, and the recording shows it
+    down while it is repaired."""
+    from twin.maintenance import HealthComponent, SensorModel, WeibullLife
+    c = HealthComponent("drive", WeibullLife(2.0, 900.0), clock="calendar", repair=120.0, service=60.0,
+                        sensors=SensorModel(period=30.0))
+    plant = health_cell(c)
+    res = twin.simulate(plant, replicas=6, horizon=2 * 3600.0, warmup=0.0, dt=1e-3, seed=8, device="cpu",
+                        record=twin.Recording(replica=0, start=0.0, end=7200.0, every=5.0))
+    pr = res.per_replica
+    inside = sum(v for n, v in pr["held_at_end"].items() if plant[n].kind != "source")
+    np.testing.assert_array_equal(pr["parts_in"] - pr["parts_out"], inside)
+    assert np.all(pr["held_at_end"]["arm"] <= 1)
+    assert np.all(res.maintenance["components"]["arm.drive"]["failures"].mean > 3)
+    from twin.recording import STATUS_NAMES
+    arm = res.recording.names.index("arm")
+    down_share = np.mean(res.recording.status[:, arm] == STATUS_NAMES.index("down"))
+    assert down_share == pytest.approx(pr["elements"]["arm"]["down"][0], abs=0.05)
+
+
+def test_load_wear_on_a_machine_is_an_error_naming_it():
+    from twin.maintenance import HealthComponent, UsageWear
+    p = twin.Plant("bad")
+    worn = HealthComponent("x", UsageWear(0.01, usage="load"), repair=60.0, service=60.0)
+    p.add(twin.Source("in"), twin.Machine("m", process=10.0, health=[worn]), twin.Sink("out"))
+    p.line("in", "m", "out")
+    with pytest.raises(twin.PlantError, match=r"element 'm'.*usage.*load"):
+        p.compile(device="cpu")
+
+
+def test_robot_health_round_trips_through_a_scene_file(tmp_path):
+    from twin.maintenance import HealthComponent, UsageWear
+    c = HealthComponent("gearbox", UsageWear(0.005, cv=0.2, usage="load"), repair=600.0, service=300.0)
+    plant = health_cell(c)
+    again = load_scene(save_scene(plant, tmp_path / "cell.toml")).plant
+    assert again["arm"].health == (c,) and again["arm"] == plant["arm"]

@@ -21,15 +21,16 @@ import numpy as np
 import warp as wp
 
 from .. import distributions as dists
-from ..elements import Element, register_kind
+from ..elements import Element, _health_components, register_kind
 from ..errors import PlantError, nearest
 from ..kernels import robot_kinematics as rk
-from ..kernels.layout import A_BLOCKED, A_BUSY, A_IDLE
+from ..kernels.layout import A_BLOCKED, A_BUSY, A_DOWN, A_IDLE, A_SERVICE
+from ..maintenance.spec import HealthComponent
 from ..kernels.robot_layout import (JMAX, RB32, RB64, RB_CYCLE_SUM, RB_CYCLES, RB_PICKS, RobotParams,
                                     RobotState)
 
 KIND = "robot"
-KPIS: tuple[str, ...] = ("utilization", "blocked", "starved", "picks_per_hour", "cycle_time_s",
+KPIS: tuple[str, ...] = ("utilization", "blocked", "starved", "down", "service", "picks_per_hour", "cycle_time_s",
                          "energy_per_cycle_j", "power_w", "peak_torque_nm")
 GRAVITY = (0.0, 0.0, -9.80665)       # m/s^2, plant coordinates (z up)
 PROFILES = ("trapezoid",)
@@ -228,7 +229,8 @@ class Robot(Element):
     tool centre point in the flange frame (m). ``base``: the origin of the base frame in plant
     coordinates (m; default: ``position``), turned by ``base_yaw`` (rad) about the vertical.
     ``grip_time`` and ``release_time``: seconds. ``profile``: "trapezoid" (synchronised
-    joint-space trapezoids).
+    joint-space trapezoids). ``health``: :class:`twin.maintenance.HealthComponent` s (joints,
+    gearboxes, the gripper); usage-driven wear counts cycles or joint work (``usage="load"``, per kJ).
     """
 
     dh: DH
@@ -246,6 +248,7 @@ class Robot(Element):
     grip_time: float = 0.5
     release_time: float = 0.5
     profile: str = "trapezoid"
+    health: tuple[HealthComponent, ...] = ()
     kind: ClassVar[str] = "robot"
     routing: ClassVar[str] = "first_available"  # successors are chosen by the tasks, never by probability
     field_units: ClassVar[dict[str, str]] = {
@@ -319,6 +322,7 @@ class Robot(Element):
             raise PlantError("needs at least one task (pick, place, pick_pose, place_pose)", element=name,
                              key="tasks")
         self.tasks = tuple(_task(t, name, i) for i, t in enumerate(tasks))
+        self.health = _health_components(self.health, name)
 
     # -- effective values (defaults filled in) --
     @property
@@ -370,6 +374,8 @@ class Robot(Element):
             out["grip_time"] = dists.Deterministic(self.grip_time)
         if self.release_time > 0:
             out["release_time"] = dists.Deterministic(self.release_time)
+        for c in self.health:
+            out.update(c.durations())
         return out
 
     def check(self, plant) -> None:
@@ -719,7 +725,8 @@ def new_state(model, replicas: int) -> RobotState:
 
 def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> dict:
     """Per replica: ``utilization`` (moving, gripping, releasing), ``blocked`` (holding a part at
-    the place, waiting for room) and ``starved`` (idle) as fractions of time; ``picks_per_hour``;
+    the place, waiting for room), ``starved`` (idle), ``down`` (stopped by a failed health
+    component) and ``service`` (stopped for preventive service) as fractions of time; ``picks_per_hour``;
     ``cycle_time_s``, the mean time from claiming a part to the end of its release;
     ``energy_per_cycle_j``, joint work of the moves (sum_j int |tau_j qd_j| dt, from the move
     table) per completed cycle; ``power_w``, that work over the window; ``peak_torque_nm``, the
@@ -741,7 +748,8 @@ def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> d
         ct = np.where(cycles > 0, i64[:, RB_CYCLE_SUM] / np.maximum(cycles, 1) * model.dt, np.nan)
     peak = np.array([peak_tab[u].max() if u.any() else np.nan for u in used])
     return {"utilization": acc[:, A_BUSY] / window_steps, "blocked": acc[:, A_BLOCKED] / window_steps,
-            "starved": acc[:, A_IDLE] / window_steps, "picks_per_hour": i64[:, RB_PICKS] * 3600.0 / window_s,
+            "starved": acc[:, A_IDLE] / window_steps, "down": acc[:, A_DOWN] / window_steps,
+            "service": acc[:, A_SERVICE] / window_steps, "picks_per_hour": i64[:, RB_PICKS] * 3600.0 / window_s,
             "cycle_time_s": ct, "energy_per_cycle_j": per_cycle, "power_w": energy / window_s,
             "peak_torque_nm": peak}
 

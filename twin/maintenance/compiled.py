@@ -37,6 +37,12 @@ def components(plant) -> list[tuple[str, object]]:
     return plant.health_components()
 
 
+def load_units_per_use(host_kind: str, dt: float) -> float:
+    """Counter units per use of load-driven wear: a belt counts item-steps (a use is a part-hour
+    carried), a robot millijoules of joint work (a use is a kilojoule)."""
+    return 1e6 if host_kind == "robot" else 3600.0 / dt
+
+
 def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_element: int) -> hl.HealthParams:
     """HealthParams of the plant's components; per-run fields (policy, log) are placeholders."""
     comps = components(plant)
@@ -72,8 +78,13 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
         else:
             param[i] = (a, b)
             if d.usage == "load":
+                kind = plant[host_name].kind
+                if kind not in ("conveyor", "robot"):
+                    raise PlantError(f"usage 'load' needs a conveyor (part-hours carried) or a robot (joint work); "
+                                     f"a {kind} wears by 'cycles' (parts it finishes)", element=host_name,
+                                     key=f"health[{c.name}].degradation.usage")
                 per_load[i] = 1
-                steps_per_use[i] = 3600.0 / dt  # item-steps per item-hour
+                steps_per_use[i] = load_units_per_use(plant[host_name].kind, dt)
         calendar[i] = int(c.clock == "calendar")
         threshold[i], initial[i] = c.threshold, c.initial
         hazard[i] = int(c.failure == "hazard")
@@ -152,12 +163,13 @@ def run_params(model, policies: list[Policy], log: SensorLog | None) -> hl.Healt
     code = np.zeros(base.n, np.int32)
     value = np.zeros(base.n, np.float64)
     signal = np.zeros(base.n, np.int32)
-    for i, (pol, (_, c)) in enumerate(zip(policies, comps)):
+    for i, (pol, (host_name, c)) in enumerate(zip(policies, comps)):
         code[i] = POLICY_CODES[pol.kind]
         if pol.kind in ("time_based", "predictive"):
             value[i] = pol.value / dt
         elif pol.kind == "usage_based":
-            value[i] = pol.value * (3600.0 / dt if getattr(c.degradation, "usage", "cycles") == "load" else 1.0)
+            load = getattr(c.degradation, "usage", "cycles") == "load"
+            value[i] = pol.value * (load_units_per_use(model.plant[host_name].kind, dt) if load else 1.0)
         else:
             value[i] = pol.value
         signal[i] = SIGNALS.index(pol.signal)

@@ -1,6 +1,6 @@
 """What a user says about equipment health and maintenance. Pure data, no Warp.
 
-A ``HealthComponent`` sits on a machine or a conveyor (its *host*). It has a *wear* level that
+A ``HealthComponent`` sits on a machine, a conveyor or a robot (its *host*). It has a *wear* level that
 starts at ``initial`` and grows with a degradation process; the component fails when the wear
 reaches ``threshold`` (or, with ``failure="hazard"``, at a rate that rises with the wear). A
 failed component stops its host until a technician repairs it; a maintenance policy may send a
@@ -113,7 +113,9 @@ class WeibullLife:
 class UsageWear:
     """Wear driven by what the host does: ``per_use`` wear per use on average, each use's wear
     gamma-distributed with coefficient of variation ``cv``. ``usage="cycles"``: one use per part
-    the host finishes; ``"load"``: one use per part-hour carried (conveyors: items on the belt)."""
+    a machine finishes or per pick-and-place cycle a robot completes; ``"load"``: on a conveyor one
+    use per part-hour carried (items on the belt), on a robot one use per kilojoule of joint work
+    (sum over joints of the integral of |torque x joint speed| over its moves)."""
 
     per_use: float
     cv: float = 0.0

@@ -131,8 +131,8 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
     from ..model import compile_plant
     from ..simulator import Simulator
     if not plant.health_components():
-        raise PlantError("the plant has no health components: add HealthComponent(...) to a machine's or a "
-                         "conveyor's 'health' to study maintenance")
+        raise PlantError("the plant has no health components: add HealthComponent(...) to the 'health' "
+                         "of a machine, conveyor or robot to study maintenance")
     if objective not in OBJECTIVES:
         raise TwinError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if isinstance(policies, dict) and _is_labelled(policies, plant):
