@@ -2,7 +2,7 @@
 
 import warp as wp
 
-from .layout import (ANY_SUCCESSOR, E_QUEUED, HIST_BINS, HIST_BINS_PER_OCTAVE, R_CT_SUM, R_EXITED, R_WORK_N,
+from .layout import (ANY_SUCCESSOR, E_HOLD_FAIL, E_HOLD_SERVICE, E_QUEUED, HIST_BINS, HIST_BINS_PER_OCTAVE, R_CT_SUM, R_EXITED, R_WORK_N,
                      RNG_ROUTE, ROUTE_FIRST_AVAILABLE, S_DEST, Model, State)
 from .sampling import next_uniform
 
@@ -17,6 +17,22 @@ def wake(s: State, r: int, e: int):
         n = s.rep64[r, R_WORK_N]
         s.work[r, int(n)] = e
         s.rep64[r, R_WORK_N] = n + wp.int64(1)
+
+
+@wp.func(inline=True)
+def crew_held(s: State, r: int, e: int) -> bool:
+    """e is stopped by the maintenance crew (a failed health component, or a preventive service)."""
+    return s.el32[r, e, E_HOLD_FAIL] > 0 or s.el32[r, e, E_HOLD_SERVICE] > 0
+
+
+@wp.func(inline=True)
+def count_hold(s: State, r: int, e: int, service: bool, delta: int):
+    """The crew's holds on e: +1 when it stops e, -1 when that work ends; failures and services
+    are counted apart (they are accounted as down and as service)."""
+    if service:
+        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] + delta
+    else:
+        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] + delta
 
 
 @wp.func(inline=True)

@@ -18,7 +18,7 @@ is DONE for an item waiting at the end.
 
 import warp as wp
 
-from .common import bound_for, choose_successor, wake, wake_receivers
+from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_AUX1, E_AUX2,
                      E_AUX3, E_AUX32_0, E_COUNT, E_HEAD, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK,
                      NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
@@ -37,7 +37,7 @@ CV_CARRIED = A_IDLE     # accumulator: item-steps carried while the belt runs (m
 
 @wp.func(inline=True)
 def belt_runs(s: State, r: int, e: int) -> bool:
-    return s.el32[r, e, CV_BLOCKED] == 0 and s.el32[r, e, E_HOLD_FAIL] == 0 and s.el32[r, e, E_HOLD_SERVICE] == 0
+    return s.el32[r, e, CV_BLOCKED] == 0 and not crew_held(s, r, e)
 
 
 @wp.func(inline=True)
@@ -166,20 +166,14 @@ def conveyor_event(m: Model, s: State, r: int, e: int, k: wp.int64):
 def conveyor_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
     """The crew stops the belt (a failed or serviced drive); the caller accounted it."""
     belt_anchor(s, r, e, k)
-    if service:
-        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] + 1
-    else:
-        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] + 1
+    count_hold(s, r, e, service, 1)
     conveyor_schedule(m, s, r, e, k)
 
 
 @wp.func(inline=True)
 def conveyor_release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
     belt_anchor(s, r, e, k)
-    if service:
-        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] - 1
-    else:
-        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] - 1
+    count_hold(s, r, e, service, -1)
     conveyor_schedule(m, s, r, e, k)
     wake(s, r, e)
 

@@ -10,7 +10,7 @@ left).
 
 import warp as wp
 
-from .common import bound_for, choose_successor, wake, wake_receivers
+from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_BUSY, E_COUNT, E_DONE,
                      E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_USES, E_WORK,
                      FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED, RNG_MAIN, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY,
@@ -21,13 +21,8 @@ wp.set_module_options({"enable_backward": False})
 
 
 @wp.func(inline=True)
-def machine_held(s: State, r: int, e: int) -> bool:
-    return s.el32[r, e, E_HOLD_FAIL] > 0 or s.el32[r, e, E_HOLD_SERVICE] > 0
-
-
-@wp.func(inline=True)
 def machine_stopped(s: State, r: int, e: int) -> bool:
-    return s.el32[r, e, E_DOWN] != 0 or machine_held(s, r, e)
+    return s.el32[r, e, E_DOWN] != 0 or crew_held(s, r, e)
 
 
 @wp.func(inline=True)
@@ -130,10 +125,7 @@ def machine_resume(m: Model, s: State, r: int, e: int, k: wp.int64):
 def machine_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
     """The crew stops the machine (a failed component, or a service); the caller accounted it."""
     was_stopped = machine_stopped(s, r, e)
-    if service:
-        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] + 1
-    else:
-        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] + 1
+    count_hold(s, r, e, service, 1)
     if not was_stopped:
         machine_pause(m, s, r, e, k)
     s.el64[r, e, E_NEXT] = machine_next_event(m, s, r, e)
@@ -141,10 +133,7 @@ def machine_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool)
 
 @wp.func(inline=True)
 def machine_release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
-    if service:
-        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] - 1
-    else:
-        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] - 1
+    count_hold(s, r, e, service, -1)
     if not machine_stopped(s, r, e):
         machine_resume(m, s, r, e, k)
     s.el64[r, e, E_NEXT] = machine_next_event(m, s, r, e)
@@ -167,7 +156,7 @@ def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
                 s.el64[r, e, E_USES] = s.el64[r, e, E_USES] + wp.int64(1)
                 wake_receivers(m, s, r, e, dest)
         if s.el64[r, e, E_FAIL] == k:
-            if not machine_held(s, r, e):
+            if not crew_held(s, r, e):
                 machine_pause(m, s, r, e, k)
             s.el32[r, e, E_DOWN] = 1
             s.el64[r, e, E_FAIL] = NEVER
@@ -183,7 +172,7 @@ def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
             s.el64[r, e, E_FAIL] = k + up
         else:
             s.el64[r, e, E_FAIL_LEFT] = up
-        if not machine_held(s, r, e):
+        if not crew_held(s, r, e):
             machine_resume(m, s, r, e, k)
     s.el64[r, e, E_NEXT] = machine_next_event(m, s, r, e)
 

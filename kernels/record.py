@@ -2,9 +2,9 @@
 
 import warp as wp
 
+from .common import crew_held
 from .conveyor import conveyor_item_position
-from .layout import (CONVEYOR, E_BUSY, E_COUNT, E_DONE, E_DOWN, E_HOLD_FAIL, E_HOLD_SERVICE, MACHINE, NEVER, Model,
-                     State)
+from .layout import CONVEYOR, E_BUSY, E_COUNT, E_DONE, E_DOWN, MACHINE, NEVER, Model, State
 
 wp.set_module_options({"enable_backward": False})
 
@@ -28,13 +28,13 @@ def snapshot(m: Model, s: State, r: int, frame: int, k: wp.int64, steps_to_m: wp
     held[frame, e] = count
     code = ST_IDLE
     if kind == MACHINE:
-        if s.el32[r, e, E_DOWN] != 0 or s.el32[r, e, E_HOLD_FAIL] > 0 or s.el32[r, e, E_HOLD_SERVICE] > 0:
+        if s.el32[r, e, E_DOWN] != 0 or crew_held(s, r, e):
             code = ST_DOWN  # a random failure, a failed component, or a service
         elif s.el32[r, e, E_BUSY] > 0:
             code = ST_BUSY
         elif s.el32[r, e, E_DONE] > 0:
             code = ST_BLOCKED
-    elif s.el32[r, e, E_HOLD_FAIL] > 0 or s.el32[r, e, E_HOLD_SERVICE] > 0:
+    elif crew_held(s, r, e):
         code = ST_DOWN  # a conveyor or robot stopped by the crew
     elif count > 0:
         code = ST_BUSY

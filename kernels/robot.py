@@ -27,7 +27,7 @@ load is the joint work of its moves (RB_WORK_MJ, millijoules, for load-driven we
 
 import warp as wp
 
-from .common import wake
+from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_AUX1, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP,
                      Model, State)
@@ -42,20 +42,14 @@ RB_WORK_MJ = E_AUX1   # joint work of the moves since the start, millijoules (no
 
 
 @wp.func(inline=True)
-def robot_held(s: State, r: int, e: int) -> bool:
-    """Stopped by the crew (a failed health component, or a preventive service)."""
-    return s.el32[r, e, E_HOLD_FAIL] > 0 or s.el32[r, e, E_HOLD_SERVICE] > 0
-
-
-@wp.func(inline=True)
 def robot_idle(m: Model, s: State, r: int, e: int) -> bool:
     """Idle and free to claim a part."""
-    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_IDLE and not robot_held(s, r, e)
+    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_IDLE and not crew_held(s, r, e)
 
 
 @wp.func(inline=True)
 def robot_lifting(m: Model, s: State, r: int, e: int) -> bool:
-    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_LIFT and not robot_held(s, r, e)
+    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_LIFT and not crew_held(s, r, e)
 
 
 @wp.func(inline=True)
@@ -122,7 +116,7 @@ def robot_offer(m: Model, s: State, r: int, x: int, y: int):
     b = m.robot.index[x]
     phase = s.robot.i32[r, b, RB_PHASE]
     slot = m.slot_start[x]
-    if robot_held(s, r, x):
+    if crew_held(s, r, x):
         return int(-1), NEVER
     if phase == PH_AT_PLACE and s.s32[r, slot, S_DEST] == y:
         return slot, s.s64[r, slot, S_STEP]
@@ -225,18 +219,15 @@ def robot_moving(s: State, r: int, b: int) -> bool:
 @wp.func(inline=True)
 def robot_work(m: Model, s: State, r: int, e: int, raw: wp.int64):
     """Operating time: moving, gripping or releasing (not window-clipped)."""
-    if robot_moving(s, r, m.robot.index[e]) and not robot_held(s, r, e):
+    if robot_moving(s, r, m.robot.index[e]) and not crew_held(s, r, e):
         s.el64[r, e, E_WORK] = s.el64[r, e, E_WORK] + raw
 
 
 @wp.func(inline=True)
 def robot_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
     """The crew stops the robot at step k; the caller accounted it. A timed phase pauses."""
-    was_held = robot_held(s, r, e)
-    if service:
-        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] + 1
-    else:
-        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] + 1
+    was_held = crew_held(s, r, e)
+    count_hold(s, r, e, service, 1)
     if not was_held:
         s.el64[r, e, RB_LEFT] = wp.int64(-1)
         if s.el64[r, e, E_NEXT] != NEVER:
@@ -248,11 +239,8 @@ def robot_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
 def robot_release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
     """The crew's work on the robot ends at step k: a paused phase resumes with the steps it had
     left, and the robot and the place it waits at look again for work."""
-    if service:
-        s.el32[r, e, E_HOLD_SERVICE] = s.el32[r, e, E_HOLD_SERVICE] - 1
-    else:
-        s.el32[r, e, E_HOLD_FAIL] = s.el32[r, e, E_HOLD_FAIL] - 1
-    if not robot_held(s, r, e):
+    count_hold(s, r, e, service, -1)
+    if not crew_held(s, r, e):
         if s.el64[r, e, RB_LEFT] >= wp.int64(0):
             s.el64[r, e, E_NEXT] = k + s.el64[r, e, RB_LEFT]
         s.el64[r, e, RB_LEFT] = wp.int64(-1)
