@@ -151,32 +151,24 @@ def tool_raw_port(tp: ToolParams, ts: ToolState, r: int, t: int) -> int:
     return best
 
 
+CH_NOT_BUSY = wp.constant(-1)  # tool_best_chamber: any chamber not processing (empty, or holding a finished wafer)
+
+
 @wp.func
 def tool_best_chamber(tp: ToolParams, ts: ToolState, r: int, t: int, g: int, want: int) -> int:
-    """The chamber of step g with status ``want`` whose ch64 is earliest (empty longest, finished
-    first, or finishing first), -1 if none."""
+    """The chamber of step g with status ``want`` (CH_NOT_BUSY: empty or finished) whose ch64 is
+    earliest (empty longest, finished first, or finishing first), -1 if none."""
     grp = tp.p32[t, TP_STEP0] + g
     c0 = tp.group[grp, G_FIRST]
     best = int(-1)
     best_step = NEVER
     for i in range(tp.group[grp, G_CHAMBERS]):
         c = c0 + i
-        if ts.ch32[r, c, CH_STATUS] == want and ts.ch64[r, c] < best_step:
-            best_step = ts.ch64[r, c]
-            best = c
-    return best
-
-
-@wp.func
-def tool_idle_chamber(tp: ToolParams, ts: ToolState, r: int, t: int, g: int) -> int:
-    """The chamber of step g idle longest (empty, or holding a finished wafer), -1 if none."""
-    grp = tp.p32[t, TP_STEP0] + g
-    c0 = tp.group[grp, G_FIRST]
-    best = int(-1)
-    best_step = NEVER
-    for i in range(tp.group[grp, G_CHAMBERS]):
-        c = c0 + i
-        if ts.ch32[r, c, CH_STATUS] != CH_BUSY and ts.ch64[r, c] < best_step:
+        status = ts.ch32[r, c, CH_STATUS]
+        match = status == want
+        if want == CH_NOT_BUSY:
+            match = status != CH_BUSY
+        if match and ts.ch64[r, c] < best_step:
             best_step = ts.ch64[r, c]
             best = c
     return best
@@ -414,7 +406,7 @@ def tool_vtm_dual(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
         free = 1 - held
         stage = ts.t32[r, t, V_STAGE0 + 2 * held]
         if stage < n:
-            c = tool_idle_chamber(tp, ts, r, t, stage)
+            c = tool_best_chamber(tp, ts, r, t, stage, CH_NOT_BUSY)
             if c < 0:
                 c = tool_best_chamber(tp, ts, r, t, stage, CH_BUSY)
             st1 = tool_chamber_station(tp, t, c)
