@@ -8,7 +8,7 @@ floating point. ``hold``/``release`` stop and restart a host for the crew.
 import warp as wp
 
 from .buffer import buffer_account
-from .cluster_tool import tool_account
+from .cluster_tool import tool_account, tool_hold, tool_release, tool_work
 from .conveyor import conveyor_account, conveyor_hold, conveyor_release, conveyor_work
 from .layout import BUFFER, CLUSTER_TOOL, CONVEYOR, E_STAT, MACHINE, ROBOT, SOURCE, Model, State
 from .machine import machine_account, machine_hold, machine_release, machine_work
@@ -32,6 +32,8 @@ def account(m: Model, s: State, r: int, e: int, k: wp.int64):
             conveyor_work(m, s, r, e, k - last)
         elif kind == ROBOT:
             robot_work(m, s, r, e, k - last)
+        elif kind == CLUSTER_TOOL:
+            tool_work(m, s, r, e, last, k)
     lo = wp.max(last, m.warmup_step)
     hi = wp.min(k, m.horizon_step)
     if hi <= lo:
@@ -52,8 +54,9 @@ def account(m: Model, s: State, r: int, e: int, k: wp.int64):
 
 
 @wp.func(inline=True)
-def hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
-    """The crew stops host e at step k (a failed component, or a preventive service)."""
+def hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
+    """The crew stops host e at step k (a failed component, or a preventive service); on a cluster
+    tool, only its part ``part`` (twin.kernels.tool_layout PART_*; -1 for other kinds)."""
     account(m, s, r, e, k)
     kind = m.kind[e]
     if kind == MACHINE:
@@ -62,11 +65,13 @@ def hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
         conveyor_hold(m, s, r, e, k, service)
     elif kind == ROBOT:
         robot_hold(m, s, r, e, k, service)
+    elif kind == CLUSTER_TOOL:
+        tool_hold(m, s, r, e, part, k, service)
 
 
 @wp.func(inline=True)
-def release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
-    """The crew's work on host e ends at step k."""
+def release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
+    """The crew's work on host e (its part ``part``) ends at step k."""
     account(m, s, r, e, k)
     kind = m.kind[e]
     if kind == MACHINE:
@@ -75,3 +80,5 @@ def release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
         conveyor_release(m, s, r, e, k, service)
     elif kind == ROBOT:
         robot_release(m, s, r, e, k, service)
+    elif kind == CLUSTER_TOOL:
+        tool_release(m, s, r, e, part, k, service)

@@ -44,6 +44,14 @@ takes the wafer when it ends, a place leaves it then (a chamber's recipe starts 
 
 Statistics are integer step counts accumulated in ``tool_account`` over the statistics window.
 
+Maintenance: the crew stops *parts* (tool_layout PART_*: the vacuum robot, the ATM robot, each
+chamber) through ``tool_hold`` / ``tool_release``. A stopped part has no events and starts nothing;
+a stopped chamber is never chosen. On release, every time of the part's operation at or after the
+stop moves on by the stop's length (``tool_core_release``): since the statistics count a stopped
+part as stopped only, and the interval integrals (``tool_overlap``) see the shifted intervals only
+after the release, busy time is neither lost nor counted twice. A pick the vacuum robot has yet to
+hand off at a chamber that stops while processing waits (T_VTM_HAND = NEVER) for its release.
+
 Code layout (for speed): the hooks flow.py calls are thin inline shells, the only code here that
 sees the whole Model and State (load-port slots, E_NEXT, routing of finished FOUPs). Everything
 else runs out of line and receives only ``m.tool``, ``s.tool`` and the sampling arrays: passing
@@ -60,13 +68,15 @@ from .layout import (A_HELD, BUSY, DONE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, 
                      RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
 from .sampling import HALF, ONE, sample_seconds
 from .tool_layout import (A_KIND, A_LL, A_PORT, A_SLOT, ATM_IDLE, ATM_LOAD, ATM_UNLOAD, CH_BUSY, CH_DONE,
-                          CH_EMPTY, CH_PORT, CH_STATUS, G_BLOCKED, G_BUSY, G_CHAMBERS, G_FIRST, G_RECIPE, LL_ATM,
+                          CH_EMPTY, CH_PORT, CH_STATUS, G_BLOCKED, G_BUSY, G_CHAMBERS, G_DOWN, G_FIRST, G_RECIPE,
+                          LL_ATM, PART_ATM, PART_CH0, PART_VTM, PH_FAIL, PH_SERVICE, PT_DOWN, PT_HELD_AT,
+                          PT_SERVICE, PT_USES, PT_WORK,
                           LL_ATM_IN, LL_PROC, LL_PUMPING, LL_RAW, LL_STATE, LL_VACUUM, LL_VENTED, LL_VENTING,
                           LL_VTM, LL_VTM_IN, OP_NONE, OP_PICK, OP_PLACE, P_BACK, P_RAW_LEFT, SL_KIND, SL_PORT,
                           T32, T64, T_ACC_ATM, T_ACC_LL, T_ACC_VTM, T_ACC_WAFERS, T_ACC_WIP, T_ATM_END,
                           T_ATM_START, T_INSIDE, T_VTM_END, T_VTM_HAND, T_VTM_ROT, T_VTM_START, T_WIP,
                           TP_ATM_STEPS, TP_CH0, TP_DUAL, TP_HAND_STEPS, TP_LL0, TP_LL_CAP, TP_N_CH, TP_N_LL,
-                          TP_N_ST, TP_N_STEPS, TP_PORT0, TP_PORTS, TP_PUMP, TP_ROT0, TP_SLOT0, TP_STEP0,
+                          TP_N_ST, TP_N_STEPS, TP_PART0, TP_PORT0, TP_PORTS, TP_PUMP, TP_ROT0, TP_SLOT0, TP_STEP0,
                           TP_VENT, TP_WAFERS, TP_WIP, V_ARM, V_ARM0, V_ARM1, V_FROM, V_KIND, V_NARM, V_NKIND,
                           V_NSLOT, V_NSTATION, V_ORIENT, V_PHASE, V_SLOT, V_STAGE0, V_STAGE1, V_STATION,
                           WAFER_DONE, WAFER_RAW, ToolParams, ToolState)
@@ -124,6 +134,24 @@ def tool_chamber_station(tp: ToolParams, t: int, c: int) -> int:
     return tp.p32[t, TP_N_LL] + c - tp.p32[t, TP_CH0]
 
 
+@wp.func(inline=True)
+def tool_held(tp: ToolParams, ts: ToolState, r: int, t: int, part: int) -> bool:
+    """Part ``part`` of tool t (PART_*) is stopped by the maintenance crew."""
+    p = tp.p32[t, TP_PART0] + part
+    return ts.part32[r, p, PH_FAIL] > 0 or ts.part32[r, p, PH_SERVICE] > 0
+
+
+@wp.func(inline=True)
+def tool_chamber_held(tp: ToolParams, ts: ToolState, r: int, t: int, c: int) -> bool:
+    return tool_held(tp, ts, r, t, PART_CH0 + c - tp.p32[t, TP_CH0])
+
+
+@wp.func(inline=True)
+def tool_count_use(tp: ToolParams, ts: ToolState, r: int, t: int, part: int):
+    p = tp.p32[t, TP_PART0] + part
+    ts.part64[r, p, PT_USES] = ts.part64[r, p, PT_USES] + wp.int64(1)
+
+
 @wp.func
 def tool_free_elsewhere(tp: ToolParams, ts: ToolState, r: int, t: int, skip: int) -> int:
     """Free slots of the load locks other than ``skip`` that are at vacuum or pumping down."""
@@ -157,7 +185,8 @@ CH_NOT_BUSY = wp.constant(-1)  # tool_best_chamber: any chamber not processing (
 @wp.func
 def tool_best_chamber(tp: ToolParams, ts: ToolState, r: int, t: int, g: int, want: int) -> int:
     """The chamber of step g with status ``want`` (CH_NOT_BUSY: empty or finished) whose ch64 is
-    earliest (empty longest, finished first, or finishing first), -1 if none."""
+    earliest (empty longest, finished first, or finishing first), -1 if none. Chambers stopped
+    by the maintenance crew are out of service: never chosen."""
     grp = tp.p32[t, TP_STEP0] + g
     c0 = tp.group[grp, G_FIRST]
     best = int(-1)
@@ -168,7 +197,7 @@ def tool_best_chamber(tp: ToolParams, ts: ToolState, r: int, t: int, g: int, wan
         match = status == want
         if want == CH_NOT_BUSY:
             match = status != CH_BUSY
-        if match and ts.ch64[r, c] < best_step:
+        if match and ts.ch64[r, c] < best_step and not tool_chamber_held(tp, ts, r, t, c):
             best_step = ts.ch64[r, c]
             best = c
     return best
@@ -288,6 +317,7 @@ def tool_vtm_complete(tp: ToolParams, ts: ToolState, dists: Distributions, seed:
     arm = ts.t32[r, t, V_ARM]
     n_ll = tp.p32[t, TP_N_LL]
     fp = V_ARM0 + 2 * arm   # the arm's wafer field; V_STAGE0 + 2 * arm is its next step
+    tool_count_use(tp, ts, r, t, PART_VTM)
     if kind == OP_PICK:
         if st < n_ll:
             l = tp.p32[t, TP_LL0] + st
@@ -322,7 +352,12 @@ def tool_vtm_complete(tp: ToolParams, ts: ToolState, dists: Distributions, seed:
             grp = tp.p32[t, TP_STEP0] + tp.ch_group[c]
             ts.ch32[r, c, CH_STATUS] = CH_BUSY
             ts.ch32[r, c, CH_PORT] = port
-            ts.ch64[r, c] = k + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_RECIPE, tp.group[grp, G_RECIPE])
+            start = k
+            if tool_chamber_held(tp, ts, r, t, c):  # stopped since the robot chose it: the recipe
+                # waits, and is dated from the stop so that the release's shift starts it then
+                start = ts.part64[r, tp.p32[t, TP_PART0] + PART_CH0 + st - n_ll, PT_HELD_AT]
+            ts.ch64[r, c] = start + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_RECIPE,
+                                                tp.group[grp, G_RECIPE])
     nk = ts.t32[r, t, V_NKIND]
     if nk != OP_NONE:
         ts.t32[r, t, V_NKIND] = OP_NONE
@@ -409,16 +444,17 @@ def tool_vtm_dual(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
             c = tool_best_chamber(tp, ts, r, t, stage, CH_NOT_BUSY)
             if c < 0:
                 c = tool_best_chamber(tp, ts, r, t, stage, CH_BUSY)
-            st1 = tool_chamber_station(tp, t, c)
-            if ts.ch32[r, c, CH_STATUS] == CH_EMPTY:
-                kind1 = OP_PLACE
-                arm1 = held
-            else:  # swap: pick with the empty arm (waiting if it still processes), place with the other
-                kind1 = OP_PICK
-                arm1 = free
-                kind2 = OP_PLACE
-                st2 = st1
-                arm2 = held
+            if c >= 0:  # (none while every chamber of the step is stopped: the robot waits)
+                st1 = tool_chamber_station(tp, t, c)
+                if ts.ch32[r, c, CH_STATUS] == CH_EMPTY:
+                    kind1 = OP_PLACE
+                    arm1 = held
+                else:  # swap: pick with the empty arm (waiting if it still processes), place with the other
+                    kind1 = OP_PICK
+                    arm1 = free
+                    kind2 = OP_PLACE
+                    st2 = st1
+                    arm2 = held
         else:
             l = tool_exit_ll(tp, ts, r, t)
             if l >= 0:
@@ -512,6 +548,7 @@ def tool_atm_decide(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
 def tool_atm_complete(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, warmup: wp.int64) -> int:
     """The ATM transfer ends at step k; returns the load port whose FOUP is now complete, or -1."""
     done_port = int(-1)
+    tool_count_use(tp, ts, r, t, PART_ATM)
     kind = ts.t32[r, t, A_KIND]
     l = ts.t32[r, t, A_LL]
     p = ts.t32[r, t, A_PORT]
@@ -549,7 +586,8 @@ def tool_ll_decide(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp
     n = tp.p32[t, TP_N_STEPS]
     cap = tp.p32[t, TP_LL_CAP]
     loadable = int(0)
-    if ts.t32[r, t, T_WIP] < tp.p32[t, TP_WIP] and tool_raw_port(tp, ts, r, t) >= 0:
+    if ts.t32[r, t, T_WIP] < tp.p32[t, TP_WIP] and tool_raw_port(tp, ts, r, t) >= 0 \
+            and not tool_held(tp, ts, r, t, PART_ATM):
         loadable = 1
     exit_ready = int(0)
     if tool_best_chamber(tp, ts, r, t, n - 1, CH_DONE) >= 0:
@@ -594,9 +632,11 @@ def tool_ll_decide(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp
 def tool_dispatch(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp.uint64, sps: wp.float64,
                   draws: wp.array3d(dtype=wp.int64), carry: wp.array3d(dtype=wp.float64),
                   r: int, e: int, t: int, k: wp.int64):
-    """Starts whatever can start at step k: ATM robot, VTM robot, then load locks."""
-    tool_atm_decide(tp, ts, r, t, k)
-    if ts.t32[r, t, V_PHASE] == 0:
+    """Starts whatever can start at step k: ATM robot, VTM robot, then load locks (a robot the
+    crew has stopped starts nothing)."""
+    if not tool_held(tp, ts, r, t, PART_ATM):
+        tool_atm_decide(tp, ts, r, t, k)
+    if ts.t32[r, t, V_PHASE] == 0 and not tool_held(tp, ts, r, t, PART_VTM):
         if tp.p32[t, TP_DUAL] != 0:
             tool_vtm_dual(tp, ts, r, t, k)
         else:
@@ -606,11 +646,16 @@ def tool_dispatch(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp.
 
 @wp.func
 def tool_next_event(tp: ToolParams, ts: ToolState, r: int, t: int) -> wp.int64:
-    """The earliest recipe end, pump/vent end or robot operation end (the element's E_NEXT)."""
-    nxt = wp.min(ts.t64[r, t, T_VTM_END], ts.t64[r, t, T_ATM_END])
+    """The earliest recipe end, pump/vent end or robot operation end (the element's E_NEXT);
+    parts stopped by the crew have none."""
+    nxt = NEVER
+    if not tool_held(tp, ts, r, t, PART_VTM):
+        nxt = ts.t64[r, t, T_VTM_END]
+    if not tool_held(tp, ts, r, t, PART_ATM):
+        nxt = wp.min(nxt, ts.t64[r, t, T_ATM_END])
     c0 = tp.p32[t, TP_CH0]
     for i in range(tp.p32[t, TP_N_CH]):
-        if ts.ch32[r, c0 + i, CH_STATUS] == CH_BUSY:
+        if ts.ch32[r, c0 + i, CH_STATUS] == CH_BUSY and not tool_held(tp, ts, r, t, PART_CH0 + i):
             nxt = wp.min(nxt, ts.ch64[r, c0 + i])
     l0 = tp.p32[t, TP_LL0]
     for i in range(tp.p32[t, TP_N_LL]):
@@ -630,8 +675,9 @@ def tool_core_event(tp: ToolParams, ts: ToolState, dists: Distributions, seed: w
     c0 = tp.p32[t, TP_CH0]
     for i in range(tp.p32[t, TP_N_CH]):
         c = c0 + i
-        if ts.ch32[r, c, CH_STATUS] == CH_BUSY and ts.ch64[r, c] == k:
+        if ts.ch32[r, c, CH_STATUS] == CH_BUSY and ts.ch64[r, c] == k and not tool_held(tp, ts, r, t, PART_CH0 + i):
             ts.ch32[r, c, CH_STATUS] = CH_DONE
+            tool_count_use(tp, ts, r, t, PART_CH0 + i)
     l0 = tp.p32[t, TP_LL0]
     for i in range(tp.p32[t, TP_N_LL]):
         l = l0 + i
@@ -642,9 +688,9 @@ def tool_core_event(tp: ToolParams, ts: ToolState, dists: Distributions, seed: w
             elif st == LL_VENTING:
                 ts.ll32[r, l, LL_STATE] = LL_VENTED
     done_port = int(-1)
-    if ts.t64[r, t, T_ATM_END] == k:
+    if ts.t64[r, t, T_ATM_END] == k and not tool_held(tp, ts, r, t, PART_ATM):
         done_port = tool_atm_complete(tp, ts, r, t, k, warmup)
-    if ts.t64[r, t, T_VTM_END] == k:
+    if ts.t64[r, t, T_VTM_END] == k and not tool_held(tp, ts, r, t, PART_VTM):
         tool_vtm_complete(tp, ts, dists, seed, sps, draws, carry, r, e, t, k)
     tool_dispatch(tp, ts, dists, seed, sps, draws, carry, r, e, t, k)
     return done_port
@@ -663,15 +709,30 @@ def tool_core_dock(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp
 
 
 @wp.func
-def tool_core_account(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int64, hi: wp.int64, dt: wp.int64):
-    """Integrates the tool's state over [lo, hi) (dt = hi - lo steps of the statistics window)."""
-    if ts.t32[r, t, V_PHASE] != 0:
+def tool_vtm_busy(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int64, hi: wp.int64) -> wp.int64:
+    """Steps of [lo, hi) the vacuum robot rotates or hands off (not while it waits or is stopped)."""
+    busy = wp.int64(0)
+    if ts.t32[r, t, V_PHASE] != 0 and not tool_held(tp, ts, r, t, PART_VTM):
         busy = tool_overlap(ts.t64[r, t, T_VTM_START], ts.t64[r, t, T_VTM_ROT], lo, hi) \
             + tool_overlap(ts.t64[r, t, T_VTM_HAND], ts.t64[r, t, T_VTM_END], lo, hi)
-        ts.t64[r, t, T_ACC_VTM] = ts.t64[r, t, T_ACC_VTM] + busy
-    if ts.t32[r, t, A_KIND] != ATM_IDLE:
-        ts.t64[r, t, T_ACC_ATM] = ts.t64[r, t, T_ACC_ATM] \
-            + tool_overlap(ts.t64[r, t, T_ATM_START], ts.t64[r, t, T_ATM_END], lo, hi)
+    return busy
+
+
+@wp.func
+def tool_atm_busy(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int64, hi: wp.int64) -> wp.int64:
+    busy = wp.int64(0)
+    if ts.t32[r, t, A_KIND] != ATM_IDLE and not tool_held(tp, ts, r, t, PART_ATM):
+        busy = tool_overlap(ts.t64[r, t, T_ATM_START], ts.t64[r, t, T_ATM_END], lo, hi)
+    return busy
+
+
+@wp.func
+def tool_core_account(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int64, hi: wp.int64, dt: wp.int64):
+    """Integrates the tool's state over [lo, hi) (dt = hi - lo steps of the statistics window).
+    A part stopped by the crew counts as stopped only (its operation's intervals are shifted by
+    the stop when it resumes, see tool_core_release)."""
+    ts.t64[r, t, T_ACC_VTM] = ts.t64[r, t, T_ACC_VTM] + tool_vtm_busy(tp, ts, r, t, lo, hi)
+    ts.t64[r, t, T_ACC_ATM] = ts.t64[r, t, T_ACC_ATM] + tool_atm_busy(tp, ts, r, t, lo, hi)
     busy_ll = int(0)
     l0 = tp.p32[t, TP_LL0]
     for i in range(tp.p32[t, TP_N_LL]):
@@ -685,10 +746,31 @@ def tool_core_account(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int6
         c = c0 + i
         grp = tp.p32[t, TP_STEP0] + tp.ch_group[c]
         st = ts.ch32[r, c, CH_STATUS]
-        if st == CH_BUSY:
+        if tool_held(tp, ts, r, t, PART_CH0 + i):
+            ts.g64[r, grp, G_DOWN] = ts.g64[r, grp, G_DOWN] + dt
+        elif st == CH_BUSY:
             ts.g64[r, grp, G_BUSY] = ts.g64[r, grp, G_BUSY] + dt
         elif st == CH_DONE:
             ts.g64[r, grp, G_BLOCKED] = ts.g64[r, grp, G_BLOCKED] + dt
+    p0 = tp.p32[t, TP_PART0]
+    for i in range(PART_CH0 + tp.p32[t, TP_N_CH]):
+        if ts.part32[r, p0 + i, PH_FAIL] > 0:
+            ts.part64[r, p0 + i, PT_DOWN] = ts.part64[r, p0 + i, PT_DOWN] + dt
+        elif ts.part32[r, p0 + i, PH_SERVICE] > 0:
+            ts.part64[r, p0 + i, PT_SERVICE] = ts.part64[r, p0 + i, PT_SERVICE] + dt
+
+
+@wp.func
+def tool_core_work(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int64, hi: wp.int64):
+    """Adds the parts' operating clocks over [lo, hi), the whole run (what operating-clock wear
+    of a health component on a part counts)."""
+    p0 = tp.p32[t, TP_PART0]
+    ts.part64[r, p0 + PART_VTM, PT_WORK] = ts.part64[r, p0 + PART_VTM, PT_WORK] + tool_vtm_busy(tp, ts, r, t, lo, hi)
+    ts.part64[r, p0 + PART_ATM, PT_WORK] = ts.part64[r, p0 + PART_ATM, PT_WORK] + tool_atm_busy(tp, ts, r, t, lo, hi)
+    c0 = tp.p32[t, TP_CH0]
+    for i in range(tp.p32[t, TP_N_CH]):
+        if ts.ch32[r, c0 + i, CH_STATUS] == CH_BUSY and not tool_held(tp, ts, r, t, PART_CH0 + i):
+            ts.part64[r, p0 + PART_CH0 + i, PT_WORK] = ts.part64[r, p0 + PART_CH0 + i, PT_WORK] + (hi - lo)
 
 
 @wp.func
@@ -722,6 +804,16 @@ def tool_core_start(tp: ToolParams, ts: ToolState, r: int, t: int):
     for i in range(tp.p32[t, TP_N_STEPS]):
         ts.g64[r, grp0 + i, G_BUSY] = wp.int64(0)
         ts.g64[r, grp0 + i, G_BLOCKED] = wp.int64(0)
+        ts.g64[r, grp0 + i, G_DOWN] = wp.int64(0)
+    p0 = tp.p32[t, TP_PART0]
+    for i in range(PART_CH0 + tp.p32[t, TP_N_CH]):
+        ts.part32[r, p0 + i, PH_FAIL] = 0
+        ts.part32[r, p0 + i, PH_SERVICE] = 0
+        ts.part64[r, p0 + i, PT_WORK] = wp.int64(0)
+        ts.part64[r, p0 + i, PT_USES] = wp.int64(0)
+        ts.part64[r, p0 + i, PT_HELD_AT] = wp.int64(0)
+        ts.part64[r, p0 + i, PT_DOWN] = wp.int64(0)
+        ts.part64[r, p0 + i, PT_SERVICE] = wp.int64(0)
     for i in range(T32):
         ts.t32[r, t, i] = 0
     for i in range(T64):
@@ -732,6 +824,95 @@ def tool_core_start(tp: ToolParams, ts: ToolState, r: int, t: int):
     ts.t32[r, t, V_NSLOT] = -1
     ts.t64[r, t, T_VTM_END] = NEVER
     ts.t64[r, t, T_ATM_END] = NEVER
+
+
+# ---- stops by the maintenance crew -------------------------------------------------------------------------
+@wp.func
+def tool_vtm_ready(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64) -> wp.int64:
+    """The earliest step from k at which the vacuum robot's current handoff may begin: a pick at a
+    chamber still processing waits for the recipe's end, at a stopped chamber for its release
+    (NEVER)."""
+    ready = k
+    st = ts.t32[r, t, V_STATION]
+    n_ll = tp.p32[t, TP_N_LL]
+    if ts.t32[r, t, V_KIND] == OP_PICK and st >= n_ll:
+        c = tp.p32[t, TP_CH0] + st - n_ll
+        if tool_chamber_held(tp, ts, r, t, c):
+            ready = NEVER
+        elif ts.ch32[r, c, CH_STATUS] == CH_BUSY:
+            ready = wp.max(k, ts.ch64[r, c])
+    return ready
+
+
+@wp.func
+def tool_vtm_set_hand(tp: ToolParams, ts: ToolState, r: int, t: int, hand: wp.int64):
+    ts.t64[r, t, T_VTM_HAND] = hand
+    end = NEVER
+    if hand != NEVER:
+        end = hand + tp.p64[t, TP_HAND_STEPS]
+    ts.t64[r, t, T_VTM_END] = end
+
+
+@wp.func
+def tool_core_hold(tp: ToolParams, ts: ToolState, r: int, t: int, part: int, k: wp.int64, service: bool):
+    """The crew stops part ``part`` (PART_*) at step k; the caller accounted the tool. A robot
+    freezes where it is, a chamber's recipe pauses; a stopped chamber is out of service (the
+    vacuum robot chooses other chambers). A pick the vacuum robot was about to make at a chamber
+    that stops while still processing waits for the chamber's release."""
+    p = tp.p32[t, TP_PART0] + part
+    was_held = tool_held(tp, ts, r, t, part)
+    if service:
+        ts.part32[r, p, PH_SERVICE] = ts.part32[r, p, PH_SERVICE] + 1
+    else:
+        ts.part32[r, p, PH_FAIL] = ts.part32[r, p, PH_FAIL] + 1
+    if not was_held:
+        ts.part64[r, p, PT_HELD_AT] = k
+        if part >= PART_CH0:
+            c = tp.p32[t, TP_CH0] + part - PART_CH0
+            if ts.t32[r, t, V_PHASE] != 0 and ts.t32[r, t, V_KIND] == OP_PICK \
+                    and ts.t32[r, t, V_STATION] == tool_chamber_station(tp, t, c) \
+                    and ts.ch32[r, c, CH_STATUS] == CH_BUSY and ts.t64[r, t, T_VTM_HAND] >= k:
+                tool_vtm_set_hand(tp, ts, r, t, NEVER)
+
+
+@wp.func
+def tool_core_release(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp.uint64, sps: wp.float64,
+                      draws: wp.array3d(dtype=wp.int64), carry: wp.array3d(dtype=wp.float64),
+                      r: int, e: int, t: int, part: int, k: wp.int64, service: bool):
+    """The crew's work on part ``part`` ends at step k. When its last stop ends it resumes: every
+    time of its operation at or after the stop moves on by the stop's length (a robot finishes its
+    rotation or handoff with the steps it had left, a recipe runs its remaining time), except that
+    a handoff not yet begun starts as soon as it may (tool_vtm_ready). Then new work starts."""
+    p = tp.p32[t, TP_PART0] + part
+    if service:
+        ts.part32[r, p, PH_SERVICE] = ts.part32[r, p, PH_SERVICE] - 1
+    else:
+        ts.part32[r, p, PH_FAIL] = ts.part32[r, p, PH_FAIL] - 1
+    if not tool_held(tp, ts, r, t, part):
+        h0 = ts.part64[r, p, PT_HELD_AT]
+        d = k - h0
+        if part == PART_VTM:
+            if ts.t32[r, t, V_PHASE] != 0:
+                hand = ts.t64[r, t, T_VTM_HAND]
+                if hand != NEVER and hand <= h0:  # stopped during the handoff
+                    ts.t64[r, t, T_VTM_END] = ts.t64[r, t, T_VTM_END] + d
+                else:
+                    rot = ts.t64[r, t, T_VTM_ROT]
+                    if rot > h0:
+                        rot = rot + d
+                    ts.t64[r, t, T_VTM_ROT] = rot
+                    tool_vtm_set_hand(tp, ts, r, t, wp.max(rot, tool_vtm_ready(tp, ts, r, t, k)))
+        elif part == PART_ATM:
+            if ts.t32[r, t, A_KIND] != ATM_IDLE:
+                ts.t64[r, t, T_ATM_END] = ts.t64[r, t, T_ATM_END] + d
+        else:
+            c = tp.p32[t, TP_CH0] + part - PART_CH0
+            if ts.ch32[r, c, CH_STATUS] == CH_BUSY:
+                ts.ch64[r, c] = ts.ch64[r, c] + d
+            if ts.t32[r, t, V_PHASE] != 0 and ts.t64[r, t, T_VTM_HAND] == NEVER \
+                    and not tool_held(tp, ts, r, t, PART_VTM):  # the robot waited for a stopped chamber
+                tool_vtm_set_hand(tp, ts, r, t, wp.max(ts.t64[r, t, T_VTM_ROT], tool_vtm_ready(tp, ts, r, t, k)))
+    tool_dispatch(tp, ts, dists, seed, sps, draws, carry, r, e, t, k)
 
 
 # ---- the hooks flow.py calls (inline shells) ------------------------------------------------------------
@@ -811,3 +992,26 @@ def tool_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
 @wp.func(inline=True)
 def tool_start(m: Model, s: State, r: int, e: int):
     tool_core_start(m.tool, s.tool, r, m.tool.index[e])
+
+
+@wp.func(inline=True)
+def tool_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
+    """The crew stops part ``part`` of tool e at step k (the caller accounted e)."""
+    t = m.tool.index[e]
+    tool_core_hold(m.tool, s.tool, r, t, part, k, service)
+    s.el64[r, e, E_NEXT] = tool_next_event(m.tool, s.tool, r, t)
+
+
+@wp.func(inline=True)
+def tool_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
+    """The crew's work on part ``part`` of tool e ends at step k (the caller accounted e)."""
+    t = m.tool.index[e]
+    tool_core_release(m.tool, s.tool, m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, e, t, part, k,
+                      service)
+    s.el64[r, e, E_NEXT] = tool_next_event(m.tool, s.tool, r, t)
+
+
+@wp.func(inline=True)
+def tool_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64):
+    """The parts' operating clocks over [last, k)."""
+    tool_core_work(m.tool, s.tool, r, m.tool.index[e], last, k)

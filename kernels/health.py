@@ -20,6 +20,7 @@ from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE
                             WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
 from .layout import E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, ROBOT, Model, State
 from .robot import RB_WORK_MJ
+from .tool_layout import PT_USES, PT_WORK, TP_PART0
 from .sampling import next_gamma, next_normal, next_uniform, sample_steps
 
 wp.set_module_options({"enable_backward": False})
@@ -30,12 +31,29 @@ SMOOTH = wp.constant(wp.float64(0.1))  # weight of a new value in the predictive
 
 
 @wp.func(inline=True)
+def tool_part_row(m: Model, h: int, host: int) -> int:
+    """The row in ToolState.part32/part64 of the cluster-tool part component h sits on."""
+    return m.tool.p32[m.tool.index[host], TP_PART0] + m.health.part[h]
+
+
+@wp.func(inline=True)
 def host_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     """The host's use counter that drives component h: parts a machine finished, cycles a robot
-    completed, item-steps a belt carried; for load-driven wear on a robot, its joint work (mJ)."""
+    completed, item-steps a belt carried; for load-driven wear on a robot, its joint work (mJ); on
+    a cluster tool's part, its picks and places, transfers or recipes."""
+    if m.health.part[h] >= 0:
+        return s.tool.part64[r, tool_part_row(m, h, host), PT_USES]
     if m.health.per_load[h] != 0 and m.kind[host] == ROBOT:
         return s.el64[r, host, RB_WORK_MJ]
     return s.el64[r, host, E_USES]
+
+
+@wp.func(inline=True)
+def host_work(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
+    """The operating clock component h wears on: the host's working steps (a cluster tool's part's)."""
+    if m.health.part[h] >= 0:
+        return s.tool.part64[r, tool_part_row(m, h, host), PT_WORK]
+    return s.el64[r, host, E_WORK]
 
 
 @wp.func(inline=True)
@@ -98,7 +116,7 @@ def start_job(m: Model, s: State, r: int, t: int, h: int, k: wp.int64):
         dur = sample_steps(m, s, r, stream_of(m, h), RNG_TTR, m.health.repair_dist[h])
     else:  # a preventive order: the host stops now
         s.health.i64[r, h, H_STATUS] = wp.int64(C_SERVICE)
-        hold(m, s, r, m.health.host[h], k, True)
+        hold(m, s, r, m.health.host[h], m.health.part[h], k, True)
         if k >= m.warmup_step:
             s.health.i64[r, h, H_SERVICES] = s.health.i64[r, h, H_SERVICES] + wp.int64(1)
         dur = sample_steps(m, s, r, stream_of(m, h), RNG_TBF, m.health.service_dist[h])
@@ -113,10 +131,10 @@ def finish_job(m: Model, s: State, r: int, t: int, k: wp.int64):
     host = m.health.host[h]
     if s.health.i64[r, h, H_STATUS] == wp.int64(C_REPAIR):
         restore(m, s, r, h, m.health.repair_restores[h], k)
-        release(m, s, r, host, k, False)
+        release(m, s, r, host, m.health.part[h], k, False)
     else:
         restore(m, s, r, h, m.health.service_restores[h], k)
-        release(m, s, r, host, k, True)
+        release(m, s, r, host, m.health.part[h], k, True)
     lo = wp.max(s.health.tech_start[r, t], m.warmup_step)
     hi = wp.min(k, m.horizon_step)
     if hi > lo:
@@ -125,7 +143,7 @@ def finish_job(m: Model, s: State, r: int, t: int, k: wp.int64):
     s.health.tech_job[r, t] = -1
     s.health.i64[r, h, H_STATUS] = wp.int64(C_OK)
     s.health.i64[r, h, H_LAST] = k
-    s.health.i64[r, h, H_WORK_AT] = s.el64[r, host, E_WORK]
+    s.health.i64[r, h, H_WORK_AT] = host_work(m, s, r, h, host)
     s.health.i64[r, h, H_USES_AT] = host_uses(m, s, r, h, host)
     schedule_update(m, s, r, h, k)
 
@@ -209,7 +227,7 @@ def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
     host = m.health.host[h]
     account(m, s, r, host, k)
     span = wp.float64(k - s.health.i64[r, h, H_LAST])
-    work = wp.float64(s.el64[r, host, E_WORK] - s.health.i64[r, h, H_WORK_AT])
+    work = wp.float64(host_work(m, s, r, h, host) - s.health.i64[r, h, H_WORK_AT])
     uses = host_uses(m, s, r, h, host) - s.health.i64[r, h, H_USES_AT]
     clock = work
     if m.health.calendar[h] != 0:
@@ -266,7 +284,7 @@ def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
             s.health.log_value[r, h, n, 6] = wp.float32(wp.where(failed, 1.0, 0.0))
             s.health.log_n[r, h] = n + 1
     s.health.i64[r, h, H_LAST] = k
-    s.health.i64[r, h, H_WORK_AT] = s.el64[r, host, E_WORK]
+    s.health.i64[r, h, H_WORK_AT] = host_work(m, s, r, h, host)
     s.health.i64[r, h, H_USES_AT] = host_uses(m, s, r, h, host)
     status = s.health.i64[r, h, H_STATUS]
     if failed:
@@ -278,7 +296,7 @@ def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
             enqueue(m, s, r, h)
         s.health.i64[r, h, H_STATUS] = wp.int64(C_FAILED)
         s.health.i64[r, h, H_NEXT] = NEVER
-        hold(m, s, r, host, k, False)
+        hold(m, s, r, host, m.health.part[h], k, False)
         return
     if status == wp.int64(C_OK):
         value = m.health.policy_value[h]

@@ -64,6 +64,7 @@ class HealthParams:
     crew_element: int                        # element index of the crew (an internal element)
     technicians: int                         # T
     host: wp.array(dtype=int)                # [H] element the component belongs to
+    part: wp.array(dtype=int)                # [H] on a cluster tool, the part (tool_layout PART_*); else -1
     model: wp.array(dtype=int)               # [H] WEAR_*
     param: wp.array2d(dtype=wp.float64)      # [H, 2] gamma/wiener: drift per step, volatility per sqrt(step);
                                              #        weibull: shape, scale (steps); usage: per use, cv

@@ -95,10 +95,31 @@ T_WIP = wp.constant(19)      # wafers out of their FOUPs (ATM, load locks, vacuu
 T_INSIDE = wp.constant(20)   # wafers on the vacuum side past the load locks (chambers, robot arms)
 T32 = 21
 
-# ToolState.g64[r, group, :]: statistics window, chamber-steps
+# ToolState.g64[r, group, :]: statistics window, chamber-steps (a chamber stopped by the crew
+# counts as down only, whatever it holds)
 G_BUSY = wp.constant(0)
 G_BLOCKED = wp.constant(1)
-G64 = 2
+G_DOWN = wp.constant(2)
+G64 = 3
+
+# Parts of a tool that carry health components and that the maintenance crew can stop, numbered
+# within the tool: the vacuum robot, the ATM robot, then its chambers in station order. A tool's
+# parts are rows TP_PART0 .. TP_PART0 + 2 + chambers - 1 of ToolState.part32/part64.
+PART_VTM = wp.constant(0)
+PART_ATM = wp.constant(1)
+PART_CH0 = wp.constant(2)      # chamber i of the tool (0-based, station order) is part PART_CH0 + i
+# ToolState.part32[r, part, :]: the crew's holds (a part is stopped while either is > 0)
+PH_FAIL = wp.constant(0)
+PH_SERVICE = wp.constant(1)
+PT32 = 2
+# ToolState.part64[r, part, :]
+PT_WORK = wp.constant(0)       # operating clock: steps the part worked (robot moving or handing off,
+                               # ATM robot transferring, chamber processing), over the whole run
+PT_USES = wp.constant(1)       # uses: vacuum-robot picks and places, ATM transfers, recipes completed
+PT_HELD_AT = wp.constant(2)    # step the current stop began
+PT_DOWN = wp.constant(3)       # statistics window: steps stopped for a failure
+PT_SERVICE = wp.constant(4)    # statistics window: steps stopped for a preventive service (and no failure)
+PT64 = 5
 
 
 # ToolParams.p32[t, :]: per-tool integers
@@ -119,7 +140,8 @@ TP_ROT0 = wp.constant(13)       # first entry of the tool in ToolParams.rot_step
 TP_WAFERS = wp.constant(14)     # wafers per FOUP
 TP_WIP = wp.constant(15)        # most wafers out of their FOUPs at once
 TP_PORTS = wp.constant(16)      # load ports
-TP32 = 17
+TP_PART0 = wp.constant(17)      # first part row of the tool (ToolState.part32/part64)
+TP32 = 18
 # ToolParams.p64[t, :]
 TP_ATM_STEPS = wp.constant(0)   # steps per ATM transfer (FOUP <-> load lock)
 TP_HAND_STEPS = wp.constant(1)  # steps per vacuum-robot handoff (extend + retract)
@@ -155,3 +177,5 @@ class ToolState:
     port32: wp.array3d(dtype=int)     # [R, P, P32] load ports
     port64: wp.array2d(dtype=wp.int64)  # [R, P] step the FOUP at the port docked
     g64: wp.array3d(dtype=wp.int64)   # [R, G, G64] chamber-steps per step group
+    part32: wp.array3d(dtype=int)     # [R, NP, PT32] the crew's holds on each part (PART_*)
+    part64: wp.array3d(dtype=wp.int64)  # [R, NP, PT64] operating clock, uses and stops of each part

@@ -3,12 +3,14 @@
 import warp as wp
 
 from .layout import E_COUNT, Model, State
-from .tool_layout import (A_KIND, CH_STATUS, LL_PROC, LL_RAW, LL_STATE, T_VTM_ROT, T_VTM_START, T_WIP, TP_CH0, TP_LL0,
-                          TP_N_CH, TP_N_LL, TP_N_ST, V_ARM0, V_ARM1, V_FROM, V_ORIENT, V_PHASE)
+from .tool_layout import (A_KIND, CH_STATUS, LL_PROC, LL_RAW, LL_STATE, PART_CH0, PH_FAIL, PH_SERVICE, T_VTM_ROT,
+                          T_VTM_START, T_WIP, TP_CH0, TP_LL0, TP_N_CH, TP_N_LL, TP_N_ST, TP_PART0, V_ARM0, V_ARM1,
+                          V_FROM, V_ORIENT, V_PHASE)
 
 wp.set_module_options({"enable_backward": False})
 
 PI = wp.constant(wp.float64(3.141592653589793))
+CHAMBER_DOWN = wp.constant(3)  # a recorded chamber stopped by the crew (twin.equipment.cluster_tool.CHAMBER_STATUS)
 
 
 @wp.kernel
@@ -24,8 +26,12 @@ def snapshot_tools(m: Model, s: State, r: int, frame: int, k: wp.int64, elem: wp
     t = wp.tid()
     e = elem[t]
     c0 = m.tool.p32[t, TP_CH0]
+    p0 = m.tool.p32[t, TP_PART0] + PART_CH0
     for i in range(m.tool.p32[t, TP_N_CH]):
-        chambers[frame, c0 + i] = wp.int8(s.tool.ch32[r, c0 + i, CH_STATUS])
+        code = s.tool.ch32[r, c0 + i, CH_STATUS]
+        if s.tool.part32[r, p0 + i, PH_FAIL] > 0 or s.tool.part32[r, p0 + i, PH_SERVICE] > 0:
+            code = CHAMBER_DOWN
+        chambers[frame, c0 + i] = wp.int8(code)
     l0 = m.tool.p32[t, TP_LL0]
     for i in range(m.tool.p32[t, TP_N_LL]):
         ll_state[frame, l0 + i] = wp.int8(s.tool.ll32[r, l0 + i, LL_STATE])

@@ -17,7 +17,8 @@ from twin.elements import KINDS, Element
 from twin.scene import Scene, load_scene, save_scene
 from twin.scenes import bundled, scene_path
 
-SCENES = ("balanced_line", "unbalanced_rework", "packaging_line", "electronics_assembly", "press_shop", "wafer_bay")
+SCENES = ("balanced_line", "unbalanced_rework", "packaging_line", "electronics_assembly", "press_shop", "wafer_bay",
+          "etch_cell")
 
 
 def write(tmp_path, text: str, name: str = "scene.toml"):

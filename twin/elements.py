@@ -45,8 +45,10 @@ def _vector3(value, element: str, key: str):
     return vals
 
 
-def _health_components(value, element: str) -> tuple:
-    """Health components of an element (twin.maintenance.HealthComponent or their tables)."""
+def _health_components(value, element: str, parts: tuple[str, ...] = ()) -> tuple:
+    """Health components of an element (twin.maintenance.HealthComponent or their tables).
+    ``parts``: the names a component's ``part`` may take (a cluster tool's robots and chambers;
+    one of them is then required); empty: the element has no parts and ``part`` must be empty."""
     from .maintenance.spec import HealthComponent
     if value is None:
         return ()
@@ -61,6 +63,16 @@ def _health_components(value, element: str) -> tuple:
             raise err.located(element=element, key_prefix=f"health[{name}]") from None
         except TypeError as err:
             raise PlantError(f"bad health component: {err}", element=element, key=f"health[{i}]") from None
+    for c in out:
+        key = f"health[{c.name}].part"
+        if parts and c.part not in parts:
+            shown = ", ".join(parts[:4]) + (", ..." if len(parts) > 4 else "")
+            what = f"names part {c.part!r}, which this tool does not have" if c.part else "needs a part"
+            raise PlantError(f"the component {what}: give part = one of {shown}", element=element, key=key)
+        if not parts and c.part:
+            raise PlantError(f"part {c.part!r} is only for components on a cluster tool (its robots and chambers); "
+                             "here the component belongs to the whole element: leave part out", element=element,
+                             key=key)
     names = [c.name for c in out]
     for n in names:
         if names.count(n) > 1:

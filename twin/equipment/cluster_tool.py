@@ -18,17 +18,19 @@ import numpy as np
 import warp as wp
 
 from ..distributions import Deterministic, Distribution
-from ..elements import Element, _as_dist, _count, _positive_number, register_kind
+from ..elements import Element, _as_dist, _count, _health_components, _positive_number, register_kind
 from ..errors import PlantError, TwinError
 from ..kernels import tool_layout as tl
 from ..kernels.tool_layout import ToolParams, ToolState
+from ..maintenance.spec import HealthComponent
 
 KIND = "cluster_tool"
 ROBOT_KINDS = ("single", "dual")
 KPIS: tuple[str, ...] = ("wafers_per_hour", "lots_per_hour", "chamber_utilization", "chamber_blocked",
                          "vtm_utilization", "atm_utilization", "load_lock_utilization", "transport_bound",
-                         "wafers_in_tool", "queue")
-CHAMBER_STATUS = ("idle", "processing", "holding")            # codes of a recording's "chambers"
+                         "wafers_in_tool", "queue", "chamber_stopped", "vtm_stopped", "atm_stopped", "down", "service")
+CHAMBER_STATUS = ("idle", "processing", "holding", "down")    # codes of a recording's "chambers"
+ROBOT_PARTS = ("vtm_robot", "atm_robot")  # parts a health component may sit on, before the chambers
 LOAD_LOCK_STATES = ("vented", "pumping", "vacuum", "venting")  # codes of a recording's "load_locks"
 
 
@@ -78,6 +80,12 @@ class ClusterTool(Element):
     arm to the station (trapezoidal profile: ``rotate_speed`` rad/s, ``rotate_acceleration``
     rad/s^2) and hands off (``extend_time`` + ``retract_time``). ``radius`` (m) is the transfer
     chamber's size, for rendering.
+
+    ``health``: :class:`twin.maintenance.HealthComponent` s, each on one part of the tool
+    (``part="vtm_robot"``, ``"atm_robot"`` or ``"stepJ.chamberK"``). While the crew repairs or
+    services a part, that part stops: a robot freezes mid-operation and later finishes it with the
+    time it had left; a chamber's recipe pauses and resumes, and the vacuum robot routes wafers to
+    the step's other chambers (docs/cluster_tool.md, "Maintenance").
     """
 
     load_ports: int = 2
@@ -95,6 +103,7 @@ class ClusterTool(Element):
     atm_move_time: float = 6.0
     radius: float = 1.0
     routing: str = "probability"
+    health: tuple[HealthComponent, ...] = ()
     kind: ClassVar[str] = KIND
     field_units: ClassVar[dict[str, str]] = {
         "rotate_speed": "angular_speed", "rotate_acceleration": "angular_acceleration", "extend_time": "time",
@@ -122,6 +131,7 @@ class ClusterTool(Element):
         self.retract_time = _positive_number(self.retract_time, n, "retract_time", "s")
         self.atm_move_time = _positive_number(self.atm_move_time, n, "atm_move_time", "s")
         self.radius = _positive_number(self.radius, n, "radius", "m")
+        self.health = _health_components(self.health, n, self.part_names())
 
     def _checked_steps(self, steps) -> tuple[ProcessStep, ...]:
         n = self.name
@@ -185,6 +195,15 @@ class ClusterTool(Element):
         s = len(labels)
         return [(label, 2.0 * math.pi * i / s) for i, label in enumerate(labels)]
 
+    def part_names(self) -> tuple[str, ...]:
+        """What a health component may sit on: the two robots, then every chamber
+        ('step1.chamber1', ...)."""
+        return ROBOT_PARTS + tuple(label for label, _ in self.station_angles()[self.load_locks:])
+
+    def part_index(self, part: str) -> int:
+        """The kernel's number of a part (twin.kernels.tool_layout PART_VTM, PART_ATM, PART_CH0 + i)."""
+        return self.part_names().index(part)
+
     def rotation_time(self, angle: float) -> float:
         """Seconds for the vacuum robot to rotate by ``angle`` radians (trapezoidal profile)."""
         return rotation_time(angle, self.rotate_speed, self.rotate_acceleration)
@@ -202,6 +221,8 @@ class ClusterTool(Element):
         out["extend_time+retract_time"] = Deterministic(self.handoff_time)
         unit = 1 if (self.vtm_robot == "dual" and self.n_stations % 2 == 1) else 2
         out["rotation"] = Deterministic(self.rotation_time(unit * math.pi / self.n_stations))
+        for c in self.health:
+            out.update(c.durations())
         return out
 
     def to_dict(self) -> dict:
@@ -221,7 +242,8 @@ class _Layout:
         self.names = [names[i] for i in self.elements]
         self.step_start, self.ch_start, self.ll_start, self.slot_start, self.port_start, self.rot_start = \
             [], [], [], [], [], []
-        g = c = l = sl = p = rs = 0
+        self.part_start = []
+        g = c = l = sl = p = rs = pt = 0
         for el in self.specs:
             self.step_start.append(g)
             self.ch_start.append(c)
@@ -229,13 +251,16 @@ class _Layout:
             self.slot_start.append(sl)
             self.port_start.append(p)
             self.rot_start.append(rs)
+            self.part_start.append(pt)
             g += len(el.steps)
             c += el.n_chambers
             l += el.load_locks
             sl += el.load_locks * el.load_lock_capacity
             p += el.load_ports
             rs += el.n_stations + 1
+            pt += len(ROBOT_PARTS) + el.n_chambers
         self.n_groups, self.n_chambers, self.n_ll, self.n_slots, self.n_ports, self.n_rot = g, c, l, sl, p, rs
+        self.n_parts = pt
 
     @property
     def n_tools(self) -> int:
@@ -274,7 +299,8 @@ def compile_params(plant, names: list[str], dt: float, device: str, dist_id=None
                tl.TP_LL_CAP: el.load_lock_capacity, tl.TP_SLOT0: lay.slot_start[t], tl.TP_PORT0: lay.port_start[t],
                tl.TP_PUMP: dist_id(el.pump_time), tl.TP_VENT: dist_id(el.vent_time),
                tl.TP_DUAL: int(el.vtm_robot == "dual"), tl.TP_N_ST: s, tl.TP_ROT0: lay.rot_start[t],
-               tl.TP_WAFERS: el.wafers_per_lot, tl.TP_WIP: el.wip_limit, tl.TP_PORTS: el.load_ports}
+               tl.TP_WAFERS: el.wafers_per_lot, tl.TP_WIP: el.wip_limit, tl.TP_PORTS: el.load_ports,
+               tl.TP_PART0: lay.part_start[t]}
         assert len(row) == tl.TP32
         for k, v in row.items():
             p32[t, k] = v
@@ -312,12 +338,16 @@ def new_state(model, replicas: int) -> ToolState:
     st.port32 = zeros((replicas, lay.n_ports, tl.P32), wp.int32)
     st.port64 = zeros((replicas, lay.n_ports), wp.int64)
     st.g64 = zeros((replicas, lay.n_groups, tl.G64), wp.int64)
+    st.part32 = zeros((replicas, lay.n_parts, tl.PT32), wp.int32)
+    st.part64 = zeros((replicas, lay.n_parts, tl.PT64), wp.int64)
     return st
 
 
 # ---- results ----------------------------------------------------------------------------------
 def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> dict:
-    """Per-replica KPIs of the tool that is element ``i`` (see docs/cluster_tool.md)."""
+    """Per-replica KPIs of the tool that is element ``i`` (see docs/cluster_tool.md). ``down`` and
+    ``service``: the fraction of time stopped for repairs and for services, averaged over the
+    parts that carry health components (0 without any), as machines report them."""
     from ..kernels.layout import A_HELD, E_OUT
     lay = _Layout(model.plant, model.names)
     t = lay.tool_of(i)
@@ -328,6 +358,10 @@ def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> d
     per_hour = 3600.0 / window_s
     chambers = np.array([st.chambers for st in el.steps], np.float64)
     step_util = groups[:, :, tl.G_BUSY] / (chambers * window_steps)
+    parts = arrays["tool.part64"][:, lay.part_start[t]:lay.part_start[t] + len(ROBOT_PARTS) + el.n_chambers, :]
+    stopped = (parts[:, :, tl.PT_DOWN] + parts[:, :, tl.PT_SERVICE]).astype(np.float64) / window_steps  # [R, parts]
+    worn = sorted({el.part_index(c.part) for c in el.health})  # parts that carry health components
+    replicas = len(t64)
     out = {
         "wafers_per_hour": t64[:, tl.T_ACC_WAFERS] * per_hour,
         "lots_per_hour": arrays["el64"][:, i, E_OUT].astype(np.float64) * per_hour,
@@ -339,9 +373,15 @@ def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> d
         "transport_bound": (t64[:, tl.T_ACC_VTM] / window_steps > step_util.max(axis=1)).astype(np.float64),
         "wafers_in_tool": t64[:, tl.T_ACC_WIP] / window_steps,
         "queue": arrays["acc"][:, i, A_HELD].astype(np.float64) / window_steps,
+        "chamber_stopped": groups[:, :, tl.G_DOWN].sum(axis=1) / (el.n_chambers * window_steps),
+        "vtm_stopped": stopped[:, tl.PART_VTM],
+        "atm_stopped": stopped[:, tl.PART_ATM],
+        "down": parts[:, worn, tl.PT_DOWN].mean(axis=1) / window_steps if worn else np.zeros(replicas),
+        "service": parts[:, worn, tl.PT_SERVICE].mean(axis=1) / window_steps if worn else np.zeros(replicas),
     }
     for j in range(len(el.steps)):
         out[f"chamber_utilization_step{j + 1}"] = step_util[:, j]
+        out[f"chamber_stopped_step{j + 1}"] = groups[:, j, tl.G_DOWN] / (chambers[j] * window_steps)
     return out
 
 
@@ -389,8 +429,8 @@ def summary_lines(results) -> list[str]:
 # ---- recording --------------------------------------------------------------------------------
 class Recorder:
     """Frames of the cluster tools of one replica. ``finish()`` returns, per tool name:
-    ``chambers`` [F, C] int8 (CHAMBER_STATUS: 0 idle, 1 processing, 2 holding a finished wafer;
-    columns in station order), ``load_locks`` [F, L] int8 (LOAD_LOCK_STATES: 0 vented, 1
+    ``chambers`` [F, C] int8 (CHAMBER_STATUS: 0 idle, 1 processing, 2 holding a finished wafer,
+    3 down: stopped by the maintenance crew; columns in station order), ``load_locks`` [F, L] int8 (LOAD_LOCK_STATES: 0 vented, 1
     pumping, 2 vacuum, 3 venting), ``load_lock_wafers`` [F, L] wafers held, ``robot_holding`` [F]
     wafers on the vacuum robot (0..2), ``robot_angle`` [F] angle of its arm 0 (radians, stations
     at ``ClusterTool.station_angles()``; linear in time during a rotation), ``atm_busy`` [F] 0/1,

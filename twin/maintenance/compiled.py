@@ -50,6 +50,7 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
     crew = plant.crew if plant.crew is not None else Crew()
     rows = max(n, 1)
     host = np.zeros(rows, np.int32)
+    part = np.full(rows, -1, np.int32)
     model = np.zeros(rows, np.int32)
     param = np.zeros((rows, 2), np.float64)
     calendar = np.zeros(rows, np.int32)
@@ -69,6 +70,8 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
     for i, (host_name, c) in enumerate(comps):
         d = c.degradation
         host[i] = index[host_name]
+        if c.part:  # a cluster tool's robot or chamber
+            part[i] = plant[host_name].part_index(c.part)
         model[i] = d.code
         a, b = d.kernel_params()
         if d.model in ("gamma", "wiener"):
@@ -80,8 +83,9 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
             if d.usage == "load":
                 kind = plant[host_name].kind
                 if kind not in ("conveyor", "robot"):
-                    raise PlantError(f"usage 'load' needs a conveyor (part-hours carried) or a robot (joint work); "
-                                     f"a {kind} wears by 'cycles' (parts it finishes)", element=host_name,
+                    raise PlantError(f"usage 'load' needs a conveyor (part-hours carried) or a robot arm (joint "
+                                     f"work); a {kind} wears by 'cycles' (parts it finishes, or its part's picks, "
+                                     f"transfers or recipes)", element=host_name,
                                      key=f"health[{c.name}].degradation.usage")
                 per_load[i] = 1
                 steps_per_use[i] = load_units_per_use(plant[host_name].kind, dt)
@@ -101,7 +105,8 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
     p.n = n
     p.crew_element = crew_element
     p.technicians = crew.technicians
-    p.host, p.model, p.param = arr(host, wp.int32), arr(model, wp.int32), arr(param, wp.float64)
+    p.host, p.part = arr(host, wp.int32), arr(part, wp.int32)
+    p.model, p.param = arr(model, wp.int32), arr(param, wp.float64)
     p.calendar, p.per_load = arr(calendar, wp.int32), arr(per_load, wp.int32)
     p.steps_per_use = arr(steps_per_use, wp.float64)
     p.threshold, p.initial = arr(threshold, wp.float64), arr(initial, wp.float64)

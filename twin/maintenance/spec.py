@@ -191,6 +191,10 @@ class HealthComponent:
     is drawn anew after a full restoration. ``failure="hazard"``: instead of failing at the
     threshold, the component fails at rate hazard_rate * exp(hazard_growth * (1 - health)) per
     second of its clock.
+
+    ``part``: on a cluster tool, the part the component sits on and stops when it fails or is
+    serviced: ``"vtm_robot"``, ``"atm_robot"`` or ``"stepJ.chamberK"`` (1-based, as in
+    ``ClusterTool.station_angles()``); required there, empty on every other kind of host.
     """
 
     name: str
@@ -208,6 +212,7 @@ class HealthComponent:
     service_cost: float = 0.0
     service_restores: float = 1.0
     sensors: SensorModel = SensorModel()
+    part: str = ""
     field_units: ClassVar[dict[str, str]] = {"hazard_rate": "rate"}
     scene_variants: ClassVar[dict] = {"degradation": ("model", {})}  # filled below
 
@@ -266,6 +271,8 @@ class HealthComponent:
                 raise PlantError(f"unknown sensor parameter: {err}", key="sensors") from None
         if not isinstance(self.sensors, SensorModel):
             raise PlantError(f"must be a SensorModel, got {self.sensors!r}", key="sensors")
+        if not isinstance(self.part, str):
+            raise PlantError(f"must be the name of a part of the host (a string), got {self.part!r}", key="part")
 
     def health(self, wear: float) -> float:
         return 1.0 - (wear - self.initial) / (self.threshold - self.initial)

@@ -30,7 +30,7 @@ STATUS_KINDS_EXCLUDED = ("buffer", "source", "sink")  # these show their parts, 
 # cluster-tool recordings (twin.equipment.cluster_tool.CHAMBER_STATUS / LOAD_LOCK_STATES) -> the
 # recorded status codes that colour them: a chamber holding a finished wafer waits for the robot
 # (blocked); a load lock pumping or venting works (busy), vented or at vacuum it waits (idle)
-CHAMBER_TO_STATUS = (0, 1, 2)        # idle, processing, holding
+CHAMBER_TO_STATUS = (0, 1, 2, 3)     # idle, processing, holding, down
 LOAD_LOCK_TO_STATUS = (0, 1, 0, 1)   # vented, pumping, vacuum, venting
 BACKGROUND = "white"
 AMBIENT = 0.25
