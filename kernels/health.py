@@ -18,7 +18,8 @@ from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE
                             H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, POLICY_CONDITION,
                             POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, WEAR_GAMMA,
                             WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
-from .layout import E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, ROBOT, Model, State
+from .layout import (CLUSTER_TOOL, E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, ROBOT, Model,
+                     State)
 from .robot import RB_WORK_MJ
 from .tool_layout import PT_USES, PT_WORK, TP_PART0
 from .sampling import next_gamma, next_normal, next_uniform, sample_steps
@@ -39,11 +40,16 @@ def tool_part_row(m: Model, h: int, host: int) -> int:
 @wp.func(inline=True)
 def host_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     """The host's use counter that drives component h: parts a machine finished, cycles a robot
-    completed, item-steps a belt carried; for load-driven wear on a robot, its joint work (mJ); on
-    a cluster tool's part, its picks and places, transfers or recipes."""
-    if m.health.part[h] >= 0:
+    completed, item-steps a belt carried; for load-driven wear on a robot, its joint work (mJ: the
+    whole arm's, or the joint's the component sits on); on a cluster tool's part, its picks and
+    places, transfers or recipes."""
+    part = m.health.part[h]
+    kind = m.kind[host]
+    if kind == CLUSTER_TOOL:
         return s.tool.part64[r, tool_part_row(m, h, host), PT_USES]
-    if m.health.per_load[h] != 0 and m.kind[host] == ROBOT:
+    if m.health.per_load[h] != 0 and kind == ROBOT:
+        if part >= 0:
+            return s.robot.joint_mj[r, m.robot.joint_start[m.robot.index[host]] + part]
         return s.el64[r, host, RB_WORK_MJ]
     return s.el64[r, host, E_USES]
 
@@ -51,7 +57,7 @@ def host_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
 @wp.func(inline=True)
 def host_work(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     """The operating clock component h wears on: the host's working steps (a cluster tool's part's)."""
-    if m.health.part[h] >= 0:
+    if m.kind[host] == CLUSTER_TOOL:
         return s.tool.part64[r, tool_part_row(m, h, host), PT_WORK]
     return s.el64[r, host, E_WORK]
 

@@ -66,8 +66,13 @@ def robot_start_move(m: Model, s: State, r: int, e: int, b: int, to: int, loaded
     s.robot.i32[r, b, RB_CONF] = to
     s.robot.i64[r, b, RB_MOVE_START] = k
     s.el64[r, e, E_NEXT] = k + m.robot.move_steps[m.robot.move_start[b] + pair]
-    joules = m.robot.move_energy[m.robot.move_start[b] + pair, loaded]
+    mv = m.robot.move_start[b] + pair
+    joules = m.robot.move_energy[mv, loaded]
     s.el64[r, e, RB_WORK_MJ] = s.el64[r, e, RB_WORK_MJ] + wp.int64(wp.round(joules * wp.float64(1000.0)))
+    j0 = m.robot.joint_start[b]
+    for j in range(m.robot.joint_start[b + 1] - j0):
+        s.robot.joint_mj[r, j0 + j] = s.robot.joint_mj[r, j0 + j] \
+            + wp.int64(wp.round(m.robot.move_joint_energy[mv, loaded, j] * wp.float64(1000.0)))
     if in_window(m, k):
         i = pair * 2 + loaded
         s.robot.moves[r, b, i] = s.robot.moves[r, b, i] + wp.int64(1)

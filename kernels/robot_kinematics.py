@@ -479,8 +479,10 @@ def move_dynamics(dh: wp.array2d(dtype=wp.float64), n: int, base: wp.vec3d, yaw:
                   gravity: wp.vec3d, conf: wp.array2d(dtype=wp.float64), vmax: wp.array(dtype=wp.float64),
                   steps: wp.array(dtype=wp.int64), dt: wp.float64, max_samples: int,
                   qs: wp.array3d(dtype=wp.float64), tau: wp.array2d(dtype=wp.float64),
-                  energy: wp.array2d(dtype=wp.float64), peak: wp.array3d(dtype=wp.float64)):
-    """Peak |torque| per joint and joint work sum_j int |tau_j qd_j| dt of the move between every
+                  energy: wp.array2d(dtype=wp.float64), peak: wp.array3d(dtype=wp.float64),
+                  joint_work: wp.array3d(dtype=wp.float64)):
+    """Peak |torque| per joint, the work of each joint int |tau_j qd_j| dt (``joint_work``) and their
+    sum (``energy``) over the move between every
     pair of configurations (thread (pair, loaded): loaded = 1 adds the payload at the TCP). The
     move lasts its whole number of steps; the torques are sampled at N = min(steps, max_samples)
     equal sub-steps: peak over the N + 1 sub-step ends, work by the midpoint rule."""
@@ -496,6 +498,7 @@ def move_dynamics(dh: wp.array2d(dtype=wp.float64), n: int, base: wp.vec3d, yaw:
     N = int(wp.min(steps[pair], wp.int64(max_samples)))
     for k in range(n):
         peak[pair, loaded, k] = F0
+        joint_work[pair, loaded, k] = F0
     work = F0
     if N == 0:  # no motion: the holding torque at the configuration
         set_move_state(conf, n, vmax, i, j, T, F0, qs, row)
@@ -513,7 +516,9 @@ def move_dynamics(dh: wp.array2d(dtype=wp.float64), n: int, base: wp.vec3d, yaw:
             set_move_state(conf, n, vmax, i, j, T, (wp.float64(s) + FHALF) * h, qs, row)
             arm_torques(dh, n, base, yaw, tool, mass, com, load, gravity, qs, row, tau)
             for k in range(n):
-                work = work + wp.abs(tau[row, k] * qs[row, k, 1]) * h
+                w = wp.abs(tau[row, k] * qs[row, k, 1]) * h
+                joint_work[pair, loaded, k] = joint_work[pair, loaded, k] + w
+                work = work + w
     energy[pair, loaded] = work
 
 

@@ -71,6 +71,7 @@ class RobotParams:
     move_steps: wp.array(dtype=wp.int64)      # [NP] duration of move pair p, steps
     move_energy: wp.array2d(dtype=wp.float64)  # [NP, 2] joint work of the move unloaded / loaded, J
     move_peak: wp.array3d(dtype=wp.float64)   # [NP, 2, JMAX] peak |torque| per joint, N m
+    move_joint_energy: wp.array3d(dtype=wp.float64)  # [NP, 2, JMAX] work of each joint over the move, J
 
 
 @wp.struct
@@ -79,3 +80,5 @@ class RobotState:
     i64: wp.array3d(dtype=wp.int64)       # [R, NR, RB64] (RB_* fields)
     moves: wp.array3d(dtype=wp.int64)     # [R, NR, 2 * n_conf^2 (max)] moves started in the window, by
                                           # (pair, loaded): pair * 2 + loaded
+    joint_mj: wp.array2d(dtype=wp.int64)  # [R, NJ] work of each joint since the start, millijoules (not
+                                          # window-clipped; drives load wear of a component on that joint)

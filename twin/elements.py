@@ -45,10 +45,11 @@ def _vector3(value, element: str, key: str):
     return vals
 
 
-def _health_components(value, element: str, parts: tuple[str, ...] = ()) -> tuple:
+def _health_components(value, element: str, parts: tuple[str, ...] = (), part_required: bool = True) -> tuple:
     """Health components of an element (twin.maintenance.HealthComponent or their tables).
-    ``parts``: the names a component's ``part`` may take (a cluster tool's robots and chambers;
-    one of them is then required); empty: the element has no parts and ``part`` must be empty."""
+    ``parts``: the names a component's ``part`` may take (a cluster tool's robots and chambers, a
+    robot arm's joints); with ``part_required`` one of them must be given. Empty: the element has
+    no parts and ``part`` must be empty."""
     from .maintenance.spec import HealthComponent
     if value is None:
         return ()
@@ -65,14 +66,14 @@ def _health_components(value, element: str, parts: tuple[str, ...] = ()) -> tupl
             raise PlantError(f"bad health component: {err}", element=element, key=f"health[{i}]") from None
     for c in out:
         key = f"health[{c.name}].part"
-        if parts and c.part not in parts:
+        if parts and c.part not in parts and (c.part or part_required):
             shown = ", ".join(parts[:4]) + (", ..." if len(parts) > 4 else "")
-            what = f"names part {c.part!r}, which this tool does not have" if c.part else "needs a part"
+            what = f"names part {c.part!r}, which this element does not have" if c.part else "needs a part"
             raise PlantError(f"the component {what}: give part = one of {shown}", element=element, key=key)
         if not parts and c.part:
-            raise PlantError(f"part {c.part!r} is only for components on a cluster tool (its robots and chambers); "
-                             "here the component belongs to the whole element: leave part out", element=element,
-                             key=key)
+            raise PlantError(f"part {c.part!r} is only for components on a cluster tool (its robots and chambers) "
+                             "or a robot arm (its joints); here the component belongs to the whole element: leave "
+                             "part out", element=element, key=key)
     names = [c.name for c in out]
     for n in names:
         if names.count(n) > 1:

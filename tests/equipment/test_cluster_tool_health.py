@@ -168,7 +168,7 @@ def component(part: str = "") -> HealthComponent:
 
 @pytest.mark.parametrize("part, fragment", [
     ("", "needs a part"),
-    ("step2.chamber1", "names part 'step2.chamber1', which this tool does not have"),
+    ("step2.chamber1", "names part 'step2.chamber1', which this element does not have"),
     ("step1.chamber3", "does not have"),
     ("robot", "does not have"),
 ])
@@ -178,7 +178,7 @@ def test_a_tool_component_names_one_of_its_parts(part, fragment):
 
 
 def test_a_part_on_a_machine_is_an_error():
-    with pytest.raises(twin.PlantError, match=r"element 'm'.*health\[x\]\.part.*only for components on a cluster"):
+    with pytest.raises(twin.PlantError, match=r"element 'm'.*health\[x\]\.part.*only for components on a cluster tool.*or a robot arm"):
         twin.Machine("m", process=10.0, health=[component("vtm_robot")])
 
 

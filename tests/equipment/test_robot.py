@@ -493,3 +493,64 @@ def test_robot_health_round_trips_through_a_scene_file(tmp_path):
     plant = health_cell(c)
     again = load_scene(save_scene(plant, tmp_path / "cell.toml")).plant
     assert again["arm"].health == (c,) and again["arm"] == plant["arm"]
+
+
+def test_a_component_on_the_only_joint_wears_as_on_the_whole_arm(device):
+    """On a one-joint arm, load wear of joint1 is the arm's joint work: same seed, same lives."""
+    from twin.maintenance import HealthComponent, SensorModel, UsageWear
+
+    def first_failures(part):
+        c = HealthComponent("drive", UsageWear(0.01, cv=0.2, usage="load"), repair=600.0, service=300.0,
+                            sensors=SensorModel(period=60.0), part=part)
+        res = twin.simulate(health_cell(c, mass=5.0, payload=2.0), replicas=8, horizon=30 * 3600.0, dt=1e-3, seed=6,
+                            device=device)
+        return res.per_replica["maintenance"]["components"]["arm.drive"]["first_failure_h"]
+
+    whole, joint = first_failures(""), first_failures("joint1")
+    assert np.all(np.isfinite(joint)) and np.array_equal(whole, joint)
+
+
+def test_joint_work_counters_follow_the_move_table(device):
+    """The six-joint arm of the example scene: each joint's work counter equals the moves it made
+    times that joint's tabulated work per move (within the rounding to whole millijoules, half a
+    millijoule per move), and the joints' works add up to the arm's. A component on a joint wears
+    by that joint's work only."""
+    from equipment.tool_invariants import run_state
+    from twin.equipment.robot import _host
+    from twin.kernels.robot import RB_WORK_MJ
+    from twin.kernels import health_layout as hl
+    from twin.maintenance import HealthComponent, SensorModel, UsageWear
+    plant = load_scene(scene_path(SCENE)).plant
+    robot = plant["test_cell_robot"]
+    robot.health = tuple(HealthComponent(f"j{j}", UsageWear(1e-9, usage="load"), repair=60.0, service=60.0,
+                                         part=f"joint{j}", sensors=SensorModel(period=1.0)) for j in (2, 6))
+    model, a = run_state(plant, 2 * 3600.0, replicas=3, seed=2, device=device)
+    h = _host(model)
+    b = 0
+    e = int(h["elem"][b])
+    C = int(h["n_conf"][b])
+    j0, j1 = int(h["joint_start"][b]), int(h["joint_start"][b + 1])
+    table = h["move_joint_energy"][h["move_start"][b]:h["move_start"][b] + C * C, :, :j1 - j0]   # [pairs, 2, J]
+    moves = a["robot.moves"][:, b, :2 * C * C].reshape(-1, C * C, 2)                              # [R, pairs, 2]
+    assert moves.sum() > 100
+    expected_mj = np.einsum("rpl,plj->rj", moves, table) * 1000.0
+    counted = a["robot.joint_mj"][:, j0:j1]
+    slack = 0.5 * moves.sum(axis=(1, 2))[:, None] + 1e-6
+    assert np.all(np.abs(counted - expected_mj) <= slack)
+    assert np.all(np.abs(counted.sum(axis=1) - a["el64"][:, e, RB_WORK_MJ]) <= (j1 - j0) * slack[:, 0])
+    np.testing.assert_allclose(table.sum(axis=2), h["move_energy"][h["move_start"][b]:h["move_start"][b] + C * C],
+                               rtol=1e-12, atol=1e-12)
+    assert counted.min() >= 0 and counted.max() > 0
+    # the components' use counters (at their last update, at most a second before the end) are
+    # their joints' work, and the two joints' differ
+    uses = a["health.i64"][:, :2, hl.H_USES]
+    shoulder, wrist = counted[:, 1], counted[:, 5]
+    assert np.all(np.abs(uses[:, 0] - shoulder) <= 0.01 * shoulder) and np.all(np.abs(uses[:, 1] - wrist) <= 0.01 * wrist)
+    assert np.all(np.abs(shoulder - wrist) > 0.1 * np.maximum(shoulder, wrist))
+
+
+def test_a_robot_part_must_be_one_of_its_joints():
+    from twin.maintenance import HealthComponent, UsageWear
+    c = HealthComponent("x", UsageWear(0.01, usage="load"), repair=60.0, service=60.0, part="joint7")
+    with pytest.raises(twin.PlantError, match=r"element 'arm'.*health\[x\]\.part.*'joint7'.*joint1, joint2"):
+        Robot("arm", **{**UR, "health": [c]})

@@ -230,7 +230,9 @@ class Robot(Element):
     coordinates (m; default: ``position``), turned by ``base_yaw`` (rad) about the vertical.
     ``grip_time`` and ``release_time``: seconds. ``profile``: "trapezoid" (synchronised
     joint-space trapezoids). ``health``: :class:`twin.maintenance.HealthComponent` s (joints,
-    gearboxes, the gripper); usage-driven wear counts cycles or joint work (``usage="load"``, per kJ).
+    gearboxes, the gripper); usage-driven wear counts cycles or joint work (``usage="load"``, per kJ):
+    of the whole arm, or with ``part="jointN"`` (1-based) of that joint alone. Any failure stops
+    the whole arm.
     """
 
     dh: DH
@@ -322,12 +324,20 @@ class Robot(Element):
             raise PlantError("needs at least one task (pick, place, pick_pose, place_pose)", element=name,
                              key="tasks")
         self.tasks = tuple(_task(t, name, i) for i, t in enumerate(tasks))
-        self.health = _health_components(self.health, name)
+        self.health = _health_components(self.health, name, self.part_names(), part_required=False)
 
     # -- effective values (defaults filled in) --
     @property
     def joints(self) -> int:
         return self.dh.joints
+
+    def part_names(self) -> tuple[str, ...]:
+        """What a health component may sit on: 'joint1' .. 'jointN' (or, with no part, the whole arm)."""
+        return tuple(f"joint{j + 1}" for j in range(self.joints))
+
+    def part_index(self, part: str) -> int:
+        """The joint (0-based) a component's ``part`` names."""
+        return self.part_names().index(part)
 
     @property
     def limits(self) -> tuple[np.ndarray, np.ndarray]:
@@ -588,8 +598,9 @@ def task_targets(robot: Robot) -> list[Target]:
 
 def move_table(robot: Robot, confs, dt: float, device: str = "cpu") -> dict:
     """Every move between configurations confs [C, J]: ``seconds`` [C*C] (minimum time),
-    ``steps`` [C*C] (rounded up to whole steps of dt), ``energy`` [C*C, 2] (J; unloaded, loaded)
-    and ``peak`` [C*C, 2, J] (N m); pair index from * C + to."""
+    ``steps`` [C*C] (rounded up to whole steps of dt), ``energy`` [C*C, 2] (J; unloaded, loaded),
+    ``joint_energy`` [C*C, 2, J] (J: each joint's share of it) and ``peak`` [C*C, 2, J] (N m);
+    pair index from * C + to."""
     confs = np.atleast_2d(np.asarray(confs, np.float64))
     C, n = confs.shape
     a = _arm_inputs(robot, device)
@@ -604,11 +615,13 @@ def move_table(robot: Robot, confs, dt: float, device: str = "cpu") -> dict:
     tau = wp.zeros((C * C * 2, n), dtype=wp.float64, device=device)
     energy = wp.zeros((C * C, 2), dtype=wp.float64, device=device)
     peak = wp.zeros((C * C, 2, n), dtype=wp.float64, device=device)
+    joint_energy = wp.zeros((C * C, 2, n), dtype=wp.float64, device=device)
     wp.launch(rk.move_dynamics, dim=(C * C, 2), device=device,
               inputs=[a["dh"], n, a["base"], a["yaw"], a["tool"], *_dyn_inputs(robot, device),
                       wp.float64(robot.payload), wp.vec3d(*GRAVITY), conf, vmax, steps, wp.float64(dt),
-                      MAX_TORQUE_SAMPLES, qs, tau, energy, peak])
-    return {"seconds": seconds.numpy(), "steps": steps.numpy(), "energy": energy.numpy(), "peak": peak.numpy()}
+                      MAX_TORQUE_SAMPLES, qs, tau, energy, peak, joint_energy])
+    return {"seconds": seconds.numpy(), "steps": steps.numpy(), "energy": energy.numpy(), "peak": peak.numpy(),
+            "joint_energy": joint_energy.numpy()}
 
 
 def configurations(robot: Robot, device: str = "cpu") -> np.ndarray:
@@ -632,7 +645,7 @@ def compile_params(plant, names: list[str], dt: float, device: str) -> RobotPara
     elem, joint_start, dh, vmax, base, yaw, tool = [], [0], [], [], [], [], []
     n_conf, conf_start, conf_q = [], [], []
     task_start, t_pick, t_place, t_pick_conf, t_place_conf = [0], [], [], [], []
-    grip, release, move_start, m_steps, m_energy, m_peak = [], [], [], [], [], []
+    grip, release, move_start, m_steps, m_energy, m_peak, m_joint = [], [], [], [], [], [], []
     for b, i in enumerate(robots):
         rob: Robot = plant[names[i]]
         idx[i] = b
@@ -666,6 +679,9 @@ def compile_params(plant, names: list[str], dt: float, device: str) -> RobotPara
         peak = np.zeros((C * C, 2, JMAX))
         peak[:, :, :n] = table["peak"]
         m_peak.append(peak)
+        joint = np.zeros((C * C, 2, JMAX))
+        joint[:, :, :n] = table["joint_energy"]
+        m_joint.append(joint)
 
     def arr(values, dtype, empty_shape, np_dtype):
         a = np.asarray(values, np_dtype) if len(values) else np.zeros(empty_shape, np_dtype)
@@ -694,6 +710,7 @@ def compile_params(plant, names: list[str], dt: float, device: str) -> RobotPara
     p.move_steps = arr(np.concatenate(m_steps) if m_steps else [], wp.int64, 1, np.int64)
     p.move_energy = arr(np.vstack(m_energy) if m_energy else [], wp.float64, (1, 2), np.float64)
     p.move_peak = arr(np.vstack(m_peak) if m_peak else [], wp.float64, (1, 2, JMAX), np.float64)
+    p.move_joint_energy = arr(np.vstack(m_joint) if m_joint else [], wp.float64, (1, 2, JMAX), np.float64)
     return p
 
 
@@ -720,6 +737,8 @@ def new_state(model, replicas: int) -> RobotState:
     st.i32 = wp.zeros((replicas, nr, RB32), dtype=wp.int32, device=model.device)
     st.i64 = wp.zeros((replicas, nr, RB64), dtype=wp.int64, device=model.device)
     st.moves = wp.zeros((replicas, nr, moves), dtype=wp.int64, device=model.device)
+    st.joint_mj = wp.zeros((replicas, max(int(h["joint_start"][len(robots)]) if robots else 0, 1)),
+                           dtype=wp.int64, device=model.device)
     return st
 
 
