@@ -20,7 +20,6 @@ from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE
                             WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
 from .layout import (CLUSTER_TOOL, E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, ROBOT, Model,
                      State)
-from .robot import RB_WORK_MJ
 from .tool_layout import PT_USES, PT_WORK, TP_PART0
 from .sampling import next_gamma, next_normal, next_uniform, sample_steps
 
@@ -48,9 +47,14 @@ def host_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     if kind == CLUSTER_TOOL:
         return s.tool.part64[r, tool_part_row(m, h, host), PT_USES]
     if m.health.per_load[h] != 0 and kind == ROBOT:
+        b = m.robot.index[host]
+        j0 = m.robot.joint_start[b]
         if part >= 0:
-            return s.robot.joint_mj[r, m.robot.joint_start[m.robot.index[host]] + part]
-        return s.el64[r, host, RB_WORK_MJ]
+            return s.robot.joint_mj[r, j0 + part]
+        work = wp.int64(0)
+        for j in range(j0, m.robot.joint_start[b + 1]):
+            work = work + s.robot.joint_mj[r, j]
+        return work
     return s.el64[r, host, E_USES]
 
 

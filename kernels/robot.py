@@ -22,13 +22,14 @@ Health: a robot carrying health components is stopped by the crew (a failed comp
 preventive service) where it stands: a move, grip or release under way pauses and resumes with
 the steps it had left; a stopped robot claims nothing, lifts nothing and offers nothing. Its
 operating clock runs while it moves, grips or releases; its uses are completed cycles, and its
-load is the joint work of its moves (RB_WORK_MJ, millijoules, for load-driven wear).
+load is the joint work of its moves (RobotState.joint_mj: per joint, millijoules, for load-driven
+wear of a joint or, summed, of the whole arm).
 """
 
 import warp as wp
 
 from .common import count_hold, crew_held, wake
-from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_AUX1, E_COUNT,
+from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP,
                      Model, State)
 from .robot_layout import (PH_AT_PLACE, PH_GRIP, PH_IDLE, PH_LIFT, PH_RELEASE, PH_TO_PICK, PH_TO_PLACE, RB_CONF,
@@ -38,7 +39,6 @@ from .robot_layout import (PH_AT_PLACE, PH_GRIP, PH_IDLE, PH_LIFT, PH_RELEASE, P
 wp.set_module_options({"enable_backward": False})
 
 RB_LEFT = E_AUX0      # steps left of the timed phase paused by the crew (-1: none was under way)
-RB_WORK_MJ = E_AUX1   # joint work of the moves since the start, millijoules (not window-clipped)
 
 
 @wp.func(inline=True)
@@ -65,10 +65,8 @@ def robot_start_move(m: Model, s: State, r: int, e: int, b: int, to: int, loaded
     s.robot.i32[r, b, RB_FROM] = frm
     s.robot.i32[r, b, RB_CONF] = to
     s.robot.i64[r, b, RB_MOVE_START] = k
-    s.el64[r, e, E_NEXT] = k + m.robot.move_steps[m.robot.move_start[b] + pair]
     mv = m.robot.move_start[b] + pair
-    joules = m.robot.move_energy[mv, loaded]
-    s.el64[r, e, RB_WORK_MJ] = s.el64[r, e, RB_WORK_MJ] + wp.int64(wp.round(joules * wp.float64(1000.0)))
+    s.el64[r, e, E_NEXT] = k + m.robot.move_steps[mv]
     j0 = m.robot.joint_start[b]
     for j in range(m.robot.joint_start[b + 1] - j0):
         s.robot.joint_mj[r, j0 + j] = s.robot.joint_mj[r, j0 + j] \

@@ -517,7 +517,6 @@ def test_joint_work_counters_follow_the_move_table(device):
     by that joint's work only."""
     from equipment.tool_invariants import run_state
     from twin.equipment.robot import _host
-    from twin.kernels.robot import RB_WORK_MJ
     from twin.kernels import health_layout as hl
     from twin.maintenance import HealthComponent, SensorModel, UsageWear
     plant = load_scene(scene_path(SCENE)).plant
@@ -527,9 +526,9 @@ def test_joint_work_counters_follow_the_move_table(device):
     model, a = run_state(plant, 2 * 3600.0, replicas=3, seed=2, device=device)
     h = _host(model)
     b = 0
-    e = int(h["elem"][b])
     C = int(h["n_conf"][b])
     j0, j1 = int(h["joint_start"][b]), int(h["joint_start"][b + 1])
+    arm_table = h["move_energy"][h["move_start"][b]:h["move_start"][b] + C * C]                   # [pairs, 2]
     table = h["move_joint_energy"][h["move_start"][b]:h["move_start"][b] + C * C, :, :j1 - j0]   # [pairs, 2, J]
     moves = a["robot.moves"][:, b, :2 * C * C].reshape(-1, C * C, 2)                              # [R, pairs, 2]
     assert moves.sum() > 100
@@ -537,9 +536,9 @@ def test_joint_work_counters_follow_the_move_table(device):
     counted = a["robot.joint_mj"][:, j0:j1]
     slack = 0.5 * moves.sum(axis=(1, 2))[:, None] + 1e-6
     assert np.all(np.abs(counted - expected_mj) <= slack)
-    assert np.all(np.abs(counted.sum(axis=1) - a["el64"][:, e, RB_WORK_MJ]) <= (j1 - j0) * slack[:, 0])
-    np.testing.assert_allclose(table.sum(axis=2), h["move_energy"][h["move_start"][b]:h["move_start"][b] + C * C],
-                               rtol=1e-12, atol=1e-12)
+    arm_mj = np.einsum("rpl,pl->r", moves, arm_table) * 1000.0
+    assert np.all(np.abs(counted.sum(axis=1) - arm_mj) <= (j1 - j0) * slack[:, 0])
+    np.testing.assert_allclose(table.sum(axis=2), arm_table, rtol=1e-12, atol=1e-12)
     assert counted.min() >= 0 and counted.max() > 0
     # the components' use counters (at their last update, at most a second before the end) are
     # their joints' work, and the two joints' differ

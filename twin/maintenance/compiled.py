@@ -70,7 +70,7 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
     for i, (host_name, c) in enumerate(comps):
         d = c.degradation
         host[i] = index[host_name]
-        if c.part:  # a cluster tool's robot or chamber
+        if c.part:  # a cluster tool's robot or chamber, a robot arm's joint
             part[i] = plant[host_name].part_index(c.part)
         model[i] = d.code
         a, b = d.kernel_params()
@@ -88,7 +88,7 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
                                      f"transfers or recipes)", element=host_name,
                                      key=f"health[{c.name}].degradation.usage")
                 per_load[i] = 1
-                steps_per_use[i] = load_units_per_use(plant[host_name].kind, dt)
+                steps_per_use[i] = load_units_per_use(kind, dt)
         calendar[i] = int(c.clock == "calendar")
         threshold[i], initial[i] = c.threshold, c.initial
         hazard[i] = int(c.failure == "hazard")

@@ -1,6 +1,6 @@
 """What a user says about equipment health and maintenance. Pure data, no Warp.
 
-A ``HealthComponent`` sits on a machine, a conveyor or a robot (its *host*). It has a *wear* level that
+A ``HealthComponent`` sits on a machine, a conveyor, a robot or a cluster tool (its *host*). It has a *wear* level that
 starts at ``initial`` and grows with a degradation process; the component fails when the wear
 reaches ``threshold`` (or, with ``failure="hazard"``, at a rate that rises with the wear). A
 failed component stops its host until a technician repairs it; a maintenance policy may send a
@@ -115,7 +115,8 @@ class UsageWear:
     gamma-distributed with coefficient of variation ``cv``. ``usage="cycles"``: one use per part
     a machine finishes or per pick-and-place cycle a robot completes; ``"load"``: on a conveyor one
     use per part-hour carried (items on the belt), on a robot one use per kilojoule of joint work
-    (sum over joints of the integral of |torque x joint speed| over its moves)."""
+    (the integral of |torque x joint speed| over its moves, summed over the joints, or of the
+    joint the component's ``part`` names)."""
 
     per_use: float
     cv: float = 0.0
@@ -194,7 +195,9 @@ class HealthComponent:
 
     ``part``: on a cluster tool, the part the component sits on and stops when it fails or is
     serviced: ``"vtm_robot"``, ``"atm_robot"`` or ``"stepJ.chamberK"`` (1-based, as in
-    ``ClusterTool.station_angles()``); required there, empty on every other kind of host.
+    ``ClusterTool.station_angles()``), required there; on a robot arm, optionally the joint
+    (``"joint2"``) whose work drives load wear (a failure still stops the whole arm); empty on
+    machines and conveyors.
     """
 
     name: str
