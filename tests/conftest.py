@@ -7,7 +7,7 @@ Tests that take a ``device`` argument run once per device: always on ``cpu``, an
 import pytest
 import warp as wp
 
-import twin  # noqa: F401  (sets Warp's log level before it initialises)
+import twin.kernels  # noqa: F401  (sets Warp's log level before it initialises)
 
 wp.init()
 HAS_CUDA = wp.is_cuda_available()

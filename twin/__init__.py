@@ -1,33 +1,61 @@
-"""twin: the digital twin of a manufacturing line, simulated in batched NVIDIA Warp kernels."""
+"""twin: the digital twin of a manufacturing line, simulated in batched NVIDIA Warp kernels.
+
+Everything a script needs is importable from ``twin`` (listed once, in ``_EXPORTS``); each name is
+loaded from its submodule on first use, so ``import twin`` and ``twin --help`` load neither Warp
+nor numpy. The plant layer (elements, distributions, Plant, scenes) never loads Warp; ``simulate``,
+``Results`` and the equipment kinds do.
+
+    import twin
+    plant = twin.Plant("line")
+    ...
+    res = twin.simulate(plant, replicas=100, horizon=8 * 3600)
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
-import warp as _wp
+# public name -> submodule that defines it (the only list of twin's top-level API)
+_EXPORTS = {
+    # plant: element kinds and the plant graph (no Warp)
+    "Plant": "plant", "Element": "elements", "Source": "elements", "Machine": "elements",
+    "Buffer": "elements", "Sink": "elements", "Conveyor": "elements", "Failures": "elements",
+    # equipment kinds (their modules load Warp)
+    "Robot": "equipment.robot", "Task": "equipment.robot", "DH": "equipment.robot",
+    "ClusterTool": "equipment.cluster_tool", "ProcessStep": "equipment.cluster_tool",
+    # distributions of times (no Warp)
+    "Distribution": "distributions", "Deterministic": "distributions", "Exponential": "distributions",
+    "Uniform": "distributions", "Triangular": "distributions", "TruncatedNormal": "distributions",
+    "LogNormal": "distributions", "Gamma": "distributions", "Erlang": "distributions",
+    "Weibull": "distributions", "Empirical": "distributions",
+    # scene files (no Warp until a scene names an equipment kind)
+    "Scene": "scene", "load_scene": "scene", "save_scene": "scene",
+    # running and results (Warp)
+    "simulate": "simulator", "Simulator": "simulator", "StudyError": "simulator",
+    "Results": "results", "KPI": "results", "Recording": "recording", "Recorded": "recording",
+    # errors
+    "TwinError": "errors", "PlantError": "errors", "SceneError": "errors", "SimulationError": "errors",
+    "UnitError": "errors",
+}
+# documented submodules, reachable as attributes after ``import twin`` (twin.maintenance, ...)
+_SUBMODULES = ("units", "errors", "distributions", "elements", "plant", "scene", "model", "simulator",
+               "results", "recording", "stats", "equipment", "maintenance", "render", "reference",
+               "scenes", "kernels")
 
-# No Warp start-up banner in twin's output (lower warp.config.log_level again to see it).
-_wp.config.log_level = max(_wp.config.log_level, _wp.LOG_WARNING)
+__all__ = ["__version__", *_EXPORTS]
 
-from .distributions import (Deterministic, Distribution, Empirical, Erlang, Exponential, Gamma,
-                            LogNormal, TruncatedNormal, Triangular, Uniform, Weibull)
-from .elements import Buffer, Conveyor, Element, Failures, Machine, Sink, Source
-from .errors import PlantError, SceneError, SimulationError, TwinError
-from .plant import Plant
 
-__all__ = [
-    "__version__", "Plant", "Source", "Machine", "Buffer", "Sink", "Conveyor", "Element", "Failures",
-    "Distribution", "Deterministic", "Exponential", "Uniform", "Triangular", "TruncatedNormal",
-    "LogNormal", "Gamma", "Erlang", "Weibull", "Empirical",
-    "TwinError", "PlantError", "SceneError", "SimulationError",
-]
-from .recording import Recorded, Recording
-from .results import KPI, Results
-from .simulator import Simulator, StudyError, simulate
+def __getattr__(name: str):
+    import importlib
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module 'twin' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
-__all__ += ["KPI", "Results", "Recorded", "Recording", "Simulator", "StudyError", "simulate"]
-from .scene import Scene, load_scene, save_scene
-from .equipment.robot import DH, Robot, Task
 
-__all__ += ["Scene", "load_scene", "save_scene", "Robot", "Task", "DH"]
-from .equipment.cluster_tool import ClusterTool, ProcessStep
-
-__all__ += ["ClusterTool", "ProcessStep"]
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS, *_SUBMODULES})

@@ -1,4 +1,4 @@
-"""``python -m twin ...`` is the ``twin`` command."""
+"""``python -m twin ...`` is the ``twin`` command (twin.cli loads the library on demand)."""
 
 import sys
 

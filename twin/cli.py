@@ -17,23 +17,21 @@ command exits with status 2.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
+from . import units
 from .errors import TwinError
 
 DEFAULT_STUDY = {"replicas": 100, "horizon": 8 * 3600.0, "warmup": 3600.0, "seed": 0}
-_DURATION = re.compile(r"^\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-z]*)\s*$")
-_TIME_UNITS = {"": 1.0, "ms": 1e-3, "s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def duration(text: str) -> float:
-    """'8h', '30 min', '45s' or '120' (seconds) -> seconds."""
-    m = _DURATION.match(text)
-    if not m or m.group(2) not in _TIME_UNITS:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (examples: 28800, 8h, 30min, 45s)")
-    return float(m.group(1)) * _TIME_UNITS[m.group(2)]
+    """argparse type for durations: ``twin.units.duration``, its message kept ('8h', '30 min', '45s', '120')."""
+    try:
+        return units.duration(text)
+    except TwinError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def resolve_scene(name: str) -> Path:

@@ -55,6 +55,11 @@ class SceneError(PlantError):
     """A scene file cannot be read: bad TOML, unknown keys, wrong types or units."""
 
 
+class UnitError(TwinError, ValueError):
+    """A quantity or duration cannot be read (``twin.units``): not a number with a unit of the
+    right dimension. Callers add the location (scene file, element, key; command-line option)."""
+
+
 class SimulationError(TwinError, RuntimeError):
     """A run finished in a state whose statistics cannot be trusted (for example an unbounded
     buffer that outgrew its storage, which means the line is unstable)."""

@@ -24,12 +24,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
-import math
 import re
 import tomllib
 import types
 import typing
-from fractions import Fraction
 from pathlib import Path
 
 import tomli_w
@@ -39,38 +37,15 @@ from .distributions import Distribution
 from .elements import KINDS, Element, element_keys
 from .errors import PlantError, SceneError, nearest
 from .plant import Plant
+from .units import DEFAULT_UNITS, DERIVED_UNITS, INTERNAL_DIMS, UNITS, UnitError
+from .units import derived as _derived, dimension_of as _dimension_of, example as _example
+from .units import quantity as _quantity
 
 __all__ = ["Scene", "load_scene", "save_scene", "UNITS", "DERIVED_UNITS", "BASE_FIELD_UNITS"]
 
-# ---- units ------------------------------------------------------------------------------------
-# Base dimensions: unit -> factor to the SI unit twin stores (seconds, metres, radians). Exact
-# fractions, so that "45 ms" becomes the float nearest 0.045, not 45 * 0.001.
-UNITS: dict[str, dict[str, Fraction]] = {
-    "time": {"ms": Fraction(1, 1000), "s": Fraction(1), "min": Fraction(60), "h": Fraction(3600),
-             "d": Fraction(86400)},
-    "length": {"mm": Fraction(1, 1000), "cm": Fraction(1, 100), "m": Fraction(1)},
-    "angle": {"deg": Fraction(math.pi / 180), "rad": Fraction(1)},
-    "mass": {"g": Fraction(1, 1000), "kg": Fraction(1)},
-    "power": {"W": Fraction(1), "kW": Fraction(1000)},
-    # internal dimensions, only as parts of derived units: "/h" is a rate, "/sqrt(h)" a volatility
-    "count": {"": Fraction(1)},
-    "sqrt_time": {"sqrt(s)": Fraction(1), "sqrt(min)": Fraction(math.sqrt(60.0)), "sqrt(h)": Fraction(60),
-                  "sqrt(d)": Fraction(math.sqrt(86400.0))},
-}
-INTERNAL_DIMS = ("count", "sqrt_time")
-# Derived dimensions: name -> (numerator, denominator); written "<unit>/<unit>", e.g. "m/min".
-DERIVED_UNITS: dict[str, tuple[str, str]] = {"speed": ("length", "time"), "angular_speed": ("angle", "time"),
-                                             "rate": ("count", "time"), "sqrt_rate": ("count", "sqrt_time"),
-                                             "angular_acceleration": ("angle", "time^2")}
-# (a denominator "time^2" is written "<unit>/<unit>^2", e.g. "deg/s^2")
-# what a file's bare numbers mean ("sqrt_time" follows the time unit)
-DEFAULT_UNITS = {"time": "s", "length": "m", "angle": "deg", "mass": "kg", "power": "W", "count": "",
-                 "sqrt_time": "sqrt(s)"}
-NON_NEGATIVE = frozenset({"time"})  # a negative duration is always a mistake
+# ---- units (twin.units: the one reader of quantities, shared with the CLI and the API) ----------
 # Dimensions of the fields every element has; element classes add theirs with ``field_units``.
 BASE_FIELD_UNITS = {"position": "length", "size": "length"}
-
-_QUANTITY = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d.+-]\S*)?\s*")
 
 # ---- schema -----------------------------------------------------------------------------------
 TOP_KEYS = ("plant", "study", "maintenance", "elements", "lines", "connect")
@@ -150,6 +125,7 @@ class _Reader:
     """Converts the parsed TOML of one file; knows the file's name and bare units."""
 
     def __init__(self, file: str):
+        from . import equipment  # noqa: F401  (registers the equipment kinds; they load Warp)
         self.file = file
         self.bare = dict(DEFAULT_UNITS)
 
@@ -367,37 +343,13 @@ class _Reader:
     def quantity(self, value, dim: str, element, key) -> float:
         """A number in the file's unit for ``dim``, or a string "<number> <unit>"; returns it in
         the SI unit twin stores (seconds, metres, radians, m/s, ...)."""
-        bare = self.bare_unit(dim)
-        units = _unit_names(dim)
-        if _is_number(value):
-            v, factor = float(value), _factor(dim, bare)
-        elif isinstance(value, str):
-            m = _QUANTITY.fullmatch(value)
-            if not m:
-                raise self.error(f"{value!r} is not a {dim}: write a number (in {bare}) or '<number> <unit>' "
-                                 f"with a {dim} unit ({', '.join(units)})", element, key)
-            number, unit = m.groups()
-            if unit is None:
-                raise self.error(f"{value!r} has no unit: write the bare number {number} (in {bare}) or "
-                                 f"'{number} {bare}'", element, key)
-            factor = _factor(dim, unit)
-            if factor is None:
-                other = _dimension_of(unit)
-                if other:
-                    hint = " (minutes are 'min')" if dim == "time" and unit == "m" else ""
-                    raise self.error(f"'{value}' is a {other}, but a {dim} is needed{hint}; {dim} units: "
-                                     f"{', '.join(units)}", element, key)
-                raise self.error(f"unknown unit '{unit}' in '{value}'{nearest(unit, units)}; {dim} units: "
-                                 f"{', '.join(units)}", element, key)
-            v = float(number)
-        else:
-            raise self.error(f"must be a {dim}: a number (in {bare}) or a string like '{_example(dim)}', "
-                             f"got {_describe(value)}", element, key)
-        if math.isnan(v):
-            raise self.error(f"must be a {dim}, got NaN", element, key)
-        if dim in NON_NEGATIVE and v < 0:
-            raise self.error(f"must not be negative (a {dim}), got {value!r}", element, key)
-        return v if math.isinf(v) else float(Fraction(v) * factor)
+        if not (_is_number(value) or isinstance(value, str)):
+            raise self.error(f"must be a {dim}: a number (in {self.bare_unit(dim)}) or a string like "
+                             f"'{_example(dim)}', got {_describe(value)}", element, key)
+        try:
+            return _quantity(value, dim, self.bare_unit(dim))
+        except UnitError as err:
+            raise self.error(str(err), element, key) from None
 
     def bare_unit(self, dim: str) -> str:
         if dim in DERIVED_UNITS:
@@ -562,44 +514,6 @@ def _field_units(cls) -> dict[str, str]:
             raise ValueError(f"{cls.__name__}.field_units[{field!r}]: unknown dimension {dim!r}; "
                              f"known: {', '.join([*UNITS, *DERIVED_UNITS])}")
     return units
-
-
-def _derived(dim: str) -> tuple[str, str, str]:
-    """(numerator, denominator, "^n" or "") of a derived dimension."""
-    num, den = DERIVED_UNITS[dim]
-    den, caret, power = den.partition("^")
-    return num, den, caret + power
-
-
-def _factor(dim: str, unit: str) -> Fraction | None:
-    if dim in DERIVED_UNITS:
-        num, den, power = _derived(dim)
-        a, _, b = unit.partition("/")
-        b, caret, p = b.partition("^")
-        if caret + p != power:
-            return None
-        fa, fb = UNITS[num].get(a), UNITS[den].get(b)
-        return None if fa is None or fb is None else fa / fb ** int(power[1:] or 1)
-    return UNITS[dim].get(unit)
-
-
-def _unit_names(dim: str) -> list[str]:
-    if dim in DERIVED_UNITS:
-        num, den, power = _derived(dim)
-        return [f"{a}/{b}{power}" for a in UNITS[num] for b in UNITS[den]]
-    return list(UNITS[dim])
-
-
-def _dimension_of(unit: str) -> str | None:
-    for dim in [*UNITS, *DERIVED_UNITS]:
-        if _factor(dim, unit) is not None:
-            return dim
-    return None
-
-
-def _example(dim: str) -> str:
-    return {"time": "45 s", "length": "1200 mm", "speed": "0.5 m/s", "angle": "90 deg",
-            "angular_acceleration": "360 deg/s^2"}.get(dim, f"1 {_unit_names(dim)[0]}")
 
 
 def _toml_error(err: tomllib.TOMLDecodeError, text: str, file: str) -> SceneError:

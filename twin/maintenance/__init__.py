@@ -1,16 +1,34 @@
-"""Predictive maintenance: equipment health, sensors, policies and remaining-useful-life."""
+"""Predictive maintenance: equipment health, sensors, policies and remaining-useful-life.
 
-from .cmapss import evaluate_fd001, find_cmapss_dir, load_cmapss
-from .compiled import SensorLog, SensorRecords
-from .spec import (Crew, GammaWear, HealthComponent, Policy, SensorModel, UsageWear, WeibullLife,
-                   WienerWear)
-from .study import MaintenanceStudy, compare, parse_sweep, sweep
-from .rul import (RULEstimator, capped_rul, cross_validate, evaluate_holdout, phm08_score, rmse,
-                  split_units, truncate_units)
+Names load from their submodule on first use: element specs (``spec``, no Warp) do not pull in
+the compiled arrays (``compiled``, Warp), the studies (``study``), the RUL estimator (``rul``) or
+the C-MAPSS loader (``cmapss``).
+"""
 
-__all__ = [
-    "HealthComponent", "GammaWear", "WienerWear", "WeibullLife", "UsageWear", "SensorModel", "Crew", "Policy",
-    "SensorLog", "SensorRecords", "MaintenanceStudy", "compare", "sweep", "parse_sweep",
-    "RULEstimator", "rmse", "phm08_score", "capped_rul", "evaluate_holdout", "cross_validate",
-    "split_units", "truncate_units", "load_cmapss", "find_cmapss_dir", "evaluate_fd001",
-]
+from __future__ import annotations
+
+_EXPORTS = {
+    "HealthComponent": "spec", "GammaWear": "spec", "WienerWear": "spec", "WeibullLife": "spec",
+    "UsageWear": "spec", "SensorModel": "spec", "Crew": "spec", "Policy": "spec",
+    "SensorLog": "compiled", "SensorRecords": "compiled",
+    "MaintenanceStudy": "study", "compare": "study", "sweep": "study", "parse_sweep": "study",
+    "RULEstimator": "rul", "rmse": "rul", "phm08_score": "rul", "capped_rul": "rul", "evaluate_holdout": "rul",
+    "cross_validate": "rul", "split_units": "rul", "truncate_units": "rul",
+    "load_cmapss": "cmapss", "find_cmapss_dir": "cmapss", "evaluate_fd001": "cmapss",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'twin.maintenance' has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

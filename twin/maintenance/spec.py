@@ -369,9 +369,7 @@ class Policy:
     def parse(cls, text: str) -> "Policy":
         """'run_to_failure', 'time:200h', 'usage:5000', 'condition:vibration:7' (or, quoted,
         'condition:vibration>=7'), 'predictive:24h'."""
-        import argparse
-
-        from ..cli import duration  # the CLI's duration parser ("8h", "30min", "45s")
+        from ..units import duration  # "8h", "30min", "45s": the same reader as scene files and the CLI
         usage = ("use run_to_failure, time:INTERVAL, usage:N, condition:SIGNAL:LEVEL or "
                  "predictive:LEAD_TIME (e.g. time:200h, condition:vibration:6.5, predictive:12h)")
         kind, _, arg = text.partition(":")
@@ -391,7 +389,7 @@ class Policy:
                     if sep in arg:
                         sig, _, thr = arg.partition(sep)
                         return cls.condition_based(sig.strip(), float(thr))
-        except (ValueError, argparse.ArgumentTypeError) as err:
+        except ValueError as err:  # twin.errors.UnitError is a ValueError
             raise PlantError(f"cannot read the policy {text!r} ({err}); {usage}", key="policy") from None
         raise PlantError(f"unknown policy {text!r}; {usage}", key="policy")
 

@@ -196,7 +196,7 @@ def sweep(plant, kind: str, values, *, signal: str = "vibration", **study) -> Ma
 def parse_sweep(text: str) -> tuple[str, list[float], str]:
     """'time:10h..200h/20', 'usage:1000..20000/10', 'predictive:2h..48h/8',
     'condition:vibration:4..9/11' -> (kind, values, signal): the values are evenly spaced."""
-    from ..cli import duration
+    from ..units import duration
     kind, _, rest = text.partition(":")
     kind = {"time": "time_based", "usage": "usage_based", "condition": "condition_based"}.get(kind, kind)
     signal = "vibration"

@@ -10,12 +10,11 @@ over [0, END] with a recording of replica K (the same seed gives the same replic
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 from pathlib import Path
 
 from ..errors import TwinError
+from ..units import duration
 
 DEFAULT_WINDOW_S = 600.0     # a clip shows ten simulated minutes unless --window says otherwise
 DEFAULT_FRAMES = 200         # frames in a clip unless --every says otherwise
@@ -49,19 +48,6 @@ def render_command(args, scene_path) -> int:
     return 0
 
 
-_PART = re.compile(r"\s*(\d+\.?\d*|\.\d+)\s*([a-z]*)")
-
-
-def compound_duration(text: str) -> float:
-    """'1h10min', '1h 10 min 30s', '90s' or '120' -> seconds (each part as ``twin.cli.duration``)."""
-    from ..cli import duration
-    text = text.strip()
-    parts = _PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != re.sub(r"\s+", "", text):
-        return duration(text)  # raises with the usual message
-    return sum(duration(n + u) for n, u in parts)
-
-
 def parse_window(text: str | None, default_start: float) -> tuple[float, float]:
     """'START:END' (durations such as 1h, 1h10min, 30min, 45s) -> seconds; either side may be
     left out (START: 0; END: ten minutes after START)."""
@@ -71,9 +57,9 @@ def parse_window(text: str | None, default_start: float) -> tuple[float, float]:
         raise TwinError(f"--window must be START:END, e.g. 1h:1h10min, got {text!r}")
     a, b = text.split(":", 1)
     try:
-        start = compound_duration(a) if a.strip() else 0.0
-        end = compound_duration(b) if b.strip() else start + DEFAULT_WINDOW_S
-    except argparse.ArgumentTypeError as err:
+        start = duration(a) if a.strip() else 0.0
+        end = duration(b) if b.strip() else start + DEFAULT_WINDOW_S
+    except TwinError as err:
         raise TwinError(f"--window: {err}") from None
     if not end > start:
         raise TwinError(f"--window: the end ({end:g} s) must come after the start ({start:g} s)")

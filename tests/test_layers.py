@@ -1,0 +1,225 @@
+"""Layers point one way: what each layer may import, checked on the source and in fresh interpreters.
+
+- the plant layer (units, errors, distributions, elements, plant, scene) loads no Warp and no PyVista;
+- ``import twin``, ``twin --help`` and ``twin scenes`` load no Warp (the public names load on demand);
+- the RUL estimator and the C-MAPSS loader load only when asked for;
+- the import graph of twin (module-level and deferred imports, read from the AST) has no cycles,
+  and nothing but the command-line modules imports ``twin.cli``.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# installed package name -> folder (pyproject's package-dir mapping)
+PACKAGE_DIRS = {"twin": ROOT / "twin", "twin.kernels": ROOT / "kernels", "twin.scenes": ROOT / "scenes"}
+CLI_MODULES = {"twin.cli", "twin.__main__", "twin.render.cli"}
+PLANT_LAYER = ["twin.units", "twin.errors", "twin.distributions", "twin.elements", "twin.plant", "twin.scene"]
+# Deferred imports that close a cycle, each with the reason it is still there. The test fails if
+# one of them disappears (then delete it here) or if any other cycle appears.
+KNOWN_DEFERRED_BACK_EDGES = {
+    ("twin.plant", "twin.scene"): "Plant.save() is a shortcut for twin.save_scene (public API of plant.py)",
+    ("twin.cli", "twin.render.cli"): "twin render/animate dispatch; render.cli reads twin.cli.DEFAULT_STUDY",
+}
+
+
+def _fresh(code: str) -> str:
+    """Runs ``code`` in a new interpreter (nothing imported yet) from the repository root."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+LOADED = "import sys; print(sorted(m for m in ('warp', 'pyvista', 'vtk', 'twin.kernels', 'twin.simulator', " \
+         "'twin.maintenance.rul', 'twin.maintenance.cmapss', 'twin.maintenance.compiled') if m in sys.modules))"
+
+
+def test_the_plant_layer_loads_no_warp_and_no_pyvista():
+    code = "\n".join([*(f"import {m}" for m in PLANT_LAYER), "import twin.maintenance.spec",
+                      "p = twin.plant.Plant('line')",
+                      "p.add(twin.elements.Source('src', interarrival=twin.distributions.Exponential(10.0)))",
+                      "p.add(twin.elements.Machine('m', process=twin.distributions.LogNormal(8.0, 0.25)))",
+                      "p.add(twin.elements.Sink('out'))", "p.connect('src', 'm'); p.connect('m', 'out')",
+                      "p.validate()", LOADED])
+    assert _fresh(code).strip() == "[]"
+
+
+def test_import_twin_loads_no_warp():
+    assert _fresh(f"import twin\n{LOADED}").strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["scenes"], ["run", "--help"]])
+def test_the_cli_loads_no_warp_for_help_and_scenes(argv):
+    code = (f"import runpy, sys\nsys.argv = ['twin', *{argv!r}]\n"
+            "try:\n    runpy.run_module('twin', run_name='__main__')\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            f"{LOADED}")
+    out = _fresh(code)
+    assert out.splitlines()[-1] == "[]", out
+
+
+def test_rul_and_cmapss_load_on_demand():
+    code = ("import twin, sys\nassert twin.maintenance.HealthComponent and twin.maintenance.Policy\n"
+            "print('twin.maintenance.rul' in sys.modules, 'twin.maintenance.cmapss' in sys.modules)\n"
+            "twin.maintenance.RULEstimator; twin.maintenance.load_cmapss\n"
+            "print('twin.maintenance.rul' in sys.modules, 'twin.maintenance.cmapss' in sys.modules)")
+    assert _fresh(code).split() == ["False", "False", "True", "True"]
+
+
+@pytest.mark.parametrize("package", ["twin", "twin.maintenance", "twin.render"])
+def test_every_public_name_resolves(package):
+    """``__all__`` is the one list of a package's public names: each one loads (pyvista only if
+    installed), and names nothing that is not there."""
+    if package == "twin.render":
+        pytest.importorskip("pyvista")
+    code = (f"import importlib\npkg = importlib.import_module({package!r})\n"
+            "missing = [n for n in pkg.__all__ if getattr(pkg, n, None) is None]\n"
+            "print(missing, len(pkg.__all__) == len(set(pkg.__all__)))")
+    assert _fresh(code).strip() == "[] True"
+
+
+def test_the_public_surface_keeps_every_name_scripts_use():
+    import twin
+    used = {"Plant", "Source", "Machine", "Buffer", "Sink", "Conveyor", "Element", "Failures", "Robot", "Task",
+            "DH", "ClusterTool", "ProcessStep", "Distribution", "Deterministic", "Exponential", "Uniform",
+            "Triangular", "TruncatedNormal", "LogNormal", "Gamma", "Erlang", "Weibull", "Empirical",
+            "simulate", "Simulator", "Results", "KPI", "Recording", "Recorded", "Scene", "load_scene",
+            "save_scene", "TwinError", "PlantError", "SceneError", "SimulationError", "StudyError", "__version__"}
+    assert used <= set(twin.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        twin.nonsense  # noqa: B018
+
+
+# ---- the import graph, from the source ----------------------------------------------------------
+def _modules() -> dict[str, Path]:
+    mods = {}
+    for package, folder in PACKAGE_DIRS.items():
+        for f in folder.rglob("*.py"):
+            parts = list(f.relative_to(folder).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            mods[".".join([package, *parts])] = f
+    return mods
+
+
+def _is_type_checking(node) -> bool:
+    test = node.test
+    return isinstance(node, ast.If) and (getattr(test, "id", None) == "TYPE_CHECKING"
+                                         or getattr(test, "attr", None) == "TYPE_CHECKING")
+
+
+def _imports(tree, deferred: bool):
+    """Import statements at module level (incl. inside if/try), and with ``deferred`` also those in
+    functions and methods; never those under ``if TYPE_CHECKING``."""
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif isinstance(node, ast.If) and _is_type_checking(node):
+            continue
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if deferred or isinstance(node, ast.ClassDef):
+                stack.extend(node.body)
+        else:
+            stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
+
+
+def import_graph(deferred: bool = True) -> dict[str, set[str]]:
+    """module -> the twin modules it imports. Importing ``a.b.c`` runs the packages ``a.b`` too,
+    unless the importer lives inside them (then they are already running)."""
+    mods = _modules()
+    graph = {}
+    for name, path in mods.items():
+        is_pkg = path.name == "__init__.py"
+        here = name if is_pkg else name.rpartition(".")[0]
+        targets = set()
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8")), deferred):
+            if isinstance(node, ast.Import):
+                found = [a.name for a in node.names]
+            else:
+                base = here.split(".")[: len(here.split(".")) - (node.level - 1)] if node.level else []
+                prefix = ".".join(base + ([node.module] if node.module else []))
+                subs = [f"{prefix}.{a.name}" for a in node.names if f"{prefix}.{a.name}" in mods]
+                found = subs if len(subs) == len(node.names) else [prefix, *subs]
+            for target in found:
+                while target and target not in mods:
+                    target = target.rpartition(".")[0]  # twin.kernels.layout.A_IDLE -> the module
+                parts = target.split(".")
+                for k in range(1, len(parts) + 1):  # the module and the packages above it
+                    t = ".".join(parts[:k])
+                    if t in mods and t != name and not (name + ".").startswith(t + "."):
+                        targets.add(t)
+        graph[name] = targets
+    return graph
+
+
+def _cycles(graph) -> list[list[str]]:
+    """Every strongly connected component with more than one module (Tarjan)."""
+    index, low, on, stack, out, counter = {}, {}, set(), [], [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_graph_reader_sees_a_cycle():
+    """The checker itself: a two-module cycle and a package that imports its importer are found."""
+    assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+    graph = import_graph()
+    assert "twin.elements" in graph["twin.scene"] and "twin.units" in graph["twin.scene"]
+    assert "twin.maintenance" in graph["twin.simulator"]  # importing maintenance.compiled runs its package
+
+
+def test_module_level_imports_have_no_cycle():
+    assert _cycles(import_graph(deferred=False)) == []
+
+
+def test_deferred_imports_close_no_cycle_but_the_known_ones():
+    graph = import_graph(deferred=True)
+    for (a, b), why in KNOWN_DEFERRED_BACK_EDGES.items():
+        assert b in graph[a], f"{a} no longer imports {b} ({why}): remove it from KNOWN_DEFERRED_BACK_EDGES"
+        graph[a] = graph[a] - {b}
+    assert _cycles(graph) == []
+
+
+def test_only_the_command_line_imports_the_cli():
+    importers = sorted(m for m, targets in import_graph().items() if "twin.cli" in targets)
+    assert set(importers) <= CLI_MODULES, importers
+
+
+def test_kernels_import_nothing_of_twins_python_layer():
+    graph = import_graph()
+    bad = {m: sorted(t for t in ts if not t.startswith("twin.kernels") and t != "twin")
+           for m, ts in graph.items() if m.startswith("twin.kernels")}
+    assert {m: ts for m, ts in bad.items() if ts} == {}
