@@ -47,3 +47,31 @@ def failing_line(stations: int = 15, seed: int = 0, buffer_capacity: int = 4, ut
     names.append("shipped")
     p.line(*names)
     return p
+
+
+def saturated_line(stations: int = 20, seed: int = 0, buffer_capacity: int = 4, mean_cycle: float = 60.0,
+                   failures: bool = True) -> twin.Plant:
+    """The engine benchmark: a saturated serial line (a part is always waiting at the first
+    machine) of ``stations`` single-server machines with lognormal process times (mean
+    ``mean_cycle`` x U(0.7, 1.0), cv U(0.3, 0.7)), a buffer of ``buffer_capacity`` places between
+    consecutive machines (blocking after service) and operation-dependent failures on every third
+    machine (busy time between failures lognormal, mean U(2, 6) h, cv 1; repair lognormal, mean
+    U(5, 20) min, cv 0.7). ``benchmarks/lean_simpy.py`` models exactly this line."""
+    rng = np.random.default_rng(seed)
+    p = twin.Plant(f"saturated {stations}-station line with failures")
+    names = ["release"]
+    p.add(twin.Source("release", position=(0.0, 0.0, 0.0)))
+    for i in range(stations):
+        m = f"M{i + 1:03d}"
+        mean, cv = mean_cycle * float(rng.uniform(0.7, 1.0)), float(rng.uniform(0.3, 0.7))
+        mtbf, mttr = float(rng.uniform(2, 6)) * 3600, float(rng.uniform(5, 20)) * 60
+        fails = twin.Failures(twin.LogNormal(mtbf, 1.0), twin.LogNormal(mttr, 0.7), mode="operation") \
+            if failures and i % 3 == 1 else None
+        p.add(twin.Machine(m, process=twin.LogNormal(mean, cv), failures=fails, position=(3.0 * i + 3.0, 0.0, 0.0)))
+        names.append(m)
+        if i < stations - 1:
+            p.add(twin.Buffer(f"B{i + 1:03d}", capacity=buffer_capacity, position=(3.0 * i + 4.5, 0.0, 0.0)))
+            names.append(f"B{i + 1:03d}")
+    p.add(twin.Sink("shipped", position=(3.0 * stations + 3.0, 0.0, 0.0)))
+    p.line(*names, "shipped")
+    return p
