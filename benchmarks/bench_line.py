@@ -1,37 +1,50 @@
-"""twin against the SimPy reference model on the same study: a serial line with failures.
+"""twin against a lean SimPy model of the same line, on the same work, in one run.
 
-    python benchmarks/bench_line.py                      # CPU: 15 stations, 100 replicas, 8 h
-    python benchmarks/bench_line.py --device cuda --stations 50 --replicas 10000 --horizon 168h \\
-        --simpy-replicas 20                              # the GPU target study
+    python benchmarks/bench_line.py                                  # 5, 20, 50, 200 stations
+    python benchmarks/bench_line.py --stations 5,20 --replicas 50 --horizon 8h
+    python benchmarks/bench_line.py --cold-compile                   # also time a compile on an empty cache
 
-Both run the same plant, replicas, horizon and warm-up on this machine, one after the other.
-twin's wall time excludes the one-off kernel compilation (reported separately); SimPy runs on one
-core. With ``--simpy-replicas n`` SimPy runs only n replicas and its time is scaled to the full
-count (its cost per replica is constant: replicas are independent and run one after another);
-the JSON says so. Accuracy is checked at the same time: the two throughput estimates must agree
-within their combined 99.9% interval, otherwise the speed ratio would compare unequal work.
+The line (``lines.saturated_line``): saturated, lognormal process times, finite buffers with
+blocking after service, operation-dependent failures on every third machine. The peer
+(``lean_simpy.py``) is a lean, idiomatic SimPy model of it (one process per machine, Store
+buffers), validated against twin in ``tests/test_lean_peer.py``. Per station count both models run
+the same replicas, horizon and warm-up, one after the other on this machine; twin's time excludes
+compilation (a warm-up run loads the kernels first), SimPy runs on one core. With
+``--simpy-replicas n`` SimPy runs only n replicas and its time is scaled (the record says so).
 
-Writes a JSON record (default: benchmarks/results/line-<device>-<stations>st.json).
+Reported per case: the speed ratio, microseconds per machine operation (a part processed at one
+machine; operations counted in the lean model and scaled to the replicas), replica-hours per second
+and whether the two throughputs agree within their combined 99.9% interval (otherwise the ratio
+would compare unequal work). The record (machine, threads, Warp version, cold compile time if
+asked) goes to ``benchmarks/results/bench_line-<UTC time>.json``; ``compare_records.py`` compares it
+with the previous record of the same machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import twin  # noqa: E402
-from lines import failing_line  # noqa: E402
-from twin.cli import duration  # noqa: E402
+import lean_simpy  # noqa: E402
+from lines import saturated_line  # noqa: E402
 from twin.stats import mean_ci, t_quantile  # noqa: E402
+from twin.units import duration  # noqa: E402
+
+SCHEMA = "twin-bench-line/1"
 
 
 def machine_info(device: str) -> dict:
@@ -49,66 +62,104 @@ def machine_info(device: str) -> dict:
             "warp": wp.config.version, "device": device}
     if device.startswith("cuda"):
         info["gpu"] = wp.get_device(device).name
+    try:
+        info["load_average_at_start"] = list(os.getloadavg())
+    except OSError:
+        pass
     return info
+
+
+def cold_compile_s(device: str) -> float:
+    """Seconds from an empty Warp kernel cache to the end of a first short run (a fresh process,
+    so nothing is loaded already): what a new user waits for on the first ``twin run``."""
+    code = ("import sys, time; t0 = time.perf_counter(); sys.path.insert(0, %r)\n"
+            "import twin; from lines import saturated_line\n"
+            "twin.simulate(saturated_line(5), replicas=2, horizon=60.0, device=%r)\n"
+            "print(time.perf_counter() - t0)") % (str(HERE), device)
+    with tempfile.TemporaryDirectory(prefix="twin-warp-cache-") as cache:
+        done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "WARP_CACHE_PATH": cache},
+                              capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def run_case(stations: int, args) -> dict:
+    plant = saturated_line(stations)
+    model = plant.compile(device=args.device)
+    kwargs = {}
+    if "threads" in inspect.signature(twin.Simulator.run).parameters:
+        kwargs["threads"] = args.threads
+    t0 = time.perf_counter()
+    twin.Simulator(model, 2).run(60.0, 0.0, seed=0, **kwargs)  # compile (or load from cache) and warm up
+    load_s = time.perf_counter() - t0
+    res = twin.Simulator(model, args.replicas).run(args.horizon, args.warmup, seed=args.seed, **kwargs)
+    twin_s = res.meta["wall_time_s"]
+
+    n_lean = min(args.simpy_replicas or args.replicas, args.replicas)
+    line, buffers = lean_simpy.line_from_plant(plant)
+    lean = lean_simpy.simulate(line, buffers, n_lean, args.horizon, args.warmup, seed=args.seed)
+    lean_s = lean["wall_s"] * args.replicas / n_lean
+    operations = lean["operations"] * args.replicas / n_lean  # machine operations of the whole study
+
+    tw_mean, tw_ci, _, _ = mean_ci(res.per_replica["throughput_per_hour"])
+    ln_mean, ln_ci, _, _ = mean_ci(lean["throughput_per_hour"])
+    se = math.hypot(tw_ci / t_quantile(0.975, args.replicas - 1), ln_ci / t_quantile(0.975, n_lean - 1))
+    replica_hours = args.replicas * args.horizon / 3600.0
+    case = {
+        "stations": stations, "elements": len(plant), "dt_s": model.dt, "operations": operations,
+        "twin": {"wall_s": twin_s, "kernel_load_s": load_s, "us_per_operation": 1e6 * twin_s / operations,
+                 "replica_hours_per_s": replica_hours / twin_s, "threads": kwargs.get("threads", 1),
+                 "throughput_per_hour": {"mean": tw_mean, "ci95": tw_ci}},
+        "lean_simpy": {"wall_s": lean_s, "replicas_measured": n_lean, "wall_s_measured": lean["wall_s"],
+                       "scaled": n_lean != args.replicas, "us_per_operation": 1e6 * lean_s / operations,
+                       "replica_hours_per_s": replica_hours / lean_s,
+                       "throughput_per_hour": {"mean": ln_mean, "ci95": ln_ci}},
+        "ratio": lean_s / twin_s,
+        "equal_accuracy": {"difference": tw_mean - ln_mean, "limit_99_9": 3.29 * se,
+                           "ok": abs(tw_mean - ln_mean) <= 3.29 * se},
+    }
+    print(f"{stations:4d} stations: twin {twin_s:7.3f} s ({case['twin']['us_per_operation']:.2f} us/op, "
+          f"{case['twin']['replica_hours_per_s']:,.0f} replica-h/s)  lean SimPy {lean_s:7.3f} s "
+          f"({case['lean_simpy']['us_per_operation']:.2f} us/op)  ratio {case['ratio']:.1f}x  "
+          f"throughput {tw_mean:.2f} vs {ln_mean:.2f}/h, same within 99.9%: {case['equal_accuracy']['ok']}",
+          flush=True)
+    return case
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stations", type=int, default=15)
+    ap.add_argument("--stations", default="5,20,50,200", help="comma-separated station counts (default 5,20,50,200)")
     ap.add_argument("--replicas", type=int, default=100)
     ap.add_argument("--horizon", type=duration, default=8 * 3600.0)
     ap.add_argument("--warmup", type=duration, default=3600.0)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=1, help="twin's CPU threads, where the simulator takes them")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--simpy-replicas", type=int, default=None, help="run SimPy on fewer replicas and scale")
-    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--cold-compile", action="store_true", help="also time a first run on an empty Warp cache")
+    ap.add_argument("--note", default="", help="free text stored in the record (e.g. 'machine shared with other jobs')")
+    ap.add_argument("--out", type=Path, default=None, help="record path (default: benchmarks/results/bench_line-<time>.json)")
     args = ap.parse_args(argv)
+    stations = [int(s) for s in str(args.stations).split(",") if s.strip()]
 
-    from twin.reference import simulate_reference
-
-    plant = failing_line(args.stations)
-    model = plant.compile(device=args.device)
-    t0 = time.perf_counter()
-    twin.Simulator(model, 2).run(60.0, 0.0, seed=0)  # compile (or load from cache) and warm up
-    compile_s = time.perf_counter() - t0
-    res = twin.Simulator(model, args.replicas).run(args.horizon, args.warmup, seed=args.seed)
-    twin_s = res.meta["wall_time_s"]
-
-    n_ref = args.simpy_replicas or args.replicas
-    ref = simulate_reference(plant, n_ref, args.horizon, args.warmup, seed=args.seed)
-    simpy_measured_s = ref.wall_time
-    simpy_s = simpy_measured_s * args.replicas / n_ref
-
-    tw_mean, tw_ci, _, _ = mean_ci(res.per_replica["throughput_per_hour"])
-    rf_mean, rf_ci, _, _ = mean_ci(ref.throughput_per_hour)
-    se = math.sqrt((tw_ci / t_quantile(0.975, args.replicas - 1)) ** 2 + (rf_ci / t_quantile(0.975, n_ref - 1)) ** 2)
-    replica_hours = args.replicas * args.horizon / 3600.0
+    started = datetime.now(timezone.utc)
+    model_device = twin.model.resolve_device(args.device)
     record = {
-        "benchmark": "serial line with failures: twin vs SimPy reference",
-        "plant": {"name": plant.name, "stations": args.stations, "elements": len(plant)},
-        "study": {"replicas": args.replicas, "horizon_s": args.horizon, "warmup_s": args.warmup, "seed": args.seed,
-                  "dt_s": model.dt},
-        "machine": machine_info(model.device),
-        "twin": {"wall_s": twin_s, "compile_or_cache_load_s": compile_s,
-                 "replica_hours_per_s": replica_hours / twin_s,
-                 "throughput_per_hour": {"mean": tw_mean, "ci95": tw_ci}},
-        "simpy": {"wall_s": simpy_s, "replicas_measured": n_ref, "wall_s_measured": simpy_measured_s,
-                  "scaled": n_ref != args.replicas, "replica_hours_per_s": replica_hours / simpy_s,
-                  "throughput_per_hour": {"mean": rf_mean, "ci95": rf_ci}},
-        "speedup": simpy_s / twin_s,
-        "equal_accuracy": {"difference": tw_mean - rf_mean, "limit_99_9": 3.29 * se,
-                           "ok": abs(tw_mean - rf_mean) <= 3.29 * se},
+        "schema": SCHEMA,
+        "benchmark": "saturated serial line with operation-dependent failures: twin vs a lean SimPy model",
+        "recorded_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "twin_version": twin.__version__,
+        "machine": machine_info(model_device),
+        "study": {"replicas": args.replicas, "horizon_s": args.horizon, "warmup_s": args.warmup, "seed": args.seed},
+        "note": args.note,
+        "cold_compile_s": cold_compile_s(model_device) if args.cold_compile else None,
+        "cases": [run_case(n, args) for n in stations],
     }
-    out = args.out or HERE / "results" / f"line-{model.device.replace(':', '')}-{args.stations}st.json"
+    out = args.out or HERE / "results" / f"bench_line-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"{plant.name}: {args.replicas} replicas x {args.horizon / 3600:g} h on {model.device}")
-    print(f"  twin   {twin_s:8.3f} s  ({record['twin']['replica_hours_per_s']:,.0f} replica-h/s)  "
-          f"throughput {tw_mean:.2f} ± {tw_ci:.2f}/h")
-    print(f"  SimPy  {simpy_s:8.3f} s  ({record['simpy']['replica_hours_per_s']:,.1f} replica-h/s)  "
-          f"throughput {rf_mean:.2f} ± {rf_ci:.2f}/h" + (f"  [{n_ref} replicas measured, scaled]" if n_ref != args.replicas else ""))
-    print(f"  speed-up {record['speedup']:.1f}x; same answer within 99.9%: {record['equal_accuracy']['ok']}")
-    print(f"  written to {out}")
+    if record["cold_compile_s"] is not None:
+        print(f"cold compile (empty Warp cache, first run of a 5-station line): {record['cold_compile_s']:.1f} s")
+    print(f"{record['machine']['cpu']}, {record['machine']['cores']} cores, {model_device}; written to {out}")
     return record
 
 

@@ -1,0 +1,43 @@
+"""benchmarks/compare_records.py: the slowdown check between two benchmark records (synthetic
+records, hand-computed changes; no timing is measured here)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import compare_records as cr  # noqa: E402
+
+
+def record(when: str, us: dict, cpu="Xeon", cores=2, device="cpu") -> dict:
+    return {"schema": cr.SCHEMA, "recorded_utc": when, "machine": {"cpu": cpu, "cores": cores, "device": device},
+            "cases": [{"stations": s, "ratio": 10.0 / u, "twin": {"us_per_operation": u}} for s, u in us.items()]}
+
+
+def test_a_slowdown_beyond_15_percent_is_flagged_and_one_within_is_not():
+    old = record("2026-01-01T00:00:00Z", {5: 1.00, 20: 1.00, 50: 2.00})
+    new = record("2026-01-02T00:00:00Z", {5: 1.14, 20: 1.16, 50: 1.00, 200: 9.0})
+    rows = {r["stations"]: r for r in cr.compare(new, old)}
+    assert set(rows) == {5, 20, 50}  # 200 stations has nothing to compare with
+    assert rows[5]["change"] == pytest.approx(0.14) and not rows[5]["slower"]
+    assert rows[20]["change"] == pytest.approx(0.16) and rows[20]["slower"]
+    assert rows[50]["change"] == pytest.approx(-0.5) and not rows[50]["slower"]
+
+
+def test_the_previous_record_is_the_latest_older_one_of_the_same_machine(tmp_path):
+    recs = [record("2026-01-01T00:00:00Z", {5: 1.0}), record("2026-01-02T00:00:00Z", {5: 5.0}, cpu="EPYC"),
+            record("2026-01-03T00:00:00Z", {5: 1.0}), record("2026-01-04T00:00:00Z", {5: 1.3})]
+    for i, r in enumerate(recs):
+        (tmp_path / f"bench_line-{i}.json").write_text(json.dumps(r))
+    (tmp_path / "equipment-cpu.json").write_text(json.dumps({"benchmark": "other"}))  # skipped
+    loaded = cr.load_records(tmp_path)
+    assert [r["recorded_utc"] for r in loaded] == [r["recorded_utc"] for r in recs]
+    assert cr.previous_of(loaded[-1], loaded)["recorded_utc"] == "2026-01-03T00:00:00Z"
+    assert cr.main(["--results", str(tmp_path)]) == 1          # 1.0 -> 1.3 us/op: 30% slower
+    assert cr.main([str(tmp_path / "bench_line-2.json"), "--results", str(tmp_path)]) == 0  # vs Jan 1: same
+    assert cr.main([str(tmp_path / "bench_line-1.json"), "--results", str(tmp_path)]) == 0  # no earlier EPYC
