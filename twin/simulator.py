@@ -24,6 +24,7 @@ from .progress import Progress
 from .recording import Recorded, Recording
 from .results import Results
 from .state import new_state, state_nbytes, to_numpy
+from .stepclock import HORIZON_LIMIT, whole_steps
 
 PROGRESS_CHUNKS = 50
 
@@ -67,11 +68,12 @@ class Simulator:
             raise StudyError(f"warmup ({warmup:g} s) must be shorter than the horizon ({horizon:g} s)")
         seed = _positive_int(seed, "seed", minimum=0)
         horizon_step, warmup_step = model.steps(horizon), model.steps(warmup)
-        if horizon_step >= 2 ** 61:
+        if horizon_step >= HORIZON_LIMIT:
             raise StudyError(f"horizon {horizon:g} s is {horizon_step} steps of dt = {model.dt:g} s; "
                              "use a larger dt")
         if warmup_step >= horizon_step:
             raise StudyError(f"warmup and horizon round to the same step at dt = {model.dt:g} s")
+        model.integral_bound(horizon_step)
 
         device = model.device
         t0 = time.perf_counter()
@@ -161,7 +163,7 @@ class Recorder:
             el = model.plant[model.names[i]]
             col[i] = width
             width += int(model.capacity[i])
-            steps_to_m[i] = el.length / max(1, round(el.transit_time / model.dt))
+            steps_to_m[i] = el.length / whole_steps(el.transit_time / model.dt)
         self.conv = conv
         self.status = wp.zeros((n_frames, n), dtype=wp.int8, device=dev)
         self.held = wp.zeros((n_frames, n), dtype=wp.int32, device=dev)
