@@ -163,7 +163,10 @@ class Plant:
             edges = nx.find_cycle(instant)
         except nx.NetworkXNoCycle:
             return None
-        return [u for u, _ in edges]
+        loop = [u for u, _ in edges]
+        order = {n: i for i, n in enumerate(self.elements)}
+        first = min(range(len(loop)), key=lambda i: order[loop[i]])
+        return loop[first:] + loop[:first]  # from the element added first (a stable message)
 
     def _check_zero_time_loops(self) -> None:
         loop = self.zero_time_loop()
