@@ -66,7 +66,7 @@ import warp as wp
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .layout import (A_HELD, BUSY, DONE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER, RNG_MAIN, RNG_TBF,
                      RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
-from .sampling import HALF, ONE, sample_seconds
+from .sampling import HALF, LONGEST, LONGEST_F, ONE, sample_seconds
 from .tool_layout import (A_KIND, A_LL, A_PORT, A_SLOT, ATM_IDLE, ATM_LOAD, ATM_UNLOAD, CH_BUSY, CH_DONE,
                           CH_EMPTY, CH_PORT, CH_STATUS, G_BLOCKED, G_BUSY, G_CHAMBERS, G_DOWN, G_FIRST, G_RECIPE,
                           LL_ATM, PART_ATM, PART_CH0, PART_VTM, PH_FAIL, PH_SERVICE, PT_DOWN, PT_HELD_AT,
@@ -265,6 +265,8 @@ def tool_sample(dists: Distributions, seed: wp.uint64, sps: wp.float64, draws: w
     n = wp.floor(x + HALF)
     if n < ONE:
         n = ONE
+    if not (n < LONGEST_F):  # beyond any horizon: saturate (sampling.saturated_steps)
+        return LONGEST
     carry[r, e, purpose] = wp.clamp(x - n, -HALF, HALF)
     return wp.int64(n)
 

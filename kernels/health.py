@@ -21,7 +21,7 @@ from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE
 from .layout import (CLUSTER_TOOL, E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, ROBOT, Model,
                      State)
 from .tool_layout import PT_USES, PT_WORK, TP_PART0
-from .sampling import next_gamma, next_normal, next_uniform, sample_steps
+from .sampling import next_gamma, next_normal, next_uniform, sample_steps, saturated_steps
 
 wp.set_module_options({"enable_backward": False})
 
@@ -86,9 +86,9 @@ def schedule_update(m: Model, s: State, r: int, h: int, k: wp.int64):
     nxt = k + m.health.period[h]
     age = wp.float64(s.health.i64[r, h, H_AGE])
     if m.health.model[h] == WEAR_WEIBULL:
-        nxt = wp.min(nxt, k + wp.max(wp.int64(wp.ceil(s.health.f64[r, h, H_LIFE] - age)), wp.int64(1)))
+        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(s.health.f64[r, h, H_LIFE] - age)), wp.int64(1)))
     if m.health.policy[h] == POLICY_TIME and s.health.i64[r, h, H_STATUS] == C_OK:
-        nxt = wp.min(nxt, k + wp.max(wp.int64(wp.ceil(m.health.policy_value[h] - age)), wp.int64(1)))
+        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(m.health.policy_value[h] - age)), wp.int64(1)))
     s.health.i64[r, h, H_NEXT] = nxt
 
 

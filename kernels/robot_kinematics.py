@@ -25,6 +25,7 @@ import warp as wp
 
 from .layout import E_COUNT, Model, State
 from .robot_layout import PH_TO_PICK, PH_TO_PLACE, RB_CONF, RB_FROM, RB_MOVE_START, RB_PHASE
+from .sampling import saturated_steps
 
 wp.set_module_options({"enable_backward": False})
 
@@ -369,7 +370,7 @@ def plan_moves(conf: wp.array2d(dtype=wp.float64), n: int, vmax: wp.array(dtype=
     for k in range(n):
         T = wp.max(T, joint_min_time(conf[j, k] - conf[i, k], vmax[k], amax[k]))
     seconds[p] = T
-    steps[p] = wp.int64(wp.ceil(T * steps_per_second - wp.float64(1e-9)))
+    steps[p] = saturated_steps(wp.ceil(T * steps_per_second - wp.float64(1e-9)))  # 2^61 at most
 
 
 @wp.kernel

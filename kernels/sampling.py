@@ -24,6 +24,21 @@ WEIBULL = wp.constant(8)
 TWO_PI = wp.constant(wp.float64(6.283185307179586))
 ONE = wp.constant(wp.float64(1.0))
 HALF = wp.constant(wp.float64(0.5))
+LONGEST = wp.constant(wp.int64(2305843009213693952))  # 2**61 steps: the longest duration (twin/stepclock.py)
+LONGEST_F = wp.constant(wp.float64(2305843009213693952.0))
+
+
+@wp.func(inline=True)
+def saturated_steps(n: wp.float64) -> wp.int64:
+    """``n`` (a whole number of steps, or +inf / NaN) as int64, saturated at LONGEST.
+
+    A duration of 2^61 steps or more cannot end inside any run (the simulator refuses horizons of
+    2^61 steps or more), so LONGEST means "not within this run" exactly; a plain cast of a larger
+    float would wrap around to a negative step and schedule the event in the past. LONGEST plus
+    any step of a run stays below NEVER (2^62), far from int64 overflow."""
+    if n < LONGEST_F:
+        return wp.int64(n)
+    return LONGEST
 
 
 @wp.func(inline=True)
@@ -107,12 +122,14 @@ def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtyp
 
 @wp.func(inline=True)
 def sample_steps(m: Model, s: State, r: int, e: int, purpose: int, d: int) -> wp.int64:
-    """A duration in whole steps, at least one. The rounding residual of each stream is carried to
+    """A duration in whole steps, at least one and at most LONGEST (see saturated_steps). The rounding residual of each stream is carried to
     its next draw (error diffusion), so the stream's total time stays within half a step of the
     exact sum and mean durations are not biased by the step size."""
     x = sample_seconds(m.dists, m.seed, s.draws, r, e, purpose, d) * m.steps_per_second + s.carry[r, e, purpose]
     n = wp.floor(x + HALF)
     if n < ONE:
         n = ONE
+    if not (n < LONGEST_F):  # beyond any horizon (or not a number): saturate, keep the residual
+        return LONGEST
     s.carry[r, e, purpose] = wp.clamp(x - n, -HALF, HALF)
     return wp.int64(n)

@@ -127,6 +127,9 @@ class Element:
     kind: ClassVar[str] = "element"
     has_inputs: ClassVar[bool] = True
     has_outputs: ClassVar[bool] = True
+    # True: a part can pass through this kind with no time passing (twin/plant.py refuses a
+    # loop of such elements: parts would circulate forever inside one step)
+    zero_time: ClassVar[bool] = False
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -263,6 +266,7 @@ class Buffer(Element):
     capacity: int | None = None
     routing: str = "probability"
     kind: ClassVar[str] = "buffer"
+    zero_time: ClassVar[bool] = True
 
     def __post_init__(self):
         super().__post_init__()

@@ -19,6 +19,7 @@ from .equipment import cluster_tool, robot
 from .maintenance import compiled as maintenance
 from .errors import PlantError, TwinError
 from .kernels import layout
+from .stepclock import INT64_LIMIT, whole_steps
 
 
 KIND_CODES = {"source": layout.SOURCE, "machine": layout.MACHINE, "buffer": layout.BUFFER, "sink": layout.SINK,
@@ -65,8 +66,30 @@ class Model:
         return self.names.index(name)
 
     def steps(self, seconds: float) -> int:
-        """Whole steps in ``seconds`` (rounded to the nearest step)."""
-        return int(round(seconds / self.dt))
+        """Whole steps in ``seconds`` (rounded to the nearest step); 2^63 for anything at least
+        that long (+inf included), which every caller refuses as a horizon."""
+        steps = seconds / self.dt
+        return int(round(steps)) if steps < INT64_LIMIT else INT64_LIMIT
+
+    def integral_bound(self, horizon_step: int) -> None:
+        """Refuses a run whose time integrals could overflow int64.
+
+        Every integral adds (parts, servers or places held) x (steps) over at most
+        ``horizon_step`` steps, so it stays below horizon_step x the most an element can hold;
+        the sum of cycle times of the parts that left is at most horizon_step x the most parts the
+        whole plant can hold (each part's time in the plant is part of that integral). One check
+        of the plant's total before the run covers every accumulator."""
+        held = {name: held_bound(self.plant[name], self.plant) for name in self.names}
+        total = sum(held.values())
+        if horizon_step * total < INT64_LIMIT:
+            return
+        worst = max(held, key=held.get)
+        largest_dt = self.dt * horizon_step * total / (INT64_LIMIT - 1)
+        raise PlantError(
+            f"a run of {horizon_step} steps of dt = {self.dt:g} s with up to {total} parts in the plant "
+            f"({held[worst]} in this element) would overflow the 64-bit time integrals (steps x parts "
+            f"< 2^63); use dt > {largest_dt:.3g} s, a shorter horizon or smaller capacities",
+            element=worst)
 
     def kernel_view(self, *, seed: int, warmup_step: int, horizon_step: int, policies=None,
                     sensor_log=None) -> layout.Model:
@@ -80,6 +103,13 @@ class Model:
         view.horizon_step = wp.int64(horizon_step)
         view.health = maintenance.run_params(self, policies or [], sensor_log)
         return view
+
+
+def held_bound(el, plant) -> int:
+    """The most parts (or servers, places, wafers) element ``el`` can hold at once: the factor of
+    its time integrals."""
+    return max(int(el.kernel_capacity(plant)) * int(getattr(el, "wafers_per_lot", 1)),
+               int(getattr(el, "wip_limit", 0) or 0), 1)
 
 
 def check_dt(plant, dt) -> float:
@@ -143,8 +173,8 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
                 tbf_dist[i] = dist_id(el.failures.tbf)
                 ttr_dist[i] = dist_id(el.failures.ttr)
         elif isinstance(el, Conveyor):
-            conv_transit[i] = max(1, round(el.transit_time / dt))
-            conv_pitch[i] = max(1, round(el.pitch_time / dt))
+            conv_transit[i] = whole_steps(el.transit_time / dt)  # saturated: see twin/stepclock.py
+            conv_pitch[i] = whole_steps(el.pitch_time / dt)
             conv_accumulating[i] = int(el.accumulating)
         elif isinstance(el, Buffer) and el.capacity is None:
             bounded[i] = 0

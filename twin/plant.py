@@ -150,7 +150,31 @@ class Plant:
                 raise PlantError("unreachable: no path from any Source leads here", element=name)
             if name not in leads_out:
                 raise PlantError("dead end: no path from here leads to any Sink", element=name)
+        self._check_zero_time_loops()
         return self
+
+    def zero_time_loop(self) -> list[str] | None:
+        """A loop of elements that pass parts on with no time passing (buffers), as a list of
+        names, or None. Transfers take no time, so a part on such a loop could go round forever
+        inside one step (the run would never end); a loop needs an element that takes time
+        (a machine, a conveyor, ...)."""
+        instant = self.graph.subgraph(n for n, el in self.elements.items() if el.zero_time)
+        try:
+            edges = nx.find_cycle(instant)
+        except nx.NetworkXNoCycle:
+            return None
+        loop = [u for u, _ in edges]
+        order = {n: i for i, n in enumerate(self.elements)}
+        first = min(range(len(loop)), key=lambda i: order[loop[i]])
+        return loop[first:] + loop[:first]  # from the element added first (a stable message)
+
+    def _check_zero_time_loops(self) -> None:
+        loop = self.zero_time_loop()
+        if loop:
+            path = " -> ".join(loop + [loop[0]])
+            raise PlantError(f"parts can circulate with no time passing on the loop {path} (transfers between "
+                             "buffers are instantaneous, so the run would never end); put an element that takes "
+                             "time, such as a machine or a conveyor, on the loop", element=loop[0])
 
     def _check_routing(self, name: str, el: Element, succs: list[str]) -> None:
         probs = [self.graph.edges[name, s]["probability"] for s in succs]

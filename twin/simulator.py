@@ -15,6 +15,7 @@ import warp as wp
 from . import __version__
 from .equipment import cluster_tool, robot
 from .errors import SimulationError, TwinError
+from .invariants import check_run
 from .maintenance import compiled as maintenance
 from .maintenance.compiled import SensorLog
 from .kernels import engine
@@ -24,8 +25,10 @@ from .progress import Progress
 from .recording import Recorded, Recording
 from .results import Results
 from .state import new_state, state_nbytes, to_numpy
+from .stepclock import HORIZON_LIMIT, whole_steps
 
 PROGRESS_CHUNKS = 50
+LAUNCH_WALL_S = 0.2  # wall time of one kernel launch: Ctrl-C stops a run within about this
 
 
 class StudyError(TwinError, ValueError):
@@ -67,11 +70,12 @@ class Simulator:
             raise StudyError(f"warmup ({warmup:g} s) must be shorter than the horizon ({horizon:g} s)")
         seed = _positive_int(seed, "seed", minimum=0)
         horizon_step, warmup_step = model.steps(horizon), model.steps(warmup)
-        if horizon_step >= 2 ** 61:
+        if horizon_step >= HORIZON_LIMIT:
             raise StudyError(f"horizon {horizon:g} s is {horizon_step} steps of dt = {model.dt:g} s; "
                              "use a larger dt")
         if warmup_step >= horizon_step:
             raise StudyError(f"warmup and horizon round to the same step at dt = {model.dt:g} s")
+        model.integral_bound(horizon_step)
 
         device = model.device
         t0 = time.perf_counter()
@@ -95,13 +99,12 @@ class Simulator:
         edges = np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64)
         if recorder is not None:
             edges = np.concatenate([edges, recorder.steps])
+        launches = Launches()
         for step_end in np.unique(edges)[1:]:
-            wp.launch(engine.advance, dim=self.replicas, inputs=[kmodel, state, wp.int64(int(step_end))],
-                      device=device)
+            launches.advance(kmodel, state, self.replicas, device, int(step_end))
             if recorder is not None:
                 recorder.snapshot(kmodel, state, int(step_end))
             if bar.enabled:
-                wp.synchronize_device(device)
                 bar.update(float(step_end))
         wp.launch(engine.close_statistics, dim=self.replicas, inputs=[kmodel, state], device=device)
         wp.synchronize_device(device)
@@ -127,6 +130,7 @@ class Simulator:
             meta["policy"] = {f"{h}.{c.name}": p.label
                               for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
+        check_run(model, arrays, results.per_replica, warmup_step, horizon_step)
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None
@@ -145,6 +149,36 @@ class Simulator:
                 "they can be processed). Check the rates, or raise Plant(unbounded_storage=...)")
 
 
+class Launches:
+    """Launches ``engine.advance`` in pieces of about LAUNCH_WALL_S seconds of wall time.
+
+    Ctrl-C (and any Python signal handler) only runs between launches, and the wall time of a
+    fixed number of steps is unbounded (an event every step, a long horizon): so the pieces are
+    sized by measured wall time, starting at one step and growing at most 2x per launch. Where
+    a piece ends never changes a result: ``advance`` handles every event before its end step and
+    none after, whatever the split (tests/test_numeric_range.py checks this)."""
+
+    def __init__(self, wall_s: float = None):
+        self.wall_s = LAUNCH_WALL_S if wall_s is None else wall_s
+        self.span = 1  # steps of the next piece
+        self.step = 0  # the replicas are simulated up to here
+        self.count = 0
+
+    def advance(self, kmodel, state, replicas: int, device, step_end: int) -> None:
+        """Advances every replica to ``step_end``."""
+        while self.step < step_end:
+            end = min(step_end, self.step + self.span)
+            t = time.perf_counter()
+            wp.launch(engine.advance, dim=replicas, inputs=[kmodel, state, wp.int64(end)], device=device)
+            wp.synchronize_device(device)
+            wall = time.perf_counter() - t
+            self.count += 1
+            if end - self.step == self.span:  # a full piece: resize from its wall time
+                factor = min(2.0, max(0.25, self.wall_s / max(wall, 1e-6)))
+                self.span = max(1, int(self.span * factor))
+            self.step = end
+
+
 class Recorder:
     """Collects the frames of one replica during a run (see twin.recording)."""
 
@@ -161,7 +195,7 @@ class Recorder:
             el = model.plant[model.names[i]]
             col[i] = width
             width += int(model.capacity[i])
-            steps_to_m[i] = el.length / max(1, round(el.transit_time / model.dt))
+            steps_to_m[i] = el.length / whole_steps(el.transit_time / model.dt)
         self.conv = conv
         self.status = wp.zeros((n_frames, n), dtype=wp.int8, device=dev)
         self.held = wp.zeros((n_frames, n), dtype=wp.int32, device=dev)

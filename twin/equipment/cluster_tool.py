@@ -20,6 +20,7 @@ import warp as wp
 from ..distributions import Deterministic, Distribution
 from ..elements import Element, _as_dist, _count, _health_components, _positive_number, register_kind
 from ..errors import PlantError, TwinError
+from ..stepclock import whole_steps
 from ..kernels import tool_layout as tl
 from ..kernels.tool_layout import ToolParams, ToolState
 from ..maintenance.spec import HealthComponent
@@ -278,7 +279,7 @@ def compile_params(plant, names: list[str], dt: float, device: str, dist_id=None
         raise TwinError("cluster tools need the model's distribution table: pass dist_id to compile_params")
 
     def steps(seconds: float) -> int:
-        return max(1, int(round(seconds / dt)))
+        return whole_steps(seconds / dt)  # saturated at 2^61 steps: twin/stepclock.py
 
     index = np.full(max(len(names), 1), -1, np.int32)
     p32 = np.zeros((max(lay.n_tools, 1), tl.TP32), np.int32)

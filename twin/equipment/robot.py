@@ -23,6 +23,7 @@ import warp as wp
 from .. import distributions as dists
 from ..elements import Element, _health_components, register_kind
 from ..errors import PlantError, nearest
+from ..stepclock import whole_steps
 from ..kernels import robot_kinematics as rk
 from ..kernels.layout import A_BLOCKED, A_BUSY, A_DOWN, A_IDLE, A_SERVICE
 from ..maintenance.spec import HealthComponent
@@ -715,7 +716,7 @@ def compile_params(plant, names: list[str], dt: float, device: str) -> RobotPara
 
 
 def _steps(seconds: float, dt: float) -> int:
-    return max(1, round(seconds / dt)) if seconds > 0 else 0
+    return whole_steps(seconds / dt) if seconds > 0 else 0  # saturated: twin/stepclock.py
 
 
 def _host(model) -> dict:

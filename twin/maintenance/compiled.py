@@ -11,6 +11,7 @@ import numpy as np
 import warp as wp
 
 from ..errors import PlantError
+from ..stepclock import whole_steps
 from ..kernels import health_layout as hl
 from .spec import POLICY_KINDS, SIGNALS, Crew, Policy
 
@@ -95,7 +96,7 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
         hazard_rate[i], hazard_growth[i] = c.hazard_rate * dt, c.hazard_growth
         repair_dist[i], service_dist[i] = dist_id(c.repair), dist_id(c.service)
         repair_restores[i], service_restores[i] = c.repair_restores, c.service_restores
-        period[i] = max(1, round(c.sensors.period / dt))
+        period[i] = whole_steps(c.sensors.period / dt)  # saturated: twin/stepclock.py
         sensor[i] = c.sensors.kernel_params()
 
     def arr(values, dtype):
