@@ -103,7 +103,8 @@ def _new_file_mode(p: Path) -> int:
 def replacing(path, what: str = "output file"):
     """Yields the path to write instead of ``path``: a temporary file beside it (same suffix,
     so writers that go by suffix still work) that replaces ``path`` when the block succeeds and is
-    removed on any error or interrupt. A device or FIFO is yielded itself (written in place)."""
+    removed on any error or interrupt (an OSError becomes a one-line TwinError). A device or FIFO
+    is yielded itself (written in place)."""
     p = Path(path)
     if is_special(p):
         yield p
@@ -117,9 +118,11 @@ def replacing(path, what: str = "output file"):
     try:
         yield Path(name)
         os.replace(name, p)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(name)
+        if isinstance(err, OSError):  # disk full, quota, permissions: one line, no traceback
+            raise TwinError(f"cannot write {what} '{p}': {err.strerror or err}") from None
         raise
 
 
