@@ -2,6 +2,10 @@
 
 import sys
 
-from .cli import main
+try:
+    from .cli import main
+except KeyboardInterrupt:  # Ctrl-C while importing (Warp, numpy): same exit as during a run
+    sys.stderr.write("twin: interrupted\n")
+    sys.exit(130)
 
 sys.exit(main())

@@ -17,6 +17,9 @@ command exits with status 2.
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +35,59 @@ def duration(text: str) -> float:
         return units.duration(text)
     except TwinError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+MAX_SEED = 2 ** 63          # seeds are in [0, 2**63): the same range the library accepts
+MAX_COUNT = 2 ** 31 - 1     # replicas and other counts live in 32-bit tables
+
+
+def _finite(seconds: float, text: str) -> float:
+    if not math.isfinite(seconds):
+        raise argparse.ArgumentTypeError(f"not a finite duration: {text!r}")
+    return seconds
+
+
+def positive_duration(text: str) -> float:
+    """A duration > 0 (horizon, time step, frame interval)."""
+    seconds = _finite(duration(text), text)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive duration, got {text!r}")
+    return seconds
+
+
+def nonnegative_duration(text: str) -> float:
+    """A duration >= 0 (warm-up)."""
+    return _finite(duration(text), text)
+
+
+def _integer(text: str, low: int, high: int, what: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be an integer from {low} to {high}, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{what} must be an integer from {low} to {high}, got {value}")
+    return value
+
+
+def count(text: str) -> int:
+    """An integer >= 1 (replicas)."""
+    return _integer(text, 1, MAX_COUNT, "a count")
+
+
+def index(text: str) -> int:
+    """An integer >= 0 (a replica number)."""
+    return _integer(text, 0, MAX_COUNT - 1, "an index")
+
+
+def seed(text: str) -> int:
+    """A random seed in [0, 2**63)."""
+    return _integer(text, 0, MAX_SEED - 1, "a seed")
+
+
+def fps(text: str) -> int:
+    """Frames per second of a clip."""
+    return _integer(text, 1, 120, "frames per second")
 
 
 def resolve_scene(name: str) -> Path:
@@ -51,62 +107,142 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+class _Version(argparse.Action):
+    """``twin --version``: twin's version and the Warp it runs on."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the versions of twin and Warp, and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import warp as wp
+
+        from . import __version__
+        print(f"twin {__version__} (Warp {wp.config.version}, Python {sys.version.split()[0]})")
+        parser.exit(0)
+
+
+SCENE_HELP = "scene file (TOML) or the name of a bundled scene (see 'twin scenes')"
+CAMERAS = ("iso", "top", "front")
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = _OneLineParser(prog="twin", description="Digital twin of a manufacturing line (Warp).")
+    ap.add_argument("--version", action=_Version)
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     run = sub.add_parser("run", help="throughput study of a scene: KPIs with 95%% confidence intervals")
-    run.add_argument("scene", help="scene file (TOML) or the name of a bundled scene")
-    run.add_argument("--replicas", "-r", type=int, help="independent replicas (default: scene's, else 100)")
-    run.add_argument("--horizon", type=duration, help="simulated time incl. warm-up, e.g. 8h (default: scene's, else 8h)")
-    run.add_argument("--warmup", type=duration, help="warm-up excluded from statistics (default: scene's, else 1h)")
-    run.add_argument("--seed", type=int, help="random seed (default: scene's, else 0)")
-    run.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda if present, else cpu)")
-    run.add_argument("--dt", type=duration, help="time step (default: scene's, else the plant's default)")
-    run.add_argument("--out", "-o", type=Path, help="write the results as JSON to this path")
+    run.add_argument("scene", help=SCENE_HELP)
+    run.add_argument("--replicas", "-r", type=count, help="independent replicas (default: scene's, else 100)")
+    run.add_argument("--horizon", type=positive_duration,
+                     help="simulated time incl. warm-up, e.g. 8h (default: scene's, else 8h)")
+    run.add_argument("--warmup", type=nonnegative_duration,
+                     help="warm-up excluded from statistics (default: scene's, else 1h)")
+    run.add_argument("--seed", type=seed, help="random seed, 0 to 2**63-1 (default: scene's, else 0)")
+    run.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cuda if present, else cpu)")
+    run.add_argument("--dt", type=positive_duration, help="time step (default: scene's, else the plant's default)")
+    run.add_argument("--out", "-o", help="write the results as JSON to this file ('-': to standard output, "
+                                         "the summary then goes to stderr)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar on stderr (default: when stderr is a terminal)")
     ren = sub.add_parser("render", help="a picture of the line (PNG, off-screen), optionally coloured by results")
-    ren.add_argument("scene")
-    ren.add_argument("--out", "-o", type=Path, required=True, help="PNG to write")
+    ren.add_argument("scene", help=SCENE_HELP)
+    ren.add_argument("--out", "-o", required=True, help="PNG file to write")
     ren.add_argument("--results", type=Path, help="results JSON (twin run --out) to colour by")
     ren.add_argument("--color-by", default=None, help="per-element KPI to colour by, e.g. utilization, blocked, down")
-    ren.add_argument("--camera", default="iso", help="iso or top")
-    ren.add_argument("--size", default="1600x1000", help="image size WIDTHxHEIGHT in pixels")
+    ren.add_argument("--camera", default="iso", choices=CAMERAS,
+                     help="view: iso (from above at an angle), top (plan view) or front (default: iso)")
+    ren.add_argument("--size", default="1600x1000", help="image size WIDTHxHEIGHT in pixels (default: 1600x1000)")
     ani = sub.add_parser("animate", help="a clip of one replica (GIF or MP4)")
-    ani.add_argument("scene")
-    ani.add_argument("--out", "-o", type=Path, required=True, help=".gif or .mp4 to write")
-    ani.add_argument("--window", default=None, help="START:END simulated time to show, e.g. 1h:1h10min")
-    ani.add_argument("--replica", type=int, default=0)
-    ani.add_argument("--seed", type=int, default=None)
-    ani.add_argument("--every", type=duration, default=None, help="simulated time between frames")
-    ani.add_argument("--fps", type=int, default=20)
-    ani.add_argument("--camera", default="iso", help="iso or top")
-    ani.add_argument("--size", default="1280x800", help="frame size WIDTHxHEIGHT in pixels")
+    ani.add_argument("scene", help=SCENE_HELP)
+    ani.add_argument("--out", "-o", required=True, help=".gif or .mp4 file to write")
+    ani.add_argument("--window", default=None,
+                     help="START:END simulated time to show, e.g. 1h:1h10min (default: ten minutes after the warm-up)")
+    ani.add_argument("--replica", type=index, default=0,
+                     help="which replica to show, 0 or more (the same replica as in 'twin run' with this seed; "
+                          "default: 0)")
+    ani.add_argument("--seed", type=seed, default=None, help="random seed (default: scene's, else 0)")
+    ani.add_argument("--every", type=positive_duration, default=None,
+                     help="simulated time between frames (default: the window in 200 frames)")
+    ani.add_argument("--fps", type=fps, default=20, help="frames per second of the clip, 1 to 120 (default: 20)")
+    ani.add_argument("--camera", default="iso", choices=CAMERAS,
+                     help="view: iso (from above at an angle), top (plan view) or front (default: iso)")
+    ani.add_argument("--size", default="1280x800", help="frame size WIDTHxHEIGHT in pixels (default: 1280x800)")
     mnt = sub.add_parser("maintenance", help="compare maintenance policies of a scene with health components")
-    mnt.add_argument("scene")
+    mnt.add_argument("scene", help=SCENE_HELP)
     mnt.add_argument("--policy", "-p", action="append", default=None,
                      help="run_to_failure, time:INTERVAL, usage:N, condition:SIGNAL:LEVEL, predictive:LEAD "
                           "(repeat to compare; default: run_to_failure)")
     mnt.add_argument("--sweep", help="KIND:LOW..HIGH/COUNT, e.g. time:20h..200h/10 or condition:vibration:4..8/9")
-    mnt.add_argument("--replicas", "-r", type=int, default=1000)
-    mnt.add_argument("--horizon", type=duration, default=None, help="default: scene's, else 30 days")
-    mnt.add_argument("--warmup", type=duration, default=None, help="default: scene's, else 0")
-    mnt.add_argument("--seed", type=int, default=None)
-    mnt.add_argument("--device")
-    mnt.add_argument("--dt", type=duration)
+    mnt.add_argument("--replicas", "-r", type=count, default=1000, help="independent replicas (default: 1000)")
+    mnt.add_argument("--horizon", type=positive_duration, default=None,
+                     help="simulated time incl. warm-up (default: scene's, else 30 days)")
+    mnt.add_argument("--warmup", type=nonnegative_duration, default=None,
+                     help="warm-up excluded from statistics (default: scene's, else 0)")
+    mnt.add_argument("--seed", type=seed, default=None, help="random seed (default: scene's, else 0)")
+    mnt.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cuda if present, else cpu)")
+    mnt.add_argument("--dt", type=positive_duration, help="time step (default: scene's, else the plant's default)")
     mnt.add_argument("--objective", default="cost_per_good_unit",
                      help="what the best policy minimises/maximises: cost_per_good_unit, cost, failures, "
                           "availability, throughput_per_hour")
-    mnt.add_argument("--out", "-o", type=Path, help="folder for the results (one JSON per policy + study.json)")
-    mnt.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
-    chk = sub.add_parser("check", help="validate a scene file")
-    chk.add_argument("scene")
+    mnt.add_argument("--out", "-o", help="folder for the results (one JSON per policy + study.json); a rerun "
+                                         "reuses the policies already computed for the same plant and settings "
+                                         "('-': study JSON to standard output)")
+    mnt.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="progress bar on stderr (default: when stderr is a terminal)")
+    chk = sub.add_parser("check", help="validate a scene file (and compile it on the CPU: robot poses, time step)")
+    chk.add_argument("scene", help=SCENE_HELP)
     sub.add_parser("scenes", help="list the bundled example scenes")
     sub.add_parser("warmup", help="compile the simulation kernels into Warp's cache")
     return ap
 
 
+CUDA_DRIVER_WARNING = "Could not find or load the NVIDIA CUDA driver"
+
+
+def _start_warp(device) -> None:
+    """Starts Warp's runtime, dropping its 'no CUDA driver' line (printed by native code on
+    every start without a GPU) unless a CUDA device was asked for."""
+    import tempfile
+
+    import warp as wp
+    if device is not None and str(device).startswith("cuda"):
+        wp.init()
+        return
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to redirect
+        wp.init()
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            wp.init()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        text = captured.read().decode("utf-8", "replace")
+    rest = "".join(line for line in text.splitlines(True) if CUDA_DRIVER_WARNING not in line)
+    if rest:
+        sys.stderr.write(rest)
+
+
+def _located(scene, work):
+    """Runs ``work()``; a PlantError found while compiling (a robot pose out of reach, a time
+    step too coarse) names the scene file."""
+    from .errors import PlantError
+    try:
+        return work()
+    except PlantError as err:
+        if err.file:
+            raise
+        raise err.located(file=str(scene.path)) from None
+
+
 def _run(args) -> int:
+    from .files import check_output, write_text
+    to_stdout = args.out == "-"
+    out = check_output(args.out, "--out") if args.out is not None and not to_stdout else None
     import twin
     scene = twin.load_scene(resolve_scene(args.scene))
     study = {**DEFAULT_STUDY, **scene.study}
@@ -114,38 +250,72 @@ def _run(args) -> int:
         value = getattr(args, key)
         if value is not None:
             study[key] = value
-    res = twin.simulate(scene.plant, replicas=study["replicas"], horizon=study["horizon"],
-                        warmup=study["warmup"], seed=study["seed"], device=study.get("device"),
-                        dt=study.get("dt"), progress=args.progress)
+    _start_warp(study.get("device"))
+    res = _located(scene, lambda: twin.simulate(
+        scene.plant, replicas=study["replicas"], horizon=study["horizon"], warmup=study["warmup"],
+        seed=study["seed"], device=study.get("device"), dt=study.get("dt"), progress=args.progress))
     res.meta["scene"] = str(scene.path)
+    text = json.dumps(res.to_dict(), indent=2) + "\n"
+    if to_stdout:  # the JSON alone on stdout, so it can be piped
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        print(res.summary(), file=sys.stderr)
+        return 0
+    if out is not None:  # results first: a closed pipe or Ctrl-C during the summary loses nothing
+        write_text(out, text, "--out")
     print(res.summary())
-    if args.out:
-        res.to_json(args.out)
-        print(f"\nresults written to {args.out}")
+    if out is not None:
+        print(f"\nresults written to {out}")
     return 0
 
 
 def _maintenance(args) -> int:
+    from .files import check_output_dir
+    to_stdout = args.out == "-"
+    out = check_output_dir(args.out, "--out") if args.out is not None and not to_stdout else None
     import twin
     from .maintenance import Policy, compare, parse_sweep, sweep
     scene = twin.load_scene(resolve_scene(args.scene))
     study = scene.study
-    kwargs = {"replicas": args.replicas,
-              "horizon": args.horizon or study.get("horizon", 30 * 24 * 3600.0),
-              "warmup": args.warmup if args.warmup is not None else study.get("warmup", 0.0),
-              "seed": args.seed if args.seed is not None else study.get("seed", 0),
-              "device": args.device or study.get("device"), "dt": args.dt or study.get("dt"),
-              "objective": args.objective, "out_dir": args.out, "progress": args.progress}
+
+    def given(key, default):
+        value = getattr(args, key)
+        return value if value is not None else study.get(key, default)
+
+    kwargs = {"replicas": args.replicas, "horizon": given("horizon", 30 * 24 * 3600.0),
+              "warmup": given("warmup", 0.0), "seed": given("seed", 0), "device": given("device", None),
+              "dt": given("dt", None), "objective": args.objective, "out_dir": out, "progress": args.progress}
     if args.sweep:
         kind, values, signal = parse_sweep(args.sweep)
-        result = sweep(scene.plant, kind, values, signal=signal, **kwargs)
+        policies = None
     else:
         policies = [Policy.parse(p) for p in (args.policy or ["run_to_failure"])]
-        result = compare(scene.plant, policies, **kwargs)
+    _start_warp(kwargs["device"])
+    if args.sweep:
+        result = _located(scene, lambda: sweep(scene.plant, kind, values, signal=signal, **kwargs))
+    else:
+        result = _located(scene, lambda: compare(scene.plant, policies, **kwargs))
+    if to_stdout:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        sys.stdout.flush()
+        print(result.table(), file=sys.stderr)
+        return 0
     print(result.table())
     print(f"\nbest by {result.objective}: {result.best.label}")
-    if args.out:
-        print(f"results written to {args.out}/study.json")
+    if out is not None:
+        print(f"results written to {out / 'study.json'}")
+    return 0
+
+
+def _check(args) -> int:
+    import twin
+    from .model import compile_plant
+    scene = twin.load_scene(resolve_scene(args.scene))
+    p = scene.plant
+    _start_warp("cpu")
+    model = _located(scene, lambda: compile_plant(p, device="cpu", dt=scene.study.get("dt")))
+    print(f"{scene.path}: ok: '{p.name}', {len(p)} elements, {p.graph.number_of_edges()} transfers "
+          f"(compiled on cpu at dt = {model.dt:g} s)")
     return 0
 
 
@@ -154,6 +324,7 @@ def _warmup() -> int:
 
     import twin
     from .kernels import engine, record, robot_kinematics, tool_record
+    _start_warp(None)
     for device in ["cpu"] + (["cuda"] if wp.is_cuda_available() else []):
         for module in (engine, record, robot_kinematics, tool_record):
             wp.load_module(module, device=device)
@@ -162,36 +333,64 @@ def _warmup() -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "check":
-            import twin
-            scene = twin.load_scene(resolve_scene(args.scene))
-            p = scene.plant
-            print(f"{scene.path}: ok: '{p.name}', {len(p)} elements, {p.graph.number_of_edges()} transfers")
-            return 0
-        if args.command == "scenes":
-            from .scenes import bundled, scene_path
-            for name in bundled():
-                print(f"{name:24s} {scene_path(name)}")
-            return 0
-        if args.command == "warmup":
-            return _warmup()
-        if args.command == "maintenance":
-            return _maintenance(args)
-        if args.command in ("render", "animate"):
-            from .render import cli as render_cli
-            return getattr(render_cli, f"{args.command}_command")(args, resolve_scene(args.scene))
-    except TwinError as err:
-        print(f"twin: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\ntwin: interrupted", file=sys.stderr)
-        return 130
+def _command(args) -> int:
+    if args.command == "run":
+        return _run(args)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "scenes":
+        from .scenes import bundled, scene_path
+        for name in bundled():
+            print(f"{name:24s} {scene_path(name)}")
+        return 0
+    if args.command == "warmup":
+        return _warmup()
+    if args.command == "maintenance":
+        return _maintenance(args)
+    if args.command in ("render", "animate"):
+        from .render import cli as render_cli
+        return getattr(render_cli, f"{args.command}_command")(args, resolve_scene(args.scene))
     return 1
+
+
+def _interrupted() -> int:
+    """Ctrl-C: one line and status 130 (128 + SIGINT), as a shell reports it; finished files
+    stay, files being written are removed (twin.files)."""
+    try:
+        lead = "\n" if sys.stderr.isatty() else ""
+        print(f"{lead}twin: interrupted", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+    return 130
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (``twin run ... | head -1``): stop quietly with 141
+    (128 + SIGPIPE, what a Unix tool killed by the closed pipe reports). Pointing stdout at
+    /dev/null keeps Python from complaining when it flushes at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
+def main(argv=None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        try:
+            code = _command(args)
+        except TwinError as err:
+            print(f"twin: error: {err}", file=sys.stderr)
+            code = 2
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except KeyboardInterrupt:
+        return _interrupted()
+    except BrokenPipeError:
+        return _stdout_closed()
 
 
 if __name__ == "__main__":

@@ -2,17 +2,22 @@
 
 Every scenario runs the same compiled plant with the same seed, so scenarios share their random
 numbers (process times, wear paths, sensor noise): differences between policies are not noise
-between runs. A study with an output folder writes each finished scenario to disk at once and, run
-again, reuses the scenarios already there with the same settings (a long study loses nothing).
+between runs. A study with an output folder writes each finished scenario to disk at once (complete
+or not at all) and, run again, reuses a saved scenario only when its fingerprint matches: a digest
+of the whole plant (every field of every element, the crew, the compiled tables), the settings, the
+policy and twin itself (version and code). Anything else is recomputed, with one line saying why.
 
 The JSON (``MaintenanceStudy.to_json``, ``twin maintenance --out``) is documented in the README.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
 import json
 import math
-import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +29,10 @@ from ..progress import Progress
 from .spec import Policy
 
 SCHEMA = "twin.maintenance/1"
+SCENARIO_SCHEMA = "twin.maintenance.scenario/1"   # DIR/000.json, ... (resumable scenarios)
 KPIS = ("throughput_per_hour", "availability", "failures", "services", "maintenance_hours", "cost",
         "cost_per_good_unit")
+MAX_SWEEP = 1000   # values in one sweep: more is a typo, not a study
 OBJECTIVES = {"cost_per_good_unit": min, "cost": min, "failures": min, "availability": max,
               "throughput_per_hour": max}
 
@@ -96,9 +103,117 @@ class MaintenanceStudy:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    from ..files import write_text
+    write_text(path, json.dumps(data, indent=2) + "\n", "maintenance results")
+
+
+# ---- fingerprints: what a saved scenario was computed from -------------------------------------
+def _canonical(obj):
+    """A JSON-able, order-preserving image of a spec object: every dataclass field (defaults
+    included), dict, sequence and array; floats by repr so 0.1 and 0.1000001 differ."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return [type(obj).__qualname__, [[f.name, _canonical(getattr(obj, f.name))] for f in dataclasses.fields(obj)]]
+    if isinstance(obj, dict):
+        return ["dict", [[_canonical(k), _canonical(v)] for k, v in obj.items()]]
+    if isinstance(obj, (list, tuple)):
+        return [type(obj).__name__, [_canonical(v) for v in obj]]
+    if isinstance(obj, np.ndarray):
+        return ["ndarray", str(obj.dtype), list(obj.shape), hashlib.sha256(np.ascontiguousarray(obj).tobytes()).hexdigest()]
+    if isinstance(obj, (bool, str, type(None))):
+        return obj
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return repr(float(obj))
+    if hasattr(obj, "__dict__"):
+        return [type(obj).__qualname__, _canonical(dict(vars(obj)))]
+    return [type(obj).__qualname__, repr(obj)]
+
+
+def _digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, separators=(",", ":")).encode()).hexdigest()[:32]
+
+
+def plant_digest(plant, model=None) -> str:
+    """Digest of everything in ``plant`` that can change a result: name, storage, crew, every
+    element's full spec (costs, health components, ...), every transfer with its probability,
+    and, given ``model``, every compiled table."""
+    spec = {"name": plant.name, "unbounded_storage": plant.unbounded_storage,
+            "crew": _canonical(getattr(plant, "crew", None)),
+            "elements": [[n, _canonical(el)] for n, el in plant.elements.items()],
+            "transfers": [[a, b, _canonical(dict(d))] for a, b, d in plant.graph.edges(data=True)],
+            "extra": _canonical({k: v for k, v in vars(plant).items()
+                                 if k not in ("name", "unbounded_storage", "crew", "graph")})}
+    if model is not None:
+        tables = []
+        from ..kernels import layout
+        for name in layout.Model.vars:
+            v = getattr(model.arrays, name)
+            tables.append([name, _canonical(v.numpy()) if hasattr(v, "numpy") else repr(v)])
+        spec["compiled"] = tables
+    return _digest(spec)
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """twin's version and a digest of its Python and kernel sources: results saved by another
+    twin (an upgrade, a local edit) are recomputed."""
+    from .. import __version__
+    from .. import kernels
+    h = hashlib.sha256(__version__.encode())
+    for root in (Path(__file__).resolve().parents[1], Path(kernels.__file__).resolve().parent):
+        for f in sorted(root.rglob("*.py")):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:16]}"
+
+
+FINGERPRINT_PARTS = {"plant": "a different plant", "settings": "different settings", "policy": "a different policy",
+                     "twin": "another twin (version or code)"}
+
+
+def _fingerprint(plant_hash: str, settings: dict, policy) -> dict:
+    return {"plant": plant_hash, "settings": _digest(settings), "policy": _digest(_policy_dict(policy)),
+            "twin": code_digest()}
+
+
+def _note(message: str) -> None:
+    """One line on stderr (the study goes on)."""
+    print(f"twin: {message}", file=sys.stderr)
+
+
+def _load_saved(path: Path, fingerprint: dict, label: str):
+    """The saved Scenario at ``path`` if it was computed from exactly this fingerprint, else None
+    (after one line naming the file and why it is recomputed)."""
+    def redo(why: str):
+        _note(f"{path}: {why}; recomputing it")
+        return None
+
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return redo(f"cannot be read ({err.strerror or err})")
+    if not raw.strip():
+        return redo("is empty")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return redo("is not a text file")
+    except json.JSONDecodeError:
+        return redo("is not complete JSON (truncated or not a twin file)")
+    if not isinstance(data, dict) or data.get("schema") != SCENARIO_SCHEMA:
+        return redo(f"is not a twin maintenance scenario (no schema {SCENARIO_SCHEMA!r})")
+    saved = data.get("fingerprint")
+    if not isinstance(saved, dict):
+        return redo("has no fingerprint")
+    changed = [what for key, what in FINGERPRINT_PARTS.items() if saved.get(key) != fingerprint[key]]
+    if changed:
+        return redo(f"was computed for {', '.join(changed)}")
+    try:
+        s = data["scenario"]
+        return Scenario(label, s["policy"], s["kpis"], s["components"], float(s["wall_time_s"]))
+    except (KeyError, TypeError, ValueError):
+        return redo("is incomplete")
 
 
 def _policy_dict(policy) -> dict:
@@ -141,29 +256,34 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
         items = [(_label(p), p) for p in (policies if isinstance(policies, (list, tuple)) else [policies])]
     if not items:
         raise TwinError("no policies to compare")
+    out = None
+    if out_dir is not None:
+        from ..files import check_output_dir
+        out = check_output_dir(out_dir, "maintenance output folder")
     model = compile_plant(plant, device=device, dt=dt)
     sim = Simulator(model, replicas)
     settings = {"replicas": replicas, "horizon_s": float(horizon), "warmup_s": float(warmup), "seed": seed,
                 "dt_s": model.dt, "device": model.device}
-    out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+        plant_hash = plant_digest(plant, model)
     bar = Progress(f"{plant.name}: {len(items)} policies", len(items), enabled=progress)
     scenarios = []
     for i, (label, policy) in enumerate(items):
         saved = out / f"{i:03d}.json" if out is not None else None
+        fingerprint = _fingerprint(plant_hash, settings, policy) if saved is not None else None
         if saved is not None and saved.exists():
-            data = json.loads(saved.read_text())
-            if data.get("settings") == settings and data["scenario"]["policy"] == _policy_dict(policy):
-                s = data["scenario"]
-                scenarios.append(Scenario(s["label"], s["policy"], s["kpis"], s["components"], s["wall_time_s"]))
+            reused = _load_saved(saved, fingerprint, label)
+            if reused is not None:
+                scenarios.append(reused)
                 bar.update(i + 1)
                 continue
         t0 = time.perf_counter()
         res = sim.run(horizon, warmup, seed=seed, policy=policy, progress=False)
         scenarios.append(_scenario(label, policy, res, time.perf_counter() - t0))
         if saved is not None:
-            _write_json(saved, {"settings": settings, "scenario": scenarios[-1].to_dict()})
+            _write_json(saved, {"schema": SCENARIO_SCHEMA, "fingerprint": fingerprint, "settings": settings,
+                                "scenario": scenarios[-1].to_dict()})
         bar.update(i + 1)
     bar.close()
     study = MaintenanceStudy(plant.name, settings, scenarios, objective)
@@ -208,7 +328,14 @@ def parse_sweep(text: str) -> tuple[str, list[float], str]:
         raise TwinError(f"a sweep is KIND:LOW..HIGH/COUNT, e.g. time:10h..200h/20, got {text!r}")
     parse = duration if kind in ("time_based", "predictive") else float
     try:
-        a, b, n = parse(lo), parse(hi), int(count)
-    except (ValueError, TypeError) as err:
+        a, b = parse(lo), parse(hi)
+    except (ValueError, TypeError, TwinError) as err:
         raise TwinError(f"cannot read the sweep {text!r}: {err}") from None
-    return kind, list(np.linspace(a, b, n)), signal.strip()
+    if not count.strip().isdigit() or not 1 <= int(count) <= MAX_SWEEP:
+        raise TwinError(f"a sweep's COUNT must be a whole number from 1 to {MAX_SWEEP}, got {count!r} in {text!r}")
+    n = int(count)
+    if not (math.isfinite(a) and math.isfinite(b)) or a <= 0 or b <= 0:
+        raise TwinError(f"a sweep's LOW and HIGH must be positive and finite, got {text!r}")
+    if n == 1 and a != b:
+        raise TwinError(f"a sweep of 1 value needs LOW = HIGH, got {text!r}; use COUNT >= 2")
+    return kind, [float(v) for v in np.linspace(a, b, n)], signal.strip()

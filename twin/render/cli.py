@@ -23,11 +23,15 @@ MAX_ANIMATION_FRAMES = 5000
 
 def render_command(args, scene_path) -> int:
     import twin
+    from ..files import check_output, replacing
+    from .scene import parse_size
     from .still import screenshot
 
     out = Path(args.out)
     if out.suffix.lower() != ".png":
         raise TwinError(f"twin render writes PNG: give --out a .png path, got '{out}'")
+    check_output(out, "--out")
+    parse_size(args.size)
     scene = twin.load_scene(scene_path)
     color_by = args.color_by
     if color_by is not None and args.results is None:
@@ -42,7 +46,9 @@ def render_command(args, scene_path) -> int:
         if other and other != scene.plant.name:
             print(f"twin: warning: {args.results} holds results of '{other}', not '{scene.plant.name}'",
                   file=sys.stderr)
-    screenshot(scene.plant, out, results=args.results, color_by=color_by, camera=args.camera, size=args.size)
+    with replacing(out, "--out") as target:  # a complete PNG or none
+        screenshot(scene.plant, target, results=args.results, color_by=color_by, camera=args.camera,
+                   size=args.size)
     what = f", coloured by {color_by} from {args.results}" if color_by else ""
     print(f"{scene.plant.name}: picture written to {out}{what}")
     return 0
@@ -69,11 +75,17 @@ def parse_window(text: str | None, default_start: float) -> tuple[float, float]:
 def animate_command(args, scene_path) -> int:
     import twin
     from ..cli import DEFAULT_STUDY
+    from ..files import check_output, replacing
     from .animation import animate
+    from .scene import parse_size
 
     out = Path(args.out)
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise TwinError(f"twin animate writes .gif or .mp4, got '{out}'")
+    check_output(out, "--out")
+    parse_size(args.size)  # every argument is checked before the simulation runs
+    if isinstance(args.fps, bool) or not isinstance(args.fps, int) or not 1 <= args.fps <= 120:
+        raise TwinError(f"--fps must be an integer from 1 to 120, got {args.fps!r}")
     scene = twin.load_scene(scene_path)
     study = {**DEFAULT_STUDY, **scene.study}
     start, end = parse_window(args.window, default_start=float(study["warmup"]))
@@ -92,7 +104,8 @@ def animate_command(args, scene_path) -> int:
                         device=study.get("device"), dt=study.get("dt"),
                         record=twin.Recording(replica=replica, start=start, end=end, every=every))
     rec = res.recording
-    animate(scene.plant, rec, out, fps=args.fps, camera=args.camera, size=args.size)
+    with replacing(out, "--out") as target:  # a complete clip or none, even on Ctrl-C
+        animate(scene.plant, rec, target, fps=args.fps, camera=args.camera, size=args.size)
     print(f"{scene.plant.name}: {rec.frames} frames of replica {replica} (seed {seed}), "
           f"{start:g} s to {end:g} s every {every:g} s, written to {out}")
     return 0
