@@ -10,14 +10,14 @@ _wp.config.log_level = max(_wp.config.log_level, _wp.LOG_WARNING)
 from .distributions import (Deterministic, Distribution, Empirical, Erlang, Exponential, Gamma,
                             LogNormal, TruncatedNormal, Triangular, Uniform, Weibull)
 from .elements import Buffer, Conveyor, Element, Failures, Machine, Sink, Source
-from .errors import PlantError, SceneError, SimulationError, TwinError
+from .errors import CapacityLoopWarning, DeadlockError, PlantError, SceneError, SimulationError, TwinError
 from .plant import Plant
 
 __all__ = [
     "__version__", "Plant", "Source", "Machine", "Buffer", "Sink", "Conveyor", "Element", "Failures",
     "Distribution", "Deterministic", "Exponential", "Uniform", "Triangular", "TruncatedNormal",
     "LogNormal", "Gamma", "Erlang", "Weibull", "Empirical",
-    "TwinError", "PlantError", "SceneError", "SimulationError",
+    "TwinError", "PlantError", "SceneError", "SimulationError", "DeadlockError", "CapacityLoopWarning",
 ]
 from .recording import Recorded, Recording
 from .results import KPI, Results

@@ -14,7 +14,8 @@ import warp as wp
 
 from . import __version__
 from .equipment import cluster_tool, robot
-from .errors import SimulationError, TwinError
+from .deadlock import deadlock_message, find_deadlocks
+from .errors import DeadlockError, SimulationError, TwinError
 from .maintenance import compiled as maintenance
 from .maintenance.compiled import SensorLog
 from .kernels import engine
@@ -127,6 +128,7 @@ class Simulator:
             meta["policy"] = {f"{h}.{c.name}": p.label
                               for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
+        _check_deadlocks(model, arrays, results)
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None
@@ -143,6 +145,13 @@ class Simulator:
                 f"{self.model.plant.unbounded_storage} parts in {bad.size} of {self.replicas} replicas "
                 f"(first: replica {bad[0]}); the line is probably unstable (parts arrive faster than "
                 "they can be processed). Check the rates, or raise Plant(unbounded_storage=...)")
+
+
+def _check_deadlocks(model: Model, arrays: dict, results: Results) -> None:
+    """Raises DeadlockError when a replica ended locked (a loop full of parts waiting on each other)."""
+    locks = find_deadlocks(model, arrays)
+    if locks:
+        raise DeadlockError(deadlock_message(model.plant.name, locks, len(arrays["rep64"])), locks, results)
 
 
 class Recorder:
