@@ -118,3 +118,12 @@ def test_cli_check_warns_and_run_exits_2_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("twin: error: plant 'pcb': deadlock in ")
     assert "throughput" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["electronics_assembly", "unbalanced_rework", "packaging_line"])
+def test_bundled_scenes_have_no_loop_that_can_lock(name):
+    """A robot tending a machine (robot -> machine -> robot in the graph) moves parts only from a
+    task's pick to its place, so it is no loop; unbalanced_rework's loop has an unbounded queue."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        twin.load_scene(name)

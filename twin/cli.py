@@ -38,15 +38,8 @@ def duration(text: str) -> float:
 
 
 def resolve_scene(name: str) -> Path:
-    from .scenes import bundled, scene_path
-    p = Path(name)
-    if p.exists():
-        return p
-    if not p.suffix and scene_path(name).exists():
-        return scene_path(name)
-    if p.suffix == ".toml" and scene_path(p.name).exists() and len(p.parts) <= 2:
-        return scene_path(p.name)
-    raise TwinError(f"no scene file '{name}' (bundled scenes: {', '.join(bundled())})")
+    from .scene import find_scene  # the one lookup, shared with twin.load_scene
+    return find_scene(name)
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -44,14 +44,40 @@ def element_capacity(plant, name: str) -> float:
     return float(el.kernel_capacity(plant))
 
 
+def flow_graph(plant) -> nx.DiGraph:
+    """The paths parts can take: the plant's graph, except that an element that moves parts by
+    tasks (a robot: ``tasks`` with ``pick`` and ``place``) carries a part only from a task's pick
+    to the same task's place, so it becomes one node per task ("robot[i]"). A robot tending a
+    machine (robot -> machine -> robot) is then no loop."""
+    g = nx.DiGraph()
+    g.add_nodes_from(plant.graph.nodes)
+    for name in plant.graph.nodes:
+        tasks = getattr(plant[name], "tasks", None)
+        if tasks and all(hasattr(t, "pick") and hasattr(t, "place") for t in tasks):
+            g.remove_node(name)
+    for u, v in plant.graph.edges:
+        if u in g and v in g:
+            g.add_edge(u, v)
+    for name in plant.graph.nodes:
+        if name not in g:
+            for i, t in enumerate(plant[name].tasks):
+                g.add_edge(t.pick, f"{name}[{i}]")
+                g.add_edge(f"{name}[{i}]", t.place)
+    return g
+
+
 def finite_cycles(plant) -> list[tuple[list[str], int]]:
-    """The directed cycles of ``plant`` whose elements all have finite capacity, each with the
-    number of parts it can hold (smallest first; at most MAX_CYCLES cycles are examined)."""
+    """The loops parts can take (cycles of ``flow_graph``) whose elements all have finite
+    capacity, each with the number of parts it can hold (smallest first; at most MAX_CYCLES cycles
+    are examined)."""
     out = []
-    for cycle in itertools.islice(nx.simple_cycles(plant.graph), MAX_CYCLES):
-        caps = [element_capacity(plant, n) for n in cycle]
+    for cycle in itertools.islice(nx.simple_cycles(flow_graph(plant)), MAX_CYCLES):
+        names = list(dict.fromkeys(n if n in plant else n.rpartition("[")[0] for n in cycle))
+        caps = [element_capacity(plant, n) for n in names]
         if all(math.isfinite(c) for c in caps):
-            out.append((_rotate(cycle, plant), int(sum(caps))))
+            loop = _rotate(names, plant)
+            if all(loop != seen for seen, _ in out):
+                out.append((loop, int(sum(caps))))
     return sorted(out, key=lambda c: (c[1], c[0]))
 
 

@@ -40,7 +40,7 @@ from .elements import KINDS, Element, element_keys
 from .errors import PlantError, SceneError, nearest
 from .plant import Plant
 
-__all__ = ["Scene", "load_scene", "save_scene", "UNITS", "DERIVED_UNITS", "BASE_FIELD_UNITS"]
+__all__ = ["Scene", "find_scene", "load_scene", "quantity", "save_scene", "UNITS", "DERIVED_UNITS", "BASE_FIELD_UNITS"]
 
 # ---- units ------------------------------------------------------------------------------------
 # Base dimensions: unit -> factor to the SI unit twin stores (seconds, metres, radians). Exact
@@ -99,9 +99,28 @@ class Scene:
         return self.plant.simulate(**{**self.study, **overrides})
 
 
+def find_scene(name) -> Path:
+    """The scene file ``name`` names: an existing path, else a bundled scene by its bare name
+    (``"balanced_line"`` or ``"balanced_line.toml"``, no folder). The one lookup of
+    ``load_scene`` and of the CLI; a path with a folder is never replaced by a bundled scene."""
+    from .scenes import bundled, scene_path
+    p = Path(name)
+    if p.exists():
+        return p
+    if len(p.parts) == 1 and p.suffix in ("", ".toml") and scene_path(p.name).exists():
+        return scene_path(p.name)
+    why = "no such file"
+    if len(p.parts) > 1 and not p.parent.exists():
+        why = f"no folder '{p.parent}'"
+    hint = nearest(p.stem, bundled()) if len(p.parts) == 1 else ""
+    raise SceneError(f"cannot read the scene file: {why}{hint}; bundled scenes (by name, without a folder): "
+                     f"{', '.join(bundled())}", file=str(name))
+
+
 def load_scene(path) -> Scene:
-    """Reads a scene file. Raises :class:`~twin.errors.SceneError` for any problem in it."""
-    path = Path(path)
+    """Reads a scene file: a path, or the name of a bundled scene (``twin.load_scene("balanced_line")``,
+    see ``find_scene``). Raises :class:`~twin.errors.SceneError` for any problem in it."""
+    path = find_scene(path)
     file = str(path)
     try:
         text = path.read_bytes().decode("utf-8")
@@ -114,6 +133,22 @@ def load_scene(path) -> Scene:
     except tomllib.TOMLDecodeError as err:
         raise _toml_error(err, text, file) from None
     return _Reader(file).scene(doc, path)
+
+
+SI_UNITS = {"time": "s", "length": "m", "angle": "rad", "mass": "kg", "power": "W", "count": "",
+            "sqrt_time": "sqrt(s)"}
+
+
+def quantity(value, dim: str, *, element=None, key=None) -> float:
+    """A value of the Python API in SI: a number (already SI: seconds, metres, radians, rad/s ...)
+    or a string with its unit, as in scene files ("8h", "30 min", "120 deg/s", "1200 mm"). The one
+    unit parser of the library; raises PlantError naming ``element`` and ``key``."""
+    reader = _Reader(None)
+    reader.bare = dict(SI_UNITS)
+    try:
+        return reader.quantity(value, dim, element, key)
+    except SceneError as err:
+        raise PlantError(err.problem, element=element, key=key) from None
 
 
 def save_scene(plant: Plant, path, **study) -> Path:
@@ -307,6 +342,8 @@ class _Reader:
             or (hint is typing.Any and isinstance(value, list))  # nested arrays, e.g. a polyline's points
         if dim is not None:
             if is_array:
+                if _is_number(value) or isinstance(value, str):  # one value for all (the element checks
+                    return self.quantity(value, dim, element, key)  # that it takes one, as in Python)
                 if not isinstance(value, list):
                     raise self.error(f"must be an array of {dim}s, got {_describe(value)}", element, key)
                 return [self.value(v, typing.Any, dim, element, f"{key}[{i}]") for i, v in enumerate(value)]
