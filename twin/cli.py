@@ -24,7 +24,6 @@ from pathlib import Path
 
 from .errors import TwinError
 
-DEFAULT_STUDY = {"replicas": 100, "horizon": 8 * 3600.0, "warmup": 3600.0, "seed": 0}
 _DURATION = re.compile(r"^\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-z]*)\s*$")
 _TIME_UNITS = {"": 1.0, "ms": 1e-3, "s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -54,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scene", help="scene file (TOML) or the name of a bundled scene")
     run.add_argument("--replicas", "-r", type=int, help="independent replicas (default: scene's, else 100)")
     run.add_argument("--horizon", type=duration, help="simulated time incl. warm-up, e.g. 8h (default: scene's, else 8h)")
-    run.add_argument("--warmup", type=duration, help="warm-up excluded from statistics (default: scene's, else 1h)")
+    run.add_argument("--warmup", type=duration, help="warm-up excluded from statistics (default: scene's, else 0)")
     run.add_argument("--seed", type=int, help="random seed (default: scene's, else 0)")
     run.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda if present, else cpu)")
     run.add_argument("--dt", type=duration, help="time step (default: scene's, else the plant's default)")
@@ -105,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args) -> int:
     import twin
     scene = twin.load_scene(resolve_scene(args.scene))
-    study = {**DEFAULT_STUDY, **scene.study}
+    study = {**twin.simulator.DEFAULT_STUDY, **scene.study}  # the defaults of twin.simulate
     for key in ("replicas", "horizon", "warmup", "seed", "device", "dt"):
         value = getattr(args, key)
         if value is not None:

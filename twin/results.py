@@ -17,7 +17,7 @@ import numpy as np
 
 from .equipment import cluster_tool, robot
 from .kernels import layout
-from .stats import mean_ci
+from .stats import format_ci, mean_ci
 
 SCHEMA = "twin.results/1"
 ELEMENT_KPIS = {
@@ -49,6 +49,11 @@ class KPI:
 
     def to_dict(self) -> dict:
         return {"mean": _num(self.mean), "ci95": _num(self.ci95)}
+
+    def __repr__(self) -> str:
+        """As a result is written by hand, ``75.2 ± 0.7`` (digits the interval supports; the
+        fields are ``mean``, ``ci95``, ``std`` and ``n``)."""
+        return format_ci(self.mean, self.ci95)
 
     def __format__(self, spec: str) -> str:
         spec = spec or ".4g"
