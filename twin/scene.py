@@ -342,9 +342,9 @@ class _Reader:
             or (hint is typing.Any and isinstance(value, list))  # nested arrays, e.g. a polyline's points
         if dim is not None:
             if is_array:
-                if _is_number(value) or isinstance(value, str):  # one value for all (the element checks
-                    return self.quantity(value, dim, element, key)  # that it takes one, as in Python)
-                if not isinstance(value, list):
+                if _is_number(value) or (isinstance(value, str) and _QUANTITY.fullmatch(value)):
+                    return self.quantity(value, dim, element, key)  # one value for all, e.g. "120 deg/s"
+                if not isinstance(value, list):  # (the element checks that it takes one, as in Python)
                     raise self.error(f"must be an array of {dim}s, got {_describe(value)}", element, key)
                 return [self.value(v, typing.Any, dim, element, f"{key}[{i}]") for i, v in enumerate(value)]
             return self.quantity(value, dim, element, key)
