@@ -123,7 +123,7 @@ def load_scene(path) -> Scene:
     path = find_scene(path)
     file = str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (some Windows editors) is ignored
     except OSError as err:
         raise SceneError(f"cannot read the scene file: {err.strerror or err}", file=file) from None
     except UnicodeDecodeError as err:
@@ -674,4 +674,21 @@ def _toml_error(err: tomllib.TOMLDecodeError, text: str, file: str) -> SceneErro
                     break
         return SceneError(f"invalid TOML at {where}: the key is set twice (a key may appear only once "
                           "in a table)", element=element, key=key, file=file)
-    return SceneError(f"invalid TOML at {where}: {problem}", file=file)
+    hint = _syntax_hint(problem, text, int(m.group(2)), int(m.group(3))) if m else ""
+    return SceneError(f"invalid TOML at {where}: {problem}{hint}", file=file)
+
+
+def _syntax_hint(problem: str, text: str, line: int, column: int) -> str:
+    """How to fix a syntax error that matches a known mistake ('' when none matches)."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines) or problem != "Invalid initial character for a key part":
+        return ""
+    row = lines[line - 1]
+    before, rest = row[:column - 1], row[column - 1:]
+    code = re.sub(r'"[^"]*"|\'[^\']*\'', '""', before)  # string contents do not count
+    if code.count("{") > code.count("}") and (not rest.strip() or rest.lstrip().startswith("#")):
+        return ("; an inline table { ... } must stay on one line in TOML 1.0: join its lines, or write it as "
+                "a table (e.g. [[elements.NAME.health]] with one key per line)")
+    if re.search(r",\s*$", code) and rest.lstrip().startswith("}"):
+        return "; remove the comma after the last item of the inline table (TOML 1.0 allows none)"
+    return ""
