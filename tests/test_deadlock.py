@@ -127,3 +127,36 @@ def test_bundled_scenes_have_no_loop_that_can_lock(name):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         twin.load_scene(name)
+
+
+def test_a_loop_through_a_robot_that_stalls_is_found():
+    """A robot that feeds a machine from a one-place buffer and puts half the machine's parts
+    back into that buffer: with the buffer full of a part for the machine and the machine holding a
+    finished part for the buffer, the robot (which only picks what it can place now) waits for
+    ever; no element has an event left. Every arrival that finds both full ends like this."""
+    import math as m
+
+    def at(deg, radius=1.2, z=0.8):
+        t = m.radians(deg)
+        return (radius * m.cos(t), radius * m.sin(t), z)
+
+    arm = twin.Robot("arm", dh=twin.DH(a=(1.2,), alpha=(0.0,), d=(0.8,)), max_velocity=1.2, max_acceleration=3.0,
+                     joint_limits=[(-m.pi, m.pi)], home=(0.0,), position=(0.0, 0.0, 0.0),
+                     tasks=[twin.Task("q", "cell", at(-60), at(45), orientation="free"),
+                            twin.Task("cell", "q", at(45), at(-60), orientation="free")])
+    p = twin.Plant("robot loop")
+    p.add(twin.Source("in", interarrival=twin.Exponential(20)), twin.Buffer("q", capacity=1), arm,
+          twin.Machine("cell", process=twin.Exponential(30)), twin.Sink("out"))
+    p.line("in", "q", "arm", "cell")
+    p.connect("cell", "arm", probability=0.5)
+    p.connect("cell", "out", probability=0.5)
+    p.connect("arm", "q")
+    with pytest.warns(twin.CapacityLoopWarning), pytest.raises(twin.DeadlockError) as info:
+        twin.simulate(p, replicas=8, horizon=8 * 3600, warmup=0, dt=0.01, device="cpu")
+    locks = info.value.deadlocks
+    assert locks
+    held = info.value.results.per_replica["held_at_end"]
+    for d in locks:  # the robot waits with both full, or holds a part for the full buffer
+        r = d.replica
+        assert held["q"][r] == 1 and held["cell"][r] + held["arm"][r] >= 1
+        assert d.cycle == (("q", "arm", "cell") if held["cell"][r] else ("q", "arm"))

@@ -18,8 +18,10 @@ drawn; a part still in process, or routed "first available", may go to any succe
 appears when a part leaves, and no part of S can leave, so S stays locked whatever else happens.
 The largest such set is found by removing elements that break the rule until none does; the
 cycle reported is one loop of "waits for" inside it. Robots and cluster tools are never counted
-as locked (their room depends on more than their contents), so a loop through one is not
-detected at run time; the validation warning still names it.
+as locked (their room depends on more than their contents); a replica is also locked when no
+element has any event scheduled while parts are in the plant (nothing can ever change again),
+which catches a loop through a robot that waits for room, unless some other element keeps
+scheduling events (a clock-driven failure, the maintenance crew's periodic checks).
 """
 
 from __future__ import annotations
@@ -151,7 +153,8 @@ def find_deadlocks(model, a: dict) -> list[Deadlock]:
                 full |= (el32[:, e, CV_BLOCKED] != 0) & (count[:, e] > 0) & entry_blocked
             sealed[:, e] = full
             waits[e] = [s32[np.arange(R), head, L.S_DEST]]  # only the front part can leave
-    if not sealed.any():
+    stalled = (el64[:, :, L.E_NEXT] == L.NEVER).all(axis=1) & (count.sum(axis=1) > 0)
+    if not sealed.any() and not stalled.any():
         return []
 
     locked = sealed.copy()
@@ -172,11 +175,31 @@ def find_deadlocks(model, a: dict) -> list[Deadlock]:
             break
 
     out = []
-    for r in np.flatnonzero(locked.any(axis=1)):
-        members = [e for e in range(n) if locked[r, e]]
-        out.append(Deadlock(int(r), tuple(names[e] for e in _cycle(r, members, waits, succ, locked)),
-                            tuple(names[e] for e in members), _since(model, a, r, members) * model.dt))
+    for r in np.flatnonzero(locked.any(axis=1) | stalled):
+        if locked[r].any():
+            members = [e for e in range(n) if locked[r, e]]
+            cycle = _cycle(r, members, waits, succ, locked)
+        else:  # no event will ever happen again, parts are in the plant: nothing can move
+            members = [e for e in range(n) if count[r, e] > 0]
+            cycle = _holding_cycle(plant, names, kinds, members)
+        out.append(Deadlock(int(r), tuple(names[e] for e in cycle), tuple(names[e] for e in members),
+                            _since(model, a, r, members) * model.dt))
     return out
+
+
+def _holding_cycle(plant, names: list[str], kinds: list[str], members: list[int]) -> list[int]:
+    """A loop parts can take (``flow_graph``, else the plant's graph) through the elements that
+    hold parts and the robots and tools between them (in a stalled replica), else the holders."""
+    index = {nm: i for i, nm in enumerate(names)}
+    keep = {names[e] for e in members} | {nm for nm, k in zip(names, kinds) if k not in LOCKABLE_KINDS + ("source", "sink")}
+    for g in (flow_graph(plant), plant.graph):  # a robot holding a part for a full place: q -> robot -> q
+        sub = g.subgraph([v for v in g if (v if v in index else v.rpartition("[")[0]) in keep])
+        try:
+            loop = [u if u in index else u.rpartition("[")[0] for u, _ in nx.find_cycle(sub)]
+        except nx.NetworkXNoCycle:
+            continue
+        return [index[nm] for nm in dict.fromkeys(loop)]
+    return members
 
 
 def _cycle(r: int, members: list[int], waits: dict, succ: list, locked) -> list[int]:
@@ -205,7 +228,7 @@ def _since(model, a: dict, r: int, members: list[int]) -> int:
         start, cap = int(model.slot_start[e]), int(model.capacity[e])
         if model.kinds[e] == "conveyor":
             last = max(last, int(a["el64"][r, e, CV_READY]))
-        else:
+        elif model.kinds[e] in ("machine", "buffer"):
             last = max(last, int(a["s64"][r, start:start + cap, L.S_STEP].max()))
     return last
 
@@ -219,6 +242,6 @@ def deadlock_message(plant_name: str, locks: list[Deadlock], replicas: int) -> s
         if len(cycles) > 1 else ""
     ids = ", ".join(str(d.replica) for d in locks[:10]) + (", ..." if len(locks) > 10 else "")
     return (f"plant '{plant_name}': deadlock in {len(locks)} of {replicas} replicas (replicas {ids}): "
-            f"in replica {first.replica} the loop {loop} is full and every part in it waits for the next "
-            f"element, so no part can move again (locked at {first.since_s / 3600:.3g} h){others}; "
+            f"in replica {first.replica} the parts in the loop {loop} each wait for the next element, so no "
+            f"part can move again (locked at {first.since_s / 3600:.3g} h){others}; "
             "its throughput would be meaningless. Give the loop more room (a larger or unbounded buffer)")
