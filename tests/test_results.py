@@ -30,8 +30,8 @@ def test_json_contract(result, tmp_path):
     path = result.to_json(tmp_path / "out" / "r.json")
     d = json.loads(path.read_text())
     assert d["schema"] == "twin.results/1"
-    assert set(d) == {"schema", "plant", "meta", "throughput_per_hour", "wip", "cycle_time_s", "bottleneck",
-                      "elements"}
+    assert set(d) == {"schema", "plant", "meta", "throughput_per_hour", "good_per_hour", "scrap_per_hour", "wip",
+                      "cycle_time_s", "bottleneck", "elements"}
     assert {"device", "replicas", "horizon_s", "warmup_s", "dt_s", "seed", "twin_version", "wall_time_s"} \
         <= set(d["meta"])
     assert d["meta"]["replicas"] == 40 and d["meta"]["device"] == "cpu" and d["meta"]["seed"] == 2

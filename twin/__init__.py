@@ -35,7 +35,7 @@ _EXPORTS = {
     "Results": "results", "KPI": "results", "Recording": "recording", "Recorded": "recording",
     # errors
     "TwinError": "errors", "PlantError": "errors", "SceneError": "errors", "SimulationError": "errors",
-    "UnitError": "errors",
+    "UnitError": "errors", "DeadlockError": "errors", "CapacityLoopWarning": "errors",
 }
 # documented submodules, reachable as attributes after ``import twin`` (twin.maintenance, ...)
 _SUBMODULES = ("units", "errors", "distributions", "elements", "plant", "scene", "model", "simulator",

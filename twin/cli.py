@@ -21,12 +21,12 @@ import json
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from . import units
 from .errors import TwinError
 
-DEFAULT_STUDY = {"replicas": 100, "horizon": 8 * 3600.0, "warmup": 3600.0, "seed": 0}
 
 
 def duration(text: str) -> float:
@@ -91,15 +91,8 @@ def fps(text: str) -> int:
 
 
 def resolve_scene(name: str) -> Path:
-    from .scenes import bundled, scene_path
-    p = Path(name)
-    if p.exists():
-        return p
-    if not p.suffix and scene_path(name).exists():
-        return scene_path(name)
-    if p.suffix == ".toml" and scene_path(p.name).exists() and len(p.parts) <= 2:
-        return scene_path(p.name)
-    raise TwinError(f"no scene file '{name}' (bundled scenes: {', '.join(bundled())})")
+    from .scene import find_scene  # the one lookup, shared with twin.load_scene
+    return find_scene(name)
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -135,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--horizon", type=positive_duration,
                      help="simulated time incl. warm-up, e.g. 8h (default: scene's, else 8h)")
     run.add_argument("--warmup", type=nonnegative_duration,
-                     help="warm-up excluded from statistics (default: scene's, else 1h)")
+                     help="warm-up excluded from statistics (default: scene's, else 0)")
     run.add_argument("--seed", type=seed, help="random seed, 0 to 2**63-1 (default: scene's, else 0)")
     run.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cuda if present, else cpu)")
     run.add_argument("--dt", type=positive_duration, help="time step (default: scene's, else the plant's default)")
@@ -245,7 +238,7 @@ def _run(args) -> int:
     out = check_output(args.out, "--out") if args.out is not None and not to_stdout else None
     import twin
     scene = twin.load_scene(resolve_scene(args.scene))
-    study = {**DEFAULT_STUDY, **scene.study}
+    study = {**twin.simulator.DEFAULT_STUDY, **scene.study}  # the defaults of twin.simulate
     for key in ("replicas", "horizon", "warmup", "seed", "device", "dt"):
         value = getattr(args, key)
         if value is not None:
@@ -333,6 +326,11 @@ def _warmup() -> int:
     return 0
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings (e.g. a loop that can deadlock) as one line, like errors."""
+    print(f"twin: warning: {message}", file=sys.stderr)
+
+
 def _command(args) -> int:
     if args.command == "run":
         return _run(args)
@@ -381,7 +379,9 @@ def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         try:
-            code = _command(args)
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                code = _command(args)
         except TwinError as err:
             print(f"twin: error: {err}", file=sys.stderr)
             code = 2

@@ -37,7 +37,13 @@ def _non_negative(value, key: str) -> float:
     return v
 
 
+NOT_TIMES = ("cv", "k", "shape")  # the parameters that are not durations
+
+
 def _number(value, key: str) -> float:
+    if isinstance(value, str) and key not in NOT_TIMES:  # "30 min", "45 s": durations with a unit
+        from .scene import quantity  # the scene files' unit parser (moves to a units module)
+        value = quantity(value, "time", key=key)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise PlantError(f"must be a number, got {type(value).__name__} {value!r}", key=key)
     v = float(value)
@@ -86,6 +92,21 @@ class Distribution:
     def __str__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.to_dict().items() if k != "dist")
         return f"{self.name}({args})"
+
+    def user_repr(self) -> str:
+        """The call a user writes, e.g. ``LogNormal(mean=28, cv=0.1)`` (it builds an equal
+        distribution; times in seconds)."""
+        args = ", ".join(f"{k}={_short(v)}" for k, v in self.to_dict().items() if k != "dist")
+        return f"{type(self).__name__}({args})"
+
+
+def _short(v) -> str:
+    """A number as written by hand: 28 rather than 28.0; lists of them."""
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_short(x) for x in v) + "]"
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
 
 
 @dataclass(frozen=True)
@@ -458,3 +479,7 @@ def from_dict(spec) -> Distribution:
         if k not in spec and k not in _OPTIONAL.get(name, ()):
             raise PlantError(f"a {name} distribution needs '{k}' (parameters: {', '.join(keys)})", key=k)
     return build(spec)
+
+
+for _cls in (Deterministic, Exponential, Uniform, Triangular, TruncatedNormal, LogNormal, Gamma, Weibull, Empirical):
+    _cls.__repr__ = Distribution.user_repr  # replaces the dataclass repr (mean_=...) by the user's call

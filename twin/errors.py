@@ -65,6 +65,21 @@ class SimulationError(TwinError, RuntimeError):
     buffer that outgrew its storage, which means the line is unstable)."""
 
 
+class DeadlockError(SimulationError):
+    """Replicas locked for good: a loop of finite capacity filled with parts that each wait for
+    the next element (twin/deadlock.py). ``deadlocks``: one ``twin.deadlock.Deadlock`` per locked
+    replica; ``results``: the run's Results, for inspection only (their throughput is not valid)."""
+
+    def __init__(self, message: str, deadlocks=(), results=None):
+        super().__init__(message)
+        self.deadlocks = list(deadlocks)
+        self.results = results
+
+
+class CapacityLoopWarning(UserWarning):
+    """The plant has a loop whose elements all have finite capacity: it can deadlock."""
+
+
 def nearest(word: str, allowed) -> str:
     """' (did you mean 'x'?)' for the closest allowed word, or '' when nothing is close."""
     match = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.5)

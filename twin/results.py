@@ -17,7 +17,7 @@ import numpy as np
 
 from .equipment import cluster_tool, robot
 from .kernels import layout
-from .stats import mean_ci
+from .stats import format_ci, mean_ci
 
 SCHEMA = "twin.results/1"
 ELEMENT_KPIS = {
@@ -50,6 +50,11 @@ class KPI:
     def to_dict(self) -> dict:
         return {"mean": _num(self.mean), "ci95": _num(self.ci95)}
 
+    def __repr__(self) -> str:
+        """As a result is written by hand, ``75.2 ± 0.7`` (digits the interval supports; the
+        fields are ``mean``, ``ci95``, ``std`` and ``n``)."""
+        return format_ci(self.mean, self.ci95)
+
     def __format__(self, spec: str) -> str:
         spec = spec or ".4g"
         if math.isnan(self.ci95):
@@ -77,6 +82,8 @@ class Results:
         self.per_replica = per_replica
         self._hist_counts, self._hist_edges_s = ct_hist_s
         self.meta = meta
+        self.has_scrap = False      # the plant has a sink marked scrap
+        self.parallel_groups = []   # lists of identical parallel machines (see parallel_groups)
         self.recording = None  # a twin.recording.Recorded when the run recorded one replica
         self.sensors = None    # twin.maintenance.SensorRecords when the run kept a sensor log
 
@@ -133,9 +140,12 @@ class Results:
             ct_mean = np.where(exited > 0, rep[:, layout.R_CT_SUM] / np.maximum(exited, 1) * model.dt, np.nan)
         good = sum((out[:, i] for i, name in enumerate(model.names)
                     if model.kinds[i] == "sink" and not model.plant[name].scrap), np.zeros(len(rep)))
+        has_scrap = any(model.kinds[i] == "sink" and model.plant[name].scrap for i, name in enumerate(model.names))
         per_replica = {
             "throughput_per_hour": exited * per_hour,
             "good_units": good,
+            "good_per_hour": good * per_hour,          # into sinks not marked scrap
+            "scrap_per_hour": (exited - good) * per_hour if has_scrap else np.zeros(len(rep)),
             "wip": wip,
             "cycle_time_s": ct_mean,
             "parts_out": exited,
@@ -148,8 +158,11 @@ class Results:
             per_replica["maintenance"] = maintenance_per_replica(model, a, elements, good, window, window_steps)
         b = np.arange(layout.HIST_BINS + 1, dtype=np.float64)
         edges_s = (np.exp2(b / layout.HIST_BINS_PER_OCTAVE) - 1.0) * model.dt
-        return cls(model.plant.name, dict(zip(model.names, model.kinds)), per_replica,
-                   (a["ct_hist"].astype(np.float64), edges_s), dict(meta))
+        res = cls(model.plant.name, dict(zip(model.names, model.kinds)), per_replica,
+                  (a["ct_hist"].astype(np.float64), edges_s), dict(meta))
+        res.has_scrap = has_scrap
+        res.parallel_groups = parallel_groups(model.plant)
+        return res
 
     # ---- plant KPIs -------------------------------------------------------------------------
     @property
@@ -160,6 +173,16 @@ class Results:
     def throughput(self) -> KPI:
         """Parts per hour leaving the plant (all sinks)."""
         return KPI.of(self.per_replica["throughput_per_hour"])
+
+    @property
+    def good_throughput(self) -> KPI:
+        """Good parts per hour: into sinks not marked ``scrap`` (equals ``throughput`` without scrap)."""
+        return KPI.of(self.per_replica["good_per_hour"])
+
+    @property
+    def scrap_throughput(self) -> KPI:
+        """Parts per hour into sinks marked ``scrap`` (``throughput`` = good + scrap)."""
+        return KPI.of(self.per_replica["scrap_per_hour"])
 
     @property
     def wip(self) -> KPI:
@@ -213,17 +236,29 @@ class Results:
         """The bottleneck by the active-period method (Roser, Nakano and Tanaka, 2001, in its
         fraction-of-time form): a machine is *active* while it processes or is down, and waits
         otherwise (starved or blocked). The machine active the largest share of time limits the
-        plant. Also given: the share of replicas in which that machine was the most active one."""
+        plant. Also given: the share of replicas in which that machine was the most active one.
+
+        Identical parallel machines (``parallel_groups``: same predecessors, successors and spec)
+        share one constraint, so they are one candidate, active by the mean of their members: when
+        such a group wins, ``group`` lists its machines and ``element`` is its most active member;
+        the vote is not split between them. ``group`` is None for a single machine."""
         names = [n for n, k in self.element_kinds.items() if k == "machine"]
         if not names:
-            return {"element": None, "method": BOTTLENECK_METHOD, "share": None, "active": {}}
+            return {"element": None, "group": None, "method": BOTTLENECK_METHOD, "share": None, "active": {}}
         els = self.per_replica["elements"]
-        active = np.stack([els[n]["utilization"] + els[n]["down"] for n in names], axis=1)  # [R, M]
-        mean_active = active.mean(axis=0)
-        best = int(np.argmax(mean_active))
-        share = float(np.mean(np.argmax(active, axis=1) == best))
-        return {"element": names[best], "method": BOTTLENECK_METHOD, "share": share,
-                "active": {n: float(v) for n, v in zip(names, mean_active)}}
+        active = {n: els[n]["utilization"] + els[n]["down"] for n in names}  # [R] each
+        grouped = {n for g in self.parallel_groups for n in g}
+        candidates = [list(g) for g in self.parallel_groups if all(n in active for n in g)] + \
+            [[n] for n in names if n not in grouped]
+        cand = np.stack([np.mean([active[n] for n in c], axis=0) for c in candidates], axis=1)  # [R, C]
+        mean_cand = cand.mean(axis=0)
+        best = int(np.argmax(mean_cand))
+        share = float(np.mean(np.argmax(cand, axis=1) == best))
+        members = candidates[best]
+        element = max(members, key=lambda n: float(active[n].mean()))
+        return {"element": element, "group": members if len(members) > 1 else None, "method": BOTTLENECK_METHOD,
+                "share": share, "active": {n: float(active[n].mean()) for n in names},
+                "group_active": float(mean_cand[best])}
 
     # ---- output -------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -234,13 +269,15 @@ class Results:
             "plant": self.plant_name,
             "meta": {k: (_num(v) if isinstance(v, float) else v) for k, v in self.meta.items()},
             "throughput_per_hour": {**self.throughput.to_dict(), "std": _num(self.throughput.std)},
+            "good_per_hour": self.good_throughput.to_dict(),
+            "scrap_per_hour": self.scrap_throughput.to_dict(),
             "wip": self.wip.to_dict(),
             "cycle_time_s": {**ct.to_dict(), "p50": _num(self.cycle_time_quantile(0.5)),
                              "p90": _num(self.cycle_time_quantile(0.9)),
                              "p95": _num(self.cycle_time_quantile(0.95)),
                              "parts": int(self._hist_counts.sum())},
             "bottleneck": {"element": bn["element"], "method": bn["method"], "share": _num(bn["share"])
-                           if bn["share"] is not None else None},
+                           if bn["share"] is not None else None, "group": bn["group"]},
             "elements": {name: {"kind": self.element_kinds[name],
                                 **{k: v.to_dict() for k, v in self.element(name).items()}}
                          for name in self.element_kinds},
@@ -263,15 +300,22 @@ class Results:
             f"{self.plant_name}: {m['replicas']} replicas x {m['horizon_s'] / 3600:g} h "
             f"(warm-up {m['warmup_s'] / 3600:g} h), dt {m['dt_s']:g} s, {m['device']}, "
             f"{m['wall_time_s']:.2f} s",
-            f"  throughput   {self.throughput:.2f} parts/h",
+            f"  throughput   {self.throughput:.2f} parts/h" + (" (all sinks, scrap included)" if self.has_scrap else ""),
+            *([f"    good       {self.good_throughput:.2f} parts/h", f"    scrap      {self.scrap_throughput:.2f} parts/h"]
+              if self.has_scrap else []),
             f"  WIP          {self.wip:.2f} parts",
             f"  cycle time   {self.cycle_time:.1f} s   p50 {self.cycle_time_quantile(0.5):.1f}"
             f"  p90 {self.cycle_time_quantile(0.9):.1f}  p95 {self.cycle_time_quantile(0.95):.1f}",
         ]
         bn = self.bottleneck
-        if bn["element"] is not None:
+        if bn["element"] is not None and bn["group"]:
+            lines.append(f"  bottleneck   {' + '.join(bn['group'])} (identical parallel machines, active "
+                         f"{100 * bn['group_active']:.1f}% of the time on average; the most active in "
+                         f"{100 * bn['share']:.0f}% of replicas)")
+        elif bn["element"] is not None:
             lines.append(f"  bottleneck   {bn['element']} (active {100 * bn['active'][bn['element']]:.1f}% of the "
                          f"time; most active in {100 * bn['share']:.0f}% of replicas)")
+        lines += self._maintenance_lines()
         width = max(8, *(len(n) for n in self.element_kinds))
         kw = max(8, *(len(k) for k in self.element_kinds.values()))
         head = f"  {'element':<{width}} {'kind':<{kw}} {'util%':>7} {'block%':>7} {'starv%':>7} {'down%':>7} " \
@@ -290,8 +334,43 @@ class Results:
             lines += getattr(kind, "summary_lines", lambda results: [])(self)
         return "\n".join(lines)
 
+    def _maintenance_lines(self) -> list[str]:
+        """Failures, services, availability and cost (plants with health components)."""
+        mt = self.maintenance
+        if mt is None:
+            return []
+        lines = [f"  maintenance  failures {mt['failures']:.3g}, services {mt['services']:.3g} per replica; "
+                 f"availability {100 * mt['availability'].mean:.2f}% ± {100 * _nan0(mt['availability'].ci95):.2f}",
+                 f"               cost {mt['cost']:.4g} ({mt['cost_per_good_unit']:.3g} per good unit), "
+                 f"technician hours {mt['maintenance_hours']:.3g}",
+                 f"    {'component':<24} {'failures':>14} {'services':>14} {'MTTF h':>14}"]
+        for name, d in mt["components"].items():
+            mttf = format(d["mttf_h"], ".4g") if math.isfinite(d["mttf_h"].mean) else "(no failure)"
+            lines.append(f"    {name:<24} {format(d['failures'], '.3g'):>14} {format(d['services'], '.3g'):>14} "
+                         f"{mttf:>14}")
+        return lines
+
     def __repr__(self) -> str:
         return f"<Results {self.plant_name!r}: {self.replicas} replicas, throughput {self.throughput:.2f}/h>"
+
+
+def _nan0(x: float) -> float:
+    return 0.0 if not math.isfinite(x) else x
+
+
+def parallel_groups(plant) -> list[list[str]]:
+    """Groups of two or more machines that are identical in parallel: the same predecessors, the
+    same successors and the same spec apart from name, position and size. They share one
+    constraint (a part can use any of them), so the bottleneck treats each group as one."""
+    def signature(name):
+        el = plant[name]
+        spec = {k: v for k, v in el.to_dict().items() if k not in ("name", "position", "size")}
+        return (repr(spec), tuple(sorted(plant.predecessors(name))), tuple(sorted(plant.successors(name))))
+    groups: dict = {}
+    for name, el in plant.elements.items():
+        if el.kind == "machine":
+            groups.setdefault(signature(name), []).append(name)
+    return [g for g in groups.values() if len(g) > 1]
 
 
 def _maintenance_dict(mt: dict) -> dict:

@@ -41,7 +41,7 @@ from .units import DEFAULT_UNITS, DERIVED_UNITS, INTERNAL_DIMS, UNITS, UnitError
 from .units import derived as _derived, dimension_of as _dimension_of, example as _example
 from .units import quantity as _quantity
 
-__all__ = ["Scene", "load_scene", "save_scene", "UNITS", "DERIVED_UNITS", "BASE_FIELD_UNITS"]
+__all__ = ["Scene", "find_scene", "load_scene", "quantity", "save_scene", "UNITS", "DERIVED_UNITS", "BASE_FIELD_UNITS"]
 
 # ---- units (twin.units: the one reader of quantities, shared with the CLI and the API) ----------
 # Dimensions of the fields every element has; element classes add theirs with ``field_units``.
@@ -74,12 +74,31 @@ class Scene:
         return self.plant.simulate(**{**self.study, **overrides})
 
 
+def find_scene(name) -> Path:
+    """The scene file ``name`` names: an existing path, else a bundled scene by its bare name
+    (``"balanced_line"`` or ``"balanced_line.toml"``, no folder). The one lookup of
+    ``load_scene`` and of the CLI; a path with a folder is never replaced by a bundled scene."""
+    from .scenes import bundled, scene_path
+    p = Path(name)
+    if p.exists():
+        return p
+    if len(p.parts) == 1 and p.suffix in ("", ".toml") and scene_path(p.name).exists():
+        return scene_path(p.name)
+    why = "no such file"
+    if len(p.parts) > 1 and not p.parent.exists():
+        why = f"no folder '{p.parent}'"
+    hint = nearest(p.stem, bundled()) if len(p.parts) == 1 else ""
+    raise SceneError(f"cannot read the scene file: {why}{hint}; bundled scenes (by name, without a folder): "
+                     f"{', '.join(bundled())}", file=str(name))
+
+
 def load_scene(path) -> Scene:
-    """Reads a scene file. Raises :class:`~twin.errors.SceneError` for any problem in it."""
-    path = Path(path)
+    """Reads a scene file: a path, or the name of a bundled scene (``twin.load_scene("balanced_line")``,
+    see ``find_scene``). Raises :class:`~twin.errors.SceneError` for any problem in it."""
+    path = find_scene(path)
     file = str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (some Windows editors) is ignored
     except OSError as err:
         raise SceneError(f"cannot read the scene file: {err.strerror or err}", file=file) from None
     except UnicodeDecodeError as err:
@@ -89,6 +108,22 @@ def load_scene(path) -> Scene:
     except tomllib.TOMLDecodeError as err:
         raise _toml_error(err, text, file) from None
     return _Reader(file).scene(doc, path)
+
+
+SI_UNITS = {"time": "s", "length": "m", "angle": "rad", "mass": "kg", "power": "W", "count": "",
+            "sqrt_time": "sqrt(s)"}
+
+
+def quantity(value, dim: str, *, element=None, key=None) -> float:
+    """A value of the Python API in SI: a number (already SI: seconds, metres, radians, rad/s ...)
+    or a string with its unit, as in scene files ("8h", "30 min", "120 deg/s", "1200 mm"). The one
+    unit parser of the library; raises PlantError naming ``element`` and ``key``."""
+    reader = _Reader(None)
+    reader.bare = dict(SI_UNITS)
+    try:
+        return reader.quantity(value, dim, element, key)
+    except SceneError as err:
+        raise PlantError(err.problem, element=element, key=key) from None
 
 
 def save_scene(plant: Plant, path, **study) -> Path:
@@ -283,7 +318,9 @@ class _Reader:
             or (hint is typing.Any and isinstance(value, list))  # nested arrays, e.g. a polyline's points
         if dim is not None:
             if is_array:
-                if not isinstance(value, list):
+                if _is_number(value) or (isinstance(value, str) and _QUANTITY.fullmatch(value)):
+                    return self.quantity(value, dim, element, key)  # one value for all, e.g. "120 deg/s"
+                if not isinstance(value, list):  # (the element checks that it takes one, as in Python)
                     raise self.error(f"must be an array of {dim}s, got {_describe(value)}", element, key)
                 return [self.value(v, typing.Any, dim, element, f"{key}[{i}]") for i, v in enumerate(value)]
             return self.quantity(value, dim, element, key)
@@ -551,4 +588,21 @@ def _toml_error(err: tomllib.TOMLDecodeError, text: str, file: str) -> SceneErro
                     break
         return SceneError(f"invalid TOML at {where}: the key is set twice (a key may appear only once "
                           "in a table)", element=element, key=key, file=file)
-    return SceneError(f"invalid TOML at {where}: {problem}", file=file)
+    hint = _syntax_hint(problem, text, int(m.group(2)), int(m.group(3))) if m else ""
+    return SceneError(f"invalid TOML at {where}: {problem}{hint}", file=file)
+
+
+def _syntax_hint(problem: str, text: str, line: int, column: int) -> str:
+    """How to fix a syntax error that matches a known mistake ('' when none matches)."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines) or problem != "Invalid initial character for a key part":
+        return ""
+    row = lines[line - 1]
+    before, rest = row[:column - 1], row[column - 1:]
+    code = re.sub(r'"[^"]*"|\'[^\']*\'', '""', before)  # string contents do not count
+    if code.count("{") > code.count("}") and (not rest.strip() or rest.lstrip().startswith("#")):
+        return ("; an inline table { ... } must stay on one line in TOML 1.0: join its lines, or write it as "
+                "a table (e.g. [[elements.NAME.health]] with one key per line)")
+    if re.search(r",\s*$", code) and rest.lstrip().startswith("}"):
+        return "; remove the comma after the last item of the inline table (TOML 1.0 allows none)"
+    return ""

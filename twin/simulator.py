@@ -14,7 +14,8 @@ import warp as wp
 
 from . import __version__
 from .equipment import cluster_tool, robot
-from .errors import SimulationError, TwinError
+from .deadlock import deadlock_message, find_deadlocks
+from .errors import DeadlockError, SimulationError, TwinError
 from .invariants import check_run
 from .maintenance import compiled as maintenance
 from .maintenance.compiled import SensorLog
@@ -30,6 +31,11 @@ from .stepclock import HORIZON_LIMIT, whole_steps
 PROGRESS_CHUNKS = 50
 LAUNCH_WALL_S = 0.2  # wall time of one kernel launch: Ctrl-C stops a run within about this
 
+# The study defaults of simulate() and of `twin run` (the CLI reads them here): 100 replicas of an
+# 8-hour shift, no warm-up (a start-up transient is the plant's own: set ``warmup``, e.g. a scene's
+# [study] warmup = "1 h" as in every bundled scene), seed 0.
+DEFAULT_STUDY = {"replicas": 100, "horizon": 8 * 3600.0, "warmup": 0.0, "seed": 0}
+
 
 class StudyError(TwinError, ValueError):
     """Invalid study parameters (replicas, horizon, warm-up, seed)."""
@@ -42,6 +48,12 @@ def _positive_int(value, key: str, minimum: int = 1) -> int:
 
 
 def _seconds(value, key: str, allow_zero: bool) -> float:
+    if isinstance(value, str):  # "8h", "30 min": the units of scene files
+        from .scene import quantity
+        try:
+            value = quantity(value, "time", key=key)
+        except TwinError as err:
+            raise StudyError(str(err)) from None
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not math.isfinite(float(value)) or value < 0 or (value == 0 and not allow_zero):
         need = "a non-negative" if allow_zero else "a positive"
@@ -56,7 +68,7 @@ class Simulator:
         self.model = model
         self.replicas = _positive_int(replicas, "replicas")
 
-    def run(self, horizon: float, warmup: float = 0.0, seed: int = 0, progress: bool | None = None,
+    def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress: bool | None = None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
             sensor_log: SensorLog | None = None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
@@ -131,6 +143,7 @@ class Simulator:
                               for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
         check_run(model, arrays, results.per_replica, warmup_step, horizon_step)
+        _check_deadlocks(model, arrays, results)
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None
@@ -179,6 +192,13 @@ class Launches:
             self.step = end
 
 
+def _check_deadlocks(model: Model, arrays: dict, results: Results) -> None:
+    """Raises DeadlockError when a replica ended locked (a loop full of parts waiting on each other)."""
+    locks = find_deadlocks(model, arrays)
+    if locks:
+        raise DeadlockError(deadlock_message(model.plant.name, locks, len(arrays["rep64"])), locks, results)
+
+
 class Recorder:
     """Collects the frames of one replica during a run (see twin.recording)."""
 
@@ -224,17 +244,22 @@ class Recorder:
                         robots=self.equipment[robot.KIND].finish(), tools=self.equipment[cluster_tool.KIND].finish())
 
 
-def simulate(plant, replicas: int = 100, horizon: float = 8 * 3600.0, warmup: float = 0.0, seed: int = 0,
-             device=None, dt: float | None = None, progress: bool | None = None,
+def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | str = DEFAULT_STUDY["horizon"],
+             warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"],
+             device=None, dt: float | str | None = None, progress: bool | None = None,
              record: Recording | None = None, policy=None, sensor_log: SensorLog | None = None) -> Results:
     """Compiles ``plant`` and runs ``replicas`` replicas over ``horizon`` seconds (warm-up included).
 
-    Statistics cover [warmup, horizon]. ``device``: "cpu", "cuda", "cuda:1", or None for cuda if
-    present else cpu. ``dt``: the time step in seconds (default: ``plant.default_dt()``).
+    Statistics cover [warmup, horizon]. Durations are seconds or strings with a unit ("8h",
+    "30 min"). The defaults are DEFAULT_STUDY's, the same as `twin run`'s. ``device``: "cpu",
+    "cuda", "cuda:1", or None for cuda if present else cpu. ``dt``: the time step (default:
+    ``plant.default_dt()``).
     ``record``: a twin.Recording to keep the frames of one replica (``results.recording``).
     ``policy``: maintenance policy of the health components (default: run to failure);
     ``sensor_log``: a twin.maintenance.SensorLog to keep sensor readings (``results.sensors``).
     """
+    if isinstance(dt, str):
+        dt = _seconds(dt, "dt", allow_zero=False)
     return Simulator(compile_plant(plant, device=device, dt=dt), replicas).run(
         horizon, warmup=warmup, seed=seed, progress=progress, record=record, policy=policy,
         sensor_log=sensor_log)

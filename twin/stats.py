@@ -77,3 +77,23 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float, float, int]:
         return mean, math.nan, math.nan, 1
     sd = float(x.std(ddof=1))
     return mean, t_quantile(0.5 + level / 2.0, n - 1) * sd / math.sqrt(n), sd, n
+
+
+def format_ci(mean: float, ci95: float) -> str:
+    """``75.2 ± 0.7``: the half-width to two significant digits when they start with 1 or 2, else
+    one, and the mean to the same decimal place (the digits the interval supports)."""
+    if not math.isfinite(mean):
+        return "nan"
+    if not math.isfinite(ci95):
+        return f"{mean:.6g}"
+    if ci95 <= 0:
+        return f"{mean:.6g} ± 0"
+
+    def places_for(x: float) -> int:
+        exp = math.floor(math.log10(x))
+        return (1 if x / 10 ** exp < 3 else 0) - exp
+
+    places = places_for(ci95)
+    places = places_for(round(ci95, places))  # 0.96 rounds to 1.0: count from the rounded value
+    places = max(places, 0)
+    return f"{mean:.{places}f} ± {ci95:.{places}f}"

@@ -118,10 +118,18 @@ def _num(value, element, key, what="a number") -> float:
     return float(value)
 
 
+_DIM_OF_SI = {"rad/s": "angular_speed", "rad/s^2": "angular_acceleration", "rad": "angle", "kg": "mass", "m": "length"}
+
+
 def _floats(value, element, key, n: int | None, unit: str, per: str = "joint") -> tuple:
-    """A tuple of n finite numbers; a single number is repeated n times."""
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and n is not None:
+    """A tuple of n finite numbers; a single number is repeated n times. Strings carry a unit
+    ("120 deg/s"), as in scene files."""
+    if isinstance(value, (int, float, np.integer, np.floating, str)) and not isinstance(value, bool) and n is not None:
         value = [value] * n
+    if not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__") and unit in _DIM_OF_SI:
+        from ..scene import quantity
+        value = [quantity(v, _DIM_OF_SI[unit], element=element, key=f"{key}[{i}]") if isinstance(v, str) else v
+                 for i, v in enumerate(value)]
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
         raise PlantError(f"must be an array of numbers ({unit}), one per {per}, got {value!r}",
                          element=element, key=key)
