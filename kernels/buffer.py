@@ -4,9 +4,23 @@ it enters; the part at the head waits for its destination (head-of-line)."""
 import warp as wp
 
 from .common import bound_for, choose_successor, wake, wake_receivers
-from .layout import (A_FULL, A_HELD, A_IDLE, E_COUNT, E_HEAD, NEVER, S_DEST, S_ENTRY, S_STEP, Model, State)
+from .hooks import Kind
+from .layout import (A_FULL, A_HELD, A_IDLE, E_COUNT, E_HEAD, NEVER, R_OVERFLOW, S_DEST, S_ENTRY, S_STEP, Model,
+                     State)
 
 wp.set_module_options({"enable_backward": False})
+
+
+@wp.func(inline=True)
+def buffer_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
+    return m.capacity[y] - s.el32[r, y, E_COUNT]
+
+
+@wp.func(inline=True)
+def buffer_full(m: Model, s: State, r: int, y: int):
+    """An unbounded buffer that runs out of its reserved storage flags the replica (an error)."""
+    if m.bounded[y] == 0 and s.rep64[r, R_OVERFLOW] == wp.int64(0):
+        s.rep64[r, R_OVERFLOW] = wp.int64(y + 1)
 
 
 @wp.func(inline=True)
@@ -19,7 +33,8 @@ def buffer_offer(m: Model, s: State, r: int, x: int, y: int):
 
 
 @wp.func(inline=True)
-def buffer_take(m: Model, s: State, r: int, x: int, k: wp.int64):
+def buffer_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
+    entry = s.s64[r, slot, S_ENTRY]
     head = (s.el32[r, x, E_HEAD] + 1) % m.capacity[x]
     s.el32[r, x, E_HEAD] = head
     s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
@@ -28,6 +43,7 @@ def buffer_take(m: Model, s: State, r: int, x: int, k: wp.int64):
         s.s64[r, new_head, S_STEP] = k  # ready (at the head) from now
         wake_receivers(m, s, r, x, s.s32[r, new_head, S_DEST])
     wake(s, r, x)
+    return entry
 
 
 @wp.func(inline=True)
@@ -51,3 +67,7 @@ def buffer_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
         s.acc[r, e, A_IDLE] = s.acc[r, e, A_IDLE] + dt
     if m.bounded[e] != 0 and count == wp.int64(m.capacity[e]):
         s.acc[r, e, A_FULL] = s.acc[r, e, A_FULL] + dt
+
+
+KIND = Kind("buffer", 2, "twin.elements", room=buffer_room, offer=buffer_offer, take=buffer_take,
+            accept=buffer_accept, full=buffer_full, account=buffer_account)

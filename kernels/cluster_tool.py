@@ -63,6 +63,7 @@ constant used in both arms of an if/else inside a returning block uninitialised 
 
 import warp as wp
 
+from .hooks import Kind
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .layout import (A_HELD, BUSY, DONE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER, RNG_MAIN, RNG_TBF,
                      RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
@@ -917,7 +918,7 @@ def tool_core_release(tp: ToolParams, ts: ToolState, dists: Distributions, seed:
     tool_dispatch(tp, ts, dists, seed, sps, draws, carry, r, e, t, k)
 
 
-# ---- the hooks flow.py calls (inline shells) ------------------------------------------------------------
+# ---- the kind's hooks (kernels/hooks.py; inline shells) ------------------------------------------------------------
 @wp.func(inline=True)
 def tool_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
     """Free load ports."""
@@ -940,12 +941,14 @@ def tool_offer(m: Model, s: State, r: int, x: int, y: int):
 
 
 @wp.func(inline=True)
-def tool_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64):
+def tool_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
     """A finished FOUP leaves; its load port is free."""
+    entry = s.s64[r, slot, S_ENTRY]
     s.s32[r, slot, S_STATUS] = IDLE
     s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
     s.el32[r, x, E_DONE] = s.el32[r, x, E_DONE] - 1
     wake(s, r, x)
+    return entry
 
 
 @wp.func(inline=True)
@@ -1017,3 +1020,26 @@ def tool_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, ser
 def tool_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64):
     """The parts' operating clocks over [last, k)."""
     tool_core_work(m.tool, s.tool, r, m.tool.index[e], last, k)
+
+
+@wp.func(inline=True)
+def tool_part_row(m: Model, h: int, host: int) -> int:
+    """The row in ToolState.part32/part64 of the tool part health component h sits on."""
+    return m.tool.p32[m.tool.index[host], TP_PART0] + m.health.part[h]
+
+
+@wp.func(inline=True)
+def tool_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
+    """Uses of the part component h sits on: picks and places, transfers or recipes."""
+    return s.tool.part64[r, tool_part_row(m, h, host), PT_USES]
+
+
+@wp.func(inline=True)
+def tool_clock(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
+    """The operating clock of the part component h sits on."""
+    return s.tool.part64[r, tool_part_row(m, h, host), PT_WORK]
+
+
+KIND = Kind("cluster_tool", 6, "twin.equipment.cluster_tool", timed=True, room=tool_room, offer=tool_offer,
+            take=tool_take, accept=tool_accept, event=tool_event, start=tool_start, account=tool_account,
+            work=tool_work, hold=tool_hold, release=tool_release, uses=tool_uses, clock=tool_clock)

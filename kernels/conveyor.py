@@ -18,6 +18,8 @@ is DONE for an item waiting at the end.
 
 import warp as wp
 
+from .hooks import Kind
+from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_AUX1, E_AUX2,
                      E_AUX3, E_AUX32_0, E_COUNT, E_HEAD, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK,
@@ -114,8 +116,9 @@ def conveyor_offer(m: Model, s: State, r: int, x: int, y: int):
 
 
 @wp.func(inline=True)
-def conveyor_take(m: Model, s: State, r: int, x: int, k: wp.int64):
+def conveyor_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
     """The item at the end leaves at step k; the items behind it move up."""
+    entry = s.s64[r, slot, S_ENTRY]
     if s.el32[r, x, CV_BLOCKED] != 0:  # non-accumulating: the belt runs again from here
         belt_anchor(s, r, x, k)
         s.el32[r, x, CV_BLOCKED] = 0
@@ -129,6 +132,7 @@ def conveyor_take(m: Model, s: State, r: int, x: int, k: wp.int64):
         s.el64[r, x, CV_LEAD_BELT] = free_arrival
     conveyor_schedule(m, s, r, x, k)
     wake(s, r, x)
+    return entry
 
 
 @wp.func(inline=True)
@@ -163,7 +167,7 @@ def conveyor_event(m: Model, s: State, r: int, e: int, k: wp.int64):
 
 
 @wp.func(inline=True)
-def conveyor_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
+def conveyor_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     """The crew stops the belt (a failed or serviced drive); the caller accounted it."""
     belt_anchor(s, r, e, k)
     count_hold(s, r, e, service, 1)
@@ -171,7 +175,7 @@ def conveyor_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool
 
 
 @wp.func(inline=True)
-def conveyor_release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
+def conveyor_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     belt_anchor(s, r, e, k)
     count_hold(s, r, e, service, -1)
     conveyor_schedule(m, s, r, e, k)
@@ -194,8 +198,9 @@ def conveyor_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
 
 
 @wp.func(inline=True)
-def conveyor_work(m: Model, s: State, r: int, e: int, raw: wp.int64):
+def conveyor_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64):
     """Operating time (running with items) and load (item-steps carried), not window-clipped."""
+    raw = k - last
     count = wp.int64(s.el32[r, e, E_COUNT])
     if belt_runs(s, r, e) and count > wp.int64(0):
         s.el64[r, e, E_WORK] = s.el64[r, e, E_WORK] + raw
@@ -212,3 +217,21 @@ def conveyor_item_position(m: Model, s: State, r: int, e: int, i: int, ahead: wp
     if i == 0:  # the front item reaches the end at CV_LEAD_BELT, moving at full speed until then
         return transit - wp.max(s.el64[r, e, CV_LEAD_BELT] - belt, wp.int64(0))
     return wp.min(belt - s.s64[r, slot, S_STEP], ahead - m.conveyor.pitch[e])
+
+
+@wp.func(inline=True)
+def conveyor_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
+    """Down while the crew holds the belt; blocked while its front item waits at the end."""
+    if crew_held(s, r, e):
+        return ST_DOWN
+    count = s.el32[r, e, E_COUNT]
+    if count > 0:
+        if conveyor_item_position(m, s, r, e, 0, NEVER, k) >= m.conveyor.transit[e]:
+            return ST_BLOCKED
+        return ST_BUSY
+    return ST_IDLE
+
+
+KIND = Kind("conveyor", 4, "twin.elements", timed=True, room=conveyor_room, offer=conveyor_offer, take=conveyor_take,
+            accept=conveyor_accept, event=conveyor_event, account=conveyor_account, work=conveyor_work,
+            hold=conveyor_hold, release=conveyor_release, status=conveyor_status)

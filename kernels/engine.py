@@ -8,7 +8,7 @@ launches a kernel per progress chunk, not per step.
 import warp as wp
 
 from .common import wake
-from .accounting import account
+from .dispatch import account
 from .flow import drain, handle_event, start_element
 from .layout import E_NEXT, NEVER, R_STEP, Model, State
 

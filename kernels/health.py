@@ -12,15 +12,13 @@ technician starts. Components draw random numbers from streams of their own (aft
 
 import warp as wp
 
-from .accounting import hold, release, account
+from .hooks import Kind
 from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE, H_EST_RATE, H_EST_WEAR,
                             H_CLOCK, H_EST_LEVEL, H_FAILURES, H_FIRST_FAIL, H_LAST, H_LIFE, H_LOAD, H_NEXT, H_RENEWED, H_SERVICES, H_STATUS,
                             H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, POLICY_CONDITION,
                             POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, WEAR_GAMMA,
                             WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
-from .layout import (CLUSTER_TOOL, E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, ROBOT, Model,
-                     State)
-from .tool_layout import PT_USES, PT_WORK, TP_PART0
+from .layout import E_NEXT, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
 from .sampling import next_gamma, next_normal, next_uniform, sample_steps, saturated_steps
 
 wp.set_module_options({"enable_backward": False})
@@ -28,42 +26,6 @@ wp.set_module_options({"enable_backward": False})
 ONE = wp.constant(wp.float64(1.0))
 ZERO = wp.constant(wp.float64(0.0))
 SMOOTH = wp.constant(wp.float64(0.1))  # weight of a new value in the predictive policy's averages
-
-
-@wp.func(inline=True)
-def tool_part_row(m: Model, h: int, host: int) -> int:
-    """The row in ToolState.part32/part64 of the cluster-tool part component h sits on."""
-    return m.tool.p32[m.tool.index[host], TP_PART0] + m.health.part[h]
-
-
-@wp.func(inline=True)
-def host_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
-    """The host's use counter that drives component h: parts a machine finished, cycles a robot
-    completed, item-steps a belt carried; for load-driven wear on a robot, its joint work (mJ: the
-    whole arm's, or the joint's the component sits on); on a cluster tool's part, its picks and
-    places, transfers or recipes."""
-    part = m.health.part[h]
-    kind = m.kind[host]
-    if kind == CLUSTER_TOOL:
-        return s.tool.part64[r, tool_part_row(m, h, host), PT_USES]
-    if m.health.per_load[h] != 0 and kind == ROBOT:
-        b = m.robot.index[host]
-        j0 = m.robot.joint_start[b]
-        if part >= 0:
-            return s.robot.joint_mj[r, j0 + part]
-        work = wp.int64(0)
-        for j in range(j0, m.robot.joint_start[b + 1]):
-            work = work + s.robot.joint_mj[r, j]
-        return work
-    return s.el64[r, host, E_USES]
-
-
-@wp.func(inline=True)
-def host_work(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
-    """The operating clock component h wears on: the host's working steps (a cluster tool's part's)."""
-    if m.kind[host] == CLUSTER_TOOL:
-        return s.tool.part64[r, tool_part_row(m, h, host), PT_WORK]
-    return s.el64[r, host, E_WORK]
 
 
 @wp.func(inline=True)
@@ -115,47 +77,6 @@ def restore(m: Model, s: State, r: int, h: int, fraction: wp.float64, k: wp.int6
     if m.health.model[h] == WEAR_WEIBULL and fraction >= ONE:
         s.health.f64[r, h, H_LIFE] = draw_life(m, s, r, h)
     s.health.i64[r, h, H_RENEWED] = k
-
-
-@wp.func
-def start_job(m: Model, s: State, r: int, t: int, h: int, k: wp.int64):
-    status = s.health.i64[r, h, H_STATUS]
-    dur = wp.int64(0)
-    if status == wp.int64(C_FAILED):
-        s.health.i64[r, h, H_STATUS] = wp.int64(C_REPAIR)
-        dur = sample_steps(m, s, r, stream_of(m, h), RNG_TTR, m.health.repair_dist[h])
-    else:  # a preventive order: the host stops now
-        s.health.i64[r, h, H_STATUS] = wp.int64(C_SERVICE)
-        hold(m, s, r, m.health.host[h], m.health.part[h], k, True)
-        if k >= m.warmup_step:
-            s.health.i64[r, h, H_SERVICES] = s.health.i64[r, h, H_SERVICES] + wp.int64(1)
-        dur = sample_steps(m, s, r, stream_of(m, h), RNG_TBF, m.health.service_dist[h])
-    s.health.tech_job[r, t] = h
-    s.health.tech_start[r, t] = k
-    s.health.tech_end[r, t] = k + dur
-
-
-@wp.func
-def finish_job(m: Model, s: State, r: int, t: int, k: wp.int64):
-    h = s.health.tech_job[r, t]
-    host = m.health.host[h]
-    if s.health.i64[r, h, H_STATUS] == wp.int64(C_REPAIR):
-        restore(m, s, r, h, m.health.repair_restores[h], k)
-        release(m, s, r, host, m.health.part[h], k, False)
-    else:
-        restore(m, s, r, h, m.health.service_restores[h], k)
-        release(m, s, r, host, m.health.part[h], k, True)
-    lo = wp.max(s.health.tech_start[r, t], m.warmup_step)
-    hi = wp.min(k, m.horizon_step)
-    if hi > lo:
-        s.health.crew[r, Q_BUSY] = s.health.crew[r, Q_BUSY] + (hi - lo)
-        s.health.i64[r, h, H_WORK_STEPS] = s.health.i64[r, h, H_WORK_STEPS] + (hi - lo)
-    s.health.tech_job[r, t] = -1
-    s.health.i64[r, h, H_STATUS] = wp.int64(C_OK)
-    s.health.i64[r, h, H_LAST] = k
-    s.health.i64[r, h, H_WORK_AT] = host_work(m, s, r, h, host)
-    s.health.i64[r, h, H_USES_AT] = host_uses(m, s, r, h, host)
-    schedule_update(m, s, r, h, k)
 
 
 @wp.func
@@ -232,100 +153,6 @@ def predicted_life(m: Model, s: State, r: int, h: int, load: wp.float64) -> wp.f
 
 
 @wp.func
-def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
-    """Wear, failure, sensors and policy of component h at step k (it is working or queued)."""
-    host = m.health.host[h]
-    account(m, s, r, host, k)
-    span = wp.float64(k - s.health.i64[r, h, H_LAST])
-    work = wp.float64(host_work(m, s, r, h, host) - s.health.i64[r, h, H_WORK_AT])
-    uses = host_uses(m, s, r, h, host) - s.health.i64[r, h, H_USES_AT]
-    clock = work
-    if m.health.calendar[h] != 0:
-        clock = span
-    load = ZERO
-    if span > ZERO:
-        load = work / span
-    s.health.f64[r, h, H_LOAD] = SMOOTH * load + (ONE - SMOOTH) * s.health.f64[r, h, H_LOAD]
-    age = s.health.i64[r, h, H_AGE] + wp.int64(clock)
-    s.health.i64[r, h, H_AGE] = age
-    s.health.i64[r, h, H_USES] = s.health.i64[r, h, H_USES] + uses
-    x0 = m.health.initial[h]
-    top = m.health.threshold[h]
-    before = s.health.f64[r, h, H_WEAR]
-    wear = before
-    failed = False
-    if m.health.model[h] == WEAR_WEIBULL:
-        life = s.health.f64[r, h, H_LIFE]
-        wear = x0 + (top - x0) * wp.min(wp.float64(age) / life, ONE)
-        failed = wp.float64(age) >= life
-    else:
-        wear = before + wear_increment(m, s, r, h, clock, wp.float64(uses) / m.health.steps_per_use[h])
-        failed = wear >= top
-        if m.health.model[h] == WEAR_WIENER and not failed and clock > ZERO:
-            vol = m.health.param[h, 1]
-            if vol > ZERO:  # Brownian bridge: did the path cross the threshold between the updates?
-                crossed = wp.exp(wp.float64(-2.0) * (top - before) * (top - wear) / (vol * vol * clock))
-                failed = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_TTR) < crossed
-    if m.health.hazard[h] != 0:  # the hazard rule replaces the threshold
-        rate = m.health.hazard_rate[h] * wp.exp(m.health.hazard_growth[h] * (wear - x0) / (top - x0))
-        failed = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_TTR) < ONE - wp.exp(-rate * clock)
-    s.health.f64[r, h, H_WEAR] = wear
-    if k > m.warmup_step:  # clock time inside the window (for the mean time to failure)
-        inside = wp.float64(k - wp.max(s.health.i64[r, h, H_LAST], m.warmup_step))
-        if span > ZERO:
-            s.health.i64[r, h, H_CLOCK] = s.health.i64[r, h, H_CLOCK] + wp.int64(clock * inside / span)
-    worn = wp.clamp((wear - x0) / (top - x0), ZERO, ONE)
-    ticks = s.health.i64[r, h, H_TICKS]
-    s.health.i64[r, h, H_TICKS] = ticks + wp.int64(1)
-    logged = r < m.health.log_replicas and (failed or ticks % wp.int64(m.health.log_every) == wp.int64(0))
-    policy = m.health.policy[h]
-    if logged or policy == POLICY_CONDITION or policy == POLICY_PREDICTIVE:  # sensors only when read
-        read_sensors(m, s, r, h, worn, load)
-    if logged:
-        n = s.health.log_n[r, h]
-        if n < m.health.log_len:
-            s.health.log_step[r, h, n] = k
-            s.health.log_value[r, h, n, 0] = wp.float32(wear)
-            s.health.log_value[r, h, n, 1] = wp.float32(ONE - worn)
-            s.health.log_value[r, h, n, 2] = s.health.signal[r, h, 0]
-            s.health.log_value[r, h, n, 3] = s.health.signal[r, h, 1]
-            s.health.log_value[r, h, n, 4] = s.health.signal[r, h, 2]
-            s.health.log_value[r, h, n, 5] = wp.float32(load)
-            s.health.log_value[r, h, n, 6] = wp.float32(wp.where(failed, 1.0, 0.0))
-            s.health.log_n[r, h] = n + 1
-    s.health.i64[r, h, H_LAST] = k
-    s.health.i64[r, h, H_WORK_AT] = host_work(m, s, r, h, host)
-    s.health.i64[r, h, H_USES_AT] = host_uses(m, s, r, h, host)
-    status = s.health.i64[r, h, H_STATUS]
-    if failed:
-        if k >= m.warmup_step:
-            s.health.i64[r, h, H_FAILURES] = s.health.i64[r, h, H_FAILURES] + wp.int64(1)
-        if s.health.i64[r, h, H_FIRST_FAIL] == wp.int64(0):
-            s.health.i64[r, h, H_FIRST_FAIL] = k
-        if status != wp.int64(C_QUEUED):  # a queued preventive order becomes the repair order
-            enqueue(m, s, r, h)
-        s.health.i64[r, h, H_STATUS] = wp.int64(C_FAILED)
-        s.health.i64[r, h, H_NEXT] = NEVER
-        hold(m, s, r, host, m.health.part[h], k, False)
-        return
-    if status == wp.int64(C_OK):
-        value = m.health.policy_value[h]
-        due = False
-        if policy == POLICY_TIME:
-            due = wp.float64(age) >= value
-        elif policy == POLICY_USAGE:
-            due = wp.float64(s.health.i64[r, h, H_USES]) >= value
-        elif policy == POLICY_CONDITION:
-            due = wp.float64(s.health.signal[r, h, m.health.policy_signal[h]]) >= value
-        elif policy == POLICY_PREDICTIVE:
-            due = predicted_life(m, s, r, h, load) <= value
-        if due:
-            s.health.i64[r, h, H_STATUS] = wp.int64(C_QUEUED)
-            enqueue(m, s, r, h)
-    schedule_update(m, s, r, h, k)
-
-
-@wp.func
 def health_next_event(m: Model, s: State, r: int) -> wp.int64:
     nxt = NEVER
     for h in range(m.health.n):
@@ -336,27 +163,6 @@ def health_next_event(m: Model, s: State, r: int) -> wp.int64:
         if s.health.tech_job[r, t] >= 0:
             nxt = wp.min(nxt, s.health.tech_end[r, t])
     return nxt
-
-
-@wp.func
-def health_event(m: Model, s: State, r: int, c: int, k: wp.int64):
-    """The crew element's events at step k: finished jobs, component updates, new jobs."""
-    for t in range(m.health.technicians):
-        if s.health.tech_job[r, t] >= 0 and s.health.tech_end[r, t] == k:
-            finish_job(m, s, r, t, k)
-    for h in range(m.health.n):
-        st = s.health.i64[r, h, H_STATUS]
-        if (st == wp.int64(C_OK) or st == wp.int64(C_QUEUED)) and s.health.i64[r, h, H_NEXT] == k:
-            update_component(m, s, r, h, k)
-    n = m.health.n
-    for t in range(m.health.technicians):
-        if s.health.tech_job[r, t] < 0 and s.health.crew[r, Q_COUNT] > wp.int64(0):
-            head = int(s.health.crew[r, Q_HEAD])
-            h = s.health.queue[r, head]
-            s.health.crew[r, Q_HEAD] = wp.int64((head + 1) % n)
-            s.health.crew[r, Q_COUNT] = s.health.crew[r, Q_COUNT] - wp.int64(1)
-            start_job(m, s, r, t, h, k)
-    s.el64[r, c, E_NEXT] = health_next_event(m, s, r)
 
 
 @wp.func
@@ -372,3 +178,166 @@ def health_start(m: Model, s: State, r: int, c: int):
     for t in range(m.health.technicians):
         s.health.tech_job[r, t] = -1
     s.el64[r, c, E_NEXT] = health_next_event(m, s, r)
+
+
+def make_crew_event(d):
+    """The crew's ``event`` hook on the element dispatch ``d``: it stops hosts (``d.hold``),
+    restarts them (``d.release``), accounts them and reads their clocks (``d.uses``, ``d.clock``)."""
+    hold, release, account, host_work, host_uses = d.hold, d.release, d.account, d.clock, d.uses
+
+    @wp.func
+    def start_job(m: Model, s: State, r: int, t: int, h: int, k: wp.int64):
+        status = s.health.i64[r, h, H_STATUS]
+        dur = wp.int64(0)
+        if status == wp.int64(C_FAILED):
+            s.health.i64[r, h, H_STATUS] = wp.int64(C_REPAIR)
+            dur = sample_steps(m, s, r, stream_of(m, h), RNG_TTR, m.health.repair_dist[h])
+        else:  # a preventive order: the host stops now
+            s.health.i64[r, h, H_STATUS] = wp.int64(C_SERVICE)
+            wp.static(hold)(m, s, r, m.health.host[h], m.health.part[h], k, True)
+            if k >= m.warmup_step:
+                s.health.i64[r, h, H_SERVICES] = s.health.i64[r, h, H_SERVICES] + wp.int64(1)
+            dur = sample_steps(m, s, r, stream_of(m, h), RNG_TBF, m.health.service_dist[h])
+        s.health.tech_job[r, t] = h
+        s.health.tech_start[r, t] = k
+        s.health.tech_end[r, t] = k + dur
+
+    @wp.func
+    def finish_job(m: Model, s: State, r: int, t: int, k: wp.int64):
+        h = s.health.tech_job[r, t]
+        host = m.health.host[h]
+        if s.health.i64[r, h, H_STATUS] == wp.int64(C_REPAIR):
+            restore(m, s, r, h, m.health.repair_restores[h], k)
+            wp.static(release)(m, s, r, host, m.health.part[h], k, False)
+        else:
+            restore(m, s, r, h, m.health.service_restores[h], k)
+            wp.static(release)(m, s, r, host, m.health.part[h], k, True)
+        lo = wp.max(s.health.tech_start[r, t], m.warmup_step)
+        hi = wp.min(k, m.horizon_step)
+        if hi > lo:
+            s.health.crew[r, Q_BUSY] = s.health.crew[r, Q_BUSY] + (hi - lo)
+            s.health.i64[r, h, H_WORK_STEPS] = s.health.i64[r, h, H_WORK_STEPS] + (hi - lo)
+        s.health.tech_job[r, t] = -1
+        s.health.i64[r, h, H_STATUS] = wp.int64(C_OK)
+        s.health.i64[r, h, H_LAST] = k
+        s.health.i64[r, h, H_WORK_AT] = wp.static(host_work)(m, s, r, h, host)
+        s.health.i64[r, h, H_USES_AT] = wp.static(host_uses)(m, s, r, h, host)
+        schedule_update(m, s, r, h, k)
+
+    @wp.func
+    def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
+        """Wear, failure, sensors and policy of component h at step k (it is working or queued)."""
+        host = m.health.host[h]
+        wp.static(account)(m, s, r, host, k)
+        span = wp.float64(k - s.health.i64[r, h, H_LAST])
+        work = wp.float64(wp.static(host_work)(m, s, r, h, host) - s.health.i64[r, h, H_WORK_AT])
+        uses = wp.static(host_uses)(m, s, r, h, host) - s.health.i64[r, h, H_USES_AT]
+        clock = work
+        if m.health.calendar[h] != 0:
+            clock = span
+        load = ZERO
+        if span > ZERO:
+            load = work / span
+        s.health.f64[r, h, H_LOAD] = SMOOTH * load + (ONE - SMOOTH) * s.health.f64[r, h, H_LOAD]
+        age = s.health.i64[r, h, H_AGE] + wp.int64(clock)
+        s.health.i64[r, h, H_AGE] = age
+        s.health.i64[r, h, H_USES] = s.health.i64[r, h, H_USES] + uses
+        x0 = m.health.initial[h]
+        top = m.health.threshold[h]
+        before = s.health.f64[r, h, H_WEAR]
+        wear = before
+        failed = False
+        if m.health.model[h] == WEAR_WEIBULL:
+            life = s.health.f64[r, h, H_LIFE]
+            wear = x0 + (top - x0) * wp.min(wp.float64(age) / life, ONE)
+            failed = wp.float64(age) >= life
+        else:
+            wear = before + wear_increment(m, s, r, h, clock, wp.float64(uses) / m.health.steps_per_use[h])
+            failed = wear >= top
+            if m.health.model[h] == WEAR_WIENER and not failed and clock > ZERO:
+                vol = m.health.param[h, 1]
+                if vol > ZERO:  # Brownian bridge: did the path cross the threshold between the updates?
+                    crossed = wp.exp(wp.float64(-2.0) * (top - before) * (top - wear) / (vol * vol * clock))
+                    failed = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_TTR) < crossed
+        if m.health.hazard[h] != 0:  # the hazard rule replaces the threshold
+            rate = m.health.hazard_rate[h] * wp.exp(m.health.hazard_growth[h] * (wear - x0) / (top - x0))
+            failed = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_TTR) < ONE - wp.exp(-rate * clock)
+        s.health.f64[r, h, H_WEAR] = wear
+        if k > m.warmup_step:  # clock time inside the window (for the mean time to failure)
+            inside = wp.float64(k - wp.max(s.health.i64[r, h, H_LAST], m.warmup_step))
+            if span > ZERO:
+                s.health.i64[r, h, H_CLOCK] = s.health.i64[r, h, H_CLOCK] + wp.int64(clock * inside / span)
+        worn = wp.clamp((wear - x0) / (top - x0), ZERO, ONE)
+        ticks = s.health.i64[r, h, H_TICKS]
+        s.health.i64[r, h, H_TICKS] = ticks + wp.int64(1)
+        logged = r < m.health.log_replicas and (failed or ticks % wp.int64(m.health.log_every) == wp.int64(0))
+        policy = m.health.policy[h]
+        if logged or policy == POLICY_CONDITION or policy == POLICY_PREDICTIVE:  # sensors only when read
+            read_sensors(m, s, r, h, worn, load)
+        if logged:
+            n = s.health.log_n[r, h]
+            if n < m.health.log_len:
+                s.health.log_step[r, h, n] = k
+                s.health.log_value[r, h, n, 0] = wp.float32(wear)
+                s.health.log_value[r, h, n, 1] = wp.float32(ONE - worn)
+                s.health.log_value[r, h, n, 2] = s.health.signal[r, h, 0]
+                s.health.log_value[r, h, n, 3] = s.health.signal[r, h, 1]
+                s.health.log_value[r, h, n, 4] = s.health.signal[r, h, 2]
+                s.health.log_value[r, h, n, 5] = wp.float32(load)
+                s.health.log_value[r, h, n, 6] = wp.float32(wp.where(failed, 1.0, 0.0))
+                s.health.log_n[r, h] = n + 1
+        s.health.i64[r, h, H_LAST] = k
+        s.health.i64[r, h, H_WORK_AT] = wp.static(host_work)(m, s, r, h, host)
+        s.health.i64[r, h, H_USES_AT] = wp.static(host_uses)(m, s, r, h, host)
+        status = s.health.i64[r, h, H_STATUS]
+        if failed:
+            if k >= m.warmup_step:
+                s.health.i64[r, h, H_FAILURES] = s.health.i64[r, h, H_FAILURES] + wp.int64(1)
+            if s.health.i64[r, h, H_FIRST_FAIL] == wp.int64(0):
+                s.health.i64[r, h, H_FIRST_FAIL] = k
+            if status != wp.int64(C_QUEUED):  # a queued preventive order becomes the repair order
+                enqueue(m, s, r, h)
+            s.health.i64[r, h, H_STATUS] = wp.int64(C_FAILED)
+            s.health.i64[r, h, H_NEXT] = NEVER
+            wp.static(hold)(m, s, r, host, m.health.part[h], k, False)
+            return
+        if status == wp.int64(C_OK):
+            value = m.health.policy_value[h]
+            due = False
+            if policy == POLICY_TIME:
+                due = wp.float64(age) >= value
+            elif policy == POLICY_USAGE:
+                due = wp.float64(s.health.i64[r, h, H_USES]) >= value
+            elif policy == POLICY_CONDITION:
+                due = wp.float64(s.health.signal[r, h, m.health.policy_signal[h]]) >= value
+            elif policy == POLICY_PREDICTIVE:
+                due = predicted_life(m, s, r, h, load) <= value
+            if due:
+                s.health.i64[r, h, H_STATUS] = wp.int64(C_QUEUED)
+                enqueue(m, s, r, h)
+        schedule_update(m, s, r, h, k)
+
+    @wp.func
+    def health_event(m: Model, s: State, r: int, c: int, k: wp.int64):
+        """The crew element's events at step k: finished jobs, component updates, new jobs."""
+        for t in range(m.health.technicians):
+            if s.health.tech_job[r, t] >= 0 and s.health.tech_end[r, t] == k:
+                wp.static(finish_job)(m, s, r, t, k)
+        for h in range(m.health.n):
+            st = s.health.i64[r, h, H_STATUS]
+            if (st == wp.int64(C_OK) or st == wp.int64(C_QUEUED)) and s.health.i64[r, h, H_NEXT] == k:
+                wp.static(update_component)(m, s, r, h, k)
+        n = m.health.n
+        for t in range(m.health.technicians):
+            if s.health.tech_job[r, t] < 0 and s.health.crew[r, Q_COUNT] > wp.int64(0):
+                head = int(s.health.crew[r, Q_HEAD])
+                h = s.health.queue[r, head]
+                s.health.crew[r, Q_HEAD] = wp.int64((head + 1) % n)
+                s.health.crew[r, Q_COUNT] = s.health.crew[r, Q_COUNT] - wp.int64(1)
+                wp.static(start_job)(m, s, r, t, h, k)
+        s.el64[r, c, E_NEXT] = health_next_event(m, s, r)
+
+    return health_event
+
+
+KIND = Kind("maintenance", 7, "", timed=True, event=make_crew_event, start=health_start)

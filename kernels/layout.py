@@ -17,15 +17,7 @@ wp.set_module_options({"enable_backward": False})
 
 NEVER = wp.constant(wp.int64(4611686018427387904))  # 2**62: "no event scheduled"
 
-# element kinds (twin/model.py maps element specs to these)
-SOURCE = wp.constant(0)
-MACHINE = wp.constant(1)
-BUFFER = wp.constant(2)
-SINK = wp.constant(3)
-CONVEYOR = wp.constant(4)
-ROBOT = wp.constant(5)
-CLUSTER_TOOL = wp.constant(6)
-MAINTENANCE = wp.constant(7)  # the maintenance crew: an internal element outside the material flow
+# element kinds: Model.kind holds the ``id`` of each element's kind (kernels/kinds.py)
 
 # routing rules
 ROUTE_PROBABILITY = wp.constant(0)
@@ -133,7 +125,7 @@ class Model:
     n_elem: int
     n_timed: int
     timed: wp.array(dtype=int)             # [n_timed] elements that schedule timed events, ascending
-    kind: wp.array(dtype=int)              # [E] SOURCE, MACHINE, BUFFER, SINK, CONVEYOR, ROBOT, CLUSTER_TOOL
+    kind: wp.array(dtype=int)              # [E] Kind.id of the element's kind (kernels/kinds.py)
     capacity: wp.array(dtype=int)          # [E] servers (machine), places (buffer, conveyor), 1 (source), 0 (sink)
     bounded: wp.array(dtype=int)           # [E] 0: unbounded buffer (running out of storage is an error)
     slot_start: wp.array(dtype=int)        # [E] first slot of the element in State.s64 / State.s32

@@ -10,12 +10,14 @@ left).
 
 import warp as wp
 
+from .hooks import Kind
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_BUSY, E_COUNT, E_DONE,
                      E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_USES, E_WORK,
                      FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED, RNG_MAIN, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY,
                      S_STATUS, S_STEP, Model, State)
 from .sampling import sample_steps
+from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 
 wp.set_module_options({"enable_backward": False})
 
@@ -26,7 +28,7 @@ def machine_stopped(s: State, r: int, e: int) -> bool:
 
 
 @wp.func(inline=True)
-def machine_room(m: Model, s: State, r: int, y: int) -> int:
+def machine_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
     if machine_stopped(s, r, y):
         return 0
     return m.capacity[y] - s.el32[r, y, E_COUNT]
@@ -49,11 +51,13 @@ def machine_offer(m: Model, s: State, r: int, x: int, y: int):
 
 
 @wp.func(inline=True)
-def machine_take(m: Model, s: State, r: int, x: int, slot: int):
+def machine_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
+    entry = s.s64[r, slot, S_ENTRY]
     s.s32[r, slot, S_STATUS] = IDLE
     s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
     s.el32[r, x, E_DONE] = s.el32[r, x, E_DONE] - 1
     wake(s, r, x)
+    return entry
 
 
 @wp.func(inline=True)
@@ -122,7 +126,7 @@ def machine_resume(m: Model, s: State, r: int, e: int, k: wp.int64):
 
 
 @wp.func(inline=True)
-def machine_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
+def machine_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     """The crew stops the machine (a failed component, or a service); the caller accounted it."""
     was_stopped = machine_stopped(s, r, e)
     count_hold(s, r, e, service, 1)
@@ -132,7 +136,7 @@ def machine_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool)
 
 
 @wp.func(inline=True)
-def machine_release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
+def machine_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     count_hold(s, r, e, service, -1)
     if not machine_stopped(s, r, e):
         machine_resume(m, s, r, e, k)
@@ -193,10 +197,10 @@ def machine_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
 
 
 @wp.func(inline=True)
-def machine_work(m: Model, s: State, r: int, e: int, raw: wp.int64):
+def machine_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64):
     """Operating time since the last change (not clipped to the statistics window)."""
     if s.el32[r, e, E_BUSY] > 0:
-        s.el64[r, e, E_WORK] = s.el64[r, e, E_WORK] + raw
+        s.el64[r, e, E_WORK] = s.el64[r, e, E_WORK] + (k - last)
 
 
 @wp.func(inline=True)
@@ -206,3 +210,20 @@ def machine_start(m: Model, s: State, r: int, e: int):
         s.el64[r, e, E_NEXT] = s.el64[r, e, E_FAIL]
     elif m.fail_mode[e] == FAIL_OPERATION:
         s.el64[r, e, E_FAIL_LEFT] = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])
+
+
+@wp.func(inline=True)
+def machine_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
+    """Down (a random failure, a failed component, or a service), busy, blocked or idle."""
+    if machine_stopped(s, r, e):
+        return ST_DOWN
+    if s.el32[r, e, E_BUSY] > 0:
+        return ST_BUSY
+    if s.el32[r, e, E_DONE] > 0:
+        return ST_BLOCKED
+    return ST_IDLE
+
+
+KIND = Kind("machine", 1, "twin.elements", timed=True, room=machine_room, offer=machine_offer, take=machine_take,
+            accept=machine_accept, event=machine_event, start=machine_start, account=machine_account,
+            work=machine_work, hold=machine_hold, release=machine_release, status=machine_status)

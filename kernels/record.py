@@ -4,15 +4,28 @@ import warp as wp
 
 from .common import crew_held
 from .conveyor import conveyor_item_position
-from .layout import CONVEYOR, E_BUSY, E_COUNT, E_DONE, E_DOWN, MACHINE, NEVER, Model, State
+from .kinds import KINDS
+from .layout import E_COUNT, NEVER, Model, State
+from .status import ST_BUSY, ST_DOWN, ST_IDLE
 
 wp.set_module_options({"enable_backward": False})
 
-# element status codes in a recording
-ST_IDLE = wp.constant(0)     # machine: no part (starved); other kinds: empty
-ST_BUSY = wp.constant(1)     # machine processing; other kinds: holding parts
-ST_BLOCKED = wp.constant(2)  # machine holding only finished parts; conveyor: front item waiting at the end
-ST_DOWN = wp.constant(3)
+STATUS = [k for k in KINDS if k.status is not None]
+
+
+@wp.func(inline=True)
+def status_of(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
+    """e's status code: its kind's ``status`` hook, else down while held by the crew, busy while
+    it holds parts, idle otherwise."""
+    kind = m.kind[e]
+    for i in range(wp.static(len(STATUS))):
+        if kind == wp.static(STATUS[i].id):
+            return wp.static(STATUS[i].status)(m, s, r, e, k)
+    if crew_held(s, r, e):
+        return ST_DOWN
+    if s.el32[r, e, E_COUNT] > 0:
+        return ST_BUSY
+    return ST_IDLE
 
 
 @wp.kernel
@@ -23,23 +36,11 @@ def snapshot(m: Model, s: State, r: int, frame: int, k: wp.int64, steps_to_m: wp
     of conveyor e's items in ``conveyor_pos`` (-1 for other kinds); positions are metres from the
     belt's start, NaN where no item is."""
     e = wp.tid()
-    kind = m.kind[e]
     count = s.el32[r, e, E_COUNT]
     held[frame, e] = count
-    code = ST_IDLE
-    if kind == MACHINE:
-        if s.el32[r, e, E_DOWN] != 0 or crew_held(s, r, e):
-            code = ST_DOWN  # a random failure, a failed component, or a service
-        elif s.el32[r, e, E_BUSY] > 0:
-            code = ST_BUSY
-        elif s.el32[r, e, E_DONE] > 0:
-            code = ST_BLOCKED
-    elif crew_held(s, r, e):
-        code = ST_DOWN  # a conveyor or robot stopped by the crew
-    elif count > 0:
-        code = ST_BUSY
-    if kind == CONVEYOR:
-        col = conveyor_col[e]
+    status[frame, e] = wp.int8(status_of(m, s, r, e, k))
+    col = conveyor_col[e]
+    if col >= 0:
         ahead = NEVER
         for i in range(m.capacity[e]):
             x = wp.float32(wp.nan)
@@ -47,6 +48,3 @@ def snapshot(m: Model, s: State, r: int, frame: int, k: wp.int64, steps_to_m: wp
                 ahead = conveyor_item_position(m, s, r, e, i, ahead, k)
                 x = wp.float32(wp.float64(ahead) * steps_to_m[e])
             conveyor_pos[frame, col + i] = x
-        if code != ST_DOWN and count > 0 and conveyor_item_position(m, s, r, e, 0, NEVER, k) >= m.conveyor.transit[e]:
-            code = ST_BLOCKED
-    status[frame, e] = wp.int8(code)

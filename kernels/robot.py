@@ -3,7 +3,7 @@
 A robot holds at most one part (its single slot). Its cycle:
 
 * idle at its current configuration (starved);
-* it **claims** a part a predecessor offers it (flow.py, ``fill_robot``): the part stays in its
+* it **claims** a part a predecessor offers it (``robot_next``, its ``pull`` hook): the part stays in its
   element, which stays blocked, but is bound to the robot so nobody else takes it; the robot
   moves there (``PH_TO_PICK``);
 * it grips (``PH_GRIP``, grip time); at the end of the grip (``PH_LIFT``) the robot wakes itself,
@@ -15,8 +15,8 @@ A robot holds at most one part (its single slot). Its cycle:
 * it releases (``PH_RELEASE``, release time), then is idle at the place configuration.
 
 Move durations come from the robot's move table (compiled: motion is deterministic). Request
-order and the choice of task are in flow.py (``robot_next``), where ``room`` and ``offer`` of
-every kind are at hand.
+order and the choice of task are in ``robot_next`` (the kind's ``pull`` hook), built by
+``make_robot_pull`` on the generated ``room``/``offer`` dispatch of every kind.
 
 Health: a robot carrying health components is stopped by the crew (a failed component, or a
 preventive service) where it stands: a move, grip or release under way pauses and resumes with
@@ -28,6 +28,7 @@ wear of a joint or, summed, of the whole arm).
 
 import warp as wp
 
+from .hooks import Kind
 from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP,
@@ -129,12 +130,14 @@ def robot_offer(m: Model, s: State, r: int, x: int, y: int):
 
 
 @wp.func(inline=True)
-def robot_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64):
+def robot_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
     """The place element takes the part at step k: the robot releases it."""
+    entry = s.s64[r, slot, S_ENTRY]
     b = m.robot.index[x]
     s.el32[r, x, E_COUNT] = 0
     s.robot.i32[r, b, RB_PHASE] = PH_RELEASE
     s.el64[r, x, E_NEXT] = k + m.robot.release_steps[b]
+    return entry
 
 
 @wp.func(inline=True)
@@ -220,14 +223,14 @@ def robot_moving(s: State, r: int, b: int) -> bool:
 
 
 @wp.func(inline=True)
-def robot_work(m: Model, s: State, r: int, e: int, raw: wp.int64):
+def robot_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64):
     """Operating time: moving, gripping or releasing (not window-clipped)."""
     if robot_moving(s, r, m.robot.index[e]) and not crew_held(s, r, e):
-        s.el64[r, e, E_WORK] = s.el64[r, e, E_WORK] + raw
+        s.el64[r, e, E_WORK] = s.el64[r, e, E_WORK] + (k - last)
 
 
 @wp.func(inline=True)
-def robot_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
+def robot_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     """The crew stops the robot at step k; the caller accounted it. A timed phase pauses."""
     was_held = crew_held(s, r, e)
     count_hold(s, r, e, service, 1)
@@ -239,7 +242,7 @@ def robot_hold(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
 
 
 @wp.func(inline=True)
-def robot_release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool):
+def robot_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     """The crew's work on the robot ends at step k: a paused phase resumes with the steps it had
     left, and the robot and the place it waits at look again for work."""
     count_hold(s, r, e, service, -1)
@@ -250,3 +253,79 @@ def robot_release(m: Model, s: State, r: int, e: int, k: wp.int64, service: bool
         wake(s, r, e)
         if s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_AT_PLACE:
             wake(s, r, s.s32[r, m.slot_start[e], S_DEST])
+
+
+@wp.func(inline=True)
+def robot_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
+    """Load-driven wear counts joint work (mJ: the whole arm's, or the joint's the component sits
+    on); otherwise completed cycles."""
+    if m.health.per_load[h] != 0:
+        b = m.robot.index[host]
+        j0 = m.robot.joint_start[b]
+        part = m.health.part[h]
+        if part >= 0:
+            return s.robot.joint_mj[r, j0 + part]
+        work = wp.int64(0)
+        for j in range(j0, m.robot.joint_start[b + 1]):
+            work = work + s.robot.joint_mj[r, j]
+        return work
+    return s.el64[r, host, E_USES]
+
+
+def make_robot_pull(d):
+    """The robot's ``pull`` hook on the element dispatch ``d`` (room, offer, account)."""
+    room, offer, account = d.room, d.offer, d.account
+
+    @wp.func
+    def robot_place_with_room(m: Model, s: State, r: int, y: int, x: int, k: wp.int64) -> int:
+        """The first task of robot y that picks at x and whose place has room now, or -1."""
+        b = m.robot.index[y]
+        for t in range(m.robot.task_start[b], m.robot.task_start[b + 1]):
+            if m.robot.task_pick[t] == x and wp.static(room)(m, s, r, m.robot.task_place[t], k) > 0:
+                return t
+        return int(-1)
+
+    @wp.func
+    def robot_next(m: Model, s: State, r: int, y: int, k: wp.int64):
+        """What robot y does when it is visited, as (element, slot) of the part it lifts out of its
+        element now, or (-1, -1).
+
+        * It has just gripped its claimed part: the part goes to the first place (of the tasks
+          picking there) with room now, else to the place of the task it was claimed for; fill
+          then takes it out of its element and hands it to the robot.
+        * It is idle: it claims the part it serves next, of the parts its predecessors offer it
+          whose task has a place with room the one that has waited longest (ties: predecessor
+          order). The part stays in its element, bound to the robot, until the robot has gripped it.
+        """
+        if robot_lifting(m, s, r, y):
+            x = robot_pick_elem(m, s, r, y)
+            t = robot_place_with_room(m, s, r, y, x, k)
+            if t >= 0:
+                robot_set_task(m, s, r, y, t)
+            return x, robot_pick_slot(m, s, r, y)
+        if robot_idle(m, s, r, y):
+            best_slot = int(-1)
+            best_x = int(-1)
+            best_task = int(-1)
+            best_step = NEVER
+            for j in range(m.in_start[y], m.in_start[y + 1]):
+                x = m.in_elem[j]
+                slot, ready = wp.static(offer)(m, s, r, x, y)
+                if slot >= 0 and ready < best_step:
+                    t = robot_place_with_room(m, s, r, y, x, k)
+                    if t >= 0:
+                        best_step = ready
+                        best_slot = slot
+                        best_x = x
+                        best_task = t
+            if best_slot >= 0:
+                wp.static(account)(m, s, r, y, k)
+                robot_claim(m, s, r, y, best_x, best_slot, best_task, k)
+        return int(-1), int(-1)
+
+    return robot_next
+
+
+KIND = Kind("robot", 5, "twin.equipment.robot", timed=True, room=robot_room, offer=robot_offer, take=robot_take,
+            accept=robot_accept, event=robot_event, start=robot_start, account=robot_account, work=robot_work,
+            hold=robot_hold, release=robot_release, uses=robot_uses, pull=make_robot_pull)

@@ -6,6 +6,7 @@ part leaves, so a blocked source never loses a part.
 
 import warp as wp
 
+from .hooks import Kind
 from .common import bound_for, choose_successor, wake_receivers
 from .layout import (A_BLOCKED, E_COUNT, E_NEXT, NEVER, R_ENTERED, RNG_MAIN, S_DEST, S_STEP, Model, State)
 from .sampling import sample_steps
@@ -22,7 +23,7 @@ def source_offer(m: Model, s: State, r: int, x: int, y: int):
 
 
 @wp.func(inline=True)
-def source_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64):
+def source_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
     """The held part leaves at step k: it enters the plant now."""
     if k >= m.warmup_step:
         s.rep64[r, R_ENTERED] = s.rep64[r, R_ENTERED] + wp.int64(1)
@@ -34,6 +35,7 @@ def source_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64):
     else:
         s.el32[r, x, E_COUNT] = 0
         s.el64[r, x, E_NEXT] = k + sample_steps(m, s, r, x, RNG_MAIN, m.main_dist[x])
+    return k
 
 
 @wp.func(inline=True)
@@ -61,3 +63,7 @@ def source_start(m: Model, s: State, r: int, e: int):
     else:
         s.el32[r, e, E_COUNT] = 1
         s.s32[r, m.slot_start[e], S_DEST] = choose_successor(m, s, r, e)
+
+
+KIND = Kind("source", 0, "twin.elements", timed=True, offer=source_offer, take=source_take, event=source_event,
+            start=source_start, account=source_account)

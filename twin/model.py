@@ -20,11 +20,11 @@ from .maintenance import compiled as maintenance
 from .errors import PlantError, TwinError
 from .kernels import layout
 from .stepclock import INT64_LIMIT, whole_steps
+from .kernels.kinds import CREW, KINDS
 
 
-KIND_CODES = {"source": layout.SOURCE, "machine": layout.MACHINE, "buffer": layout.BUFFER, "sink": layout.SINK,
-              "conveyor": layout.CONVEYOR, "robot": layout.ROBOT, "cluster_tool": layout.CLUSTER_TOOL}
-TIMED_KINDS = (layout.SOURCE, layout.MACHINE, layout.CONVEYOR, layout.ROBOT, layout.CLUSTER_TOOL)
+KIND_CODES = {k.name: k.id for k in KINDS}
+TIMED_KINDS = tuple(k.id for k in KINDS if k.timed)  # the crew included
 FAIL_CODES = {None: layout.FAIL_NONE, "time": layout.FAIL_TIME, "operation": layout.FAIL_OPERATION}
 ROUTING_CODES = {"probability": layout.ROUTE_PROBABILITY, "first_available": layout.ROUTE_FIRST_AVAILABLE}
 
@@ -179,7 +179,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
         elif isinstance(el, Buffer) and el.capacity is None:
             bounded[i] = 0
     if has_crew:
-        kind[n - 1] = layout.MAINTENANCE
+        kind[n - 1] = CREW.id
     slot_start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int32)
     n_slots = int(capacity.sum())
 
@@ -215,7 +215,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     def arr(values, dtype):
         return wp.array(np.asarray(values), dtype=dtype, device=device)
 
-    timed = np.flatnonzero(np.isin(kind, TIMED_KINDS + (layout.MAINTENANCE,))).astype(np.int32)
+    timed = np.flatnonzero(np.isin(kind, TIMED_KINDS)).astype(np.int32)
     m = layout.Model()
     m.n_elem = n
     m.n_timed = len(timed)

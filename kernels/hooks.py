@@ -1,0 +1,79 @@
+"""The hook contract of an element kind in the kernels: what a kind's kernel module exports.
+
+Every kind's kernel module defines one ``KIND = Kind(...)``; ``kernels/kinds.py`` lists them and
+``kernels/dispatch.py`` / ``kernels/flow.py`` generate the dispatch over that list with
+``wp.static`` (one inlined ``if kind == id`` branch per kind that has the hook, in registry order).
+A hook left at ``None`` means the kind does not do that: the dispatch skips it (or uses the stated
+default). The signatures are fixed; a kind ignores the arguments it does not need.
+
+Element hooks (``@wp.func``; m: Model, s: State, r: replica, e/x/y: element, k: step):
+
+* ``room(m, s, r, y, k) -> int``: parts y can take now. None: y never takes parts (it does not
+  pull from its predecessors at all).
+* ``offer(m, s, r, x, y) -> (slot, ready step)``: the part x offers y that has waited longest,
+  or (-1, NEVER). None: x never offers parts.
+* ``take(m, s, r, x, slot, k) -> int64``: the part in ``slot`` leaves x at step k; returns the
+  step it entered the plant. (Already accounted; E_OUT already counted.)
+* ``accept(m, s, r, y, entry, k)``: a part that entered the plant at ``entry`` enters y (y had
+  room; already accounted).
+* ``full(m, s, r, y)``: y was offered a part while it had no room (a chance to flag an overflow).
+* ``event(m, s, r, e, k)``: e's timed event(s) due at step k (already accounted). Only kinds with
+  ``timed=True`` get events: they keep E_NEXT.
+* ``start(m, s, r, e)``: e's state at step 0 (after E_NEXT/E_FAIL/E_REPAIR are set to NEVER).
+* ``account(m, s, r, e, dt)``: adds dt steps of e's current state to its window integrals.
+* ``work(m, s, r, e, last, k)``: adds e's operating time over [last, k) (not clipped to the window).
+* ``hold(m, s, r, e, part, k, service)`` / ``release(...)``: the maintenance crew stops / restarts
+  e (``part``: a part of e for kinds with parts, else -1); already accounted.
+* ``uses(m, s, r, h, host) -> int64`` / ``clock(m, s, r, h, host) -> int64``: the use counter and
+  the operating clock health component h on ``host`` wears on. None: E_USES / E_WORK.
+* ``status(m, s, r, e, k) -> int``: e's status code in a recording (kernels/record.py ST_*).
+  None: down while the crew holds it, else busy while it holds parts, else idle.
+
+Hooks that call the dispatch themselves (a robot choosing its own next part, the maintenance
+crew stopping hosts) are given as *factories*: a plain Python function ``make(d)`` that receives
+the generated element dispatch ``d`` (attributes room, offer, take, accept, account, hold,
+release, uses, clock) and returns the ``@wp.func``. Factories are allowed for ``pull``, ``event``
+and ``start``:
+
+* ``pull(m, s, r, y, k) -> (x, slot)``: y chooses the part it takes next itself (instead of the
+  longest-waiting offer of its predecessors): (element, slot) or (-1, -1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+ELEMENT_HOOKS = ("room", "offer", "take", "accept", "full", "account", "work", "hold", "release", "uses", "clock",
+                 "status")
+FLOW_HOOKS = ("pull", "event", "start")  # may be factories taking the element dispatch
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One element kind: its name in scene files, its code in ``Model.kind``, where its Python
+    element class lives, and its kernel hooks (see the module docstring)."""
+
+    name: str
+    id: int
+    module: str            # the Python module that defines the element class (imported by twin.kinds)
+    timed: bool = False    # schedules timed events (keeps E_NEXT): the engine scans it for the next event
+    room: object = None
+    offer: object = None
+    take: object = None
+    accept: object = None
+    full: object = None
+    account: object = None
+    work: object = None
+    hold: object = None
+    release: object = None
+    uses: object = None
+    clock: object = None
+    status: object = None
+    pull: object = None
+    event: object = None
+    start: object = None
+
+    def hooks(self) -> dict:
+        """The hooks this kind provides, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name in ELEMENT_HOOKS + FLOW_HOOKS and getattr(self, f.name) is not None}
