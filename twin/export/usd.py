@@ -104,9 +104,13 @@ def results_per_element(plant, results) -> tuple[dict, str | None]:
                 continue
             mean = v.get("mean") if isinstance(v, dict) else v
             ci = v.get("ci95") if isinstance(v, dict) else None
-            if isinstance(mean, (int, float)):
-                out[name][k] = (float(mean), float(ci) if isinstance(ci, (int, float)) else math.nan)
+            if mean is None or isinstance(mean, (int, float)):   # None: n/a (NaN in the JSON contract)
+                out[name][k] = (_float(mean), _float(ci))
     return out, bottleneck_of(data)
+
+
+def _float(x) -> float:
+    return float(x) if isinstance(x, (int, float)) else math.nan
 
 
 def check_recording(plant, recording) -> None:
@@ -383,6 +387,9 @@ def write_usd(plant, path, results=None, recording=None, *, color_by: str = "uti
     if not stage.GetRootLayer().Export(str(tmp)):
         raise TwinError(f"could not write '{path}'")
     os.replace(tmp, path)
+    opened = w.Sdf.Layer.Find(str(path))
+    if opened:                    # a stage of this process holds the old file: show it the new one
+        opened.Reload(force=True)
     return path
 
 
