@@ -76,6 +76,8 @@ def check_output(path, suffixes, what: str) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise TwinError(f"cannot write '{path}': no folder '{folder}'")
+    if path.is_dir():
+        raise TwinError(f"cannot write '{path}': it is a folder")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise TwinError(f"cannot write '{path}': permission denied")
     return path
