@@ -185,6 +185,8 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("scene", help=SCENE_HELP)
     sub.add_parser("scenes", help="list the bundled example scenes")
     sub.add_parser("warmup", help="compile the simulation kernels into Warp's cache")
+    from .export import cli as export_cli  # twin export: twin/export/cli.py
+    export_cli.add_parser(sub)
     return ap
 
 
@@ -345,6 +347,9 @@ def _command(args) -> int:
         return _warmup()
     if args.command == "maintenance":
         return _maintenance(args)
+    if args.command == "export":
+        from .export import cli as export_cli
+        return export_cli.run(args)
     if args.command in ("render", "animate"):
         from .render import cli as render_cli
         return getattr(render_cli, f"{args.command}_command")(args, resolve_scene(args.scene))

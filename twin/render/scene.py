@@ -166,39 +166,11 @@ class LineScene:
             self.plotter.add_mesh(grid, color=GRID_COLOR, line_width=1, lighting=False, name="grid")
 
     def _add_flows(self) -> None:
-        lay = self.layout
-        lo, hi = lay.bounds
-        forward, back = [], []
-        for u, v in self.plant.graph.edges:
-            a, b = lay[u].exit(), lay[v].entry()
-            if (u, v) in lay.feedback:
-                yb = hi[1] + 0.8
-                pu, pv_ = lay[u], lay[v]
-                a = np.array([pu.center[0], pu.hi[1], 0.0])
-                b = np.array([pv_.center[0], pv_.hi[1], 0.0])
-                back.append(np.array([a, (a[0], yb, 0.0), (b[0], yb, 0.0), b]))
-            elif abs(a[1] - b[1]) < 1e-9:
-                forward.append(np.array([a, b]))
-            else:
-                xm = (a[0] + b[0]) / 2
-                forward.append(np.array([a, (xm, a[1], 0.0), (xm, b[1], 0.0), b]))
-        for group, color, name in ((forward, FLOW_COLOR, "flows"), (back, FEEDBACK_COLOR, "feedback")):
-            if not group:
-                continue
-            tubes, heads = [], []
-            for path in group:
-                path = path + np.array([0.0, 0.0, 0.06])
-                seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
-                path = np.concatenate([path[:1], path[1:][seg > 1e-9]])
-                if len(path) < 2:
-                    continue
-                tubes.append(pv.lines_from_points(path).tube(radius=0.05, n_sides=8).triangulate())
-                d = path[-1] - path[-2]
-                d = d / np.linalg.norm(d)
-                heads.append(pv.Cone(center=path[-1] - 0.15 * d, direction=d, height=0.3, radius=0.13,
-                                     resolution=12).triangulate())
-            if tubes:
-                self._add(pv.merge(tubes + heads), color=color, name=name)
+        flows = flow_meshes(self.plant, self.layout)
+        for back, color, name in ((False, FLOW_COLOR, "flows"), (True, FEEDBACK_COLOR, "feedback")):
+            group = [f for f in flows if f[2] == back]
+            if group:
+                self._add(pv.merge([f[3] for f in group] + [f[4] for f in group]), color=color, name=name)
 
     def _body_style(self, name: str, kind: str) -> dict:
         if self.kpi is not None or self.values:
@@ -432,6 +404,38 @@ class LineScene:
     def close(self) -> None:
         self.plotter.close()
 
+
+
+def flow_meshes(plant, layout: Layout) -> list:
+    """The material flows as drawn: per edge (u, v) of the plant graph, ``(u, v, feedback, tube,
+    arrow head)`` (feedback: a rework loop, drawn above the plant); shared with the USD export."""
+    lo, hi = layout.bounds
+    out = []
+    for u, v in plant.graph.edges:
+        a, b = layout[u].exit(), layout[v].entry()
+        back = (u, v) in layout.feedback
+        if back:
+            yb = hi[1] + 0.8
+            pu, pv_ = layout[u], layout[v]
+            a = np.array([pu.center[0], pu.hi[1], 0.0])
+            b = np.array([pv_.center[0], pv_.hi[1], 0.0])
+            path = np.array([a, (a[0], yb, 0.0), (b[0], yb, 0.0), b])
+        elif abs(a[1] - b[1]) < 1e-9:
+            path = np.array([a, b])
+        else:
+            xm = (a[0] + b[0]) / 2
+            path = np.array([a, (xm, a[1], 0.0), (xm, b[1], 0.0), b])
+        path = path + np.array([0.0, 0.0, 0.06])
+        seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
+        path = np.concatenate([path[:1], path[1:][seg > 1e-9]])
+        if len(path) < 2:
+            continue
+        tube = pv.lines_from_points(path).tube(radius=0.05, n_sides=8).triangulate()
+        d = path[-1] - path[-2]
+        d = d / np.linalg.norm(d)
+        head = pv.Cone(center=path[-1] - 0.15 * d, direction=d, height=0.3, radius=0.13, resolution=12).triangulate()
+        out.append((u, v, back, tube, head))
+    return out
 
 def legend_actor(entries, size, corner=(0.015, 0.9)):
     """A legend box (colour swatch and black text per entry) hanging from ``corner`` (normalised
