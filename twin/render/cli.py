@@ -82,7 +82,7 @@ def parse_window(text: str | None, default_start: float) -> tuple[float, float]:
 
 def animate_command(args, scene_path) -> int:
     import twin
-    from ..cli import DEFAULT_STUDY
+    from ..simulator import DEFAULT_STUDY
     from .animation import animate
 
     out = Path(args.out)
