@@ -28,10 +28,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+
+from .errors import CapacityLoopWarning
 
 MAX_CYCLES = 200  # simple cycles examined for the validation warning (a plant may have very many)
 LOCKABLE_KINDS = ("machine", "buffer", "conveyor")
@@ -94,6 +97,16 @@ def cycle_warning(plant) -> str | None:
             f"{held} part{'s' if held != 1 else ''}{more}; if it fills with parts that each wait for the next "
             "element it deadlocks (the run then stops with DeadlockError); an unbounded buffer in the loop "
             "cannot lock")
+
+
+def warn_finite_loops(plant) -> None:
+    """A CapacityLoopWarning when the plant has a loop of finite capacity (``Plant.validate``
+    calls this); once per plant while the text stays the same (a plant is validated again when
+    it is compiled)."""
+    text = cycle_warning(plant)
+    if text and text != getattr(plant, "_loop_warned", None):
+        warnings.warn(text, CapacityLoopWarning, stacklevel=3)
+    plant._loop_warned = text
 
 
 def _rotate(cycle: list[str], plant) -> list[str]:

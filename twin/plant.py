@@ -8,24 +8,14 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import networkx as nx
 
+from .deadlock import warn_finite_loops
 from .elements import Element, Sink, Source
-from .errors import CapacityLoopWarning, PlantError, nearest
+from .errors import PlantError, nearest
 
 PROBABILITY_TOLERANCE = 1e-6
-
-
-def _warn_finite_loops(plant) -> None:
-    """A CapacityLoopWarning when a loop of finite capacity can deadlock (twin/deadlock.py); once
-    per plant while the text stays the same (a plant is validated again when it is compiled)."""
-    from .deadlock import cycle_warning
-    text = cycle_warning(plant)
-    if text and text != getattr(plant, "_loop_warned", None):
-        warnings.warn(text, CapacityLoopWarning, stacklevel=3)
-    plant._loop_warned = text
 
 
 class Plant:
@@ -162,7 +152,7 @@ class Plant:
             if name not in leads_out:
                 raise PlantError("dead end: no path from here leads to any Sink", element=name)
         self._check_zero_time_loops()
-        _warn_finite_loops(self)
+        warn_finite_loops(self)  # a loop of finite capacity can deadlock: a warning
         return self
 
     def zero_time_loop(self) -> list[str] | None:

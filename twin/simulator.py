@@ -143,10 +143,10 @@ class Simulator:
                               for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
         check_run(model, arrays, results.per_replica, warmup_step, horizon_step)
-        _check_deadlocks(model, arrays, results)
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None
+        _check_deadlocks(model, arrays, results)  # the error keeps the results (and a recording of the lock)
         return results
 
     def _check_overflow(self, arrays: dict) -> None:

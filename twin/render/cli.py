@@ -74,8 +74,8 @@ def parse_window(text: str | None, default_start: float) -> tuple[float, float]:
 
 def animate_command(args, scene_path) -> int:
     import twin
-    from ..cli import DEFAULT_STUDY
     from ..files import check_output, replacing
+    from ..simulator import DEFAULT_STUDY
     from .animation import animate
     from .scene import parse_size
 
