@@ -184,7 +184,11 @@ def test_cluster_tool_chambers_and_wafers(tmp_path):
         for f, time in enumerate(rec.times):
             time = float(time)
             for k in range(ch.shape[1]):
-                assert prim.GetChild(f"Chamber_{k}").GetAttribute("twin:state").Get(time) == CHAMBER_STATUS[ch[f, k]]
+                chamber = prim.GetChild(f"Chamber_{k}")
+                assert chamber.GetAttribute("twin:state").Get(time) == CHAMBER_STATUS[ch[f, k]]
+                # the animation's colours: idle, busy (processing), blocked (holding), down
+                colour = UsdGeom.Gprim(chamber).GetDisplayColorAttr().Get(time)[0]
+                np.testing.assert_allclose(colour, rgb(STATUS_COLORS[STATUS_NAMES[int(ch[f, k])]]), atol=1e-6)
             wafers = UsdGeom.Points(prim.GetChild("Wafers")).GetPointsAttr().Get(time)
             assert len(wafers) == int(np.isin(ch[f], (1, 2)).sum())
             assert prim.GetAttribute("twin:wafersOut").Get(time) == int(t["wafers_out"][f])
