@@ -188,3 +188,17 @@ def test_bad_input(recorded, tmp_path):
         ocel_log(recs, plant, t0="yesterday")
     with pytest.raises(twin.TwinError, match="no recording"):
         event_table(None)
+
+
+def test_pm4py_reads_the_ocel_log_where_installed(recorded, tmp_path):
+    """pm4py is not a dependency; where it is installed, its OCEL 2.0 JSON reader must take the
+    log with every event, object and event-to-object relationship."""
+    pm4py = pytest.importorskip("pm4py")
+    plant, recs = recorded
+    path = write_events(recs, tmp_path / "ev.jsonocel", plant)
+    log = json.loads(path.read_text())
+    ocel = pm4py.read_ocel2_json(str(path))
+    assert len(ocel.events) == len(log["events"])
+    assert len(ocel.objects) == len(log["objects"])
+    assert len(ocel.relations) == sum(len(e["relationships"]) for e in log["events"])
+    assert sorted(ocel.events["ocel:activity"].unique()) == sorted({e["type"] for e in log["events"]})

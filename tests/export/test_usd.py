@@ -184,7 +184,11 @@ def test_cluster_tool_chambers_and_wafers(tmp_path):
         for f, time in enumerate(rec.times):
             time = float(time)
             for k in range(ch.shape[1]):
-                assert prim.GetChild(f"Chamber_{k}").GetAttribute("twin:state").Get(time) == CHAMBER_STATUS[ch[f, k]]
+                chamber = prim.GetChild(f"Chamber_{k}")
+                assert chamber.GetAttribute("twin:state").Get(time) == CHAMBER_STATUS[ch[f, k]]
+                # the animation's colours: idle, busy (processing), blocked (holding), down
+                colour = UsdGeom.Gprim(chamber).GetDisplayColorAttr().Get(time)[0]
+                np.testing.assert_allclose(colour, rgb(STATUS_COLORS[STATUS_NAMES[int(ch[f, k])]]), atol=1e-6)
             wafers = UsdGeom.Points(prim.GetChild("Wafers")).GetPointsAttr().Get(time)
             assert len(wafers) == int(np.isin(ch[f], (1, 2)).sum())
             assert prim.GetAttribute("twin:wafersOut").Get(time) == int(t["wafers_out"][f])
@@ -220,3 +224,19 @@ def test_bad_input_is_one_clear_error(balanced, electronics, tmp_path):
         write_usd(plant, tmp_path / "x.usda", recording=electronics[1].recording)
     with pytest.raises(twin.TwinError, match="no element has the KPI 'nonsense'"):
         write_usd(plant, tmp_path / "x.usda", results=res, color_by="nonsense")
+
+
+def test_names_that_are_not_identifiers_become_valid_prims(tmp_path):
+    plant = twin.Plant("odd names")
+    plant.add(twin.Source("in feed", interarrival=twin.Exponential(mean=30)), twin.Buffer("1st-buffer", capacity=3),
+              twin.Machine("lathe #1", process=twin.Deterministic(20)), twin.Machine("lathe_1", process=twin.Deterministic(5)),
+              twin.Sink("out"))
+    plant.line("in feed", "1st-buffer", "lathe #1", "lathe_1", "out")
+    res = twin.simulate(plant, replicas=1, horizon=600.0, seed=1, device="cpu",
+                        record=twin.Recording(start=0.0, end=600.0, every=10.0))
+    stage = Usd.Stage.Open(str(write_usd(plant, tmp_path / "odd.usda", results=res, recording=res.recording)))
+    prims = element_prims(stage)
+    assert sorted(prims) == sorted(plant.elements)
+    paths = {p.GetPath().pathString for p in prims.values()}
+    assert len(paths) == 5   # "lathe #1" and "lathe_1" both map to lathe_1: the second gets a suffix
+    assert all(Sdf.Path.IsValidIdentifier(p.rsplit("/", 1)[1]) for p in paths)

@@ -280,7 +280,7 @@ def write_usd(plant, path, results=None, recording=None, *, color_by: str = "uti
         check_recording(plant, rec)
     layout = layout if layout is not None else plant_layout(plant)
     w = _Writer(plant, layout, speed)
-    Gf, Sdf, Vt, UsdGeom = w.Gf, w.Sdf, w.Vt, w.UsdGeom
+    Gf, UsdGeom = w.Gf, w.UsdGeom
     stage = w.stage
 
     root = UsdGeom.Xform.Define(stage, "/Plant").GetPrim()
