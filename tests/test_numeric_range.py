@@ -265,3 +265,23 @@ def test_ctrl_c_stops_a_long_run_within_two_seconds():
     assert "KeyboardInterrupt" in err
     assert "FINISHED" not in proc.stdout.read()
     assert stopped < 2.0, f"took {stopped:.2f} s to stop"
+
+
+@pytest.mark.parametrize("middle", [[], ["b"], ["b", "b2"]])
+def test_saturated_source_with_no_time_on_the_way_to_a_sink_is_refused(middle):
+    """A saturated source -> (buffers) -> sink releases parts forever inside one step (found by
+    tests/test_fuzz.py: the run never ended)."""
+    p = Plant("p")
+    p.add(Source("s"), *[Buffer(n, capacity=3) for n in middle], Sink("o"))
+    p.line("s", *middle, "o")
+    with pytest.raises(PlantError) as info:
+        p.validate()
+    msg = str(info.value)
+    assert "element 's'" in msg and " -> ".join(["s", *middle, "o"]) in msg and "interarrival" in msg
+    # the same with a machine on the way, or an interarrival time, is a valid plant
+    q = Plant("q")
+    q.add(Source("s", interarrival=Exponential(5.0)), *[Buffer(n, capacity=3) for n in middle], Sink("o"))
+    q.line("s", *middle, "o")
+    assert q.validate().zero_time_leak() is None
+    res = simulate(q, replicas=2, horizon=600.0, device="cpu")
+    np.testing.assert_array_equal(conserved(res), 0)

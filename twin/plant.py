@@ -170,6 +170,23 @@ class Plant:
         first = min(range(len(loop)), key=lambda i: order[loop[i]])
         return loop[first:] + loop[:first]  # from the element added first (a stable message)
 
+    def zero_time_leak(self) -> list[str] | None:
+        """A path from a saturated source (a part always ready) to a sink through elements that
+        take no time, or None: the source would release parts forever inside one step."""
+        els = self.elements
+        saturated = [n for n, el in els.items() if isinstance(el, Source) and el.saturated]
+        if not saturated:
+            return None
+        sinks = {n for n, el in els.items() if isinstance(el, Sink)}
+        instant = self.graph.subgraph(n for n, el in els.items()
+                                      if el.zero_time or n in sinks or n in saturated)
+        for src in saturated:
+            paths = nx.single_source_shortest_path(instant, src)
+            reached = [n for n in els if n in sinks and n in paths]  # plant order: a stable message
+            if reached:
+                return paths[reached[0]]
+        return None
+
     def _check_zero_time_loops(self) -> None:
         loop = self.zero_time_loop()
         if loop:
@@ -177,6 +194,12 @@ class Plant:
             raise PlantError(f"parts can circulate with no time passing on the loop {path} (transfers between "
                              "buffers are instantaneous, so the run would never end); put an element that takes "
                              "time, such as a machine or a conveyor, on the loop", element=loop[0])
+        leak = self.zero_time_leak()
+        if leak:
+            raise PlantError(f"this saturated source (a part always ready) reaches the sink '{leak[-1]}' with no time "
+                             f"passing ({' -> '.join(leak)}), so it would release parts forever inside one step; "
+                             "give it an interarrival time or put an element that takes time, such as a machine "
+                             "or a conveyor, on the way", element=leak[0], key="interarrival")
 
     def _check_routing(self, name: str, el: Element, succs: list[str]) -> None:
         probs = [self.graph.edges[name, s]["probability"] for s in succs]
