@@ -100,7 +100,8 @@ def test_other_settings_are_recomputed(tmp_path, first, capsys, change, what):
     out, _ = first
     capsys.readouterr()
     run(press_shop(tmp_path), out, **change)
-    assert all(what in line for line in capsys.readouterr().err.splitlines())
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == len(POLICIES) and all(what in line for line in lines), lines
 
 
 def test_another_policy_at_the_same_place_is_recomputed(tmp_path, first, capsys):
