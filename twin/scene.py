@@ -234,9 +234,10 @@ class _Reader:
                 raise self.unknown(k, tuple(STUDY_KEYS), "[study]", prefix="study")
             kind, rule, key = *STUDY_KEYS[k], f"study.{k}"
             if kind == "int":
-                top = STUDY_INT_MAX[k]
-                if isinstance(v, bool) or not isinstance(v, int) or not rule <= v <= top:
-                    raise self.error(f"must be an integer from {rule} to {top}, got {_describe(v)}", key=key)
+                if isinstance(v, bool) or not isinstance(v, int) or v < rule:
+                    raise self.error(f"must be an integer >= {rule}, got {_describe(v)}", key=key)
+                if v > STUDY_INT_MAX[k]:
+                    raise self.error(f"must be an integer from {rule} to {STUDY_INT_MAX[k]}, got {v}", key=key)
             elif kind == "str":
                 if not isinstance(v, str) or not v:
                     raise self.error(f"must be a device name such as 'cpu' or 'cuda:0', got {_describe(v)}", key=key)
