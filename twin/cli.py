@@ -359,9 +359,10 @@ def _command(args) -> int:
 def _interrupted() -> int:
     """Ctrl-C: one line and status 130 (128 + SIGINT), as a shell reports it; finished files
     stay, files being written are removed (twin.files)."""
+    from .progress import end_line
+    end_line()
     try:
-        lead = "\n" if sys.stderr.isatty() else ""
-        print(f"{lead}twin: interrupted", file=sys.stderr)
+        print("twin: interrupted", file=sys.stderr)
     except (OSError, ValueError):
         pass
     return 130

@@ -81,9 +81,15 @@ def _health_components(value, element: str, parts: tuple[str, ...] = (), part_re
     return tuple(out)
 
 
+MAX_COUNT = 2 ** 31 - 1  # counts (servers, places) live in the simulator's 32-bit tables
+
+
 def _count(value, element: str, key: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise PlantError(f"must be an integer >= {minimum}, got {value!r}", element=element, key=key)
+    if value > MAX_COUNT:
+        raise PlantError(f"must be an integer from {minimum} to {MAX_COUNT} (the simulator's 32-bit tables), "
+                         f"got {value!r}", element=element, key=key)
     return value
 
 

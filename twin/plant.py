@@ -12,7 +12,7 @@ import math
 import networkx as nx
 
 from .deadlock import warn_finite_loops
-from .elements import Element, Sink, Source
+from .elements import MAX_COUNT, Element, Sink, Source
 from .errors import PlantError, nearest
 
 PROBABILITY_TOLERANCE = 1e-6
@@ -32,6 +32,9 @@ class Plant:
             raise PlantError(f"a plant name must be a non-empty string, got {name!r}", key="name")
         if isinstance(unbounded_storage, bool) or not isinstance(unbounded_storage, int) or unbounded_storage < 1:
             raise PlantError(f"must be an integer >= 1, got {unbounded_storage!r}", key="unbounded_storage")
+        if unbounded_storage > MAX_COUNT:
+            raise PlantError(f"must be an integer from 1 to {MAX_COUNT} (the simulator's 32-bit tables), got "
+                             f"{unbounded_storage!r}", key="unbounded_storage")
         self.name = name
         self.unbounded_storage = unbounded_storage
         self.crew = crew  # twin.maintenance.Crew: technicians for repairs and services (default: one)
@@ -138,6 +141,12 @@ class Plant:
             if el.has_outputs:
                 self._check_routing(name, el, succs)
             el.check(self)
+        places = {name: el.kernel_capacity(self) for name, el in els.items()}
+        if sum(places.values()) > MAX_COUNT:  # part slots are indexed by 32-bit integers
+            most = max(places, key=places.get)
+            raise PlantError(f"the plant needs {sum(places.values())} part places per replica (this element "
+                             f"{places[most]}); at most {MAX_COUNT} fit the simulator's 32-bit tables",
+                             element=most)
         sources = [n for n, e in els.items() if isinstance(e, Source)]
         sinks = [n for n, e in els.items() if isinstance(e, Sink)]
         reachable = set(sources)

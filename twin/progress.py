@@ -5,6 +5,19 @@ from __future__ import annotations
 import sys
 import time
 
+_open_lines: set = set()  # streams where a bar was drawn and its line not yet ended
+
+
+def end_line() -> None:
+    """Ends a bar's unfinished line (before a message such as 'interrupted')."""
+    for stream in list(_open_lines):
+        try:
+            stream.write("\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    _open_lines.clear()
+
 
 class Progress:
     def __init__(self, label: str, total: float, unit: str = "", enabled: bool | None = None, stream=None):
@@ -28,9 +41,11 @@ class Progress:
         self.stream.write(f"\r{self.label} [{bar}] {100 * frac:5.1f}%  {elapsed:6.1f}s"
                           f"  eta {eta:5.1f}s ")
         self.stream.flush()
+        _open_lines.add(self.stream)
 
     def close(self) -> None:
         if self.enabled:
             self.update(self.total)
             self.stream.write("\n")
             self.stream.flush()
+            _open_lines.discard(self.stream)

@@ -55,6 +55,7 @@ CONNECT_KEYS = ("from", "to", "probability")
 # Study defaults: key -> (kind, constraint). Times are returned in seconds.
 STUDY_KEYS = {"replicas": ("int", 1), "horizon": ("time", "positive"), "warmup": ("time", "non-negative"),
               "seed": ("int", 0), "dt": ("time", "positive"), "device": ("str", None)}
+STUDY_INT_MAX = {"replicas": 2 ** 31 - 1, "seed": 2 ** 63 - 1}  # seeds are in [0, 2**63), as in simulate()
 _TOML_TYPES = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
                tuple: "an array", list: "an array"}
 
@@ -246,11 +247,15 @@ class _Reader:
             if kind == "int":
                 if isinstance(v, bool) or not isinstance(v, int) or v < rule:
                     raise self.error(f"must be an integer >= {rule}, got {_describe(v)}", key=key)
+                if v > STUDY_INT_MAX[k]:
+                    raise self.error(f"must be an integer from {rule} to {STUDY_INT_MAX[k]}, got {v}", key=key)
             elif kind == "str":
                 if not isinstance(v, str) or not v:
                     raise self.error(f"must be a device name such as 'cpu' or 'cuda:0', got {_describe(v)}", key=key)
             else:
                 v = self.quantity(v, kind, None, key)
+                if not math.isfinite(v):  # a study must end; the step clock needs a finite time
+                    raise self.error(f"must be a finite time, got {table[k]!r}", key=key)
                 if rule == "positive" and not v > 0:
                     raise self.error(f"must be a positive time, got {table[k]!r}", key=key)
             out[k] = v

@@ -41,10 +41,25 @@ class StudyError(TwinError, ValueError):
     """Invalid study parameters (replicas, horizon, warm-up, seed)."""
 
 
-def _positive_int(value, key: str, minimum: int = 1) -> int:
+MAX_SEED = 2 ** 63  # seeds are in [0, 2**63): larger ones would be reduced and collide silently
+
+
+def _positive_int(value, key: str, minimum: int = 1, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise StudyError(f"{key} must be an integer >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise StudyError(f"{key} must be an integer from {minimum} to {maximum}, got {value!r}")
     return int(value)
+
+
+def _number(value):
+    """A numpy scalar as the Python number the user wrote: np.float32(0.1) -> 0.1 (its shortest
+    repr), not 0.10000000149011612; anything else unchanged."""
+    if isinstance(value, np.floating) and not isinstance(value, np.float64):
+        return float(str(value))
+    if isinstance(value, np.generic) and not isinstance(value, np.bool_):
+        return value.item()
+    return value
 
 
 def _seconds(value, key: str, allow_zero: bool) -> float:
@@ -54,6 +69,7 @@ def _seconds(value, key: str, allow_zero: bool) -> float:
             value = quantity(value, "time", key=key)
         except TwinError as err:
             raise StudyError(str(err)) from None
+    value = _number(value)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not math.isfinite(float(value)) or value < 0 or (value == 0 and not allow_zero):
         need = "a non-negative" if allow_zero else "a positive"
@@ -80,7 +96,7 @@ class Simulator:
         warmup = _seconds(warmup, "warmup", allow_zero=True)
         if warmup >= horizon:
             raise StudyError(f"warmup ({warmup:g} s) must be shorter than the horizon ({horizon:g} s)")
-        seed = _positive_int(seed, "seed", minimum=0)
+        seed = _positive_int(seed, "seed", minimum=0, maximum=MAX_SEED - 1)
         horizon_step, warmup_step = model.steps(horizon), model.steps(warmup)
         if horizon_step >= HORIZON_LIMIT:
             raise StudyError(f"horizon {horizon:g} s is {horizon_step} steps of dt = {model.dt:g} s; "
@@ -258,6 +274,12 @@ def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | 
     ``policy``: maintenance policy of the health components (default: run to failure);
     ``sensor_log``: a twin.maintenance.SensorLog to keep sensor readings (``results.sensors``).
     """
+    from .plant import Plant
+    if not isinstance(plant, Plant):
+        hint = (f"; to run a scene file, use twin.load_scene({plant!r}).simulate(...)"
+                if isinstance(plant, (str, bytes)) or hasattr(plant, "__fspath__") else "")
+        raise TwinError(f"simulate() needs a twin.Plant, got {type(plant).__name__} {plant!r:.60}{hint}")
+    dt = _number(dt)
     if isinstance(dt, str):
         dt = _seconds(dt, "dt", allow_zero=False)
     return Simulator(compile_plant(plant, device=device, dt=dt), replicas).run(
