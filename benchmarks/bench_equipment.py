@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 import twin  # noqa: E402
 from bench_line import machine_info  # noqa: E402
 from lines import failing_line  # noqa: E402
-from twin.cli import duration  # noqa: E402
+from twin.units import duration  # noqa: E402
 from twin.scenes import scene_path  # noqa: E402
 from twin.stats import mean_ci  # noqa: E402
 

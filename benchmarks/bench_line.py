@@ -13,7 +13,8 @@ compilation (a warm-up run loads the kernels first), SimPy runs on one core. Wit
 ``--simpy-replicas n`` SimPy runs only n replicas and its time is scaled (the record says so).
 
 Reported per case: the speed ratio, microseconds per machine operation (a part processed at one
-machine; operations counted in the lean model and scaled to the replicas), replica-hours per second
+machine; operations counted in the lean model and scaled to the replicas), each also by CPU time
+of this process (steadier than wall time on a shared machine), replica-hours per second
 and whether the two throughputs agree within their combined 99.9% interval (otherwise the ratio
 would compare unequal work). The record (machine, threads, Warp version, cold compile time if
 asked) goes to ``benchmarks/results/bench_line-<UTC time>.json``; ``compare_records.py`` compares it
@@ -91,12 +92,16 @@ def run_case(stations: int, args) -> dict:
     t0 = time.perf_counter()
     twin.Simulator(model, 2).run(60.0, 0.0, seed=0, **kwargs)  # compile (or load from cache) and warm up
     load_s = time.perf_counter() - t0
+    cpu0 = time.process_time()
     res = twin.Simulator(model, args.replicas).run(args.horizon, args.warmup, seed=args.seed, **kwargs)
+    twin_cpu_s = time.process_time() - cpu0
     twin_s = res.meta["wall_time_s"]
 
     n_lean = min(args.simpy_replicas or args.replicas, args.replicas)
     line, buffers = lean_simpy.line_from_plant(plant)
+    cpu0 = time.process_time()
     lean = lean_simpy.simulate(line, buffers, n_lean, args.horizon, args.warmup, seed=args.seed)
+    lean_cpu_s = (time.process_time() - cpu0) * args.replicas / n_lean
     lean_s = lean["wall_s"] * args.replicas / n_lean
     operations = lean["operations"] * args.replicas / n_lean  # machine operations of the whole study
 
@@ -106,20 +111,23 @@ def run_case(stations: int, args) -> dict:
     replica_hours = args.replicas * args.horizon / 3600.0
     case = {
         "stations": stations, "elements": len(plant), "dt_s": model.dt, "operations": operations,
-        "twin": {"wall_s": twin_s, "kernel_load_s": load_s, "us_per_operation": 1e6 * twin_s / operations,
+        "twin": {"wall_s": twin_s, "cpu_s": twin_cpu_s, "kernel_load_s": load_s,
+                 "us_per_operation": 1e6 * twin_s / operations, "cpu_us_per_operation": 1e6 * twin_cpu_s / operations,
                  "replica_hours_per_s": replica_hours / twin_s, "threads": kwargs.get("threads", 1),
                  "throughput_per_hour": {"mean": tw_mean, "ci95": tw_ci}},
         "lean_simpy": {"wall_s": lean_s, "replicas_measured": n_lean, "wall_s_measured": lean["wall_s"],
-                       "scaled": n_lean != args.replicas, "us_per_operation": 1e6 * lean_s / operations,
+                       "scaled": n_lean != args.replicas, "cpu_s": lean_cpu_s,
+                       "us_per_operation": 1e6 * lean_s / operations, "cpu_us_per_operation": 1e6 * lean_cpu_s / operations,
                        "replica_hours_per_s": replica_hours / lean_s,
                        "throughput_per_hour": {"mean": ln_mean, "ci95": ln_ci}},
         "ratio": lean_s / twin_s,
+        "cpu_ratio": lean_cpu_s / twin_cpu_s,
         "equal_accuracy": {"difference": tw_mean - ln_mean, "limit_99_9": 3.29 * se,
                            "ok": abs(tw_mean - ln_mean) <= 3.29 * se},
     }
     print(f"{stations:4d} stations: twin {twin_s:7.3f} s ({case['twin']['us_per_operation']:.2f} us/op, "
           f"{case['twin']['replica_hours_per_s']:,.0f} replica-h/s)  lean SimPy {lean_s:7.3f} s "
-          f"({case['lean_simpy']['us_per_operation']:.2f} us/op)  ratio {case['ratio']:.1f}x  "
+          f"({case['lean_simpy']['us_per_operation']:.2f} us/op)  ratio {case['ratio']:.1f}x (CPU time {case['cpu_ratio']:.1f}x)  "
           f"throughput {tw_mean:.2f} vs {ln_mean:.2f}/h, same within 99.9%: {case['equal_accuracy']['ok']}",
           flush=True)
     return case

@@ -4,7 +4,8 @@
     python benchmarks/compare_records.py NEW.json [OLD.json] [--threshold 0.15]
 
 Same machine means the same CPU model, core count and device. Per station count, twin's
-microseconds per machine operation are compared; a case more than ``threshold`` (15%) slower
+microseconds per machine operation are compared (by CPU time where both records have it, else by
+wall time); a case more than ``threshold`` (15%) slower
 than before is flagged and the exit status is 1. Exit status 0: no slowdown, or no earlier record
 of this machine to compare with. A developer runs this after ``bench_line.py``; it is not a test
 (timings on a shared machine vary too much to fail a test run on).
@@ -56,10 +57,14 @@ def compare(new: dict, old: dict, threshold: float = THRESHOLD) -> list[dict]:
         prev = before.get(case["stations"])
         if prev is None:
             continue
-        a, b = prev["twin"]["us_per_operation"], case["twin"]["us_per_operation"]
+        # CPU time where both records have it: other jobs on a shared machine inflate wall time
+        key = "cpu_us_per_operation" if "cpu_us_per_operation" in prev["twin"] and \
+            "cpu_us_per_operation" in case["twin"] else "us_per_operation"
+        a, b = prev["twin"][key], case["twin"][key]
         change = b / a - 1.0
-        rows.append({"stations": case["stations"], "old_us_per_op": a, "new_us_per_op": b, "change": change,
-                     "old_ratio": prev["ratio"], "new_ratio": case["ratio"], "slower": change > threshold})
+        rows.append({"stations": case["stations"], "measure": key, "old_us_per_op": a, "new_us_per_op": b,
+                     "change": change, "old_ratio": prev["ratio"], "new_ratio": case["ratio"],
+                     "slower": change > threshold})
     return rows
 
 
@@ -86,6 +91,7 @@ def main(argv=None) -> int:
     for r in rows:
         flag = f"  SLOWER by more than {args.threshold:.0%}" if r["slower"] else ""
         print(f"  {r['stations']:4d} stations: {r['old_us_per_op']:.3f} -> {r['new_us_per_op']:.3f} us/op "
+              f"[{'CPU' if r['measure'].startswith('cpu') else 'wall'}] "
               f"({r['change']:+.1%}); ratio to lean SimPy {r['old_ratio']:.1f}x -> {r['new_ratio']:.1f}x{flag}")
     if not rows:
         print("  no station count in common")

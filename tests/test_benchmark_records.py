@@ -41,3 +41,16 @@ def test_the_previous_record_is_the_latest_older_one_of_the_same_machine(tmp_pat
     assert cr.main(["--results", str(tmp_path)]) == 1          # 1.0 -> 1.3 us/op: 30% slower
     assert cr.main([str(tmp_path / "bench_line-2.json"), "--results", str(tmp_path)]) == 0  # vs Jan 1: same
     assert cr.main([str(tmp_path / "bench_line-1.json"), "--results", str(tmp_path)]) == 0  # no earlier EPYC
+
+
+def test_cpu_time_is_compared_where_both_records_have_it():
+    old = record("2026-01-01T00:00:00Z", {5: 1.0})
+    new = record("2026-01-02T00:00:00Z", {5: 3.0})  # wall time tripled (a busy machine) ...
+    old["cases"][0]["twin"]["cpu_us_per_operation"] = 0.9
+    new["cases"][0]["twin"]["cpu_us_per_operation"] = 1.0  # ... CPU time per operation +11%
+    (row,) = cr.compare(new, old)
+    assert row["measure"] == "cpu_us_per_operation" and row["change"] == pytest.approx(1 / 0.9 - 1)
+    assert not row["slower"]
+    del old["cases"][0]["twin"]["cpu_us_per_operation"]  # an older record without CPU time: wall time
+    (row,) = cr.compare(new, old)
+    assert row["measure"] == "us_per_operation" and row["slower"]

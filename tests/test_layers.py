@@ -223,3 +223,13 @@ def test_kernels_import_nothing_of_twins_python_layer():
     bad = {m: sorted(t for t in ts if not t.startswith("twin.kernels") and t != "twin")
            for m, ts in graph.items() if m.startswith("twin.kernels")}
     assert {m: ts for m, ts in bad.items() if ts} == {}
+
+
+def test_a_run_prints_no_warp_banner():
+    """Warp's start-up banner is silenced where twin first touches Warp (twin.kernels), now that
+    ``import twin`` no longer imports Warp."""
+    done = subprocess.run([sys.executable, "-m", "twin", "run", "balanced_line", "-r", "2", "--horizon", "10min",
+                           "--warmup", "0", "--device", "cpu", "--no-progress"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "throughput" in done.stdout and "initialized" not in done.stdout + done.stderr
