@@ -161,11 +161,86 @@ def test_save_load_roundtrip(tmp_path, synthetic_fit):
         RULEstimator.load(tmp_path / "other.npz")
 
 
-def test_blas_thread_count_restored_after_fit():
-    handles = rul_module._openblas_handles()
-    before = [get() for get, _ in handles]
-    RULEstimator(n_models=1, epochs=1).fit(synthetic_units(5, seed=15))
-    assert [get() for get, _ in handles] == before
+def _blas_threads_now() -> list[int]:
+    from threadpoolctl import threadpool_info
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+def test_blas_threads_limited_during_fit_and_restored(monkeypatch):
+    """fit() runs with BLAS_THREADS BLAS threads (threadpoolctl) and restores the count after."""
+    from threadpoolctl import threadpool_limits
+    seen = []
+    features = rul_module._unit_features
+
+    def spy(*args, **kwargs):
+        seen.append(_blas_threads_now())
+        return features(*args, **kwargs)
+
+    monkeypatch.setattr(rul_module, "_unit_features", spy)
+    rul_module._sklearn()  # load every BLAS the fit will use (scikit-learn brings scipy's) first
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads_now()
+        if not before:
+            pytest.skip("no BLAS library visible to threadpoolctl")
+        RULEstimator(n_models=1, epochs=1).fit(synthetic_units(5, seed=15))
+        assert _blas_threads_now() == before
+    assert rul_module.BLAS_THREADS == 1
+    assert seen and all(counts == [1] * len(before) for counts in seen), seen
+
+
+def test_saved_weights_reproduce_predictions_without_sklearn(tmp_path, synthetic_fit):
+    """The .npz export is plain arrays: channel selection and statistics, the feature scaler and
+    each MLP's (in, out) weight matrices and biases. A numpy forward pass written here from the
+    file alone (standardise channels, features, standardise features, ReLU layers, mean over
+    the ensemble, times cap) reproduces predict() to float32 rounding."""
+    est, _ = synthetic_fit
+    probe = [u[:90] for u in synthetic_units(3, seed=16)]
+    z = np.load(est.save(tmp_path / "w.npz"))
+    sel = z["selected"]
+    n_layers = len(est.hidden) + 1
+    assert int(z["n_models"]) == est.n_models
+    sizes = [len(z["feature_mean"]), *est.hidden, 1]
+    for m in range(est.n_models):
+        for i in range(n_layers):
+            assert z[f"model{m}_p{2 * i}"].shape == (sizes[i], sizes[i + 1])
+            assert z[f"model{m}_p{2 * i + 1}"].shape == (sizes[i + 1],)
+    out = []
+    for u in probe:
+        x = (u[:, sel] - z["channel_mean"][sel]) / z["channel_std"][sel]
+        f = rul_module._unit_features(x, rul_module._window_weights(est.window, est.halflives),
+                                      np.array([len(u) - 1]), est.use_age, est.cap,
+                                      est.history_halflives)
+        h0 = (f - z["feature_mean"]) / z["feature_std"]
+        preds = []
+        for m in range(est.n_models):
+            h = h0
+            for i in range(n_layers):
+                h = h @ z[f"model{m}_p{2 * i}"] + z[f"model{m}_p{2 * i + 1}"]
+                if i < n_layers - 1:
+                    h = np.maximum(h, 0.0)
+            preds.append(h[0, 0])
+        out.append(np.clip(np.mean(preds) * est.cap, 0.0, est.cap))
+    np.testing.assert_allclose(out, est.predict(probe), atol=1e-3)
+
+
+def test_maintenance_imports_without_sklearn(tmp_path):
+    """scikit-learn and threadpoolctl are the maintenance extra: without them twin.maintenance
+    still imports (policies, studies) and only fitting the estimator says what to install."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "sys.modules['sklearn'] = None\n"
+            "sys.modules['threadpoolctl'] = None\n"
+            "import twin.maintenance\n"
+            "from twin.maintenance import RULEstimator, Policy, rmse\n"
+            "import numpy as np\n"
+            "try:\n"
+            "    RULEstimator().fit([np.random.default_rng(0).normal(size=(40, 2))])\n"
+            "except ImportError as exc:\n"
+            "    print('IMPORT-ERROR:', exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "IMPORT-ERROR:" in out.stdout and "twin[maintenance]" in out.stdout, out.stdout
 
 
 def test_holdout_and_cross_validation_split_by_unit():
