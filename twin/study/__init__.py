@@ -5,8 +5,11 @@ same study on a Ray cluster. See the README, "Studies"."""
 from .designs import full_factorial, latin_hypercube
 from .experiment import Experiment, StudyResult
 from .paths import FactorError, valid_paths
+from .selection import Selection, rinott_h, select_best
+from .warmup import Warmup, detect_warmup
 
-__all__ = ["Experiment", "StudyResult", "FactorError", "valid_paths", "full_factorial", "latin_hypercube", "run"]
+__all__ = ["Experiment", "StudyResult", "FactorError", "valid_paths", "full_factorial", "latin_hypercube", "run",
+           "Selection", "rinott_h", "select_best", "Warmup", "detect_warmup"]
 
 
 def run(plant, factors: dict, responses=("throughput",), *, design=None, points: int = 10, baseline=0,

@@ -93,12 +93,19 @@ class Experiment:
         """Runs every design point (``replicas`` replicas, common random numbers).
 
         ``precision``: add replicas to each design point until the CI half-width of the first
-        response is within ``precision`` x |mean| (or ``max_replicas``). ``out``: a folder for the
+        response is within ``precision`` x |mean| (or ``max_replicas``). ``warmup="mser"``: detect the
+        warm-up first (MSER-5 pilot on the baseline, twin.study.detect_warmup). ``out``: a folder for the
         Parquet store (a rerun resumes). ``cluster``: None (this process), "local-ray" or
         "ray://host:10001"."""
         from .cluster import executor
-        _check_settings(replicas, horizon, warmup, seed, precision, max_replicas)
         dt = self.common_dt(dt)
+        if warmup == "mser":  # a pilot on the baseline design point (twin.study.detect_warmup)
+            from .warmup import detect_warmup
+            per_rep = [r for r in self.responses if resp.quantile_of(r) is None] or ["wip"]
+            _check_settings(replicas, horizon, 0.0, seed, precision, max_replicas)
+            warmup = detect_warmup(self.plants[self.baseline], per_rep[0], replicas=min(replicas, 50),
+                                   horizon=horizon, seed=seed, device=device, dt=dt, policy=policy).truncation_s
+        _check_settings(replicas, horizon, warmup, seed, precision, max_replicas)
         rs = RunSettings(self.responses, float(horizon), float(warmup), device, dt, policy)
         settings = {"replicas": replicas, "horizon_s": float(horizon), "warmup_s": float(warmup), "seed": seed,
                     "dt_s": dt, "precision": precision, "max_replicas": max_replicas, "policy": repr(policy)}
