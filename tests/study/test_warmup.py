@@ -69,5 +69,6 @@ def test_mser5_truncates_the_mm1_transient():
 
 def test_experiment_with_detected_warmup():
     from twin.study import Experiment
-    res = Experiment(mm1(), {"m.servers": [1]}, ["wip"]).run(replicas=20, horizon=600.0, warmup="mser", device="cpu")
-    assert 0.0 < res.settings["warmup_s"] < 300.0
+    res = Experiment(mm1(), {"m.servers": [1]}, ["wip"]).run(replicas=50, horizon=600.0, warmup="mser", device="cpu")
+    pilot = detect_warmup(mm1(), "wip", replicas=50, horizon=600.0, device="cpu", seed=0)
+    assert res.settings["warmup_s"] == pilot.truncation_s <= 300.0

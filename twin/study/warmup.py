@@ -4,8 +4,8 @@ The simulator reports statistics for one window [warmup, horizon] per run. A tim
 from consecutive windows: run k covers [0, t_k] with its statistics window [t_{k-1}, t_k]; with
 the same seed every run replays the same trajectory (the random numbers are keyed by seed,
 replica, element and draw, not by the horizon), so run k's window is exactly the k-th piece of
-one long run. The cost is that of W(W+1)/2 windows instead of W (about 25 full runs for the
-default 50 windows), which is why this is a pilot with few replicas, run once per study. MSER-5
+one long run. The cost is that of W(W+1)/2 windows instead of W (about 13 full runs for the
+default 25 windows), which is why this is a pilot with few replicas, run once per study. MSER-5
 (White 1997; Franklin & White 2008) is applied to the across-replica mean of each window.
 """
 
@@ -40,7 +40,7 @@ class Warmup:
 
 
 def detect_warmup(plant, response: str = "wip", *, replicas: int = 50, horizon: float = 8 * 3600.0,
-                  windows: int = 50, batch: int = 5, seed: int = 0, device=None, dt=None, policy=None) -> Warmup:
+                  windows: int = 25, batch: int = 5, seed: int = 0, device=None, dt=None, policy=None) -> Warmup:
     """MSER-``batch`` warm-up of ``plant`` over [0, horizon] cut into ``windows`` windows."""
     from ..model import compile_plant
     from ..simulator import Simulator
