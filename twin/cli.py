@@ -105,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("scene")
     sub.add_parser("scenes", help="list the bundled example scenes")
     sub.add_parser("warmup", help="compile the simulation kernels into Warp's cache")
+    from .study import cli as study_cli  # twin study (twin/study/cli.py)
+    study_cli.add_parser(sub)
     return ap
 
 
@@ -184,6 +186,9 @@ def main(argv=None) -> int:
             return _warmup()
         if args.command == "maintenance":
             return _maintenance(args)
+        if args.command == "study":
+            from .study import cli as study_cli
+            return study_cli.run(args)
         if args.command in ("render", "animate"):
             from .render import cli as render_cli
             return getattr(render_cli, f"{args.command}_command")(args, resolve_scene(args.scene))
