@@ -50,6 +50,10 @@ class KPI:
     def to_dict(self) -> dict:
         return {"mean": _num(self.mean), "ci95": _num(self.ci95)}
 
+    def _repr_html_(self) -> str:
+        from .frames import kpi_html
+        return kpi_html(self)
+
     def __format__(self, spec: str) -> str:
         spec = spec or ".4g"
         if math.isnan(self.ci95):
@@ -289,6 +293,20 @@ class Results:
         for kind in (robot, cluster_tool):  # equipment kinds may add lines of their own
             lines += getattr(kind, "summary_lines", lambda results: [])(self)
         return "\n".join(lines)
+
+    def to_frame(self):
+        """One row per KPI with its 95% CI (element, kind, kpi, mean, ci95, std, n): pandas."""
+        from .frames import results_frame
+        return results_frame(self)
+
+    def replicas_frame(self):
+        """One row per replica, a column per KPI ("element.kpi" for elements): pandas."""
+        from .frames import replicas_frame
+        return replicas_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .frames import results_html
+        return results_html(self)
 
     def __repr__(self) -> str:
         return f"<Results {self.plant_name!r}: {self.replicas} replicas, throughput {self.throughput:.2f}/h>"
