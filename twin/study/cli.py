@@ -66,11 +66,10 @@ def parse_factor(text: str, plant):
     path = path.strip()
     if not eq or not path or not levels.strip():
         raise TwinError(f"--factor {text!r}: write PATH=LEVELS, e.g. op30.servers=1,2")
-    current = paths.current(plant, path)
     if ".." in levels:
         lo, _, hi = levels.partition("..")
         lo, hi = paths.coerce(plant, path, lo.strip()), paths.coerce(plant, path, hi.strip())
-        if isinstance(current, int) or (current is None and isinstance(lo, int)):
+        if paths.is_count(plant, path):
             if not lo <= hi:
                 raise TwinError(f"--factor {text!r}: {lo} is above {hi}")
             return path, list(range(lo, hi + 1))

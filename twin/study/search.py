@@ -61,7 +61,7 @@ def optimize(plant, factors: dict, response: str = "throughput", *, objective=No
         point = {}
         for p, v in factors.items():
             if designs.is_range(v):
-                whole = isinstance(paths.current(plant, p), int)
+                whole = paths.is_count(plant, p)
                 point[p] = trial.suggest_int(p, int(v[0]), int(v[1])) if whole else trial.suggest_float(p, *map(float, v))
             else:
                 point[p] = trial.suggest_categorical(p, list(v))
