@@ -98,6 +98,10 @@ class Plant:
     def __repr__(self) -> str:
         return f"Plant({self.name!r}, {len(self)} elements, {self.graph.number_of_edges()} transfers)"
 
+    def _repr_html_(self) -> str:
+        from .frames import plant_html
+        return plant_html(self)
+
     @property
     def elements(self) -> dict[str, Element]:
         """Elements by name, in the order they were added."""

@@ -55,6 +55,10 @@ class KPI:
         fields are ``mean``, ``ci95``, ``std`` and ``n``)."""
         return format_ci(self.mean, self.ci95)
 
+    def _repr_html_(self) -> str:
+        from .frames import kpi_html
+        return kpi_html(self)
+
     def __format__(self, spec: str) -> str:
         spec = spec or ".4g"
         if math.isnan(self.ci95):
@@ -349,6 +353,20 @@ class Results:
             lines.append(f"    {name:<24} {format(d['failures'], '.3g'):>14} {format(d['services'], '.3g'):>14} "
                          f"{mttf:>14}")
         return lines
+
+    def to_frame(self):
+        """One row per KPI with its 95% CI (element, kind, kpi, mean, ci95, std, n): pandas."""
+        from .frames import results_frame
+        return results_frame(self)
+
+    def replicas_frame(self):
+        """One row per replica, a column per KPI ("element.kpi" for elements): pandas."""
+        from .frames import replicas_frame
+        return replicas_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .frames import results_html
+        return results_html(self)
 
     def __repr__(self) -> str:
         return f"<Results {self.plant_name!r}: {self.replicas} replicas, throughput {self.throughput:.2f}/h>"

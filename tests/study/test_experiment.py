@@ -130,3 +130,15 @@ def test_precision_rule_adds_replicas_until_the_ci_is_tight(two_station):
     k = res.kpi(0, "throughput")
     assert res.replicas(0) > 10
     assert k["ci95"] <= 0.01 * k["mean"]
+
+
+def test_ranges_over_counts_are_whole_numbers_even_when_unbounded():
+    p = twin.Plant("q")
+    p.add(twin.Source("in", interarrival=twin.Exponential(2.0)), twin.Buffer("b"),
+          twin.Machine("m", process=twin.Exponential(1.0)), twin.Sink("out"))
+    p.line("in", "b", "m", "out")
+    exp = Experiment(p, {"b.capacity": (1, 20), "m.process.mean": (0.5, 1.0)}, points=6)
+    assert all(isinstance(d["b.capacity"], int) for d in exp.points)
+    assert p["b"].capacity is None
+    with pytest.raises(twin.TwinError, match="pooled quantile"):
+        Experiment(p, {"b.capacity": [3]}, ["cycle_time.p90"]).run(replicas=4, horizon=50.0, precision=0.05)

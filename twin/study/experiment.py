@@ -38,8 +38,7 @@ class Experiment:
         for path, levels in factors.items():
             paths.current(plant, path)  # the path exists
             designs.check_factor(path, levels)
-        integer = {p: isinstance(paths.current(plant, p), int) and not isinstance(paths.current(plant, p), bool)
-                   for p in factors}
+        integer = {p: paths.is_count(plant, p) for p in factors}
         if design is None:
             design = "lhs" if any(designs.is_range(v) for v in factors.values()) else "factorial"
         if design == "factorial":
@@ -93,12 +92,22 @@ class Experiment:
         """Runs every design point (``replicas`` replicas, common random numbers).
 
         ``precision``: add replicas to each design point until the CI half-width of the first
-        response is within ``precision`` x |mean| (or ``max_replicas``). ``out``: a folder for the
+        response is within ``precision`` x |mean| (or ``max_replicas``). ``warmup="mser"``: detect the
+        warm-up first (MSER-5 pilot on the baseline, twin.study.detect_warmup). ``out``: a folder for the
         Parquet store (a rerun resumes). ``cluster``: None (this process), "local-ray" or
         "ray://host:10001"."""
         from .cluster import executor
-        _check_settings(replicas, horizon, warmup, seed, precision, max_replicas)
         dt = self.common_dt(dt)
+        if warmup == "mser":  # a pilot on the baseline design point (twin.study.detect_warmup)
+            from .warmup import detect_warmup
+            per_rep = [r for r in self.responses if resp.quantile_of(r) is None] or ["wip"]
+            _check_settings(replicas, horizon, 0.0, seed, precision, max_replicas)
+            warmup = detect_warmup(self.plants[self.baseline], per_rep[0], replicas=min(replicas, 50),
+                                   horizon=horizon, seed=seed, device=device, dt=dt, policy=policy).truncation_s
+        _check_settings(replicas, horizon, warmup, seed, precision, max_replicas)
+        if precision is not None and resp.quantile_of(self.responses[0]) is not None:
+            raise StudyError(f"precision applies to the first response, and '{self.responses[0]}' is a pooled "
+                             "quantile without per-replica values: list a per-replica response first")
         rs = RunSettings(self.responses, float(horizon), float(warmup), device, dt, policy)
         settings = {"replicas": replicas, "horizon_s": float(horizon), "warmup_s": float(warmup), "seed": seed,
                     "dt_s": dt, "precision": precision, "max_replicas": max_replicas, "policy": repr(policy)}

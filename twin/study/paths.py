@@ -141,6 +141,13 @@ def coerce(plant, path: str, level):
     return float(level)
 
 
+def is_count(plant, path: str) -> bool:
+    """Whether a path holds a whole number (servers, capacity), so ranges over it are integer."""
+    chain, value = _resolve(plant, path)
+    parent, key = chain[-1]
+    return not isinstance(value, bool) and _is_int(parent, key, value)
+
+
 def _is_int(parent, key, value) -> bool:
     """Whether a leaf counts (servers, capacity) rather than measures."""
     if isinstance(parent, Distribution):
