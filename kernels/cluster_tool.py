@@ -63,7 +63,7 @@ constant used in both arms of an if/else inside a returning block uninitialised 
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .layout import (A_HELD, BUSY, DONE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER, RNG_MAIN, RNG_TBF,
                      RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
@@ -1038,6 +1038,6 @@ def tool_clock(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     return s.tool.part64[r, tool_part_row(m, h, host), PT_WORK]
 
 
-KIND = Kind("cluster_tool", 6, "twin.equipment.cluster_tool", timed=True, room=tool_room, offer=tool_offer,
-            take=tool_take, accept=tool_accept, event=tool_event, start=tool_start, account=tool_account,
-            work=tool_work, hold=tool_hold, release=tool_release, uses=tool_uses, clock=tool_clock)
+HOOKS = Hooks(room=tool_room, offer=tool_offer,
+              take=tool_take, accept=tool_accept, event=tool_event, start=tool_start, account=tool_account,
+              work=tool_work, hold=tool_hold, release=tool_release, uses=tool_uses, clock=tool_clock)

@@ -12,7 +12,7 @@ technician starts. Components draw random numbers from streams of their own (aft
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE, H_EST_RATE, H_EST_WEAR,
                             H_CLOCK, H_EST_LEVEL, H_FAILURES, H_FIRST_FAIL, H_LAST, H_LIFE, H_LOAD, H_NEXT, H_RENEWED, H_SERVICES, H_STATUS,
                             H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, POLICY_CONDITION,
@@ -340,4 +340,4 @@ def make_crew_event(d):
     return health_event
 
 
-KIND = Kind("maintenance", 7, "", timed=True, event=make_crew_event, start=health_start)
+HOOKS = Hooks(event=make_crew_event, start=health_start)

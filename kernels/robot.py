@@ -28,7 +28,7 @@ wear of a joint or, summed, of the whole arm).
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP,
@@ -326,6 +326,6 @@ def make_robot_pull(d):
     return robot_next
 
 
-KIND = Kind("robot", 5, "twin.equipment.robot", timed=True, room=robot_room, offer=robot_offer, take=robot_take,
-            accept=robot_accept, event=robot_event, start=robot_start, account=robot_account, work=robot_work,
-            hold=robot_hold, release=robot_release, uses=robot_uses, pull=make_robot_pull)
+HOOKS = Hooks(room=robot_room, offer=robot_offer, take=robot_take,
+              accept=robot_accept, event=robot_event, start=robot_start, account=robot_account, work=robot_work,
+              hold=robot_hold, release=robot_release, uses=robot_uses, pull=make_robot_pull)

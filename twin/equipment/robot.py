@@ -375,6 +375,13 @@ class Robot(Element):
         return float(np.hypot(dh[:, 0], dh[:, 2]).sum() + np.linalg.norm(self.tcp_offset))
 
     # -- Element hooks --
+    in_wip: ClassVar[bool] = True  # parts it carries / lots in the tool count in the plant's WIP
+
+    KPIS: ClassVar[tuple[str, ...]] = KPIS + ("throughput_per_hour",)  # the module's KPIS, then throughput
+
+    def kpis(self, run) -> dict:
+        return kpis(run.model, run.arrays, run.index, run.window_steps, run.window)
+
     def kernel_capacity(self, plant) -> int:
         return 1
 
