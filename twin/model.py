@@ -97,7 +97,7 @@ class Model:
         view.seed = wp.uint64(seed % (1 << 64))
         view.warmup_step = wp.int64(warmup_step)
         view.horizon_step = wp.int64(horizon_step)
-        view.health = maintenance.run_params(self, policies or [], sensor_log)
+        view.health = layout.struct_ref(maintenance.run_params(self, policies or [], sensor_log), self.device)
         return view
 
 
@@ -211,9 +211,9 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
             setattr(groups[group], field, arr(cols[col], WP_DTYPES[cols[col].dtype.type]))
     for group, params in groups.items():
         setattr(m, group, params)  # after its fields are set: a nested struct is copied when assigned
-    m.robot = robot.compile_params(plant, names, dt, device)
-    m.tool = tool_params
-    m.health = health
+    m.robot = layout.struct_ref(robot.compile_params(plant, names, dt, device), device)
+    m.tool = layout.struct_ref(tool_params, device)
+    m.health = layout.struct_ref(health, device)
     m.out_start = arr(np.array(out_start, np.int32), wp.int32)
     m.out_elem = arr(np.array(out_elem or [0], np.int32), wp.int32)
     m.out_cum = arr(np.array(out_cum or [1.0], np.float64), wp.float64)

@@ -24,6 +24,7 @@ from .. import distributions as dists
 from ..elements import Element, _health_components, register_kind
 from ..errors import PlantError, nearest
 from ..kernels import robot_kinematics as rk
+from ..kernels.layout import host_struct
 from ..kernels.layout import A_BLOCKED, A_BUSY, A_DOWN, A_IDLE, A_SERVICE
 from ..maintenance.spec import HealthComponent
 from ..kernels.robot_layout import (JMAX, RB32, RB64, RB_CYCLE_SUM, RB_CYCLES, RB_PICKS, RobotParams,
@@ -729,7 +730,7 @@ def _host(model) -> dict:
     """Host copies of the robot parameters (cached on the model)."""
     cache = getattr(model, "_robot_host", None)
     if cache is None:
-        rp = model.arrays.robot
+        rp = host_struct(model.arrays.robot)
         cache = {k: getattr(rp, k).numpy() for k in RobotParams.vars}
         model._robot_host = cache
     return cache
