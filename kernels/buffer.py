@@ -4,7 +4,7 @@ it enters; the part at the head waits for its destination (head-of-line)."""
 import warp as wp
 
 from .common import bound_for, choose_successor, wake, wake_receivers
-from .hooks import Kind
+from .hooks import Hooks
 from .layout import (A_FULL, A_HELD, A_IDLE, E_COUNT, E_HEAD, NEVER, R_OVERFLOW, S_DEST, S_ENTRY, S_STEP, Model,
                      State)
 
@@ -69,5 +69,5 @@ def buffer_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
         s.acc[r, e, A_FULL] = s.acc[r, e, A_FULL] + dt
 
 
-KIND = Kind("buffer", 2, "twin.elements", room=buffer_room, offer=buffer_offer, take=buffer_take,
-            accept=buffer_accept, full=buffer_full, account=buffer_account)
+HOOKS = Hooks(room=buffer_room, offer=buffer_offer, take=buffer_take,
+              accept=buffer_accept, full=buffer_full, account=buffer_account)

@@ -54,7 +54,7 @@ hand off at a chamber that stops while processing waits (T_VTM_HAND = NEVER) for
 
 Code layout (for speed): the hooks flow.py calls are thin inline shells, the only code here that
 sees the whole Model and State (load-port slots, E_NEXT, routing of finished FOUPs). Everything
-else runs out of line and receives only ``m.tool``, ``s.tool`` and the sampling arrays: passing
+else runs out of line and receives only ``m.tool[0]``, ``s.tool[0]`` and the sampling arrays: passing
 the whole Model/State by value to an out-of-line function makes the compiler keep them in memory
 throughout ``advance`` and slowed every plant, with or without tools, about fourfold on the CPU.
 Decision functions avoid early returns from inside branches: Warp 1.19 can leave a module
@@ -63,7 +63,7 @@ constant used in both arms of an if/else inside a returning block uninitialised 
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .layout import (A_HELD, BUSY, DONE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER, RNG_MAIN, RNG_TBF,
                      RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
@@ -954,7 +954,7 @@ def tool_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.
 @wp.func(inline=True)
 def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     """A FOUP docks at a free load port at step k."""
-    t = m.tool.index[y]
+    t = m.tool[0].index[y]
     port = int(-1)
     for p in range(m.capacity[y]):
         slot = m.slot_start[y] + p
@@ -965,15 +965,15 @@ def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64
             s.s64[r, slot, S_ENTRY] = entry
             port = p
     s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
-    tool_core_dock(m.tool, s.tool, m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, y, t, port, k)
-    s.el64[r, y, E_NEXT] = tool_next_event(m.tool, s.tool, r, t)
+    tool_core_dock(m.tool[0], s.tool[0], m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, y, t, port, k)
+    s.el64[r, y, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
 
 
 @wp.func(inline=True)
 def tool_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The tool's events due at step k; a completed FOUP is offered to its successor."""
-    t = m.tool.index[e]
-    p = tool_core_event(m.tool, s.tool, m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, e, t, k,
+    t = m.tool[0].index[e]
+    p = tool_core_event(m.tool[0], s.tool[0], m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, e, t, k,
                         m.warmup_step)
     if p >= 0:
         slot = m.slot_start[e] + p
@@ -983,7 +983,7 @@ def tool_event(m: Model, s: State, r: int, e: int, k: wp.int64):
         s.s64[r, slot, S_STEP] = k
         s.el32[r, e, E_DONE] = s.el32[r, e, E_DONE] + 1
         wake_receivers(m, s, r, e, dest)
-    s.el64[r, e, E_NEXT] = tool_next_event(m.tool, s.tool, r, t)
+    s.el64[r, e, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
 
 
 @wp.func(inline=True)
@@ -991,55 +991,55 @@ def tool_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
     """Integrates the tool over the last ``dt`` steps of the window (ending at E_STAT)."""
     hi = wp.min(s.el64[r, e, E_STAT], m.horizon_step)
     s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + wp.int64(s.el32[r, e, E_COUNT]) * dt
-    tool_core_account(m.tool, s.tool, r, m.tool.index[e], hi - dt, hi, dt)
+    tool_core_account(m.tool[0], s.tool[0], r, m.tool[0].index[e], hi - dt, hi, dt)
 
 
 @wp.func(inline=True)
 def tool_start(m: Model, s: State, r: int, e: int):
-    tool_core_start(m.tool, s.tool, r, m.tool.index[e])
+    tool_core_start(m.tool[0], s.tool[0], r, m.tool[0].index[e])
 
 
 @wp.func(inline=True)
 def tool_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     """The crew stops part ``part`` of tool e at step k (the caller accounted e)."""
-    t = m.tool.index[e]
-    tool_core_hold(m.tool, s.tool, r, t, part, k, service)
-    s.el64[r, e, E_NEXT] = tool_next_event(m.tool, s.tool, r, t)
+    t = m.tool[0].index[e]
+    tool_core_hold(m.tool[0], s.tool[0], r, t, part, k, service)
+    s.el64[r, e, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
 
 
 @wp.func(inline=True)
 def tool_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     """The crew's work on part ``part`` of tool e ends at step k (the caller accounted e)."""
-    t = m.tool.index[e]
-    tool_core_release(m.tool, s.tool, m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, e, t, part, k,
+    t = m.tool[0].index[e]
+    tool_core_release(m.tool[0], s.tool[0], m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, e, t, part, k,
                       service)
-    s.el64[r, e, E_NEXT] = tool_next_event(m.tool, s.tool, r, t)
+    s.el64[r, e, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
 
 
 @wp.func(inline=True)
 def tool_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64):
     """The parts' operating clocks over [last, k)."""
-    tool_core_work(m.tool, s.tool, r, m.tool.index[e], last, k)
+    tool_core_work(m.tool[0], s.tool[0], r, m.tool[0].index[e], last, k)
 
 
 @wp.func(inline=True)
 def tool_part_row(m: Model, h: int, host: int) -> int:
     """The row in ToolState.part32/part64 of the tool part health component h sits on."""
-    return m.tool.p32[m.tool.index[host], TP_PART0] + m.health.part[h]
+    return m.tool[0].p32[m.tool[0].index[host], TP_PART0] + m.health[0].part[h]
 
 
 @wp.func(inline=True)
 def tool_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     """Uses of the part component h sits on: picks and places, transfers or recipes."""
-    return s.tool.part64[r, tool_part_row(m, h, host), PT_USES]
+    return s.tool[0].part64[r, tool_part_row(m, h, host), PT_USES]
 
 
 @wp.func(inline=True)
 def tool_clock(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     """The operating clock of the part component h sits on."""
-    return s.tool.part64[r, tool_part_row(m, h, host), PT_WORK]
+    return s.tool[0].part64[r, tool_part_row(m, h, host), PT_WORK]
 
 
-KIND = Kind("cluster_tool", 6, "twin.equipment.cluster_tool", timed=True, room=tool_room, offer=tool_offer,
-            take=tool_take, accept=tool_accept, event=tool_event, start=tool_start, account=tool_account,
-            work=tool_work, hold=tool_hold, release=tool_release, uses=tool_uses, clock=tool_clock)
+HOOKS = Hooks(room=tool_room, offer=tool_offer,
+              take=tool_take, accept=tool_accept, event=tool_event, start=tool_start, account=tool_account,
+              work=tool_work, hold=tool_hold, release=tool_release, uses=tool_uses, clock=tool_clock)

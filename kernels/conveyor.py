@@ -18,7 +18,7 @@ is DONE for an item waiting at the end.
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_AUX1, E_AUX2,
@@ -232,6 +232,6 @@ def conveyor_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
     return ST_IDLE
 
 
-KIND = Kind("conveyor", 4, "twin.elements", timed=True, room=conveyor_room, offer=conveyor_offer, take=conveyor_take,
-            accept=conveyor_accept, event=conveyor_event, account=conveyor_account, work=conveyor_work,
-            hold=conveyor_hold, release=conveyor_release, status=conveyor_status)
+HOOKS = Hooks(room=conveyor_room, offer=conveyor_offer, take=conveyor_take,
+              accept=conveyor_accept, event=conveyor_event, account=conveyor_account, work=conveyor_work,
+              hold=conveyor_hold, release=conveyor_release, status=conveyor_status)

@@ -12,7 +12,7 @@ technician starts. Components draw random numbers from streams of their own (aft
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE, H_EST_RATE, H_EST_WEAR,
                             H_CLOCK, H_EST_LEVEL, H_FAILURES, H_FIRST_FAIL, H_LAST, H_LIFE, H_LOAD, H_NEXT, H_RENEWED, H_SERVICES, H_STATUS,
                             H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, POLICY_CONDITION,
@@ -38,52 +38,52 @@ def stream_of(m: Model, h: int) -> int:
 def draw_life(m: Model, s: State, r: int, h: int) -> wp.float64:
     """A Weibull life in clock steps."""
     u = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_MAIN)
-    return m.health.param[h, 1] * wp.pow(-wp.log(u), ONE / m.health.param[h, 0])
+    return m.health[0].param[h, 1] * wp.pow(-wp.log(u), ONE / m.health[0].param[h, 0])
 
 
 @wp.func(inline=True)
 def schedule_update(m: Model, s: State, r: int, h: int, k: wp.int64):
     """Next update: one period on, or sooner when a Weibull life or an age-replacement interval ends
     (assuming the host keeps working, so both are exact on a calendar clock or a busy host)."""
-    nxt = k + m.health.period[h]
-    age = wp.float64(s.health.i64[r, h, H_AGE])
-    if m.health.model[h] == WEAR_WEIBULL:
-        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(s.health.f64[r, h, H_LIFE] - age)), wp.int64(1)))
-    if m.health.policy[h] == POLICY_TIME and s.health.i64[r, h, H_STATUS] == C_OK:
-        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(m.health.policy_value[h] - age)), wp.int64(1)))
-    s.health.i64[r, h, H_NEXT] = nxt
+    nxt = k + m.health[0].period[h]
+    age = wp.float64(s.health[0].i64[r, h, H_AGE])
+    if m.health[0].model[h] == WEAR_WEIBULL:
+        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(s.health[0].f64[r, h, H_LIFE] - age)), wp.int64(1)))
+    if m.health[0].policy[h] == POLICY_TIME and s.health[0].i64[r, h, H_STATUS] == C_OK:
+        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(m.health[0].policy_value[h] - age)), wp.int64(1)))
+    s.health[0].i64[r, h, H_NEXT] = nxt
 
 
 @wp.func(inline=True)
 def enqueue(m: Model, s: State, r: int, h: int):
-    n = m.health.n
-    head = int(s.health.crew[r, Q_HEAD])
-    count = int(s.health.crew[r, Q_COUNT])
-    s.health.queue[r, (head + count) % n] = h
-    s.health.crew[r, Q_COUNT] = wp.int64(count + 1)
+    n = m.health[0].n
+    head = int(s.health[0].crew[r, Q_HEAD])
+    count = int(s.health[0].crew[r, Q_COUNT])
+    s.health[0].queue[r, (head + count) % n] = h
+    s.health[0].crew[r, Q_COUNT] = wp.int64(count + 1)
 
 
 @wp.func(inline=True)
 def restore(m: Model, s: State, r: int, h: int, fraction: wp.float64, k: wp.int64):
     """Repair or service: scales the wear above new, the age and the uses by (1 - fraction)."""
     keep = ONE - fraction
-    x0 = m.health.initial[h]
-    s.health.f64[r, h, H_WEAR] = x0 + keep * (s.health.f64[r, h, H_WEAR] - x0)
-    worn = (s.health.f64[r, h, H_WEAR] - x0) / (m.health.threshold[h] - x0)
-    s.health.f64[r, h, H_EST_WEAR] = worn
-    s.health.f64[r, h, H_EST_LEVEL] = m.health.sensor[h, 1] * worn * worn
-    s.health.i64[r, h, H_AGE] = wp.int64(keep * wp.float64(s.health.i64[r, h, H_AGE]))
-    s.health.i64[r, h, H_USES] = wp.int64(keep * wp.float64(s.health.i64[r, h, H_USES]))
-    if m.health.model[h] == WEAR_WEIBULL and fraction >= ONE:
-        s.health.f64[r, h, H_LIFE] = draw_life(m, s, r, h)
-    s.health.i64[r, h, H_RENEWED] = k
+    x0 = m.health[0].initial[h]
+    s.health[0].f64[r, h, H_WEAR] = x0 + keep * (s.health[0].f64[r, h, H_WEAR] - x0)
+    worn = (s.health[0].f64[r, h, H_WEAR] - x0) / (m.health[0].threshold[h] - x0)
+    s.health[0].f64[r, h, H_EST_WEAR] = worn
+    s.health[0].f64[r, h, H_EST_LEVEL] = m.health[0].sensor[h, 1] * worn * worn
+    s.health[0].i64[r, h, H_AGE] = wp.int64(keep * wp.float64(s.health[0].i64[r, h, H_AGE]))
+    s.health[0].i64[r, h, H_USES] = wp.int64(keep * wp.float64(s.health[0].i64[r, h, H_USES]))
+    if m.health[0].model[h] == WEAR_WEIBULL and fraction >= ONE:
+        s.health[0].f64[r, h, H_LIFE] = draw_life(m, s, r, h)
+    s.health[0].i64[r, h, H_RENEWED] = k
 
 
 @wp.func
 def wear_increment(m: Model, s: State, r: int, h: int, clock: wp.float64, uses: wp.float64) -> wp.float64:
-    model = m.health.model[h]
-    a = m.health.param[h, 0]
-    b = m.health.param[h, 1]
+    model = m.health[0].model[h]
+    a = m.health[0].param[h, 0]
+    b = m.health[0].param[h, 1]
     owner = stream_of(m, h)
     if model == WEAR_GAMMA:  # mean a * clock, variance b^2 * clock
         if clock <= ZERO:
@@ -108,15 +108,15 @@ def wear_increment(m: Model, s: State, r: int, h: int, clock: wp.float64, uses: 
 def read_sensors(m: Model, s: State, r: int, h: int, worn: wp.float64, load: wp.float64):
     """Vibration, temperature and current from the wear fraction and the load (SensorModel)."""
     owner = stream_of(m, h)
-    p = m.health.sensor
+    p = m.health[0].sensor
     vib = p[h, 0] * (ONE + p[h, 1] * worn * worn) * (wp.float64(0.5) + wp.float64(0.5) * load) \
         + p[h, 2] * next_normal(m.seed, s.draws, r, owner, RNG_ROUTE)
     temp = p[h, 3] + p[h, 4] * load + p[h, 5] * worn + p[h, 6] * next_normal(m.seed, s.draws, r, owner, RNG_ROUTE)
     cur = p[h, 7] + p[h, 8] * load * (ONE + p[h, 9] * worn) + p[h, 10] * next_normal(m.seed, s.draws, r, owner,
                                                                                        RNG_ROUTE)
-    s.health.signal[r, h, 0] = wp.float32(vib)
-    s.health.signal[r, h, 1] = wp.float32(temp)
-    s.health.signal[r, h, 2] = wp.float32(cur)
+    s.health[0].signal[r, h, 0] = wp.float32(vib)
+    s.health[0].signal[r, h, 1] = wp.float32(temp)
+    s.health[0].signal[r, h, 2] = wp.float32(cur)
 
 
 CREDIBLE = wp.constant(wp.float64(0.3))  # predictive policy: wear fraction below which readings are noise
@@ -132,51 +132,51 @@ def predicted_life(m: Model, s: State, r: int, h: int, load: wp.float64) -> wp.f
     current life, h over the age since the last renewal (less the averages' lag of (1 - a) / a
     updates), and RUL = (1 - h) / rate - lag. Below h = 0.3 the readings are mostly noise and no
     prediction is made."""
-    p = m.health.sensor
-    level = wp.float64(s.health.signal[r, h, 0]) / (p[h, 0] * (wp.float64(0.5) + wp.float64(0.5) * load)) - ONE
-    smoothed = SMOOTH * level + (ONE - SMOOTH) * s.health.f64[r, h, H_EST_LEVEL]
-    s.health.f64[r, h, H_EST_LEVEL] = smoothed
+    p = m.health[0].sensor
+    level = wp.float64(s.health[0].signal[r, h, 0]) / (p[h, 0] * (wp.float64(0.5) + wp.float64(0.5) * load)) - ONE
+    smoothed = SMOOTH * level + (ONE - SMOOTH) * s.health[0].f64[r, h, H_EST_LEVEL]
+    s.health[0].f64[r, h, H_EST_LEVEL] = smoothed
     worn = ZERO
     if p[h, 1] > ZERO and smoothed > ZERO:
         worn = wp.sqrt(wp.min(smoothed / p[h, 1], ONE))
-    s.health.f64[r, h, H_EST_WEAR] = worn
-    per_update = wp.float64(m.health.period[h])  # clock steps per update
-    if m.health.calendar[h] == 0:
-        per_update = per_update * s.health.f64[r, h, H_LOAD]
+    s.health[0].f64[r, h, H_EST_WEAR] = worn
+    per_update = wp.float64(m.health[0].period[h])  # clock steps per update
+    if m.health[0].calendar[h] == 0:
+        per_update = per_update * s.health[0].f64[r, h, H_LOAD]
     lag = per_update * (ONE - SMOOTH) / SMOOTH
-    age = wp.float64(s.health.i64[r, h, H_AGE]) - lag
+    age = wp.float64(s.health[0].i64[r, h, H_AGE]) - lag
     if worn < CREDIBLE or age <= ZERO:
         return wp.float64(1.0e300)
     rate = worn / age
-    s.health.f64[r, h, H_EST_RATE] = rate
+    s.health[0].f64[r, h, H_EST_RATE] = rate
     return (ONE - worn) / rate - lag
 
 
 @wp.func
 def health_next_event(m: Model, s: State, r: int) -> wp.int64:
     nxt = NEVER
-    for h in range(m.health.n):
-        st = s.health.i64[r, h, H_STATUS]
+    for h in range(m.health[0].n):
+        st = s.health[0].i64[r, h, H_STATUS]
         if st == wp.int64(C_OK) or st == wp.int64(C_QUEUED):
-            nxt = wp.min(nxt, s.health.i64[r, h, H_NEXT])
-    for t in range(m.health.technicians):
-        if s.health.tech_job[r, t] >= 0:
-            nxt = wp.min(nxt, s.health.tech_end[r, t])
+            nxt = wp.min(nxt, s.health[0].i64[r, h, H_NEXT])
+    for t in range(m.health[0].technicians):
+        if s.health[0].tech_job[r, t] >= 0:
+            nxt = wp.min(nxt, s.health[0].tech_end[r, t])
     return nxt
 
 
 @wp.func
 def health_start(m: Model, s: State, r: int, c: int):
     """New components and an idle crew at step 0."""
-    for h in range(m.health.n):
-        s.health.f64[r, h, H_WEAR] = m.health.initial[h]
-        s.health.f64[r, h, H_EST_WEAR] = ZERO
-        if m.health.model[h] == WEAR_WEIBULL:
-            s.health.f64[r, h, H_LIFE] = draw_life(m, s, r, h)
-        s.health.i64[r, h, H_STATUS] = wp.int64(C_OK)
+    for h in range(m.health[0].n):
+        s.health[0].f64[r, h, H_WEAR] = m.health[0].initial[h]
+        s.health[0].f64[r, h, H_EST_WEAR] = ZERO
+        if m.health[0].model[h] == WEAR_WEIBULL:
+            s.health[0].f64[r, h, H_LIFE] = draw_life(m, s, r, h)
+        s.health[0].i64[r, h, H_STATUS] = wp.int64(C_OK)
         schedule_update(m, s, r, h, wp.int64(0))
-    for t in range(m.health.technicians):
-        s.health.tech_job[r, t] = -1
+    for t in range(m.health[0].technicians):
+        s.health[0].tech_job[r, t] = -1
     s.el64[r, c, E_NEXT] = health_next_event(m, s, r)
 
 
@@ -187,157 +187,157 @@ def make_crew_event(d):
 
     @wp.func
     def start_job(m: Model, s: State, r: int, t: int, h: int, k: wp.int64):
-        status = s.health.i64[r, h, H_STATUS]
+        status = s.health[0].i64[r, h, H_STATUS]
         dur = wp.int64(0)
         if status == wp.int64(C_FAILED):
-            s.health.i64[r, h, H_STATUS] = wp.int64(C_REPAIR)
-            dur = sample_steps(m, s, r, stream_of(m, h), RNG_TTR, m.health.repair_dist[h])
+            s.health[0].i64[r, h, H_STATUS] = wp.int64(C_REPAIR)
+            dur = sample_steps(m, s, r, stream_of(m, h), RNG_TTR, m.health[0].repair_dist[h])
         else:  # a preventive order: the host stops now
-            s.health.i64[r, h, H_STATUS] = wp.int64(C_SERVICE)
-            wp.static(hold)(m, s, r, m.health.host[h], m.health.part[h], k, True)
+            s.health[0].i64[r, h, H_STATUS] = wp.int64(C_SERVICE)
+            wp.static(hold)(m, s, r, m.health[0].host[h], m.health[0].part[h], k, True)
             if k >= m.warmup_step:
-                s.health.i64[r, h, H_SERVICES] = s.health.i64[r, h, H_SERVICES] + wp.int64(1)
-            dur = sample_steps(m, s, r, stream_of(m, h), RNG_TBF, m.health.service_dist[h])
-        s.health.tech_job[r, t] = h
-        s.health.tech_start[r, t] = k
-        s.health.tech_end[r, t] = k + dur
+                s.health[0].i64[r, h, H_SERVICES] = s.health[0].i64[r, h, H_SERVICES] + wp.int64(1)
+            dur = sample_steps(m, s, r, stream_of(m, h), RNG_TBF, m.health[0].service_dist[h])
+        s.health[0].tech_job[r, t] = h
+        s.health[0].tech_start[r, t] = k
+        s.health[0].tech_end[r, t] = k + dur
 
     @wp.func
     def finish_job(m: Model, s: State, r: int, t: int, k: wp.int64):
-        h = s.health.tech_job[r, t]
-        host = m.health.host[h]
-        if s.health.i64[r, h, H_STATUS] == wp.int64(C_REPAIR):
-            restore(m, s, r, h, m.health.repair_restores[h], k)
-            wp.static(release)(m, s, r, host, m.health.part[h], k, False)
+        h = s.health[0].tech_job[r, t]
+        host = m.health[0].host[h]
+        if s.health[0].i64[r, h, H_STATUS] == wp.int64(C_REPAIR):
+            restore(m, s, r, h, m.health[0].repair_restores[h], k)
+            wp.static(release)(m, s, r, host, m.health[0].part[h], k, False)
         else:
-            restore(m, s, r, h, m.health.service_restores[h], k)
-            wp.static(release)(m, s, r, host, m.health.part[h], k, True)
-        lo = wp.max(s.health.tech_start[r, t], m.warmup_step)
+            restore(m, s, r, h, m.health[0].service_restores[h], k)
+            wp.static(release)(m, s, r, host, m.health[0].part[h], k, True)
+        lo = wp.max(s.health[0].tech_start[r, t], m.warmup_step)
         hi = wp.min(k, m.horizon_step)
         if hi > lo:
-            s.health.crew[r, Q_BUSY] = s.health.crew[r, Q_BUSY] + (hi - lo)
-            s.health.i64[r, h, H_WORK_STEPS] = s.health.i64[r, h, H_WORK_STEPS] + (hi - lo)
-        s.health.tech_job[r, t] = -1
-        s.health.i64[r, h, H_STATUS] = wp.int64(C_OK)
-        s.health.i64[r, h, H_LAST] = k
-        s.health.i64[r, h, H_WORK_AT] = wp.static(host_work)(m, s, r, h, host)
-        s.health.i64[r, h, H_USES_AT] = wp.static(host_uses)(m, s, r, h, host)
+            s.health[0].crew[r, Q_BUSY] = s.health[0].crew[r, Q_BUSY] + (hi - lo)
+            s.health[0].i64[r, h, H_WORK_STEPS] = s.health[0].i64[r, h, H_WORK_STEPS] + (hi - lo)
+        s.health[0].tech_job[r, t] = -1
+        s.health[0].i64[r, h, H_STATUS] = wp.int64(C_OK)
+        s.health[0].i64[r, h, H_LAST] = k
+        s.health[0].i64[r, h, H_WORK_AT] = wp.static(host_work)(m, s, r, h, host)
+        s.health[0].i64[r, h, H_USES_AT] = wp.static(host_uses)(m, s, r, h, host)
         schedule_update(m, s, r, h, k)
 
     @wp.func
     def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
         """Wear, failure, sensors and policy of component h at step k (it is working or queued)."""
-        host = m.health.host[h]
+        host = m.health[0].host[h]
         wp.static(account)(m, s, r, host, k)
-        span = wp.float64(k - s.health.i64[r, h, H_LAST])
-        work = wp.float64(wp.static(host_work)(m, s, r, h, host) - s.health.i64[r, h, H_WORK_AT])
-        uses = wp.static(host_uses)(m, s, r, h, host) - s.health.i64[r, h, H_USES_AT]
+        span = wp.float64(k - s.health[0].i64[r, h, H_LAST])
+        work = wp.float64(wp.static(host_work)(m, s, r, h, host) - s.health[0].i64[r, h, H_WORK_AT])
+        uses = wp.static(host_uses)(m, s, r, h, host) - s.health[0].i64[r, h, H_USES_AT]
         clock = work
-        if m.health.calendar[h] != 0:
+        if m.health[0].calendar[h] != 0:
             clock = span
         load = ZERO
         if span > ZERO:
             load = work / span
-        s.health.f64[r, h, H_LOAD] = SMOOTH * load + (ONE - SMOOTH) * s.health.f64[r, h, H_LOAD]
-        age = s.health.i64[r, h, H_AGE] + wp.int64(clock)
-        s.health.i64[r, h, H_AGE] = age
-        s.health.i64[r, h, H_USES] = s.health.i64[r, h, H_USES] + uses
-        x0 = m.health.initial[h]
-        top = m.health.threshold[h]
-        before = s.health.f64[r, h, H_WEAR]
+        s.health[0].f64[r, h, H_LOAD] = SMOOTH * load + (ONE - SMOOTH) * s.health[0].f64[r, h, H_LOAD]
+        age = s.health[0].i64[r, h, H_AGE] + wp.int64(clock)
+        s.health[0].i64[r, h, H_AGE] = age
+        s.health[0].i64[r, h, H_USES] = s.health[0].i64[r, h, H_USES] + uses
+        x0 = m.health[0].initial[h]
+        top = m.health[0].threshold[h]
+        before = s.health[0].f64[r, h, H_WEAR]
         wear = before
         failed = False
-        if m.health.model[h] == WEAR_WEIBULL:
-            life = s.health.f64[r, h, H_LIFE]
+        if m.health[0].model[h] == WEAR_WEIBULL:
+            life = s.health[0].f64[r, h, H_LIFE]
             wear = x0 + (top - x0) * wp.min(wp.float64(age) / life, ONE)
             failed = wp.float64(age) >= life
         else:
-            wear = before + wear_increment(m, s, r, h, clock, wp.float64(uses) / m.health.steps_per_use[h])
+            wear = before + wear_increment(m, s, r, h, clock, wp.float64(uses) / m.health[0].steps_per_use[h])
             failed = wear >= top
-            if m.health.model[h] == WEAR_WIENER and not failed and clock > ZERO:
-                vol = m.health.param[h, 1]
+            if m.health[0].model[h] == WEAR_WIENER and not failed and clock > ZERO:
+                vol = m.health[0].param[h, 1]
                 if vol > ZERO:  # Brownian bridge: did the path cross the threshold between the updates?
                     crossed = wp.exp(wp.float64(-2.0) * (top - before) * (top - wear) / (vol * vol * clock))
                     failed = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_TTR) < crossed
-        if m.health.hazard[h] != 0:  # the hazard rule replaces the threshold
-            rate = m.health.hazard_rate[h] * wp.exp(m.health.hazard_growth[h] * (wear - x0) / (top - x0))
+        if m.health[0].hazard[h] != 0:  # the hazard rule replaces the threshold
+            rate = m.health[0].hazard_rate[h] * wp.exp(m.health[0].hazard_growth[h] * (wear - x0) / (top - x0))
             failed = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_TTR) < ONE - wp.exp(-rate * clock)
-        s.health.f64[r, h, H_WEAR] = wear
+        s.health[0].f64[r, h, H_WEAR] = wear
         if k > m.warmup_step:  # clock time inside the window (for the mean time to failure)
-            inside = wp.float64(k - wp.max(s.health.i64[r, h, H_LAST], m.warmup_step))
+            inside = wp.float64(k - wp.max(s.health[0].i64[r, h, H_LAST], m.warmup_step))
             if span > ZERO:
-                s.health.i64[r, h, H_CLOCK] = s.health.i64[r, h, H_CLOCK] + wp.int64(clock * inside / span)
+                s.health[0].i64[r, h, H_CLOCK] = s.health[0].i64[r, h, H_CLOCK] + wp.int64(clock * inside / span)
         worn = wp.clamp((wear - x0) / (top - x0), ZERO, ONE)
-        ticks = s.health.i64[r, h, H_TICKS]
-        s.health.i64[r, h, H_TICKS] = ticks + wp.int64(1)
-        logged = r < m.health.log_replicas and (failed or ticks % wp.int64(m.health.log_every) == wp.int64(0))
-        policy = m.health.policy[h]
+        ticks = s.health[0].i64[r, h, H_TICKS]
+        s.health[0].i64[r, h, H_TICKS] = ticks + wp.int64(1)
+        logged = r < m.health[0].log_replicas and (failed or ticks % wp.int64(m.health[0].log_every) == wp.int64(0))
+        policy = m.health[0].policy[h]
         if logged or policy == POLICY_CONDITION or policy == POLICY_PREDICTIVE:  # sensors only when read
             read_sensors(m, s, r, h, worn, load)
         if logged:
-            n = s.health.log_n[r, h]
-            if n < m.health.log_len:
-                s.health.log_step[r, h, n] = k
-                s.health.log_value[r, h, n, 0] = wp.float32(wear)
-                s.health.log_value[r, h, n, 1] = wp.float32(ONE - worn)
-                s.health.log_value[r, h, n, 2] = s.health.signal[r, h, 0]
-                s.health.log_value[r, h, n, 3] = s.health.signal[r, h, 1]
-                s.health.log_value[r, h, n, 4] = s.health.signal[r, h, 2]
-                s.health.log_value[r, h, n, 5] = wp.float32(load)
-                s.health.log_value[r, h, n, 6] = wp.float32(wp.where(failed, 1.0, 0.0))
-                s.health.log_n[r, h] = n + 1
-        s.health.i64[r, h, H_LAST] = k
-        s.health.i64[r, h, H_WORK_AT] = wp.static(host_work)(m, s, r, h, host)
-        s.health.i64[r, h, H_USES_AT] = wp.static(host_uses)(m, s, r, h, host)
-        status = s.health.i64[r, h, H_STATUS]
+            n = s.health[0].log_n[r, h]
+            if n < m.health[0].log_len:
+                s.health[0].log_step[r, h, n] = k
+                s.health[0].log_value[r, h, n, 0] = wp.float32(wear)
+                s.health[0].log_value[r, h, n, 1] = wp.float32(ONE - worn)
+                s.health[0].log_value[r, h, n, 2] = s.health[0].signal[r, h, 0]
+                s.health[0].log_value[r, h, n, 3] = s.health[0].signal[r, h, 1]
+                s.health[0].log_value[r, h, n, 4] = s.health[0].signal[r, h, 2]
+                s.health[0].log_value[r, h, n, 5] = wp.float32(load)
+                s.health[0].log_value[r, h, n, 6] = wp.float32(wp.where(failed, 1.0, 0.0))
+                s.health[0].log_n[r, h] = n + 1
+        s.health[0].i64[r, h, H_LAST] = k
+        s.health[0].i64[r, h, H_WORK_AT] = wp.static(host_work)(m, s, r, h, host)
+        s.health[0].i64[r, h, H_USES_AT] = wp.static(host_uses)(m, s, r, h, host)
+        status = s.health[0].i64[r, h, H_STATUS]
         if failed:
             if k >= m.warmup_step:
-                s.health.i64[r, h, H_FAILURES] = s.health.i64[r, h, H_FAILURES] + wp.int64(1)
-            if s.health.i64[r, h, H_FIRST_FAIL] == wp.int64(0):
-                s.health.i64[r, h, H_FIRST_FAIL] = k
+                s.health[0].i64[r, h, H_FAILURES] = s.health[0].i64[r, h, H_FAILURES] + wp.int64(1)
+            if s.health[0].i64[r, h, H_FIRST_FAIL] == wp.int64(0):
+                s.health[0].i64[r, h, H_FIRST_FAIL] = k
             if status != wp.int64(C_QUEUED):  # a queued preventive order becomes the repair order
                 enqueue(m, s, r, h)
-            s.health.i64[r, h, H_STATUS] = wp.int64(C_FAILED)
-            s.health.i64[r, h, H_NEXT] = NEVER
-            wp.static(hold)(m, s, r, host, m.health.part[h], k, False)
+            s.health[0].i64[r, h, H_STATUS] = wp.int64(C_FAILED)
+            s.health[0].i64[r, h, H_NEXT] = NEVER
+            wp.static(hold)(m, s, r, host, m.health[0].part[h], k, False)
             return
         if status == wp.int64(C_OK):
-            value = m.health.policy_value[h]
+            value = m.health[0].policy_value[h]
             due = False
             if policy == POLICY_TIME:
                 due = wp.float64(age) >= value
             elif policy == POLICY_USAGE:
-                due = wp.float64(s.health.i64[r, h, H_USES]) >= value
+                due = wp.float64(s.health[0].i64[r, h, H_USES]) >= value
             elif policy == POLICY_CONDITION:
-                due = wp.float64(s.health.signal[r, h, m.health.policy_signal[h]]) >= value
+                due = wp.float64(s.health[0].signal[r, h, m.health[0].policy_signal[h]]) >= value
             elif policy == POLICY_PREDICTIVE:
                 due = predicted_life(m, s, r, h, load) <= value
             if due:
-                s.health.i64[r, h, H_STATUS] = wp.int64(C_QUEUED)
+                s.health[0].i64[r, h, H_STATUS] = wp.int64(C_QUEUED)
                 enqueue(m, s, r, h)
         schedule_update(m, s, r, h, k)
 
     @wp.func
     def health_event(m: Model, s: State, r: int, c: int, k: wp.int64):
         """The crew element's events at step k: finished jobs, component updates, new jobs."""
-        for t in range(m.health.technicians):
-            if s.health.tech_job[r, t] >= 0 and s.health.tech_end[r, t] == k:
+        for t in range(m.health[0].technicians):
+            if s.health[0].tech_job[r, t] >= 0 and s.health[0].tech_end[r, t] == k:
                 wp.static(finish_job)(m, s, r, t, k)
-        for h in range(m.health.n):
-            st = s.health.i64[r, h, H_STATUS]
-            if (st == wp.int64(C_OK) or st == wp.int64(C_QUEUED)) and s.health.i64[r, h, H_NEXT] == k:
+        for h in range(m.health[0].n):
+            st = s.health[0].i64[r, h, H_STATUS]
+            if (st == wp.int64(C_OK) or st == wp.int64(C_QUEUED)) and s.health[0].i64[r, h, H_NEXT] == k:
                 wp.static(update_component)(m, s, r, h, k)
-        n = m.health.n
-        for t in range(m.health.technicians):
-            if s.health.tech_job[r, t] < 0 and s.health.crew[r, Q_COUNT] > wp.int64(0):
-                head = int(s.health.crew[r, Q_HEAD])
-                h = s.health.queue[r, head]
-                s.health.crew[r, Q_HEAD] = wp.int64((head + 1) % n)
-                s.health.crew[r, Q_COUNT] = s.health.crew[r, Q_COUNT] - wp.int64(1)
+        n = m.health[0].n
+        for t in range(m.health[0].technicians):
+            if s.health[0].tech_job[r, t] < 0 and s.health[0].crew[r, Q_COUNT] > wp.int64(0):
+                head = int(s.health[0].crew[r, Q_HEAD])
+                h = s.health[0].queue[r, head]
+                s.health[0].crew[r, Q_HEAD] = wp.int64((head + 1) % n)
+                s.health[0].crew[r, Q_COUNT] = s.health[0].crew[r, Q_COUNT] - wp.int64(1)
                 wp.static(start_job)(m, s, r, t, h, k)
         s.el64[r, c, E_NEXT] = health_next_event(m, s, r)
 
     return health_event
 
 
-KIND = Kind("maintenance", 7, "", timed=True, event=make_crew_event, start=health_start)
+HOOKS = Hooks(event=make_crew_event, start=health_start)

@@ -1,7 +1,7 @@
 """The hook contract of an element kind in the kernels: what a kind's kernel module exports.
 
-Every kind's kernel module defines one ``KIND = Kind(...)``; ``kernels/kinds.py`` lists them and
-``kernels/dispatch.py`` / ``kernels/flow.py`` generate the dispatch over that list with
+Every kind's kernel module defines one ``HOOKS = Hooks(...)``; kernels/registry.py lists the kinds,
+kernels/kinds.py joins each entry with its hooks, and ``kernels/dispatch.py`` / ``kernels/flow.py`` generate the dispatch over that list with
 ``wp.static`` (one inlined ``if kind == id`` branch per kind that has the hook, in registry order).
 A hook left at ``None`` means the kind does not do that: the dispatch skips it (or uses the stated
 default). The signatures are fixed; a kind ignores the arguments it does not need.
@@ -49,14 +49,9 @@ FLOW_HOOKS = ("pull", "event", "start")  # may be factories taking the element d
 
 
 @dataclass(frozen=True)
-class Kind:
-    """One element kind: its name in scene files, its code in ``Model.kind``, where its Python
-    element class lives, and its kernel hooks (see the module docstring)."""
+class Hooks:
+    """The hooks of one kind (see the module docstring); ``None``: the kind does not do that."""
 
-    name: str
-    id: int
-    module: str            # the Python module that defines the element class (imported by twin.kinds)
-    timed: bool = False    # schedules timed events (keeps E_NEXT): the engine scans it for the next event
     room: object = None
     offer: object = None
     take: object = None
@@ -73,7 +68,19 @@ class Kind:
     event: object = None
     start: object = None
 
-    def hooks(self) -> dict:
-        """The hooks this kind provides, by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name in ELEMENT_HOOKS + FLOW_HOOKS and getattr(self, f.name) is not None}
+    def provided(self) -> dict:
+        """The hooks given, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class Kind(Hooks):
+    """A registered kind: its registry entry (kernels/registry.py) with its hooks."""
+
+    name: str = ""
+    id: int = -1
+    timed: bool = False
+
+    @classmethod
+    def of(cls, entry, hooks: Hooks) -> "Kind":
+        return cls(name=entry.name, id=entry.id, timed=entry.timed, **hooks.provided())

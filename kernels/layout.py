@@ -2,6 +2,9 @@
 
 Per-element fields are packed into a few (replica, element, field) arrays so that one element of
 one replica sits in one or two cache lines and the structs passed to every function stay small.
+The per-kind structs (robot, cluster tool, health) sit behind one-element arrays
+(``struct_ref``), so Model and State stay small: Warp passes structs by value into every
+``@wp.func``, and the hot path must not copy kilobytes per call.
 Field indices are named constants below; shapes and units are in the comments.
 
 Time is an integer step count (``int64``); seconds = steps * dt, derived on the host.
@@ -135,9 +138,12 @@ class Model:
     ttr_dist: wp.array(dtype=int)          # [E]
     routing: wp.array(dtype=int)           # [E] ROUTE_PROBABILITY or ROUTE_FIRST_AVAILABLE
     conveyor: ConveyorParams
-    robot: RobotParams
-    tool: ToolParams
-    health: HealthParams
+    # Per-kind structs as one-element arrays: a struct field is copied with its parent into every
+    # @wp.func call (Warp passes structs by value), an array field is a 56-byte handle; m.robot[0]
+    # reads the robot fields through a pointer (no copy).
+    robot: wp.array(dtype=RobotParams)     # [1]
+    tool: wp.array(dtype=ToolParams)       # [1]
+    health: wp.array(dtype=HealthParams)   # [1]
     out_start: wp.array(dtype=int)         # [E+1] successors of e: out_elem[out_start[e]:out_start[e+1]]
     out_elem: wp.array(dtype=int)          # [J]
     out_cum: wp.array(dtype=wp.float64)    # [J] cumulative routing probability
@@ -165,6 +171,19 @@ class State:
     rep64: wp.array2d(dtype=wp.int64)    # [R, REP64] (R_* fields)
     ct_sumsq: wp.array(dtype=wp.float64)  # [R] sum of squared cycle times, steps^2
     ct_hist: wp.array(dtype=wp.int64)    # [HIST_BINS] cycle times of all replicas, log-spaced bins
-    robot: RobotState
-    tool: ToolState
-    health: HealthState
+    robot: wp.array(dtype=RobotState)    # [1] (see Model.robot)
+    tool: wp.array(dtype=ToolState)      # [1]
+    health: wp.array(dtype=HealthState)  # [1]
+
+
+def struct_ref(instance, device) -> wp.array:
+    """A one-element array holding a copy of struct ``instance`` (for the Model/State fields
+    above); the host instance stays reachable as ``.host`` (it owns the arrays it points to)."""
+    arr = wp.array([instance], dtype=instance._cls, device=device)
+    arr.host = instance
+    return arr
+
+
+def host_struct(value):
+    """The host struct instance behind a ``struct_ref`` array (or the struct itself)."""
+    return getattr(value, "host", value)

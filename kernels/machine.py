@@ -10,7 +10,7 @@ left).
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_BUSY, E_COUNT, E_DONE,
                      E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_USES, E_WORK,
@@ -224,6 +224,6 @@ def machine_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
     return ST_IDLE
 
 
-KIND = Kind("machine", 1, "twin.elements", timed=True, room=machine_room, offer=machine_offer, take=machine_take,
-            accept=machine_accept, event=machine_event, start=machine_start, account=machine_account,
-            work=machine_work, hold=machine_hold, release=machine_release, status=machine_status)
+HOOKS = Hooks(room=machine_room, offer=machine_offer, take=machine_take,
+              accept=machine_accept, event=machine_event, start=machine_start, account=machine_account,
+              work=machine_work, hold=machine_hold, release=machine_release, status=machine_status)

@@ -28,7 +28,7 @@ wear of a joint or, summed, of the whole arm).
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP,
@@ -45,12 +45,12 @@ RB_LEFT = E_AUX0      # steps left of the timed phase paused by the crew (-1: no
 @wp.func(inline=True)
 def robot_idle(m: Model, s: State, r: int, e: int) -> bool:
     """Idle and free to claim a part."""
-    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_IDLE and not crew_held(s, r, e)
+    return s.robot[0].i32[r, m.robot[0].index[e], RB_PHASE] == PH_IDLE and not crew_held(s, r, e)
 
 
 @wp.func(inline=True)
 def robot_lifting(m: Model, s: State, r: int, e: int) -> bool:
-    return s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_LIFT and not crew_held(s, r, e)
+    return s.robot[0].i32[r, m.robot[0].index[e], RB_PHASE] == PH_LIFT and not crew_held(s, r, e)
 
 
 @wp.func(inline=True)
@@ -61,48 +61,48 @@ def in_window(m: Model, k: wp.int64) -> bool:
 @wp.func(inline=True)
 def robot_start_move(m: Model, s: State, r: int, e: int, b: int, to: int, loaded: int, k: wp.int64):
     """Starts the move from the current configuration to configuration ``to`` at step k."""
-    frm = s.robot.i32[r, b, RB_CONF]
-    pair = frm * m.robot.n_conf[b] + to
-    s.robot.i32[r, b, RB_FROM] = frm
-    s.robot.i32[r, b, RB_CONF] = to
-    s.robot.i64[r, b, RB_MOVE_START] = k
-    mv = m.robot.move_start[b] + pair
-    s.el64[r, e, E_NEXT] = k + m.robot.move_steps[mv]
-    j0 = m.robot.joint_start[b]
-    for j in range(m.robot.joint_start[b + 1] - j0):
-        s.robot.joint_mj[r, j0 + j] = s.robot.joint_mj[r, j0 + j] \
-            + wp.int64(wp.round(m.robot.move_joint_energy[mv, loaded, j] * wp.float64(1000.0)))
+    frm = s.robot[0].i32[r, b, RB_CONF]
+    pair = frm * m.robot[0].n_conf[b] + to
+    s.robot[0].i32[r, b, RB_FROM] = frm
+    s.robot[0].i32[r, b, RB_CONF] = to
+    s.robot[0].i64[r, b, RB_MOVE_START] = k
+    mv = m.robot[0].move_start[b] + pair
+    s.el64[r, e, E_NEXT] = k + m.robot[0].move_steps[mv]
+    j0 = m.robot[0].joint_start[b]
+    for j in range(m.robot[0].joint_start[b + 1] - j0):
+        s.robot[0].joint_mj[r, j0 + j] = s.robot[0].joint_mj[r, j0 + j] \
+            + wp.int64(wp.round(m.robot[0].move_joint_energy[mv, loaded, j] * wp.float64(1000.0)))
     if in_window(m, k):
         i = pair * 2 + loaded
-        s.robot.moves[r, b, i] = s.robot.moves[r, b, i] + wp.int64(1)
+        s.robot[0].moves[r, b, i] = s.robot[0].moves[r, b, i] + wp.int64(1)
 
 
 @wp.func(inline=True)
 def robot_claim(m: Model, s: State, r: int, e: int, x: int, slot: int, task: int, k: wp.int64):
     """Robot e reserves the part in ``slot`` of x for ``task`` and sets off to pick it."""
-    b = m.robot.index[e]
+    b = m.robot[0].index[e]
     s.s32[r, slot, S_DEST] = e  # bound to the robot: no other successor of x takes it
-    s.robot.i32[r, b, RB_TASK] = task
-    s.robot.i32[r, b, RB_PICK_ELEM] = x
-    s.robot.i32[r, b, RB_PICK_SLOT] = slot
-    s.robot.i64[r, b, RB_CYCLE_START] = k
-    s.robot.i32[r, b, RB_PHASE] = PH_TO_PICK
-    robot_start_move(m, s, r, e, b, m.robot.task_pick_conf[task], 0, k)
+    s.robot[0].i32[r, b, RB_TASK] = task
+    s.robot[0].i32[r, b, RB_PICK_ELEM] = x
+    s.robot[0].i32[r, b, RB_PICK_SLOT] = slot
+    s.robot[0].i64[r, b, RB_CYCLE_START] = k
+    s.robot[0].i32[r, b, RB_PHASE] = PH_TO_PICK
+    robot_start_move(m, s, r, e, b, m.robot[0].task_pick_conf[task], 0, k)
 
 
 @wp.func(inline=True)
 def robot_pick_elem(m: Model, s: State, r: int, e: int) -> int:
-    return s.robot.i32[r, m.robot.index[e], RB_PICK_ELEM]
+    return s.robot[0].i32[r, m.robot[0].index[e], RB_PICK_ELEM]
 
 
 @wp.func(inline=True)
 def robot_pick_slot(m: Model, s: State, r: int, e: int) -> int:
-    return s.robot.i32[r, m.robot.index[e], RB_PICK_SLOT]
+    return s.robot[0].i32[r, m.robot[0].index[e], RB_PICK_SLOT]
 
 
 @wp.func(inline=True)
 def robot_set_task(m: Model, s: State, r: int, e: int, task: int):
-    s.robot.i32[r, m.robot.index[e], RB_TASK] = task
+    s.robot[0].i32[r, m.robot[0].index[e], RB_TASK] = task
 
 
 @wp.func(inline=True)
@@ -117,8 +117,8 @@ def robot_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
 def robot_offer(m: Model, s: State, r: int, x: int, y: int):
     """The part robot x holds at the place y, or (-1, NEVER). A place element asking an idle robot
     for parts has (probably) just got room: the robot is woken to reconsider what it can serve."""
-    b = m.robot.index[x]
-    phase = s.robot.i32[r, b, RB_PHASE]
+    b = m.robot[0].index[x]
+    phase = s.robot[0].i32[r, b, RB_PHASE]
     slot = m.slot_start[x]
     if crew_held(s, r, x):
         return int(-1), NEVER
@@ -133,10 +133,10 @@ def robot_offer(m: Model, s: State, r: int, x: int, y: int):
 def robot_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
     """The place element takes the part at step k: the robot releases it."""
     entry = s.s64[r, slot, S_ENTRY]
-    b = m.robot.index[x]
+    b = m.robot[0].index[x]
     s.el32[r, x, E_COUNT] = 0
-    s.robot.i32[r, b, RB_PHASE] = PH_RELEASE
-    s.el64[r, x, E_NEXT] = k + m.robot.release_steps[b]
+    s.robot[0].i32[r, b, RB_PHASE] = PH_RELEASE
+    s.el64[r, x, E_NEXT] = k + m.robot[0].release_steps[b]
     return entry
 
 
@@ -144,45 +144,45 @@ def robot_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp
 def robot_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     """The gripped part (entered the plant at ``entry``) is on the robot at step k: carry it to the
     place of its task (chosen by flow.robot_next)."""
-    b = m.robot.index[y]
-    task = s.robot.i32[r, b, RB_TASK]
+    b = m.robot[0].index[y]
+    task = s.robot[0].i32[r, b, RB_TASK]
     slot = m.slot_start[y]
     s.s64[r, slot, S_ENTRY] = entry
     s.s64[r, slot, S_STEP] = k
     s.s32[r, slot, S_STATUS] = BUSY
-    s.s32[r, slot, S_DEST] = m.robot.task_place[task]
+    s.s32[r, slot, S_DEST] = m.robot[0].task_place[task]
     s.el32[r, y, E_COUNT] = 1
-    s.robot.i32[r, b, RB_PHASE] = PH_TO_PLACE
+    s.robot[0].i32[r, b, RB_PHASE] = PH_TO_PLACE
     if in_window(m, k):
-        s.robot.i64[r, b, RB_PICKS] = s.robot.i64[r, b, RB_PICKS] + wp.int64(1)
-    robot_start_move(m, s, r, y, b, m.robot.task_place_conf[task], 1, k)
+        s.robot[0].i64[r, b, RB_PICKS] = s.robot[0].i64[r, b, RB_PICKS] + wp.int64(1)
+    robot_start_move(m, s, r, y, b, m.robot[0].task_place_conf[task], 1, k)
 
 
 @wp.func(inline=True)
 def robot_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The end of a move, grip or release at step k."""
-    b = m.robot.index[e]
-    phase = s.robot.i32[r, b, RB_PHASE]
+    b = m.robot[0].index[e]
+    phase = s.robot[0].i32[r, b, RB_PHASE]
     s.el64[r, e, E_NEXT] = NEVER
     if phase == PH_TO_PICK:
-        s.robot.i32[r, b, RB_PHASE] = PH_GRIP
-        s.el64[r, e, E_NEXT] = k + m.robot.grip_steps[b]
+        s.robot[0].i32[r, b, RB_PHASE] = PH_GRIP
+        s.el64[r, e, E_NEXT] = k + m.robot[0].grip_steps[b]
     elif phase == PH_GRIP:
-        s.robot.i32[r, b, RB_PHASE] = PH_LIFT
+        s.robot[0].i32[r, b, RB_PHASE] = PH_LIFT
         wake(s, r, e)
     elif phase == PH_TO_PLACE:
         slot = m.slot_start[e]
-        s.robot.i32[r, b, RB_PHASE] = PH_AT_PLACE
+        s.robot[0].i32[r, b, RB_PHASE] = PH_AT_PLACE
         s.s32[r, slot, S_STATUS] = DONE
         s.s64[r, slot, S_STEP] = k
         wake(s, r, s.s32[r, slot, S_DEST])
     elif phase == PH_RELEASE:
-        s.robot.i32[r, b, RB_PHASE] = PH_IDLE
+        s.robot[0].i32[r, b, RB_PHASE] = PH_IDLE
         s.el64[r, e, E_USES] = s.el64[r, e, E_USES] + wp.int64(1)
         if in_window(m, k):
-            s.robot.i64[r, b, RB_CYCLES] = s.robot.i64[r, b, RB_CYCLES] + wp.int64(1)
-            s.robot.i64[r, b, RB_CYCLE_SUM] = s.robot.i64[r, b, RB_CYCLE_SUM] + (
-                k - s.robot.i64[r, b, RB_CYCLE_START])
+            s.robot[0].i64[r, b, RB_CYCLES] = s.robot[0].i64[r, b, RB_CYCLES] + wp.int64(1)
+            s.robot[0].i64[r, b, RB_CYCLE_SUM] = s.robot[0].i64[r, b, RB_CYCLE_SUM] + (
+                k - s.robot[0].i64[r, b, RB_CYCLE_START])
         wake(s, r, e)
 
 
@@ -190,7 +190,7 @@ def robot_event(m: Model, s: State, r: int, e: int, k: wp.int64):
 def robot_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
     """down or service: stopped by the crew; else busy: moving, gripping, releasing; blocked:
     waiting at the place; idle: starved."""
-    phase = s.robot.i32[r, m.robot.index[e], RB_PHASE]
+    phase = s.robot[0].i32[r, m.robot[0].index[e], RB_PHASE]
     if s.el32[r, e, E_HOLD_FAIL] > 0:
         s.acc[r, e, A_DOWN] = s.acc[r, e, A_DOWN] + dt
     elif s.el32[r, e, E_HOLD_SERVICE] > 0:
@@ -207,25 +207,25 @@ def robot_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
 @wp.func(inline=True)
 def robot_start(m: Model, s: State, r: int, e: int):
     """Idle at home (configuration 0), empty."""
-    b = m.robot.index[e]
-    s.robot.i32[r, b, RB_PHASE] = PH_IDLE
-    s.robot.i32[r, b, RB_CONF] = 0
-    s.robot.i32[r, b, RB_FROM] = 0
-    s.robot.i32[r, b, RB_TASK] = -1
+    b = m.robot[0].index[e]
+    s.robot[0].i32[r, b, RB_PHASE] = PH_IDLE
+    s.robot[0].i32[r, b, RB_CONF] = 0
+    s.robot[0].i32[r, b, RB_FROM] = 0
+    s.robot[0].i32[r, b, RB_TASK] = -1
     s.el32[r, e, E_COUNT] = 0
     s.el64[r, e, RB_LEFT] = wp.int64(-1)
 
 
 @wp.func(inline=True)
 def robot_moving(s: State, r: int, b: int) -> bool:
-    phase = s.robot.i32[r, b, RB_PHASE]
+    phase = s.robot[0].i32[r, b, RB_PHASE]
     return phase == PH_TO_PICK or phase == PH_GRIP or phase == PH_TO_PLACE or phase == PH_RELEASE
 
 
 @wp.func(inline=True)
 def robot_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64):
     """Operating time: moving, gripping or releasing (not window-clipped)."""
-    if robot_moving(s, r, m.robot.index[e]) and not crew_held(s, r, e):
+    if robot_moving(s, r, m.robot[0].index[e]) and not crew_held(s, r, e):
         s.el64[r, e, E_WORK] = s.el64[r, e, E_WORK] + (k - last)
 
 
@@ -251,7 +251,7 @@ def robot_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, se
             s.el64[r, e, E_NEXT] = k + s.el64[r, e, RB_LEFT]
         s.el64[r, e, RB_LEFT] = wp.int64(-1)
         wake(s, r, e)
-        if s.robot.i32[r, m.robot.index[e], RB_PHASE] == PH_AT_PLACE:
+        if s.robot[0].i32[r, m.robot[0].index[e], RB_PHASE] == PH_AT_PLACE:
             wake(s, r, s.s32[r, m.slot_start[e], S_DEST])
 
 
@@ -259,15 +259,15 @@ def robot_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, se
 def robot_uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     """Load-driven wear counts joint work (mJ: the whole arm's, or the joint's the component sits
     on); otherwise completed cycles."""
-    if m.health.per_load[h] != 0:
-        b = m.robot.index[host]
-        j0 = m.robot.joint_start[b]
-        part = m.health.part[h]
+    if m.health[0].per_load[h] != 0:
+        b = m.robot[0].index[host]
+        j0 = m.robot[0].joint_start[b]
+        part = m.health[0].part[h]
         if part >= 0:
-            return s.robot.joint_mj[r, j0 + part]
+            return s.robot[0].joint_mj[r, j0 + part]
         work = wp.int64(0)
-        for j in range(j0, m.robot.joint_start[b + 1]):
-            work = work + s.robot.joint_mj[r, j]
+        for j in range(j0, m.robot[0].joint_start[b + 1]):
+            work = work + s.robot[0].joint_mj[r, j]
         return work
     return s.el64[r, host, E_USES]
 
@@ -279,9 +279,9 @@ def make_robot_pull(d):
     @wp.func
     def robot_place_with_room(m: Model, s: State, r: int, y: int, x: int, k: wp.int64) -> int:
         """The first task of robot y that picks at x and whose place has room now, or -1."""
-        b = m.robot.index[y]
-        for t in range(m.robot.task_start[b], m.robot.task_start[b + 1]):
-            if m.robot.task_pick[t] == x and wp.static(room)(m, s, r, m.robot.task_place[t], k) > 0:
+        b = m.robot[0].index[y]
+        for t in range(m.robot[0].task_start[b], m.robot[0].task_start[b + 1]):
+            if m.robot[0].task_pick[t] == x and wp.static(room)(m, s, r, m.robot[0].task_place[t], k) > 0:
                 return t
         return int(-1)
 
@@ -326,6 +326,6 @@ def make_robot_pull(d):
     return robot_next
 
 
-KIND = Kind("robot", 5, "twin.equipment.robot", timed=True, room=robot_room, offer=robot_offer, take=robot_take,
-            accept=robot_accept, event=robot_event, start=robot_start, account=robot_account, work=robot_work,
-            hold=robot_hold, release=robot_release, uses=robot_uses, pull=make_robot_pull)
+HOOKS = Hooks(room=robot_room, offer=robot_offer, take=robot_take,
+              accept=robot_accept, event=robot_event, start=robot_start, account=robot_account, work=robot_work,
+              hold=robot_hold, release=robot_release, uses=robot_uses, pull=make_robot_pull)

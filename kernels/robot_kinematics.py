@@ -527,17 +527,17 @@ def move_dynamics(dh: wp.array2d(dtype=wp.float64), n: int, base: wp.vec3d, yaw:
 @wp.func
 def robot_joint_at(m: Model, s: State, r: int, b: int, j: int, k: wp.int64) -> wp.float64:
     """Joint j of robot b of replica r at step k (on its move profile while moving)."""
-    cs = m.robot.conf_start[b]
-    to = s.robot.i32[r, b, RB_CONF]
-    phase = s.robot.i32[r, b, RB_PHASE]
-    q1 = m.robot.conf_q[cs + to, j]
+    cs = m.robot[0].conf_start[b]
+    to = s.robot[0].i32[r, b, RB_CONF]
+    phase = s.robot[0].i32[r, b, RB_PHASE]
+    q1 = m.robot[0].conf_q[cs + to, j]
     if phase == PH_TO_PICK or phase == PH_TO_PLACE:
-        frm = s.robot.i32[r, b, RB_FROM]
-        steps = m.robot.move_steps[m.robot.move_start[b] + frm * m.robot.n_conf[b] + to]
+        frm = s.robot[0].i32[r, b, RB_FROM]
+        steps = m.robot[0].move_steps[m.robot[0].move_start[b] + frm * m.robot[0].n_conf[b] + to]
         T = wp.float64(steps) / m.steps_per_second
-        t = wp.float64(k - s.robot.i64[r, b, RB_MOVE_START]) / m.steps_per_second
-        q0 = m.robot.conf_q[cs + frm, j]
-        x = profile(q1 - q0, m.robot.vmax[m.robot.joint_start[b] + j], T, t)
+        t = wp.float64(k - s.robot[0].i64[r, b, RB_MOVE_START]) / m.steps_per_second
+        q0 = m.robot[0].conf_q[cs + frm, j]
+        x = profile(q1 - q0, m.robot[0].vmax[m.robot[0].joint_start[b] + j], T, t)
         return q0 + x[0]
     return q1
 
@@ -550,21 +550,21 @@ def record_robots(m: Model, s: State, r: int, frame: int, k: wp.int64, joints: w
     frame origins links[frame, b, :J + 1, :] (base first) and the TCP, plant coordinates, and
     whether it holds a part."""
     b = wp.tid()
-    holding[frame, b] = wp.int8(s.el32[r, m.robot.elem[b], E_COUNT])
-    j0 = m.robot.joint_start[b]
-    n = m.robot.joint_start[b + 1] - j0
-    R = rot_z(m.robot.base_yaw[b])
-    p = m.robot.base[b]
+    holding[frame, b] = wp.int8(s.el32[r, m.robot[0].elem[b], E_COUNT])
+    j0 = m.robot[0].joint_start[b]
+    n = m.robot[0].joint_start[b + 1] - j0
+    R = rot_z(m.robot[0].base_yaw[b])
+    p = m.robot[0].base[b]
     for c in range(3):
         links[frame, b, 0, c] = p[c]
     for j in range(n):
         qj = robot_joint_at(m, s, r, b, j, k)
         joints[frame, b, j] = qj
-        th = qj + m.robot.dh[j0 + j, 3]
-        p = p + R * dh_trans(m.robot.dh[j0 + j, 0], m.robot.dh[j0 + j, 2], th)
-        R = R * dh_rot(m.robot.dh[j0 + j, 1], th)
+        th = qj + m.robot[0].dh[j0 + j, 3]
+        p = p + R * dh_trans(m.robot[0].dh[j0 + j, 0], m.robot[0].dh[j0 + j, 2], th)
+        R = R * dh_rot(m.robot[0].dh[j0 + j, 1], th)
         for c in range(3):
             links[frame, b, j + 1, c] = p[c]
-    pt = p + R * m.robot.tool[b]
+    pt = p + R * m.robot[0].tool[b]
     for c in range(3):
         tcp[frame, b, c] = pt[c]

@@ -4,7 +4,7 @@ statistics window count in the plant's throughput and cycle time."""
 import warp as wp
 
 from .common import record_exit
-from .hooks import Kind
+from .hooks import Hooks
 from .layout import E_OUT, Model, State
 
 wp.set_module_options({"enable_backward": False})
@@ -22,4 +22,4 @@ def sink_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64
         record_exit(m, s, r, entry, k)
 
 
-KIND = Kind("sink", 3, "twin.elements", room=sink_room, accept=sink_accept)
+HOOKS = Hooks(room=sink_room, accept=sink_accept)

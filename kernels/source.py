@@ -6,7 +6,7 @@ part leaves, so a blocked source never loses a part.
 
 import warp as wp
 
-from .hooks import Kind
+from .hooks import Hooks
 from .common import bound_for, choose_successor, wake_receivers
 from .layout import (A_BLOCKED, E_COUNT, E_NEXT, NEVER, R_ENTERED, RNG_MAIN, S_DEST, S_STEP, Model, State)
 from .sampling import sample_steps
@@ -65,5 +65,5 @@ def source_start(m: Model, s: State, r: int, e: int):
         s.s32[r, m.slot_start[e], S_DEST] = choose_successor(m, s, r, e)
 
 
-KIND = Kind("source", 0, "twin.elements", timed=True, offer=source_offer, take=source_take, event=source_event,
-            start=source_start, account=source_account)
+HOOKS = Hooks(offer=source_offer, take=source_take, event=source_event,
+              start=source_start, account=source_account)

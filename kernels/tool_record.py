@@ -25,31 +25,31 @@ def snapshot_tools(m: Model, s: State, r: int, frame: int, k: wp.int64, elem: wp
     ATM robot transfers, FOUPs docked and wafers out of their FOUPs."""
     t = wp.tid()
     e = elem[t]
-    c0 = m.tool.p32[t, TP_CH0]
-    p0 = m.tool.p32[t, TP_PART0] + PART_CH0
-    for i in range(m.tool.p32[t, TP_N_CH]):
-        code = s.tool.ch32[r, c0 + i, CH_STATUS]
-        if s.tool.part32[r, p0 + i, PH_FAIL] > 0 or s.tool.part32[r, p0 + i, PH_SERVICE] > 0:
+    c0 = m.tool[0].p32[t, TP_CH0]
+    p0 = m.tool[0].p32[t, TP_PART0] + PART_CH0
+    for i in range(m.tool[0].p32[t, TP_N_CH]):
+        code = s.tool[0].ch32[r, c0 + i, CH_STATUS]
+        if s.tool[0].part32[r, p0 + i, PH_FAIL] > 0 or s.tool[0].part32[r, p0 + i, PH_SERVICE] > 0:
             code = CHAMBER_DOWN
         chambers[frame, c0 + i] = wp.int8(code)
-    l0 = m.tool.p32[t, TP_LL0]
-    for i in range(m.tool.p32[t, TP_N_LL]):
-        ll_state[frame, l0 + i] = wp.int8(s.tool.ll32[r, l0 + i, LL_STATE])
-        ll_wafers[frame, l0 + i] = s.tool.ll32[r, l0 + i, LL_RAW] + s.tool.ll32[r, l0 + i, LL_PROC]
+    l0 = m.tool[0].p32[t, TP_LL0]
+    for i in range(m.tool[0].p32[t, TP_N_LL]):
+        ll_state[frame, l0 + i] = wp.int8(s.tool[0].ll32[r, l0 + i, LL_STATE])
+        ll_wafers[frame, l0 + i] = s.tool[0].ll32[r, l0 + i, LL_RAW] + s.tool[0].ll32[r, l0 + i, LL_PROC]
     held = int(0)
-    if s.tool.t32[r, t, V_ARM0] >= 0:
+    if s.tool[0].t32[r, t, V_ARM0] >= 0:
         held += 1
-    if s.tool.t32[r, t, V_ARM1] >= 0:
+    if s.tool[0].t32[r, t, V_ARM1] >= 0:
         held += 1
     holding[frame, t] = held
-    n = m.tool.p32[t, TP_N_ST]
-    o = wp.float64(s.tool.t32[r, t, V_ORIENT])
-    if s.tool.t32[r, t, V_PHASE] != 0:
-        start = s.tool.t64[r, t, T_VTM_START]
-        end = s.tool.t64[r, t, T_VTM_ROT]
+    n = m.tool[0].p32[t, TP_N_ST]
+    o = wp.float64(s.tool[0].t32[r, t, V_ORIENT])
+    if s.tool[0].t32[r, t, V_PHASE] != 0:
+        start = s.tool[0].t64[r, t, T_VTM_START]
+        end = s.tool[0].t64[r, t, T_VTM_ROT]
         if k < end and end > start:
-            o0 = s.tool.t32[r, t, V_FROM]
-            d = ((s.tool.t32[r, t, V_ORIENT] - o0) % (2 * n) + 2 * n) % (2 * n)
+            o0 = s.tool[0].t32[r, t, V_FROM]
+            d = ((s.tool[0].t32[r, t, V_ORIENT] - o0) % (2 * n) + 2 * n) % (2 * n)
             if d > n:
                 d = d - 2 * n
             frac = wp.float64(k - start) / wp.float64(end - start)
@@ -58,6 +58,6 @@ def snapshot_tools(m: Model, s: State, r: int, frame: int, k: wp.int64, elem: wp
     two_pi = wp.float64(2.0) * PI
     a = a - two_pi * wp.floor(a / two_pi)
     angle[frame, t] = wp.float32(a)
-    atm[frame, t] = wp.int8(wp.min(s.tool.t32[r, t, A_KIND], 1))
+    atm[frame, t] = wp.int8(wp.min(s.tool[0].t32[r, t, A_KIND], 1))
     foups[frame, t] = s.el32[r, e, E_COUNT]
-    wafers[frame, t] = s.tool.t32[r, t, T_WIP]
+    wafers[frame, t] = s.tool[0].t32[r, t, T_WIP]

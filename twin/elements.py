@@ -10,14 +10,18 @@ order) that can take it.
 
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import KW_ONLY, dataclass, fields
 from typing import ClassVar
+
+import numpy as np
 
 from . import distributions as dists
 from .distributions import Distribution
 from .maintenance.spec import HealthComponent
 from .errors import PlantError
+from .stepclock import whole_steps
 
 ROUTING_RULES = ("probability", "first_available")
 FAILURE_MODES = ("time", "operation")
@@ -136,6 +140,8 @@ class Element:
     # True: a part can pass through this kind with no time passing (twin/plant.py refuses a
     # loop of such elements: parts would circulate forever inside one step)
     zero_time: ClassVar[bool] = False
+    KPIS: ClassVar[tuple[str, ...]] = ("throughput_per_hour",)  # the kind's KPIs in Results, in order
+    in_wip: ClassVar[bool] = False  # the parts it holds count in the plant's WIP
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -160,6 +166,22 @@ class Element:
 
     def check(self, plant) -> None:
         """Kind-specific checks against the plant (connections, targets); raises PlantError."""
+
+    def kernel_fields(self, dist_id, dt: float) -> dict:
+        """This element's values of the Model's per-element columns (twin/model.py
+        ELEMENT_COLUMNS), by column name; ``dist_id(d)`` registers a distribution and gives its
+        index. Unnamed columns keep their defaults."""
+        return {}
+
+    @classmethod
+    def summary_lines(cls, results) -> list[str]:
+        """Lines of its own this kind adds to ``Results.summary()`` (once per kind present)."""
+        return []
+
+    def kpis(self, run) -> dict:
+        """Per-replica KPIs besides ``throughput_per_hour`` (arrays of length R) from ``run``, a
+        twin.results.ElementRun (the element's window integrals decoded by name)."""
+        return {}
 
     def to_dict(self) -> dict:
         """Scene-file table (without the name); distributions as tables, times in seconds."""
@@ -203,11 +225,22 @@ class Source(Element):
     def saturated(self) -> bool:
         return self.interarrival is None
 
+    KPIS: ClassVar[tuple[str, ...]] = ("blocked", "throughput_per_hour")
+
     def kernel_capacity(self, plant) -> int:
         return 1
 
     def durations(self):
         return {} if self.interarrival is None else {"interarrival": self.interarrival}
+
+    def kernel_fields(self, dist_id, dt):
+        return {"main_dist": dist_id(self.interarrival)}
+
+    def kpis(self, run):
+        """``blocked``: fraction of time a part waited for room (NaN when saturated)."""
+        if self.saturated:
+            return {"blocked": run.nan()}
+        return {"blocked": run.acc("blocked") / run.window_steps}
 
 
 @dataclass(kw_only=True)
@@ -244,8 +277,27 @@ class Machine(Element):
                 raise err.located(element=self.name, key_prefix="failures") from None
         self.health = _health_components(self.health, self.name)
 
+    KPIS: ClassVar[tuple[str, ...]] = ("utilization", "blocked", "starved", "down", "service", "queue",
+                                       "throughput_per_hour")
+    in_wip: ClassVar[bool] = True
+
     def kernel_capacity(self, plant) -> int:
         return self.servers
+
+    def kernel_fields(self, dist_id, dt):
+        out = {"main_dist": dist_id(self.process)}
+        if self.failures is not None:
+            out.update(fail_mode=self.failures.mode, tbf_dist=dist_id(self.failures.tbf),
+                       ttr_dist=dist_id(self.failures.ttr))
+        return out
+
+    def kpis(self, run):
+        """Fractions of server time busy, blocked, starved, down and in service; ``queue``: mean
+        parts held."""
+        server_steps = run.capacity * run.window_steps
+        return dict(utilization=run.acc("busy") / server_steps, blocked=run.acc("blocked") / server_steps,
+                    starved=run.acc("idle") / server_steps, down=run.acc("down") / server_steps,
+                    service=run.acc("service") / server_steps, queue=run.held)
 
     def durations(self):
         out = {"process": self.process}
@@ -279,8 +331,18 @@ class Buffer(Element):
         if self.capacity is not None:
             self.capacity = _count(self.capacity, self.name, "capacity")
 
+    KPIS: ClassVar[tuple[str, ...]] = ("queue", "full", "empty", "throughput_per_hour")
+    in_wip: ClassVar[bool] = True
+
     def kernel_capacity(self, plant) -> int:
         return plant.unbounded_storage if self.capacity is None else self.capacity
+
+    def kernel_fields(self, dist_id, dt):
+        return {"bounded": int(self.capacity is not None)}
+
+    def kpis(self, run):
+        """``queue``: mean parts held; ``full``/``empty``: fractions of time."""
+        return dict(queue=run.held, full=run.acc("full") / run.window_steps, empty=run.acc("idle") / run.window_steps)
 
 
 @dataclass(kw_only=True)
@@ -291,6 +353,11 @@ class Sink(Element):
     scrap: bool = False
     kind: ClassVar[str] = "sink"
     has_outputs: ClassVar[bool] = False
+
+    @property
+    def good_units(self) -> bool:
+        """Parts that reach this sink are good units."""
+        return not self.scrap
 
 
 def _positive_number(value, element: str, key: str, unit: str) -> float:
@@ -369,8 +436,33 @@ class Conveyor(Element):
         """Items the belt holds: floor(length / pitch)."""
         return int(math.floor(self.length / self.pitch + 1e-9))
 
+    KPIS: ClassVar[tuple[str, ...]] = ("utilization", "blocked", "running", "down", "service", "queue", "power_w",
+                                       "energy_per_item_j", "throughput_per_hour")
+    in_wip: ClassVar[bool] = True
+    kernel_columns: ClassVar[dict] = {"conveyor.transit": (np.int64, 0), "conveyor.pitch": (np.int64, 0),
+                                      "conveyor.accumulating": (np.int32, 0)}  # layout.ConveyorParams
+
     def kernel_capacity(self, plant) -> int:
         return self.capacity
+
+    def kernel_fields(self, dist_id, dt):
+        return {"conveyor.transit": whole_steps(self.transit_time / dt),  # saturated: see twin/stepclock.py
+                "conveyor.pitch": whole_steps(self.pitch_time / dt),
+                "conveyor.accumulating": int(self.accumulating)}
+
+    def kpis(self, run):
+        """``utilization``: mean fill of the belt; ``blocked``, ``running``, ``down``, ``service``:
+        fractions of time; ``power_w`` and ``energy_per_item_j`` of the motor."""
+        running = run.acc("busy")    # steps the belt ran
+        carried = run.acc("idle")    # item-steps carried while running
+        energy_j = (self.idle_power * running + self.power_per_item * carried) * run.dt
+        out = run.out
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_item = np.where(out > 0, energy_j / np.maximum(out, 1), np.nan)
+        return dict(utilization=run.held / run.capacity, blocked=run.acc("blocked") / run.window_steps,
+                    running=running / run.window_steps, down=run.acc("down") / run.window_steps,
+                    service=run.acc("service") / run.window_steps, queue=run.held,
+                    power_w=energy_j / run.window, energy_per_item_j=per_item)
 
     @property
     def transit_time(self) -> float:
@@ -390,12 +482,61 @@ class Conveyor(Element):
         return out
 
 
-KINDS: dict[str, type[Element]] = {}
+class _Kinds(dict):
+    """Element classes by kind. The kinds are those of the registry (twin/kernels/registry.py):
+    on first use, the Python module of every registered kind is imported, which registers its
+    class (``register_kind``), so scene files find every kind without a list here."""
+
+    _loaded = False
+
+    def _load(self):
+        if not _Kinds._loaded:
+            _Kinds._loaded = True
+            from .kernels.registry import KINDS as entries  # no Warp: the registry is plain data
+            for e in entries:
+                if e.module:
+                    importlib.import_module(e.module)
+
+    def __getitem__(self, kind):
+        self._load()
+        return super().__getitem__(kind)
+
+    def __contains__(self, kind):
+        self._load()
+        return super().__contains__(kind)
+
+    def __iter__(self):
+        self._load()
+        return super().__iter__()
+
+    def __len__(self):
+        self._load()
+        return super().__len__()
+
+    def get(self, kind, default=None):
+        self._load()
+        return super().get(kind, default)
+
+    def items(self):
+        self._load()
+        return super().items()
+
+    def keys(self):
+        self._load()
+        return super().keys()
+
+    def values(self):
+        self._load()
+        return super().values()
+
+
+KINDS: dict[str, type[Element]] = _Kinds()
 
 
 def register_kind(cls: type[Element]) -> type[Element]:
-    """Makes an element class known by its ``kind`` (scene files, the simulator); a decorator."""
-    KINDS[cls.kind] = cls
+    """Makes an element class known by its ``kind`` (scene files, the simulator); a decorator.
+    The kind must be in the registry (twin/kernels/registry.py), which gives its kernel hooks."""
+    dict.__setitem__(KINDS, cls.kind, cls)
     return cls
 
 

@@ -14,19 +14,38 @@ import numpy as np
 import warp as wp
 
 from .distributions import Distribution
-from .elements import Buffer, Conveyor, Machine, Source
+from .elements import KINDS
 from .equipment import cluster_tool, robot
 from .maintenance import compiled as maintenance
 from .errors import PlantError, TwinError
 from .kernels import layout
-from .stepclock import INT64_LIMIT, whole_steps
-from .kernels.kinds import CREW, KINDS
+from .stepclock import INT64_LIMIT
+from .kernels import registry
 
 
-KIND_CODES = {k.name: k.id for k in KINDS}
-TIMED_KINDS = tuple(k.id for k in KINDS if k.timed)  # the crew included
+KIND_CODES = {k.name: k.id for k in registry.KINDS}
+TIMED_KINDS = tuple(k.id for k in registry.KINDS if k.timed)  # the crew included
 FAIL_CODES = {None: layout.FAIL_NONE, "time": layout.FAIL_TIME, "operation": layout.FAIL_OPERATION}
 ROUTING_CODES = {"probability": layout.ROUTE_PROBABILITY, "first_available": layout.ROUTE_FIRST_AVAILABLE}
+# Per-element Model columns an element fills through Element.kernel_fields: (dtype, default);
+# a kind adds the columns of its own params struct ("group.field") as ``kernel_columns``.
+ELEMENT_COLUMNS = {
+    "bounded": (np.int32, 1),          # 0: unbounded storage (running out is an error)
+    "main_dist": (np.int32, -1),       # process / interarrival / delay distribution
+    "fail_mode": (np.int32, layout.FAIL_NONE),
+    "tbf_dist": (np.int32, -1),
+    "ttr_dist": (np.int32, -1),
+}
+COLUMN_CODES = {"fail_mode": FAIL_CODES}  # columns given as names, stored as codes
+WP_DTYPES = {np.int32: wp.int32, np.int64: wp.int64, np.float64: wp.float64}
+
+
+def element_columns() -> dict:
+    """The Model's per-element columns: the common ones and every registered kind's own."""
+    out = dict(ELEMENT_COLUMNS)
+    for cls in KINDS.values():
+        out.update(getattr(cls, "kernel_columns", {}))
+    return out
 
 
 def resolve_device(device=None) -> str:
@@ -101,7 +120,7 @@ class Model:
         view.seed = wp.uint64(seed % (1 << 64))
         view.warmup_step = wp.int64(warmup_step)
         view.horizon_step = wp.int64(horizon_step)
-        view.health = maintenance.run_params(self, policies or [], sensor_log)
+        view.health = layout.struct_ref(maintenance.run_params(self, policies or [], sensor_log), self.device)
         return view
 
 
@@ -150,36 +169,20 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
 
     kind = np.zeros(n, np.int32)
     capacity = np.zeros(n, np.int32)
-    bounded = np.ones(n, np.int32)
-    main_dist = np.full(n, -1, np.int32)
-    fail_mode = np.zeros(n, np.int32)
-    tbf_dist = np.full(n, -1, np.int32)
-    ttr_dist = np.full(n, -1, np.int32)
     routing = np.zeros(n, np.int32)
-    conv_transit = np.zeros(n, np.int64)
-    conv_pitch = np.zeros(n, np.int64)
-    conv_accumulating = np.zeros(n, np.int32)
+    columns = element_columns()
+    cols = {name: np.full(n, default, dtype) for name, (dtype, default) in columns.items()}
     for i, name in enumerate(names):
         el = plant[name]
         kind[i] = KIND_CODES[el.kind]
         capacity[i] = el.kernel_capacity(plant)
         routing[i] = ROUTING_CODES.get(getattr(el, "routing", "probability"))
-        if isinstance(el, Source):
-            main_dist[i] = dist_id(el.interarrival)
-        elif isinstance(el, Machine):
-            main_dist[i] = dist_id(el.process)
-            if el.failures is not None:
-                fail_mode[i] = FAIL_CODES[el.failures.mode]
-                tbf_dist[i] = dist_id(el.failures.tbf)
-                ttr_dist[i] = dist_id(el.failures.ttr)
-        elif isinstance(el, Conveyor):
-            conv_transit[i] = whole_steps(el.transit_time / dt)  # saturated: see twin/stepclock.py
-            conv_pitch[i] = whole_steps(el.pitch_time / dt)
-            conv_accumulating[i] = int(el.accumulating)
-        elif isinstance(el, Buffer) and el.capacity is None:
-            bounded[i] = 0
+        for col, value in el.kernel_fields(dist_id, dt).items():
+            cols[col][i] = COLUMN_CODES[col][value] if col in COLUMN_CODES else value
+    bounded, main_dist, fail_mode = cols["bounded"], cols["main_dist"], cols["fail_mode"]
+    tbf_dist, ttr_dist = cols["tbf_dist"], cols["ttr_dist"]
     if has_crew:
-        kind[n - 1] = CREW.id
+        kind[n - 1] = KIND_CODES[registry.CREW]
     slot_start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int32)
     n_slots = int(capacity.sum())
 
@@ -229,13 +232,18 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.tbf_dist = arr(tbf_dist, wp.int32)
     m.ttr_dist = arr(ttr_dist, wp.int32)
     m.routing = arr(routing, wp.int32)
-    m.conveyor = layout.ConveyorParams()
-    m.conveyor.transit = arr(conv_transit, wp.int64)
-    m.conveyor.pitch = arr(conv_pitch, wp.int64)
-    m.conveyor.accumulating = arr(conv_accumulating, wp.int32)
-    m.robot = robot.compile_params(plant, names, dt, device)
-    m.tool = tool_params
-    m.health = health
+    groups = {}
+    for col in columns:
+        if "." in col:  # a column of a kind's params struct (a field of layout.Model)
+            group, field = col.split(".")
+            if group not in groups:
+                groups[group] = layout.Model.vars[group].type()
+            setattr(groups[group], field, arr(cols[col], WP_DTYPES[cols[col].dtype.type]))
+    for group, params in groups.items():
+        setattr(m, group, params)  # after its fields are set: a nested struct is copied when assigned
+    m.robot = layout.struct_ref(robot.compile_params(plant, names, dt, device), device)
+    m.tool = layout.struct_ref(tool_params, device)
+    m.health = layout.struct_ref(health, device)
     m.out_start = arr(np.array(out_start, np.int32), wp.int32)
     m.out_elem = arr(np.array(out_elem or [0], np.int32), wp.int32)
     m.out_cum = arr(np.array(out_cum or [1.0], np.float64), wp.float64)

@@ -10,27 +10,54 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .equipment import cluster_tool, robot
+from .elements import KINDS
 from .kernels import layout
 from .stats import format_ci, mean_ci
 
 SCHEMA = "twin.results/1"
-ELEMENT_KPIS = {
-    "machine": ("utilization", "blocked", "starved", "down", "service", "queue", "throughput_per_hour"),
-    "buffer": ("queue", "full", "empty", "throughput_per_hour"),
-    "source": ("blocked", "throughput_per_hour"),
-    "sink": ("throughput_per_hour",),
-    "conveyor": ("utilization", "blocked", "running", "down", "service", "queue", "power_w", "energy_per_item_j",
-                 "throughput_per_hour"),
-    robot.KIND: robot.KPIS + ("throughput_per_hour",),
-    cluster_tool.KIND: cluster_tool.KPIS + ("throughput_per_hour",),
-}
-EQUIPMENT_KPIS = {robot.KIND: robot.kpis, cluster_tool.KIND: cluster_tool.kpis}
+
+
+class _KPINames(Mapping):
+    """The KPI names of each element kind, in order: its element class's ``KPIS``."""
+
+    def __getitem__(self, kind):
+        return KINDS[kind].KPIS
+
+    def __iter__(self):
+        return iter(KINDS)
+
+    def __len__(self):
+        return len(KINDS)
+
+
+ELEMENT_KPIS = _KPINames()
+ACC_COLUMNS = {"busy": layout.A_BUSY, "blocked": layout.A_BLOCKED, "idle": layout.A_IDLE, "down": layout.A_DOWN,
+               "held": layout.A_HELD, "full": layout.A_FULL, "service": layout.A_SERVICE}
+
+
+class ElementRun:
+    """One element's per-replica results of a run, decoded by name for its kind's ``kpis`` hook
+    (twin.elements.Element.kpis): window integrals in steps, parts out, mean parts held."""
+
+    def __init__(self, model, arrays: dict, i: int, window_steps: float, window_s: float):
+        self.model, self.arrays, self.index = model, arrays, i
+        self.window_steps, self.window, self.dt = window_steps, window_s, model.dt
+        self.capacity = float(model.capacity[i])
+        self.out = arrays["el64"][:, i, layout.E_OUT].astype(np.float64)  # parts that left in the window
+        self.held = self.acc("held") / window_steps                        # time-average parts held
+
+    def acc(self, name: str) -> np.ndarray:
+        """The window integral ``name`` (ACC_COLUMNS), steps (x servers or parts), per replica."""
+        return self.arrays["acc"][:, self.index, ACC_COLUMNS[name]].astype(np.float64)
+
+    def nan(self) -> np.ndarray:
+        return np.full(len(self.out), np.nan)
 BOTTLENECK_METHOD = "active-period"
 
 
@@ -96,55 +123,25 @@ class Results:
     def from_arrays(cls, model, a: dict, meta: dict) -> "Results":
         window_steps = float(model.steps(meta["horizon_s"]) - model.steps(meta["warmup_s"]))
         window = window_steps * model.dt  # seconds
-        acc = a["acc"].astype(np.float64)  # [R, E, ACC] steps
         out = a["el64"][:, :, layout.E_OUT].astype(np.float64)
         rep = a["rep64"]
         exited = rep[:, layout.R_EXITED].astype(np.float64)
         per_hour = 3600.0 / window
         elements, wip = {}, np.zeros(len(rep))
-        for i, (name, kind) in enumerate(zip(model.names, model.kinds)):
-            cap = float(model.capacity[i])
-            held = acc[:, i, layout.A_HELD] / window_steps
-            kpis = {"throughput_per_hour": out[:, i] * per_hour}
-            if kind == "machine":
-                server_steps = cap * window_steps
-                kpis.update(utilization=acc[:, i, layout.A_BUSY] / server_steps,
-                            blocked=acc[:, i, layout.A_BLOCKED] / server_steps,
-                            starved=acc[:, i, layout.A_IDLE] / server_steps,
-                            down=acc[:, i, layout.A_DOWN] / server_steps,
-                            service=acc[:, i, layout.A_SERVICE] / server_steps, queue=held)
-                wip += held
-            elif kind == "buffer":
-                kpis.update(queue=held, full=acc[:, i, layout.A_FULL] / window_steps,
-                            empty=acc[:, i, layout.A_IDLE] / window_steps)
-                wip += held
-            elif kind == "conveyor":
-                el = model.plant[name]
-                running = acc[:, i, layout.A_BUSY]      # steps the belt ran
-                carried = acc[:, i, layout.A_IDLE]      # item-steps carried while running
-                energy_j = (el.idle_power * running + el.power_per_item * carried) * model.dt
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    per_item = np.where(out[:, i] > 0, energy_j / np.maximum(out[:, i], 1), np.nan)
-                kpis.update(utilization=held / cap, blocked=acc[:, i, layout.A_BLOCKED] / window_steps,
-                            running=running / window_steps, down=acc[:, i, layout.A_DOWN] / window_steps,
-                            service=acc[:, i, layout.A_SERVICE] / window_steps, queue=held,
-                            power_w=energy_j / window, energy_per_item_j=per_item)
-                wip += held
-            elif kind in EQUIPMENT_KPIS:
-                kpis.update(EQUIPMENT_KPIS[kind](model, a, i, window_steps, window))
-                wip += held  # parts a robot carries, wafers' lots in a tool
-            elif kind == "source":
-                if model.plant[name].saturated:
-                    kpis["blocked"] = np.full(len(rep), np.nan)
-                else:
-                    kpis["blocked"] = acc[:, i, layout.A_BLOCKED] / window_steps
-            elements[name] = {k: kpis[k] for k in ELEMENT_KPIS[kind]}
+        for i, name in enumerate(model.names):
+            el = model.plant[name]
+            run = ElementRun(model, a, i, window_steps, window)
+            kpis = {"throughput_per_hour": run.out * per_hour}
+            kpis.update(el.kpis(run))
+            if el.in_wip:
+                wip += run.held
+            elements[name] = {k: kpis[k] for k in el.KPIS}
             elements[name].update({k: v for k, v in kpis.items() if k not in elements[name]})  # kind extras
         with np.errstate(invalid="ignore", divide="ignore"):
             ct_mean = np.where(exited > 0, rep[:, layout.R_CT_SUM] / np.maximum(exited, 1) * model.dt, np.nan)
         good = sum((out[:, i] for i, name in enumerate(model.names)
-                    if model.kinds[i] == "sink" and not model.plant[name].scrap), np.zeros(len(rep)))
-        has_scrap = any(model.kinds[i] == "sink" and model.plant[name].scrap for i, name in enumerate(model.names))
+                    if getattr(model.plant[name], "good_units", False)), np.zeros(len(rep)))
+        has_scrap = any(getattr(model.plant[name], "scrap", False) for name in model.names)
         per_replica = {
             "throughput_per_hour": exited * per_hour,
             "good_units": good,
@@ -334,8 +331,8 @@ class Results:
             queue = f"{d['queue'].mean:8.2f}" if "queue" in d else f"{'':>8}"
             lines.append(f"  {name:<{width}} {kind:<{kw}} {pct(d, 'utilization')} {pct(d, 'blocked')} "
                          f"{pct(d, 'starved')} {pct(d, 'down')} {queue} {d['throughput_per_hour'].mean:9.2f}")
-        for kind in (robot, cluster_tool):  # equipment kinds may add lines of their own
-            lines += getattr(kind, "summary_lines", lambda results: [])(self)
+        for kind in dict.fromkeys(self.element_kinds.values()):  # kinds may add lines of their own
+            lines += KINDS[kind].summary_lines(self)
         return "\n".join(lines)
 
     def _maintenance_lines(self) -> list[str]:

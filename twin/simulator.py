@@ -170,9 +170,10 @@ class Simulator:
         flags = arrays["rep64"][:, R_OVERFLOW]
         bad = np.flatnonzero(flags)
         if bad.size:
-            name = self.model.names[int(flags[bad[0]]) - 1]
+            i = int(flags[bad[0]]) - 1
+            name = self.model.names[i]
             raise SimulationError(
-                f"element '{name}': this unbounded buffer outgrew its storage of "
+                f"element '{name}': this unbounded {self.model.kinds[i]} outgrew its storage of "
                 f"{self.model.plant.unbounded_storage} parts in {bad.size} of {self.replicas} replicas "
                 f"(first: replica {bad[0]}); the line is probably unstable (parts arrive faster than "
                 "they can be processed). Check the rates, or raise Plant(unbounded_storage=...)")

@@ -28,9 +28,10 @@ def new_state(model: Model, replicas: int, kernel_model: layout.Model) -> layout
     s.rep64 = wp.zeros((replicas, layout.REP64), dtype=wp.int64, device=dev)
     s.ct_sumsq = wp.zeros(replicas, dtype=wp.float64, device=dev)
     s.ct_hist = wp.zeros(layout.HIST_BINS, dtype=wp.int64, device=dev)
-    s.robot = robot.new_state(model, replicas)
-    s.tool = cluster_tool.new_state(model, replicas)
-    s.health = maintenance.new_health_state(model, replicas, kernel_model.health)
+    s.robot = layout.struct_ref(robot.new_state(model, replicas), dev)
+    s.tool = layout.struct_ref(cluster_tool.new_state(model, replicas), dev)
+    s.health = layout.struct_ref(maintenance.new_health_state(model, replicas, layout.host_struct(kernel_model.health)),
+                                 dev)
     return s
 
 
@@ -45,7 +46,7 @@ def to_numpy(state) -> dict:
     """Host copies of every state array, by field name ("robot.i64" for nested structs)."""
     out = {}
     for name in state._cls.vars:  # the Warp struct behind the instance
-        value = getattr(state, name)
+        value = layout.host_struct(getattr(state, name))
         if isinstance(value, wp.array):
             out[name] = value.numpy()
         else:

@@ -168,6 +168,17 @@ class ClusterTool(Element):
     def check(self, plant) -> None:
         self._validate()
 
+    in_wip: ClassVar[bool] = True  # parts it carries / lots in the tool count in the plant's WIP
+
+    KPIS: ClassVar[tuple[str, ...]] = KPIS + ("throughput_per_hour",)  # the module's KPIS, then throughput
+
+    def kpis(self, run) -> dict:
+        return kpis(run.model, run.arrays, run.index, run.window_steps, run.window)
+
+    @classmethod
+    def summary_lines(cls, results) -> list[str]:
+        return summary_lines(results)
+
     def kernel_capacity(self, plant) -> int:
         return self.load_ports
 

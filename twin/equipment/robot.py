@@ -25,6 +25,7 @@ from ..elements import Element, _health_components, register_kind
 from ..errors import PlantError, nearest
 from ..stepclock import whole_steps
 from ..kernels import robot_kinematics as rk
+from ..kernels.layout import host_struct
 from ..kernels.layout import A_BLOCKED, A_BUSY, A_DOWN, A_IDLE, A_SERVICE
 from ..maintenance.spec import HealthComponent
 from ..kernels.robot_layout import (JMAX, RB32, RB64, RB_CYCLE_SUM, RB_CYCLES, RB_PICKS, RobotParams,
@@ -384,6 +385,13 @@ class Robot(Element):
         return float(np.hypot(dh[:, 0], dh[:, 2]).sum() + np.linalg.norm(self.tcp_offset))
 
     # -- Element hooks --
+    in_wip: ClassVar[bool] = True  # parts it carries / lots in the tool count in the plant's WIP
+
+    KPIS: ClassVar[tuple[str, ...]] = KPIS + ("throughput_per_hour",)  # the module's KPIS, then throughput
+
+    def kpis(self, run) -> dict:
+        return kpis(run.model, run.arrays, run.index, run.window_steps, run.window)
+
     def kernel_capacity(self, plant) -> int:
         return 1
 
@@ -731,7 +739,7 @@ def _host(model) -> dict:
     """Host copies of the robot parameters (cached on the model)."""
     cache = getattr(model, "_robot_host", None)
     if cache is None:
-        rp = model.arrays.robot
+        rp = host_struct(model.arrays.robot)
         cache = {k: getattr(rp, k).numpy() for k in RobotParams.vars}
         model._robot_host = cache
     return cache

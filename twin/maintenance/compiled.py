@@ -13,6 +13,7 @@ import warp as wp
 from ..errors import PlantError
 from ..stepclock import whole_steps
 from ..kernels import health_layout as hl
+from ..kernels.layout import host_struct
 from .spec import POLICY_KINDS, SIGNALS, Crew, Policy
 
 POLICY_CODES = dict(zip(POLICY_KINDS, range(len(POLICY_KINDS))))
@@ -158,7 +159,7 @@ def resolve_policies(plant, policy) -> list[Policy]:
 
 def run_params(model, policies: list[Policy], log: SensorLog | None) -> hl.HealthParams:
     """A copy of the model's HealthParams with this run's policies and sensor log."""
-    base = model.arrays.health
+    base = host_struct(model.arrays.health)
     p = hl.HealthParams()
     for name in hl.HealthParams.vars:
         setattr(p, name, getattr(base, name))

@@ -1,0 +1,109 @@
+"""Delays: a part spends a fixed or random time in the element (an AGV hop, a cooling rack),
+then waits there until its successor takes it (blocking). Up to ``capacity`` parts at once, each
+on its own clock; finished parts leave in the order their delay ended (ties: slot order).
+
+Each part is a slot: BUSY (S_STEP = step its delay ends), DONE (delay over, waiting; S_STEP = the
+step it ended) or IDLE (free). A part takes the first free slot, so the slots in use stay below a
+high-water mark (DL_HIGH) and an unlimited delay (plant.unbounded_storage slots) costs per event
+what its largest content costs, not its reserve.
+"""
+
+import warp as wp
+
+from .common import bound_for, choose_successor, wake, wake_receivers
+from .hooks import Hooks
+from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_AUX32_0, E_BUSY, E_COUNT, E_DONE, E_NEXT, E_USES, IDLE,
+                     NEVER, R_OVERFLOW, RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
+from .sampling import sample_steps
+
+wp.set_module_options({"enable_backward": False})
+
+DL_HIGH = E_AUX32_0  # slots [0, DL_HIGH) may be in use
+
+
+@wp.func(inline=True)
+def delay_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
+    return m.capacity[y] - s.el32[r, y, E_COUNT]
+
+
+@wp.func(inline=True)
+def delay_full(m: Model, s: State, r: int, y: int):
+    """An unlimited delay that runs out of its reserved storage flags the replica (an error)."""
+    if m.bounded[y] == 0 and s.rep64[r, R_OVERFLOW] == wp.int64(0):
+        s.rep64[r, R_OVERFLOW] = wp.int64(y + 1)
+
+
+@wp.func(inline=True)
+def delay_offer(m: Model, s: State, r: int, x: int, y: int):
+    """The part for y whose delay ended first: (slot, step it ended) or (-1, NEVER)."""
+    best = int(-1)
+    best_step = NEVER
+    if s.el32[r, x, E_DONE] > 0:
+        start = m.slot_start[x]
+        for i in range(s.el32[r, x, DL_HIGH]):
+            slot = start + i
+            if s.s32[r, slot, S_STATUS] == DONE and bound_for(s, r, slot, y):
+                if s.s64[r, slot, S_STEP] < best_step:
+                    best_step = s.s64[r, slot, S_STEP]
+                    best = slot
+    return best, best_step
+
+
+@wp.func(inline=True)
+def delay_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
+    s.s32[r, slot, S_STATUS] = IDLE
+    s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
+    s.el32[r, x, E_DONE] = s.el32[r, x, E_DONE] - 1
+    wake(s, r, x)
+    return s.s64[r, slot, S_ENTRY]
+
+
+@wp.func(inline=True)
+def delay_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
+    """The part starts its delay in the first free slot."""
+    start = m.slot_start[y]
+    for i in range(m.capacity[y]):
+        slot = start + i
+        if s.s32[r, slot, S_STATUS] == IDLE:
+            done_at = k + sample_steps(m, s, r, y, RNG_MAIN, m.main_dist[y])
+            s.s32[r, slot, S_STATUS] = BUSY
+            s.s64[r, slot, S_STEP] = done_at
+            s.s64[r, slot, S_ENTRY] = entry
+            s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
+            s.el32[r, y, E_BUSY] = s.el32[r, y, E_BUSY] + 1
+            s.el32[r, y, DL_HIGH] = wp.max(s.el32[r, y, DL_HIGH], i + 1)
+            s.el64[r, y, E_NEXT] = wp.min(s.el64[r, y, E_NEXT], done_at)
+            return
+
+
+@wp.func(inline=True)
+def delay_event(m: Model, s: State, r: int, e: int, k: wp.int64):
+    """Delays that end at step k; the next end."""
+    start = m.slot_start[e]
+    nxt = NEVER
+    for i in range(s.el32[r, e, DL_HIGH]):
+        slot = start + i
+        if s.s32[r, slot, S_STATUS] == BUSY:
+            if s.s64[r, slot, S_STEP] == k:
+                dest = choose_successor(m, s, r, e)
+                s.s32[r, slot, S_STATUS] = DONE
+                s.s32[r, slot, S_DEST] = dest
+                s.el32[r, e, E_BUSY] = s.el32[r, e, E_BUSY] - 1
+                s.el32[r, e, E_DONE] = s.el32[r, e, E_DONE] + 1
+                s.el64[r, e, E_USES] = s.el64[r, e, E_USES] + wp.int64(1)
+                wake_receivers(m, s, r, e, dest)
+            else:
+                nxt = wp.min(nxt, s.s64[r, slot, S_STEP])
+    s.el64[r, e, E_NEXT] = nxt
+
+
+@wp.func(inline=True)
+def delay_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
+    """Part-steps held, in their delay (busy) and waiting for the successor (blocked)."""
+    s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + wp.int64(s.el32[r, e, E_COUNT]) * dt
+    s.acc[r, e, A_BUSY] = s.acc[r, e, A_BUSY] + wp.int64(s.el32[r, e, E_BUSY]) * dt
+    s.acc[r, e, A_BLOCKED] = s.acc[r, e, A_BLOCKED] + wp.int64(s.el32[r, e, E_DONE]) * dt
+
+
+HOOKS = Hooks(room=delay_room, offer=delay_offer, take=delay_take, accept=delay_accept, full=delay_full,
+              event=delay_event, account=delay_account)

@@ -1,0 +1,56 @@
+"""The registry of element kinds: one entry per kind, read by both sides (no Warp here).
+
+An entry names the kind (its ``kind`` in scene files), its code in ``Model.kind``, its kernel
+module (in ``twin.kernels``, exporting ``HOOKS``: kernels/hooks.py) and the Python module that
+defines its element class (registered with ``twin.elements.register_kind``; empty for the
+maintenance crew, an internal element). The order is the dispatch order: each generated dispatch
+tests the kinds in this order, the most frequent first.
+
+Adding a kind = one line here, its kernel module and its Python module (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str         # the element kind in scene files
+    id: int           # its code in Model.kind
+    kernel: str       # kernel module in twin.kernels (exports HOOKS)
+    module: str       # Python module of the element class ("" for an internal element)
+    timed: bool       # schedules timed events (keeps E_NEXT): the engine scans it for the next event
+
+
+KINDS = (
+    Entry("machine", 1, "machine", "twin.elements", timed=True),
+    Entry("buffer", 2, "buffer", "twin.elements", timed=False),
+    Entry("conveyor", 4, "conveyor", "twin.elements", timed=True),
+    Entry("source", 0, "source", "twin.elements", timed=True),
+    Entry("sink", 3, "sink", "twin.elements", timed=False),
+    Entry("robot", 5, "robot", "twin.equipment.robot", timed=True),
+    Entry("cluster_tool", 6, "cluster_tool", "twin.equipment.cluster_tool", timed=True),
+    Entry("delay", 8, "delay", "twin.equipment.delay", timed=True),
+    Entry("maintenance", 7, "health", "", timed=True),  # the crew: an internal element after the plant's
+)
+CREW = "maintenance"
+
+
+def entry(name: str) -> Entry:
+    """The kind registered under ``name``."""
+    for e in KINDS:
+        if e.name == name:
+            return e
+    raise KeyError(name)
+
+
+def _check() -> None:
+    for what in ("name", "id"):
+        seen = [getattr(e, what) for e in KINDS]
+        dup = sorted({x for x in seen if seen.count(x) > 1})
+        if dup:
+            raise ValueError(f"two kinds are registered with {what} {dup}")
+
+
+_check()
