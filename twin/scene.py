@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import math
 import re
 import tomllib
 import types
@@ -323,7 +324,7 @@ class _Reader:
             or (hint is typing.Any and isinstance(value, list))  # nested arrays, e.g. a polyline's points
         if dim is not None:
             if is_array:
-                if _is_number(value) or (isinstance(value, str) and _QUANTITY.fullmatch(value)):
+                if _is_number(value) or isinstance(value, str):
                     return self.quantity(value, dim, element, key)  # one value for all, e.g. "120 deg/s"
                 if not isinstance(value, list):  # (the element checks that it takes one, as in Python)
                     raise self.error(f"must be an array of {dim}s, got {_describe(value)}", element, key)
