@@ -142,3 +142,26 @@ def test_ranges_over_counts_are_whole_numbers_even_when_unbounded():
     assert p["b"].capacity is None
     with pytest.raises(twin.TwinError, match="pooled quantile"):
         Experiment(p, {"b.capacity": [3]}, ["cycle_time.p90"]).run(replicas=4, horizon=50.0, precision=0.05)
+
+
+def test_an_interrupted_study_resumes_from_the_finished_points(two_station, tmp_path, monkeypatch):
+    exp = Experiment(two_station(), {"b.capacity": [1, 2, 3, 4]}, ["throughput"])
+    reference = exp.run(**RUN)
+    real = twin.Simulator.run
+    calls = []
+
+    def interrupted(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, *a, **k)
+    monkeypatch.setattr(twin.Simulator, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        exp.run(out=tmp_path, **RUN)
+    assert sorted(f.name for f in (tmp_path / "points").iterdir()) == ["00000.parquet", "00001.parquet"]
+    calls.clear()
+    monkeypatch.setattr(twin.Simulator, "run", lambda self, *a, **k: (calls.append(1), real(self, *a, **k))[1])
+    resumed = exp.run(out=tmp_path, **RUN)
+    assert len(calls) == 2
+    for i in range(4):
+        assert np.array_equal(resumed.values(i, "throughput"), reference.values(i, "throughput"))

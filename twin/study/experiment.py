@@ -126,26 +126,24 @@ class Experiment:
             block, todo = 0, {p: replicas for p in data}
             while todo:
                 tasks = [Task(p, self.points[p], block, n, block_seed(seed, block)) for p, n in todo.items()]
-                for b in ex.map(tasks):
+                todo = {}
+                for b in ex.map(tasks):  # blocks as they finish: a finished point is saved at once
                     d = data[b.point]
                     for r in self.responses:
                         d["values"][r].append(b.values[r])
                     d["hist"] = d["hist"] + b.hist
                     d["blocks"].append((b.block, len(next(iter(b.values.values())))))
                     d["wall"] += b.wall_s
-                todo = {}
-                for p in list(data):
-                    d = data.pop(p)
                     vals = {r: np.concatenate(v) for r, v in d["values"].items()}
                     n = len(vals[self.responses[0]])
                     if precision is not None and n < max_replicas:
                         need = replicas_for_precision(vals[self.responses[0]], precision)
                         if need > n:
-                            todo[p] = min(max_replicas, max(need, n + 2)) - n
-                            data[p] = {**d, "values": {r: [vals[r]] for r in self.responses}}
+                            todo[b.point] = min(max_replicas, max(need, n + 2)) - n
+                            d["values"] = {r: [vals[r]] for r in self.responses}
                             continue
-                    done[p] = _finish(self, p, vals, d, dt)
-                    st.save_point(p, done[p]["frame"])
+                    done[b.point] = _finish(self, b.point, vals, data.pop(b.point), dt)
+                    st.save_point(b.point, done[b.point]["frame"])
                 block += 1
         finally:
             ex.close()
