@@ -165,3 +165,22 @@ def test_an_interrupted_study_resumes_from_the_finished_points(two_station, tmp_
     assert len(calls) == 2
     for i in range(4):
         assert np.array_equal(resumed.values(i, "throughput"), reference.values(i, "throughput"))
+
+
+def test_a_design_point_is_twin_simulate_of_the_changed_plant_with_maintenance_cost():
+    """Health components as factors, maintenance cost as a response: every design point's
+    per-replica values are exactly those of twin.simulate on the changed plant, same seed, dt."""
+    plant = twin.load_scene("scenes/press_shop.toml").plant
+    factors = {"cnc_a.health.spindle.degradation.scale": ["150 h", "400 h"], "cnc_queue.capacity": [12]}
+    exp = Experiment(plant, factors, ["cost", "throughput", "cnc_a.down"])
+    kw = dict(replicas=8, horizon=10 * 86400.0, warmup=0.0, device="cpu", seed=4)
+    res = exp.run(**kw)
+    assert plant["cnc_a"].health[0].degradation.scale == 260 * 3600.0
+    for i, scale in enumerate([150 * 3600.0, 400 * 3600.0]):
+        changed = exp.plants[i]
+        assert changed["cnc_a"].health[0].degradation.scale == scale
+        direct = twin.simulate(changed, progress=False, dt=res.settings["dt_s"], **kw)
+        assert np.array_equal(res.values(i, "cost"), direct.per_replica["maintenance"]["cost"])
+        assert np.array_equal(res.values(i, "cnc_a.down"), direct.per_replica["elements"]["cnc_a"]["down"])
+    # a shorter spindle life costs more (paired over the same replicas)
+    assert res.difference(1, "cost", baseline=0)["mean"] < 0
