@@ -25,12 +25,14 @@ class Experiment:
     ``factors``: {path: [levels]} or {path: (low, high)} (a range); ``responses``: names such as
     "throughput", "cycle_time.p90", "op30.utilization", "cost". ``design``: "factorial" (lists
     only), "lhs" (Latin hypercube of ``points`` points; the default when a factor is a range) or a
-    list of {path: level} dicts. ``baseline``: the design point differences are taken against
+    list of {path: level} dicts (then ``factors`` may be left out). ``baseline``: the design point differences are taken against
     (index or {path: level}; default the first).
     """
 
-    def __init__(self, plant, factors: dict, responses=("throughput",), design=None, points: int = 10,
+    def __init__(self, plant, factors: dict | None = None, responses=("throughput",), design=None, points: int = 10,
                  baseline=0, design_seed: int = 0):
+        if factors is None and isinstance(design, (list, tuple)) and design and all(isinstance(d, dict) for d in design):
+            factors = {k: list(dict.fromkeys(d[k] for d in design if k in d)) for k in design[0]}
         if not isinstance(factors, dict) or not factors:
             raise paths.FactorError("factors must be a non-empty dict {path: levels}")
         self.plant = plant
