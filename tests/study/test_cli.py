@@ -35,3 +35,10 @@ def test_twin_study_bad_input_is_one_line_and_status_2(argv, message, capsys):
     rc = main(["study", "balanced_line", "--replicas", "4", "--device", "cpu", *argv])
     err = capsys.readouterr().err
     assert rc == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_twin_study_select(capsys):
+    rc = main(["study", "balanced_line", "--factor", "buf_20_30.capacity=1,4", "--select", "2", "--replicas", "6",
+               "--horizon", "1h", "--warmup", "5min", "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "Rinott selection on throughput" in out and out.count(" N = ") == 2 and out.count("*") == 1

@@ -142,3 +142,45 @@ def test_ranges_over_counts_are_whole_numbers_even_when_unbounded():
     assert p["b"].capacity is None
     with pytest.raises(twin.TwinError, match="pooled quantile"):
         Experiment(p, {"b.capacity": [3]}, ["cycle_time.p90"]).run(replicas=4, horizon=50.0, precision=0.05)
+
+
+def test_an_interrupted_study_resumes_from_the_finished_points(two_station, tmp_path, monkeypatch):
+    exp = Experiment(two_station(), {"b.capacity": [1, 2, 3, 4]}, ["throughput"])
+    reference = exp.run(**RUN)
+    real = twin.Simulator.run
+    calls = []
+
+    def interrupted(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, *a, **k)
+    monkeypatch.setattr(twin.Simulator, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        exp.run(out=tmp_path, **RUN)
+    assert sorted(f.name for f in (tmp_path / "points").iterdir()) == ["00000.parquet", "00001.parquet"]
+    calls.clear()
+    monkeypatch.setattr(twin.Simulator, "run", lambda self, *a, **k: (calls.append(1), real(self, *a, **k))[1])
+    resumed = exp.run(out=tmp_path, **RUN)
+    assert len(calls) == 2
+    for i in range(4):
+        assert np.array_equal(resumed.values(i, "throughput"), reference.values(i, "throughput"))
+
+
+def test_a_design_point_is_twin_simulate_of_the_changed_plant_with_maintenance_cost():
+    """Health components as factors, maintenance cost as a response: every design point's
+    per-replica values are exactly those of twin.simulate on the changed plant, same seed, dt."""
+    plant = twin.load_scene("scenes/press_shop.toml").plant
+    factors = {"cnc_a.health.spindle.degradation.scale": ["150 h", "400 h"], "cnc_queue.capacity": [12]}
+    exp = Experiment(plant, factors, ["cost", "throughput", "cnc_a.down"])
+    kw = dict(replicas=8, horizon=10 * 86400.0, warmup=0.0, device="cpu", seed=4)
+    res = exp.run(**kw)
+    assert plant["cnc_a"].health[0].degradation.scale == 260 * 3600.0
+    for i, scale in enumerate([150 * 3600.0, 400 * 3600.0]):
+        changed = exp.plants[i]
+        assert changed["cnc_a"].health[0].degradation.scale == scale
+        direct = twin.simulate(changed, progress=False, dt=res.settings["dt_s"], **kw)
+        assert np.array_equal(res.values(i, "cost"), direct.per_replica["maintenance"]["cost"])
+        assert np.array_equal(res.values(i, "cnc_a.down"), direct.per_replica["elements"]["cnc_a"]["down"])
+    # a shorter spindle life costs more (paired over the same replicas)
+    assert res.difference(1, "cost", baseline=0)["mean"] < 0

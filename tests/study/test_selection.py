@@ -60,7 +60,8 @@ def test_selection_picks_the_closed_form_best_buffer_allocation(two_station, two
     gap = th[best] - sorted(th)[-2]
     delta = 150.0
     assert best == 3 and gap >= delta, (th, gap)
-    exp = Experiment(two_station(), {"m1.process.mean": [1.0], "b.capacity": [1]}, ["throughput"], design=design)
+    exp = Experiment(two_station(), responses=["throughput"], design=design)
+    assert exp.factors == {"m1.process.mean": [1.0, 0.9, 0.8], "b.capacity": [1, 3, 2]}
     reps, alpha = 24, 0.1
     hits, total_n = 0, []
     for r in range(reps):

@@ -77,6 +77,16 @@ def parse_factor(text: str, plant):
     return path, [paths.coerce(plant, path, v.strip()) for v in levels.split(",")]
 
 
+def _warmup(exp, settings) -> float:
+    """The warm-up for selection: as given, or detected (MSER-5) on the baseline design point."""
+    if settings["warmup"] != "mser":
+        return settings["warmup"]
+    from . import detect_warmup
+    return detect_warmup(exp.plants[exp.baseline], "throughput", replicas=min(settings["replicas"], 50),
+                         horizon=settings["horizon"], seed=settings["seed"], device=settings["device"],
+                         dt=settings["dt"]).truncation_s
+
+
 def run(args) -> int:
     import twin
     from ..cli import resolve_scene
@@ -95,7 +105,7 @@ def run(args) -> int:
     settings.update(device=study.get("device"), dt=study.get("dt"))
     if args.select is not None:
         sel = select_best(exp, args.select, alpha=args.alpha, n0=min(settings["replicas"], 20),
-                          horizon=settings["horizon"], warmup=0.0 if settings["warmup"] == "mser" else settings["warmup"],
+                          horizon=settings["horizon"], warmup=_warmup(exp, settings),
                           seed=settings["seed"], device=settings["device"], dt=settings["dt"], cluster=args.cluster)
         print(sel.table())
         return 0

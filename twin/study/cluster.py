@@ -28,7 +28,9 @@ class LocalExecutor:
         self.runner = PointRunner(plant, rs)
 
     def map(self, tasks):
-        return [self.runner(t) for t in tasks]
+        """Runs the blocks one after the other, yielding each as it finishes."""
+        for t in tasks:
+            yield self.runner(t)
 
     def close(self):
         pass
@@ -76,8 +78,9 @@ class RayExecutor:
         self.actors = [self.actor_cls.remote(plant, rs) for _ in range(n)]
 
     def map(self, tasks):
+        """Yields blocks as workers finish them; a dead worker's block is rerun on a new one."""
         ray = self.ray
-        pending, results, queue = {}, [], list(tasks)
+        pending, queue = {}, list(tasks)
         tries = {id(t): 0 for t in tasks}
         free = list(range(len(self.actors)))
         while queue or pending:
@@ -89,15 +92,17 @@ class RayExecutor:
             for ref in ready:
                 i, t = pending.pop(ref)
                 try:
-                    results.append(ray.get(ref))
+                    block = ray.get(ref)
                 except ray.exceptions.RayActorError:
                     tries[id(t)] += 1
                     if tries[id(t)] > MAX_RETRIES:
                         raise ClusterError(f"design point {t.point} failed on {MAX_RETRIES} Ray workers") from None
                     self.actors[i] = self.actor_cls.remote(self.plant, self.rs)  # a fresh worker
                     queue.insert(0, t)
+                    free.append(i)
+                    continue
                 free.append(i)
-        return results
+                yield block
 
     def close(self):
         for a in self.actors:

@@ -25,12 +25,14 @@ class Experiment:
     ``factors``: {path: [levels]} or {path: (low, high)} (a range); ``responses``: names such as
     "throughput", "cycle_time.p90", "op30.utilization", "cost". ``design``: "factorial" (lists
     only), "lhs" (Latin hypercube of ``points`` points; the default when a factor is a range) or a
-    list of {path: level} dicts. ``baseline``: the design point differences are taken against
+    list of {path: level} dicts (then ``factors`` may be left out). ``baseline``: the design point differences are taken against
     (index or {path: level}; default the first).
     """
 
-    def __init__(self, plant, factors: dict, responses=("throughput",), design=None, points: int = 10,
+    def __init__(self, plant, factors: dict | None = None, responses=("throughput",), design=None, points: int = 10,
                  baseline=0, design_seed: int = 0):
+        if factors is None and isinstance(design, (list, tuple)) and design and all(isinstance(d, dict) for d in design):
+            factors = {k: list(dict.fromkeys(d[k] for d in design if k in d)) for k in design[0]}
         if not isinstance(factors, dict) or not factors:
             raise paths.FactorError("factors must be a non-empty dict {path: levels}")
         self.plant = plant
@@ -126,26 +128,24 @@ class Experiment:
             block, todo = 0, {p: replicas for p in data}
             while todo:
                 tasks = [Task(p, self.points[p], block, n, block_seed(seed, block)) for p, n in todo.items()]
-                for b in ex.map(tasks):
+                todo = {}
+                for b in ex.map(tasks):  # blocks as they finish: a finished point is saved at once
                     d = data[b.point]
                     for r in self.responses:
                         d["values"][r].append(b.values[r])
                     d["hist"] = d["hist"] + b.hist
                     d["blocks"].append((b.block, len(next(iter(b.values.values())))))
                     d["wall"] += b.wall_s
-                todo = {}
-                for p in list(data):
-                    d = data.pop(p)
                     vals = {r: np.concatenate(v) for r, v in d["values"].items()}
                     n = len(vals[self.responses[0]])
                     if precision is not None and n < max_replicas:
                         need = replicas_for_precision(vals[self.responses[0]], precision)
                         if need > n:
-                            todo[p] = min(max_replicas, max(need, n + 2)) - n
-                            data[p] = {**d, "values": {r: [vals[r]] for r in self.responses}}
+                            todo[b.point] = min(max_replicas, max(need, n + 2)) - n
+                            d["values"] = {r: [vals[r]] for r in self.responses}
                             continue
-                    done[p] = _finish(self, p, vals, d, dt)
-                    st.save_point(p, done[p]["frame"])
+                    done[b.point] = _finish(self, b.point, vals, data.pop(b.point), dt)
+                    st.save_point(b.point, done[b.point]["frame"])
                 block += 1
         finally:
             ex.close()

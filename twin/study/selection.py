@@ -114,12 +114,12 @@ def select_best(experiment, delta: float, *, response: str | None = None, alpha:
     ex = executor(cluster, experiment.plant, rs)
     sign = 1.0 if resp.maximise(response) else -1.0
     try:
-        first = ex.map([Task(p, experiment.points[p], 0, n0, block_seed(seed, 0, p)) for p in range(k)])
+        first = list(ex.map([Task(p, experiment.points[p], 0, n0, block_seed(seed, 0, p)) for p in range(k)]))
         vals = {b.point: b.values[response] for b in first}
         stds = [float(np.std(vals[p], ddof=1)) for p in range(k)]
         need = [min(max_replicas, max(n0, math.ceil((h * s / delta) ** 2))) for s in stds]
-        second = ex.map([Task(p, experiment.points[p], 1, need[p] - n0, block_seed(seed, 1, p))
-                         for p in range(k) if need[p] > n0])
+        second = list(ex.map([Task(p, experiment.points[p], 1, need[p] - n0, block_seed(seed, 1, p))
+                         for p in range(k) if need[p] > n0]))
         for b in second:
             vals[b.point] = np.concatenate([vals[b.point], b.values[response]])
     finally:
