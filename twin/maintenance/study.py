@@ -68,8 +68,8 @@ class MaintenanceStudy:
         return pick(usable, key=lambda s: s.kpis[self.objective]["mean"])
 
     def table(self) -> str:
-        head = f"  {'policy':<34} {'parts/h':>15} {'availability':>15} {'failures':>13} {'maint. h':>13} " \
-               f"{'cost/unit':>17}"
+        head = f"  {'policy':<34} {'parts/h':>15} {'availability':>15} {'failures':>13} {'services':>13} " \
+               f"{'maint. h':>13} {'cost/unit':>17}"
         lines = [f"{self.plant}: {self.settings['replicas']} replicas x {self.settings['horizon_s'] / 3600:g} h "
                  f"(warm-up {self.settings['warmup_s'] / 3600:g} h), common random numbers", head,
                  "  " + "-" * (len(head) - 2)]
@@ -82,12 +82,20 @@ class MaintenanceStudy:
             return f"{format(v['mean'], fmt) + ci:>{width}}"
 
         best = self.best.label if self.scenarios else None
+        idle = []
         for s in self.scenarios:
             mark = " *" if s.label == best else ""
+            if never_triggered(s):
+                mark += " !"
+                idle.append(s.label)
             lines.append(f"  {(s.label + mark):<34} {cell('throughput_per_hour', 15, '.2f')} "
                          f"{cell('availability', 15, '.4f')} {cell('failures', 13, '.2f')} "
-                         f"{cell('maintenance_hours', 13, '.1f')} {cell('cost_per_good_unit', 17, '.4f')}")
+                         f"{cell('services', 13, '.2f')} {cell('maintenance_hours', 13, '.1f')} "
+                         f"{cell('cost_per_good_unit', 17, '.4f')}")
         lines.append(f"  * best by {self.objective}")
+        if idle:
+            lines.append("  ! never triggered within the horizon (no service in any replica): the same as "
+                         "run to failure here")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -100,6 +108,13 @@ class MaintenanceStudy:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_json(path, self.to_dict())
         return path
+
+
+def never_triggered(s: Scenario) -> bool:
+    """A preventive policy that did not start one service in any replica."""
+    kinds = {p.get("kind") for p in s.policy.values()} if isinstance(s.policy, dict) else set()
+    services = s.kpis.get("services", {}).get("mean")
+    return bool(kinds - {"run_to_failure"}) and services == 0
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -222,10 +237,25 @@ def _policy_dict(policy) -> dict:
     return {k: {"kind": p.kind, "value": p.value, "signal": p.signal} for k, p in policy.items()}
 
 
+def natural_duration(seconds: float) -> str:
+    """172800 -> '48 h', 5400 -> '90 min', 45 -> '45 s': the unit a person would type."""
+    for unit, size in (("h", 3600.0), ("min", 60.0)):
+        if seconds >= size and (seconds >= 2 * 3600 or seconds % size == 0 or unit == "min"):
+            return f"{seconds / size:.4g} {unit}"
+    return f"{seconds:.4g} s"
+
+
+def policy_label(policy: Policy) -> str:
+    """A policy as its kind and value, durations in hours or minutes (not 172800 s)."""
+    if policy.kind in ("time_based", "predictive"):
+        return f"{policy.kind}({natural_duration(policy.value)})"
+    return policy.label
+
+
 def _label(policy) -> str:
     if isinstance(policy, Policy):
-        return policy.label
-    return "; ".join(f"{k}: {p.label}" for k, p in policy.items())
+        return policy_label(policy)
+    return "; ".join(f"{k}: {policy_label(p)}" for k, p in policy.items())
 
 
 def _scenario(label: str, policy, res, wall: float) -> Scenario:
@@ -309,7 +339,7 @@ def sweep(plant, kind: str, values, *, signal: str = "vibration", **study) -> Ma
     if not values or any(not math.isfinite(v) or v <= 0 for v in values):
         raise TwinError(f"sweep values must be positive numbers, got {values!r}")
     policies = {"run_to_failure": Policy.run_to_failure()}
-    policies.update({builders[kind](v).label: builders[kind](v) for v in values})
+    policies.update({policy_label(builders[kind](v)): builders[kind](v) for v in values})
     return compare(plant, policies, **study)
 
 
