@@ -1,6 +1,7 @@
 """The study table reads at a glance: natural units in labels, a services column, and a flag on
 a preventive policy that never triggered (issue 16 item 7)."""
 
+import numpy as np
 import pytest
 
 import twin
@@ -35,3 +36,42 @@ def test_sweep_labels_are_in_hours():
     plant = twin.load_scene(scene_path("press_shop")).plant
     study = sweep(plant, "time_based", [48 * 3600, 96 * 3600], replicas=2, horizon=86400.0, warmup=0.0)
     assert [s.label for s in study.scenarios] == ["run_to_failure", "time_based(48 h)", "time_based(96 h)"]
+
+
+def _study(best, other):
+    from twin.maintenance.study import MaintenanceStudy, Scenario
+    def kpis(values):
+        other_kpis = ("throughput_per_hour", "availability", "failures", "services", "maintenance_hours", "cost")
+        return {**{k: {"mean": 0.0, "ci95": None} for k in other_kpis},
+                "cost_per_good_unit": {"mean": float(np.mean(values)), "ci95": None}}
+    scen = [Scenario("a", {"*": {"kind": "time_based"}}, kpis(best), per_replica={"cost_per_good_unit": best}),
+            Scenario("b", {"*": {"kind": "time_based"}}, kpis(other), per_replica={"cost_per_good_unit": other})]
+    return MaintenanceStudy("p", {"replicas": len(best), "horizon_s": 3600.0, "warmup_s": 0.0}, scen)
+
+
+def test_paired_difference_against_the_best_by_hand():
+    """d = other - best per replica: mean 0.3, sd 0.1 (hand-computed), t(0.975, 3) = 3.182446305."""
+    best, other = [1.0, 2.0, 3.0, 4.0], [1.2, 2.3, 3.4, 4.3]
+    study = _study(best, other)
+    d = study.versus_best(study.scenarios[1])
+    sd = float(np.std(np.subtract(other, best), ddof=1))
+    assert d["mean"] == pytest.approx(0.3, abs=1e-12)
+    assert d["ci95"] == pytest.approx(3.182446305 * sd / 2.0, rel=1e-8)
+    assert "tied with the best" not in study.table()
+    assert study.to_dict()["scenarios"][1]["versus_best"]["mean"] == pytest.approx(0.3, abs=1e-12)
+
+
+def test_a_tie_is_visible():
+    study = _study([1.0, 2.0, 3.0, 4.0], [1.1, 1.9, 3.2, 3.9])  # differences +0.1 -0.1 +0.2 -0.1
+    assert "tied with the best (the paired interval contains 0): b" in study.table()
+
+
+def test_saved_scenarios_keep_their_per_replica_values(tmp_path):
+    plant = twin.load_scene(scene_path("press_shop")).plant
+    kw = dict(replicas=4, horizon=86400.0, warmup=0.0, out_dir=tmp_path / "s")
+    first = compare(plant, [Policy.run_to_failure(), Policy.time_based(10 * 3600)], **kw)
+    again = compare(plant, [Policy.run_to_failure(), Policy.time_based(10 * 3600)], **kw)
+    for a, b in zip(first.scenarios, again.scenarios):
+        for k in a.per_replica:
+            np.testing.assert_array_equal(np.array(a.per_replica[k], float), np.array(b.per_replica[k], float))
+    assert again.versus_best(again.scenarios[1]) == first.versus_best(first.scenarios[1])
