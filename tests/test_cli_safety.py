@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -311,3 +310,18 @@ def test_check_finds_an_unreachable_robot_pose(tmp_path, capsys):
     line = one_error_line(capsys.readouterr().err)
     assert str(f) in line and "element 'test_cell_robot'" in line and "out of reach" in line
     assert cli.main(["check", "electronics_assembly"]) == 0
+
+
+def test_results_to_json_writes_a_fifo_in_place(tmp_path):
+    """The Python API's Results.to_json follows the same rule as the CLI (never replaces a FIFO)."""
+    res = twin.simulate(twin.load_scene(scene_path("balanced_line")).plant, replicas=2, horizon=600.0)
+    fifo = tmp_path / "r.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    res.to_json(fifo)
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and json.loads(got[0])["schema"] == "twin.results/1"
+    res.to_json(tmp_path / "r.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.fifo", "r.json"]
