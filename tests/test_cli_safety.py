@@ -325,3 +325,21 @@ def test_results_to_json_writes_a_fifo_in_place(tmp_path):
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and json.loads(got[0])["schema"] == "twin.results/1"
     res.to_json(tmp_path / "r.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.fifo", "r.json"]
+
+
+def test_maintenance_out_dash_writes_the_study_json_to_stdout(capsys):
+    assert cli.main(["maintenance", "press_shop", "-r", "2", "--horizon", "1d", "--warmup", "0", "--out", "-"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["schema"] == "twin.maintenance/1" and data["settings"]["replicas"] == 2
+    assert "best by" in captured.err
+
+
+def test_check_compiles_with_the_scenes_time_step(tmp_path, capsys):
+    """A [study] dt too coarse for the plant used to pass 'check' and fail at 'run'."""
+    text = scene_path("balanced_line").read_text().replace("seed = 1\n", 'seed = 1\ndt = "100 s"\n', 1)
+    f = tmp_path / "coarse.toml"
+    f.write_text(text)
+    assert cli.main(["check", str(f)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"twin: error: {f}, element ") and "time step" in line
