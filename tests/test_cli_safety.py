@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -311,3 +310,36 @@ def test_check_finds_an_unreachable_robot_pose(tmp_path, capsys):
     line = one_error_line(capsys.readouterr().err)
     assert str(f) in line and "element 'test_cell_robot'" in line and "out of reach" in line
     assert cli.main(["check", "electronics_assembly"]) == 0
+
+
+def test_results_to_json_writes_a_fifo_in_place(tmp_path):
+    """The Python API's Results.to_json follows the same rule as the CLI (never replaces a FIFO)."""
+    res = twin.simulate(twin.load_scene(scene_path("balanced_line")).plant, replicas=2, horizon=600.0)
+    fifo = tmp_path / "r.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    res.to_json(fifo)
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and json.loads(got[0])["schema"] == "twin.results/1"
+    res.to_json(tmp_path / "r.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.fifo", "r.json"]
+
+
+def test_maintenance_out_dash_writes_the_study_json_to_stdout(capsys):
+    assert cli.main(["maintenance", "press_shop", "-r", "2", "--horizon", "1d", "--warmup", "0", "--out", "-"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["schema"] == "twin.maintenance/1" and data["settings"]["replicas"] == 2
+    assert "best by" in captured.err
+
+
+def test_check_compiles_with_the_scenes_time_step(tmp_path, capsys):
+    """A [study] dt too coarse for the plant used to pass 'check' and fail at 'run'."""
+    text = scene_path("balanced_line").read_text().replace("seed = 1\n", 'seed = 1\ndt = "100 s"\n', 1)
+    f = tmp_path / "coarse.toml"
+    f.write_text(text)
+    assert cli.main(["check", str(f)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"twin: error: {f}, element ") and "time step" in line

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -286,13 +285,12 @@ class Results:
         }
 
     def to_json(self, path) -> Path:
-        """Writes ``to_dict()`` as JSON (atomically: a partial file never replaces a good one)."""
+        """Writes ``to_dict()`` as JSON (atomically: a partial file never replaces a good one;
+        a device or FIFO such as /dev/null is written in place, see twin.files)."""
+        from .files import write_text
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        os.replace(tmp, path)
-        return path
+        return write_text(path, json.dumps(self.to_dict(), indent=2) + "\n", "results")
 
     def summary(self) -> str:
         """A readable KPI table."""

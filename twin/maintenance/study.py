@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import PlantError, TwinError
 from ..progress import Progress
+from ..stats import mean_ci
 from .spec import Policy
 
 SCHEMA = "twin.maintenance/1"
@@ -39,13 +40,16 @@ OBJECTIVES = {"cost_per_good_unit": min, "cost": min, "failures": min, "availabi
 
 @dataclass
 class Scenario:
-    """One policy's results: ``kpis`` maps a KPI to {"mean", "ci95"}."""
+    """One policy's results: ``kpis`` maps a KPI to {"mean", "ci95"}; ``per_replica`` keeps each
+    objective's value per replica (for differences paired by replica, see
+    :meth:`MaintenanceStudy.versus_best`)."""
 
     label: str
     policy: dict
     kpis: dict
     components: dict = field(default_factory=dict)
     wall_time_s: float = 0.0
+    per_replica: dict = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
         return {"label": self.label, "policy": self.policy, "kpis": self.kpis, "components": self.components,
@@ -68,8 +72,8 @@ class MaintenanceStudy:
         return pick(usable, key=lambda s: s.kpis[self.objective]["mean"])
 
     def table(self) -> str:
-        head = f"  {'policy':<34} {'parts/h':>15} {'availability':>15} {'failures':>13} {'maint. h':>13} " \
-               f"{'cost/unit':>17}"
+        head = f"  {'policy':<34} {'parts/h':>15} {'availability':>15} {'failures':>13} {'services':>13} " \
+               f"{'maint. h':>13} {'cost/unit':>17} {'vs best (paired)':>20}"
         lines = [f"{self.plant}: {self.settings['replicas']} replicas x {self.settings['horizon_s'] / 3600:g} h "
                  f"(warm-up {self.settings['warmup_s'] / 3600:g} h), common random numbers", head,
                  "  " + "-" * (len(head) - 2)]
@@ -82,24 +86,68 @@ class MaintenanceStudy:
             return f"{format(v['mean'], fmt) + ci:>{width}}"
 
         best = self.best.label if self.scenarios else None
+        fmt = {"cost_per_good_unit": ".4f", "cost": ".1f", "failures": ".2f", "availability": ".4f",
+               "throughput_per_hour": ".2f"}[self.objective]
+        ties = []
+
+        def versus(s):
+            if s.label == best:
+                return "-"
+            d = self.versus_best(s)
+            if d is None or d["mean"] is None:
+                return "n/a"
+            if d["ci95"] is None:
+                return f"{d['mean']:+{fmt}}"
+            if abs(d["mean"]) <= d["ci95"]:
+                ties.append(s.label)
+            return f"{d['mean']:+{fmt}}±{format(d['ci95'], fmt)}"
+
+        idle = []
         for s in self.scenarios:
             mark = " *" if s.label == best else ""
+            if never_triggered(s):
+                mark += " !"
+                idle.append(s.label)
             lines.append(f"  {(s.label + mark):<34} {cell('throughput_per_hour', 15, '.2f')} "
                          f"{cell('availability', 15, '.4f')} {cell('failures', 13, '.2f')} "
-                         f"{cell('maintenance_hours', 13, '.1f')} {cell('cost_per_good_unit', 17, '.4f')}")
-        lines.append(f"  * best by {self.objective}")
+                         f"{cell('services', 13, '.2f')} {cell('maintenance_hours', 13, '.1f')} "
+                         f"{cell('cost_per_good_unit', 17, '.4f')} {versus(s):>20}")
+        lines.append(f"  * best by {self.objective}; vs best: the difference in {self.objective} paired by replica "
+                     "(common random numbers)")
+        if ties:
+            lines.append(f"  tied with the best (the paired interval contains 0): {', '.join(ties)}")
+        if idle:
+            lines.append("  ! never triggered within the horizon (no service in any replica): the same as "
+                         "run to failure here")
         return "\n".join(lines)
+
+    def versus_best(self, s: Scenario) -> dict | None:
+        """{"mean", "ci95"} of (this scenario - the best) in the objective, paired by replica: the
+        policies share their random numbers, so the paired interval is much narrower than the
+        two intervals side by side; one that contains 0 is a tie. None without per-replica values."""
+        x, y = s.per_replica.get(self.objective), self.best.per_replica.get(self.objective)
+        if x is None or y is None or len(x) != len(y):
+            return None
+        mean, ci, _, n = mean_ci(np.asarray(x, np.float64) - np.asarray(y, np.float64))
+        return {"mean": mean if n else None, "ci95": ci if n > 1 else None}
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, "plant": self.plant, "settings": self.settings, "objective": self.objective,
                 "best": self.best.label if self.scenarios else None,
-                "scenarios": [s.to_dict() for s in self.scenarios]}
+                "scenarios": [{**s.to_dict(), "versus_best": self.versus_best(s)} for s in self.scenarios]}
 
     def to_json(self, path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_json(path, self.to_dict())
         return path
+
+
+def never_triggered(s: Scenario) -> bool:
+    """A preventive policy that did not start one service in any replica."""
+    kinds = {p.get("kind") for p in s.policy.values()} if isinstance(s.policy, dict) else set()
+    services = s.kpis.get("services", {}).get("mean")
+    return bool(kinds - {"run_to_failure"}) and services == 0
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -211,7 +259,8 @@ def _load_saved(path: Path, fingerprint: dict, label: str):
         return redo(f"was computed for {', '.join(changed)}")
     try:
         s = data["scenario"]
-        return Scenario(label, s["policy"], s["kpis"], s["components"], float(s["wall_time_s"]))
+        per = {k: [math.nan if x is None else float(x) for x in v] for k, v in s["per_replica"].items()}
+        return Scenario(label, s["policy"], s["kpis"], s["components"], float(s["wall_time_s"]), per)
     except (KeyError, TypeError, ValueError):
         return redo("is incomplete")
 
@@ -222,10 +271,25 @@ def _policy_dict(policy) -> dict:
     return {k: {"kind": p.kind, "value": p.value, "signal": p.signal} for k, p in policy.items()}
 
 
+def natural_duration(seconds: float) -> str:
+    """172800 -> '48 h', 5400 -> '90 min', 45 -> '45 s': the unit a person would type."""
+    for unit, size in (("h", 3600.0), ("min", 60.0)):
+        if seconds >= size and (seconds >= 2 * 3600 or seconds % size == 0 or unit == "min"):
+            return f"{seconds / size:.4g} {unit}"
+    return f"{seconds:.4g} s"
+
+
+def policy_label(policy: Policy) -> str:
+    """A policy as its kind and value, durations in hours or minutes (not 172800 s)."""
+    if policy.kind in ("time_based", "predictive"):
+        return f"{policy.kind}({natural_duration(policy.value)})"
+    return policy.label
+
+
 def _label(policy) -> str:
     if isinstance(policy, Policy):
-        return policy.label
-    return "; ".join(f"{k}: {p.label}" for k, p in policy.items())
+        return policy_label(policy)
+    return "; ".join(f"{k}: {policy_label(p)}" for k, p in policy.items())
 
 
 def _scenario(label: str, policy, res, wall: float) -> Scenario:
@@ -234,7 +298,11 @@ def _scenario(label: str, policy, res, wall: float) -> Scenario:
     for k in KPIS[1:]:
         kpis[k] = mt[k].to_dict()
     comps = {name: {k: v.to_dict() for k, v in d.items()} for name, d in mt["components"].items()}
-    return Scenario(label, _policy_dict(policy), kpis, comps, wall)
+    per = res.per_replica
+    values = {k: per["throughput_per_hour"] if k == "throughput_per_hour" else per["maintenance"][k]
+              for k in OBJECTIVES}
+    return Scenario(label, _policy_dict(policy), kpis, comps, wall, per_replica={
+        k: [float(x) if math.isfinite(x) else None for x in np.asarray(v, np.float64)] for k, v in values.items()})
 
 
 def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 * 3600.0, warmup: float = 0.0,
@@ -283,7 +351,7 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
         scenarios.append(_scenario(label, policy, res, time.perf_counter() - t0))
         if saved is not None:
             _write_json(saved, {"schema": SCENARIO_SCHEMA, "fingerprint": fingerprint, "settings": settings,
-                                "scenario": scenarios[-1].to_dict()})
+                                "scenario": {**scenarios[-1].to_dict(), "per_replica": scenarios[-1].per_replica}})
         bar.update(i + 1)
     bar.close()
     study = MaintenanceStudy(plant.name, settings, scenarios, objective)
@@ -309,7 +377,7 @@ def sweep(plant, kind: str, values, *, signal: str = "vibration", **study) -> Ma
     if not values or any(not math.isfinite(v) or v <= 0 for v in values):
         raise TwinError(f"sweep values must be positive numbers, got {values!r}")
     policies = {"run_to_failure": Policy.run_to_failure()}
-    policies.update({builders[kind](v).label: builders[kind](v) for v in values})
+    policies.update({policy_label(builders[kind](v)): builders[kind](v) for v in values})
     return compare(plant, policies, **study)
 
 
