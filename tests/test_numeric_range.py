@@ -233,38 +233,45 @@ def test_how_the_horizon_is_split_into_launches_never_changes_a_result(monkeypat
 
 
 CHILD = textwrap.dedent("""
-    import sys, twin
+    import sys, time, twin
     from twin import Deterministic, Machine, Plant, Sink, Source
     p = Plant("busy")
     p.add(Source("s"), Machine("m", process=Deterministic(1.0)), Sink("o"))
     p.line("s", "m", "o")
     twin.simulate(p, replicas=2, horizon=10.0, device="cpu", dt=0.1)  # compiled and warm
     print("READY", flush=True)
-    twin.simulate(p, replicas=64, horizon=1e12, device="cpu", dt=0.1)  # hours of work
-    print("FINISHED", flush=True)
+    try:
+        twin.simulate(p, replicas=64, horizon=1e12, device="cpu", dt=0.1)  # hours of work
+        print("FINISHED", flush=True)
+    except KeyboardInterrupt:
+        print("INTERRUPTED", repr(time.time()), flush=True)
+        raise
 """)
 
 
-def test_ctrl_c_stops_a_long_run_within_two_seconds():
-    """Before, the horizon was cut into 50 launches of 2e13 steps each: SIGINT waited for minutes."""
+def test_ctrl_c_stops_a_long_run_within_a_second():
+    """Before, the horizon was cut into 50 launches of 2e13 steps each: SIGINT waited for minutes.
+    Now the run is interrupted within a second (measured: 0.07-0.2 s); the process then exits
+    (interpreter and Warp shutdown, about a second more on a busy machine)."""
     proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         assert proc.stdout.readline().strip() == "READY"
         time.sleep(2.0)  # well inside the long run's launches
         assert proc.poll() is None
-        t = time.perf_counter()
+        sent = time.time()
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
-        stopped = time.perf_counter() - t
+        exited = time.time() - sent
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    err = proc.stderr.read()
-    assert "KeyboardInterrupt" in err
-    assert "FINISHED" not in proc.stdout.read()
-    assert stopped < 2.0, f"took {stopped:.2f} s to stop"
+    out, err = proc.stdout.read(), proc.stderr.read()
+    assert "KeyboardInterrupt" in err and "FINISHED" not in out
+    interrupted = float(out.split("INTERRUPTED")[1].split()[0]) - sent
+    assert 0 <= interrupted < 1.0, f"the run took {interrupted:.2f} s to stop"
+    assert exited < 10.0
 
 
 @pytest.mark.parametrize("middle", [[], ["b"], ["b", "b2"]])
