@@ -12,7 +12,7 @@ Every example must end in one of two ways:
   after a run (the line was unstable).
 
 The horizon is a random multiple (5 to 500) of the shortest mean duration, so a run has a bounded
-number of events whatever the scales. CI runs TWIN_FUZZ_EXAMPLES (default 40) derandomized
+number of events whatever the scales. CI runs TWIN_FUZZ_EXAMPLES (default 100) derandomized
 examples; set TWIN_FUZZ_EXAMPLES=10000 for a long random campaign.
 """
 
@@ -36,7 +36,7 @@ from twin.invariants import is_fraction
 from twin.model import compile_plant
 from twin.simulator import Simulator
 
-EXAMPLES = int(os.environ.get("TWIN_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("TWIN_FUZZ_EXAMPLES", "100"))
 LONG_CAMPAIGN = "TWIN_FUZZ_EXAMPLES" in os.environ
 WALL_LIMIT_S = 60.0     # one example's run; a hang is killed by the watchdog below
 WATCHDOG_S = 300.0      # faulthandler exits the process (with tracebacks) if one example takes this long
@@ -52,7 +52,7 @@ def distributions(draw):
     """A distribution table (scene-file form, seconds)."""
     mean = draw(scales)
     kind = draw(st.sampled_from(["deterministic", "exponential", "uniform", "triangular", "lognormal", "gamma",
-                                 "erlang", "weibull"]))
+                                 "erlang", "weibull", "truncated_normal", "empirical"]))
     if kind == "deterministic":
         return {"dist": kind, "value": mean}
     if kind == "exponential":
@@ -65,6 +65,10 @@ def distributions(draw):
         return {"dist": kind, "mean": mean, "cv": draw(st.floats(0.05, 3.0))}
     if kind == "erlang":
         return {"dist": kind, "k": draw(st.integers(1, 8)), "mean": mean}
+    if kind == "truncated_normal":
+        return {"dist": kind, "mu": mean, "sigma": mean * draw(st.floats(0.05, 2.0)), "low": 0.0}
+    if kind == "empirical":
+        return {"dist": kind, "samples": [mean * draw(st.floats(0.1, 10.0)) for _ in range(draw(st.integers(1, 5)))]}
     return {"dist": kind, "shape": draw(st.floats(0.3, 5.0)), "scale": mean}
 
 
@@ -153,6 +157,8 @@ def toml_value(v) -> str:
         return repr(v) if isinstance(v, int) else repr(float(v))
     if isinstance(v, str):
         return f'"{v}"'
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(v)

@@ -233,38 +233,45 @@ def test_how_the_horizon_is_split_into_launches_never_changes_a_result(monkeypat
 
 
 CHILD = textwrap.dedent("""
-    import sys, twin
+    import sys, time, twin
     from twin import Deterministic, Machine, Plant, Sink, Source
     p = Plant("busy")
     p.add(Source("s"), Machine("m", process=Deterministic(1.0)), Sink("o"))
     p.line("s", "m", "o")
     twin.simulate(p, replicas=2, horizon=10.0, device="cpu", dt=0.1)  # compiled and warm
     print("READY", flush=True)
-    twin.simulate(p, replicas=64, horizon=1e12, device="cpu", dt=0.1)  # hours of work
-    print("FINISHED", flush=True)
+    try:
+        twin.simulate(p, replicas=64, horizon=1e12, device="cpu", dt=0.1)  # hours of work
+        print("FINISHED", flush=True)
+    except KeyboardInterrupt:
+        print("INTERRUPTED", repr(time.time()), flush=True)
+        raise
 """)
 
 
-def test_ctrl_c_stops_a_long_run_within_two_seconds():
-    """Before, the horizon was cut into 50 launches of 2e13 steps each: SIGINT waited for minutes."""
+def test_ctrl_c_stops_a_long_run_within_a_second():
+    """Before, the horizon was cut into 50 launches of 2e13 steps each: SIGINT waited for minutes.
+    Now the run is interrupted within a second (measured: 0.07-0.2 s); the process then exits
+    (interpreter and Warp shutdown, about a second more on a busy machine)."""
     proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         assert proc.stdout.readline().strip() == "READY"
         time.sleep(2.0)  # well inside the long run's launches
         assert proc.poll() is None
-        t = time.perf_counter()
+        sent = time.time()
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
-        stopped = time.perf_counter() - t
+        exited = time.time() - sent
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    err = proc.stderr.read()
-    assert "KeyboardInterrupt" in err
-    assert "FINISHED" not in proc.stdout.read()
-    assert stopped < 2.0, f"took {stopped:.2f} s to stop"
+    out, err = proc.stdout.read(), proc.stderr.read()
+    assert "KeyboardInterrupt" in err and "FINISHED" not in out
+    interrupted = float(out.split("INTERRUPTED")[1].split()[0]) - sent
+    assert 0 <= interrupted < 1.0, f"the run took {interrupted:.2f} s to stop"
+    assert exited < 10.0
 
 
 @pytest.mark.parametrize("middle", [[], ["b"], ["b", "b2"]])
@@ -285,3 +292,61 @@ def test_saturated_source_with_no_time_on_the_way_to_a_sink_is_refused(middle):
     assert q.validate().zero_time_leak() is None
     res = simulate(q, replicas=2, horizon=600.0, device="cpu")
     np.testing.assert_array_equal(conserved(res), 0)
+
+
+# ---- the other kernels' conversions: equipment health and cluster tools --------------------------------
+def test_repair_longer_than_any_run_keeps_the_machine_down_to_the_end():
+    """repair = 1e300 s (kernels/health.py samples it with sample_steps): the machine fails once,
+    at its Weibull life, and stays down to the horizon; down = (horizon - failure) / horizon."""
+    from twin.maintenance import Crew, HealthComponent, SensorModel, WeibullLife
+    c = HealthComponent("spindle", WeibullLife(1.0, 2 * 3600.0), clock="calendar", repair=1e300, service=1.0,
+                        sensors=SensorModel(period=600.0))
+    p = Plant("host", crew=Crew(1))
+    p.add(Source("raw"), Machine("m", process=Deterministic(60.0), health=[c]), Sink("out"))
+    p.line("raw", "m", "out")
+    horizon = 8 * 3600.0
+    res = simulate(p, replicas=16, horizon=horizon, seed=5, device="cpu")
+    comp = res.per_replica["maintenance"]["components"]["m.spindle"]
+    failed = ~np.isnan(comp["first_failure_h"])
+    assert failed.sum() >= 10  # P(life > 8 h) = e^-4: most replicas fail
+    assert np.all(comp["failures"][failed] == 1) and np.all(comp["failures"][~failed] == 0)
+    down = res.per_replica["elements"]["m"]["down"]
+    expected = np.where(failed, (horizon - comp["first_failure_h"] * 3600.0) / horizon, 0.0)
+    np.testing.assert_allclose(down, expected, rtol=0, atol=res.meta["dt_s"] / horizon * 2)
+    np.testing.assert_array_equal(conserved_named(res, ("raw", "out")), 0)
+
+
+def test_weibull_life_and_sensor_period_beyond_the_clock_never_fail():
+    """A Weibull life of scale 1e300 s (kernels/health.py schedule_update: ceil(life - age) cast to
+    int64) and a sensor period of 1e300 s (host: round(period / dt)): the component never fails
+    and the machine's numbers are those of a machine without it (its own random stream)."""
+    from twin.maintenance import HealthComponent, SensorModel, WeibullLife
+    c = HealthComponent("board", WeibullLife(1.5, 1e300), clock="calendar", repair=60.0, service=1.0,
+                        sensors=SensorModel(period=1e300))
+    kw = dict(replicas=4, horizon=4 * 3600.0, seed=2, device="cpu", dt=0.05)
+    with_c = simulate(line(Machine("m", process=Exponential(50.0), health=[c])), **kw)
+    without = simulate(line(Machine("m", process=Exponential(50.0))), **kw)
+    assert np.all(with_c.per_replica["maintenance"]["components"]["m.board"]["failures"] == 0)
+    for key in ("throughput_per_hour", "wip", "cycle_time_s"):
+        np.testing.assert_array_equal(with_c.per_replica[key], without.per_replica[key])
+
+
+def test_cluster_tool_recipe_longer_than_any_run_keeps_its_wafers():
+    """A recipe of 1e300 s (kernels/cluster_tool.py tool_sample): no FOUP ever leaves, none is
+    lost, every fraction stays in [0, 1] (the invariant check runs on every run)."""
+    from twin import ClusterTool, ProcessStep
+    tool = ClusterTool("tool", steps=[ProcessStep(1, Deterministic(1e300))], vtm_robot="single", load_ports=2)
+    p = Plant("cell")
+    p.add(Source("foups", interarrival=Exponential(600.0)), tool, Sink("out"))
+    p.line("foups", "tool", "out")
+    res = simulate(p, replicas=2, horizon=4 * 3600.0, device="cpu", dt=0.01)
+    assert np.all(res.per_replica["parts_out"] == 0)
+    np.testing.assert_array_equal(conserved_named(res, ("foups", "out")), 0)
+    k = res.per_replica["elements"]["tool"]
+    assert np.all(k["wafers_per_hour"] == 0)
+    assert np.all((k["chamber_utilization"] > 0.9) & (k["chamber_utilization"] <= 1))
+
+
+def conserved_named(res, outside) -> np.ndarray:
+    inside = sum(v for name, v in res.per_replica["held_at_end"].items() if name not in outside)
+    return res.per_replica["parts_in"] - res.per_replica["parts_out"] - inside

@@ -18,8 +18,6 @@ called by the Simulator after every run. What is checked, per replica:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .errors import SimulationError
@@ -51,6 +49,8 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
     n = model.n_elements
     names, kinds = model.names, model.kinds
     window = horizon_step - warmup_step
+    if window <= 0:
+        raise SimulationError(f"plant: the statistics window has {window} steps")
     acc, el64, el32, rep = arrays["acc"], arrays["el64"], arrays["el32"], arrays["rep64"]
     capacity = model.capacity.astype(np.int64)
 
@@ -128,5 +128,3 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
         allowed = "0" if warmup_step == 0 else f"[0, {room}] (parts inside at the warm-up)"
         _fail(f"plant: parts out + parts inside at the end - parts in is not {allowed}: parts were lost or "
               "created", wrong, gap)
-    if not math.isfinite(float(window)) or window <= 0:
-        raise SimulationError(f"plant: the statistics window has {window} steps")
