@@ -259,7 +259,7 @@ class RULEstimator:
     hidden: tuple[int, ...] = (64, 32)
     n_models: int = 5
     epochs: int = 80
-    batch: int = 512
+    batch: int = 256
     lr: float = 4e-3
     weight_decay: float = 1e-4
     ridge_alpha: float = 1e-3
