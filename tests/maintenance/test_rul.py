@@ -16,11 +16,15 @@ from twin.maintenance import rul as rul_module
 from twin.maintenance.rul import (RULEstimator, capped_rul, cross_validate, evaluate_holdout,
                                   phm08_score, rmse, split_units, truncate_units)
 
-# Measured with the default estimator (seed 0) on this code; the asserted bounds leave about
-# 1 RMSE of margin (and ~35 % on the PHM08 score, which is dominated by a few late predictions).
-FD001_TEST_RMSE = 11.07         # see docs/rul.md
-FD001_TEST_SCORE = 169.0
-FD001_HOLDOUT_RMSE = 8.09
+# Measured with the default estimator (seed 0) on this code (scikit-learn 1.9.1, OpenBLAS);
+# see docs/rul.md. The test-set bounds are issue 15's acceptance bounds (RMSE <= 11.5, PHM08
+# score <= 200), not the measured values plus a margin: the margin there is thin (0.05 RMSE,
+# 8 score points) and a different seed or BLAS can cross it (see the seed rows in docs/rul.md).
+# The held-out bound leaves about 1 RMSE of margin.
+# Measured: test RMSE 11.45, PHM08 score 191.9, held-out RMSE 7.71.
+FD001_TEST_RMSE_BOUND = 11.5
+FD001_TEST_SCORE_BOUND = 200.0
+FD001_HOLDOUT_RMSE = 7.71
 LINEAR_REGRESSION_RMSE = 21.7   # published reference, target capped at 125
 
 
@@ -104,7 +108,7 @@ def test_recovers_known_rul_on_synthetic_degradation(synthetic_fit):
     # Why these bounds: the naive predictor's RMSE is the spread of the capped target (~43
     # here). The vibration channel is a noisy but direct function of the RUL (exp(-RUL/40))
     # near failure, and temperature level + slope + age pin down the life length, so the RUL is
-    # recoverable to a few steps (measured 3.1-3.5 over three seeds, 1.6-2.6 for true RUL <= 30).
+    # recoverable to a few steps (measured 1.6-2.4 over seeds 0-2, 1.0-2.7 for true RUL <= 30).
     # We require < 6 steps and < 15 % of naive, and < 4 steps near failure: about twice the
     # measured errors, far below anything a predictor ignoring the signals could reach.
     assert naive > 35
@@ -140,7 +144,7 @@ def test_ridge_variant(synthetic_fit):
     _, train = synthetic_fit
     est = RULEstimator(hidden=()).fit(train, CHANNELS)
     series, true = truncate_units(synthetic_units(20, seed=6), est.window, 5, seed=0)
-    # measured ~6: the linear model cannot follow the exponential vibration channel as well
+    # measured 6.7: the linear model cannot follow the exponential vibration channel as well
     assert rmse(est.predict(series), np.minimum(true, est.cap)) < 10.0
 
 
@@ -349,8 +353,8 @@ def test_fd001_test_rmse(fd001):
     assert est.selected_channels == [f"sensor_{i}" for i in (2, 3, 4, 7, 8, 9, 11, 12, 13, 14, 15, 17, 20, 21)]
     assert res["n_units"] == 100
     assert res["rmse"] < LINEAR_REGRESSION_RMSE
-    assert res["rmse"] < FD001_TEST_RMSE + 1.0, res["rmse"]
-    assert res["score"] < FD001_TEST_SCORE * 1.35, res["score"]
+    assert res["rmse"] <= FD001_TEST_RMSE_BOUND, res["rmse"]
+    assert res["score"] <= FD001_TEST_SCORE_BOUND, res["score"]
 
 
 def test_fd001_holdout_units(fd001):

@@ -43,7 +43,8 @@ FORMAT_VERSION = 1
 
 #: BLAS threads used while fitting and predicting (None: leave the BLAS library alone). The
 #: matrices of these small networks are tiny; on a busy 2-core machine a multi-threaded
-#: OpenBLAS spends its time synchronising (measured: 48 s instead of 8 s for a fit on FD001).
+#: OpenBLAS spends its time synchronising (measured on the earlier numpy version: 48 s instead
+#: of 8 s for a fit on FD001).
 BLAS_THREADS: int | None = 1
 
 _NEEDS = ("twin's RUL estimator needs scikit-learn and threadpoolctl "
@@ -63,6 +64,7 @@ def _blas_threads(n: int | None):
         raise ImportError(_NEEDS) from exc
     with threadpool_limits(limits=int(n), user_api="blas"):
         yield
+
 
 # ---------------------------------------------------------------------------------- metrics
 
@@ -259,7 +261,7 @@ class RULEstimator:
     hidden: tuple[int, ...] = (64, 32)
     n_models: int = 5
     epochs: int = 80
-    batch: int = 512
+    batch: int = 256
     lr: float = 4e-3
     weight_decay: float = 1e-4
     ridge_alpha: float = 1e-3
@@ -347,6 +349,8 @@ class RULEstimator:
         return self
 
     def _pipeline(self, sk, n_rows: int):
+        """The unfitted model: feature scaler, then ridge or the seeded MLP ensemble
+        (``n_rows``, the training rows, scales the ridge penalty and caps the batch)."""
         if not self.hidden:
             reg = sk.Ridge(alpha=self.ridge_alpha * n_rows)
         else:
