@@ -157,7 +157,7 @@ def _warmup() -> int:
     import twin
     from .kernels import engine, record, robot_kinematics, tool_record
     for device in ["cpu"] + (["cuda"] if wp.is_cuda_available() else []):
-        for module in (engine, record, robot_kinematics, tool_record):
+        for module in (engine.ALL.advance.module, record, robot_kinematics, tool_record):  # every kind
             wp.load_module(module, device=device)
         print(f"twin kernels ready on {device}")
     _ = twin

@@ -75,7 +75,8 @@ class Simulator:
 
         device = model.device
         t0 = time.perf_counter()
-        wp.load_module(engine, device=device)
+        kernels = engine.for_kinds(model.kernel_kinds)  # specialised to the plant's kinds
+        wp.load_module(kernels.advance.module, device=device)
         if record is not None:
             wp.load_module(kernels_record, device=device)
         compile_s = time.perf_counter() - t0
@@ -91,19 +92,19 @@ class Simulator:
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = Progress(f"{model.plant.name}: {self.replicas} replicas", horizon_step, enabled=progress)
         t1 = time.perf_counter()
-        wp.launch(engine.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
+        wp.launch(kernels.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
         edges = np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64)
         if recorder is not None:
             edges = np.concatenate([edges, recorder.steps])
         for step_end in np.unique(edges)[1:]:
-            wp.launch(engine.advance, dim=self.replicas, inputs=[kmodel, state, wp.int64(int(step_end))],
+            wp.launch(kernels.advance, dim=self.replicas, inputs=[kmodel, state, wp.int64(int(step_end))],
                       device=device)
             if recorder is not None:
                 recorder.snapshot(kmodel, state, int(step_end))
             if bar.enabled:
                 wp.synchronize_device(device)
                 bar.update(float(step_end))
-        wp.launch(engine.close_statistics, dim=self.replicas, inputs=[kmodel, state], device=device)
+        wp.launch(kernels.close_statistics, dim=self.replicas, inputs=[kmodel, state], device=device)
         wp.synchronize_device(device)
         wall_s = time.perf_counter() - t1
         bar.close()
