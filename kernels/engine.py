@@ -3,63 +3,96 @@
 ``advance`` moves every replica from its current step to ``step_end`` in one launch, jumping from
 one step with an event to the next (steps where nothing happens cost nothing), so the host
 launches a kernel per progress chunk, not per step.
+
+The kernels are specialised to a plant's kinds (``for_kinds``): the dispatch inside them covers
+only the kinds the plant uses, so a plain line compiles no robot, cluster-tool or maintenance
+code. Each kind set is its own Warp module, cached on disk by its content.
 """
+
+from types import SimpleNamespace
 
 import warp as wp
 
 from .common import wake
-from .dispatch import account
-from .flow import drain, handle_event, start_element
+from .flow import flow_functions
+from .kinds import KINDS
 from .layout import E_NEXT, NEVER, R_STEP, Model, State
 
 wp.set_module_options({"enable_backward": False})
 
 
-@wp.kernel
-def start_replicas(m: Model, s: State):
-    r = wp.tid()
-    n = m.n_elem
-    for e in range(n):
-        start_element(m, s, r, e)
-    for i in range(n):
-        wake(s, r, n - 1 - i)  # element 0 is visited first
-    drain(m, s, r, wp.int64(0))
-    s.rep64[r, R_STEP] = wp.int64(0)
+def build(kinds: list) -> SimpleNamespace:
+    """start_replicas, advance and close_statistics over ``kinds`` (registry order)."""
+    f = flow_functions(kinds)
+    module = wp.get_module("twin_engine_" + "_".join(k.name for k in kinds))  # one Warp module per kind set
+    module.options.update({"enable_backward": False})
+    drain, handle_event, start_element, account = f.drain, f.handle_event, f.start_element, f.account
 
-
-@wp.kernel
-def advance(m: Model, s: State, step_end: wp.int64):
-    r = wp.tid()
-    n = m.n_timed
-    while True:
-        # The next step with an event: only some kinds (m.timed) schedule timed events.
-        k = NEVER
-        first = int(0)
-        ties = int(0)
+    @wp.kernel(module=module)
+    def start_replicas(m: Model, s: State):
+        r = wp.tid()
+        n = m.n_elem
+        for e in range(n):
+            start_element(m, s, r, e)
         for i in range(n):
-            v = s.el64[r, m.timed[i], E_NEXT]
-            if v < k:
-                k = v
-                first = i
-                ties = 1
-            elif v == k:
-                ties += 1
-        if k >= step_end:
-            break
-        if ties == 1:
-            handle_event(m, s, r, m.timed[first], k)
-        else:
-            for i in range(first, n):
-                e = m.timed[i]
-                if s.el64[r, e, E_NEXT] == k:
-                    handle_event(m, s, r, e, k)
-        drain(m, s, r, k)
-    s.rep64[r, R_STEP] = step_end
+            wake(s, r, n - 1 - i)  # element 0 is visited first
+        drain(m, s, r, wp.int64(0))
+        s.rep64[r, R_STEP] = wp.int64(0)
+
+    @wp.kernel(module=module)
+    def advance(m: Model, s: State, step_end: wp.int64):
+        r = wp.tid()
+        n = m.n_timed
+        while True:
+            # The next step with an event: only some kinds (m.timed) schedule timed events.
+            k = NEVER
+            first = int(0)
+            ties = int(0)
+            for i in range(n):
+                v = s.el64[r, m.timed[i], E_NEXT]
+                if v < k:
+                    k = v
+                    first = i
+                    ties = 1
+                elif v == k:
+                    ties += 1
+            if k >= step_end:
+                break
+            if ties == 1:
+                handle_event(m, s, r, m.timed[first], k)
+            else:
+                for i in range(first, n):
+                    e = m.timed[i]
+                    if s.el64[r, e, E_NEXT] == k:
+                        handle_event(m, s, r, e, k)
+            drain(m, s, r, k)
+        s.rep64[r, R_STEP] = step_end
+
+    @wp.kernel(module=module)
+    def close_statistics(m: Model, s: State):
+        """Integrates every element's state up to the horizon (after the last advance)."""
+        r = wp.tid()
+        for e in range(m.n_elem):
+            account(m, s, r, e, m.horizon_step)
+
+    return SimpleNamespace(start_replicas=start_replicas, advance=advance, close_statistics=close_statistics,
+                           kinds=tuple(k.name for k in kinds))
 
 
-@wp.kernel
-def close_statistics(m: Model, s: State):
-    """Integrates every element's state up to the horizon (after the last advance)."""
-    r = wp.tid()
-    for e in range(m.n_elem):
-        account(m, s, r, e, m.horizon_step)
+_BUILT: dict = {}
+
+
+def for_kinds(names) -> SimpleNamespace:
+    """The kernels for a plant whose elements are of the kinds ``names`` (kind names; the crew's
+    too if it has one), built once per kind set and process."""
+    wanted = frozenset(names)
+    unknown = wanted - {k.name for k in KINDS}
+    if unknown:
+        raise KeyError(f"unregistered kinds {sorted(unknown)}")
+    if wanted not in _BUILT:
+        _BUILT[wanted] = build([k for k in KINDS if k.name in wanted])
+    return _BUILT[wanted]
+
+
+ALL = for_kinds(k.name for k in KINDS)  # every registered kind (tools and checks that need no plant)
+start_replicas, advance, close_statistics = ALL.start_replicas, ALL.advance, ALL.close_statistics

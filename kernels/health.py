@@ -185,7 +185,7 @@ def make_crew_event(d):
     restarts them (``d.release``), accounts them and reads their clocks (``d.uses``, ``d.clock``)."""
     hold, release, account, host_work, host_uses = d.hold, d.release, d.account, d.clock, d.uses
 
-    @wp.func
+    @wp.func(module="unique")
     def start_job(m: Model, s: State, r: int, t: int, h: int, k: wp.int64):
         status = s.health[0].i64[r, h, H_STATUS]
         dur = wp.int64(0)
@@ -202,7 +202,7 @@ def make_crew_event(d):
         s.health[0].tech_start[r, t] = k
         s.health[0].tech_end[r, t] = k + dur
 
-    @wp.func
+    @wp.func(module="unique")
     def finish_job(m: Model, s: State, r: int, t: int, k: wp.int64):
         h = s.health[0].tech_job[r, t]
         host = m.health[0].host[h]
@@ -224,7 +224,7 @@ def make_crew_event(d):
         s.health[0].i64[r, h, H_USES_AT] = wp.static(host_uses)(m, s, r, h, host)
         schedule_update(m, s, r, h, k)
 
-    @wp.func
+    @wp.func(module="unique")
     def update_component(m: Model, s: State, r: int, h: int, k: wp.int64):
         """Wear, failure, sensors and policy of component h at step k (it is working or queued)."""
         host = m.health[0].host[h]
@@ -317,7 +317,7 @@ def make_crew_event(d):
                 enqueue(m, s, r, h)
         schedule_update(m, s, r, h, k)
 
-    @wp.func
+    @wp.func(module="unique")
     def health_event(m: Model, s: State, r: int, c: int, k: wp.int64):
         """The crew element's events at step k: finished jobs, component updates, new jobs."""
         for t in range(m.health[0].technicians):

@@ -276,7 +276,7 @@ def make_robot_pull(d):
     """The robot's ``pull`` hook on the element dispatch ``d`` (room, offer, account)."""
     room, offer, account = d.room, d.offer, d.account
 
-    @wp.func
+    @wp.func(module="unique")
     def robot_place_with_room(m: Model, s: State, r: int, y: int, x: int, k: wp.int64) -> int:
         """The first task of robot y that picks at x and whose place has room now, or -1."""
         b = m.robot[0].index[y]
@@ -285,7 +285,7 @@ def make_robot_pull(d):
                 return t
         return int(-1)
 
-    @wp.func
+    @wp.func(module="unique")
     def robot_next(m: Model, s: State, r: int, y: int, k: wp.int64):
         """What robot y does when it is visited, as (element, slot) of the part it lifts out of its
         element now, or (-1, -1).

@@ -2,7 +2,7 @@
 
 import warp as wp
 
-ST_IDLE = wp.constant(0)     # machine: no part (starved); other kinds: empty
-ST_BUSY = wp.constant(1)     # machine processing; other kinds: holding parts
-ST_BLOCKED = wp.constant(2)  # machine holding only finished parts; conveyor: front item waiting at the end
+ST_IDLE = wp.constant(0)     # no part (starved, empty)
+ST_BUSY = wp.constant(1)     # working on or holding parts
+ST_BLOCKED = wp.constant(2)  # holding only finished parts that wait for a successor
 ST_DOWN = wp.constant(3)

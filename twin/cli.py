@@ -323,7 +323,7 @@ def _warmup() -> int:
     from .kernels import engine, record, robot_kinematics, tool_record
     _start_warp(None)
     for device in ["cpu"] + (["cuda"] if wp.is_cuda_available() else []):
-        for module in (engine, record, robot_kinematics, tool_record):
+        for module in (engine.ALL.advance.module, record, robot_kinematics, tool_record):  # every kind
             wp.load_module(module, device=device)
         print(f"twin kernels ready on {device}")
     _ = twin

@@ -173,6 +173,11 @@ class Element:
         index. Unnamed columns keep their defaults."""
         return {}
 
+    def load_units_per_use(self, dt: float) -> float | None:
+        """Counter units (E_USES, or the kind's ``uses`` hook) per use of load-driven wear, for
+        kinds that measure a load; None: the kind wears by cycles only."""
+        return None
+
     @classmethod
     def summary_lines(cls, results) -> list[str]:
         """Lines of its own this kind adds to ``Results.summary()`` (once per kind present)."""
@@ -449,6 +454,10 @@ class Conveyor(Element):
         return {"conveyor.transit": whole_steps(self.transit_time / dt),  # saturated: see twin/stepclock.py
                 "conveyor.pitch": whole_steps(self.pitch_time / dt),
                 "conveyor.accumulating": int(self.accumulating)}
+
+    def load_units_per_use(self, dt):
+        """A use of load-driven wear is a part-hour carried (E_USES counts item-steps)."""
+        return 3600.0 / dt
 
     def kpis(self, run):
         """``utilization``: mean fill of the belt; ``blocked``, ``running``, ``down``, ``service``:

@@ -81,6 +81,12 @@ class Model:
     def n_elements(self) -> int:
         return len(self.names)
 
+    @property
+    def kernel_kinds(self) -> tuple[str, ...]:
+        """The kinds the kernels must handle: the plant's, and the crew's if it has one."""
+        crew = (registry.CREW,) if self.n_kernel_elements > self.n_elements else ()
+        return tuple(dict.fromkeys(self.kinds)) + crew
+
     def index(self, name: str) -> int:
         return self.names.index(name)
 

@@ -107,7 +107,8 @@ class Simulator:
 
         device = model.device
         t0 = time.perf_counter()
-        wp.load_module(engine, device=device)
+        kernels = engine.for_kinds(model.kernel_kinds)  # specialised to the plant's kinds
+        wp.load_module(kernels.advance.module, device=device)
         if record is not None:
             wp.load_module(kernels_record, device=device)
         compile_s = time.perf_counter() - t0
@@ -123,18 +124,18 @@ class Simulator:
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = Progress(f"{model.plant.name}: {self.replicas} replicas", horizon_step, enabled=progress)
         t1 = time.perf_counter()
-        wp.launch(engine.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
+        wp.launch(kernels.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
         edges = np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64)
         if recorder is not None:
             edges = np.concatenate([edges, recorder.steps])
-        launches = Launches()
+        launches = Launches(kernels.advance)
         for step_end in np.unique(edges)[1:]:
             launches.advance(kmodel, state, self.replicas, device, int(step_end))
             if recorder is not None:
                 recorder.snapshot(kmodel, state, int(step_end))
             if bar.enabled:
                 bar.update(float(step_end))
-        wp.launch(engine.close_statistics, dim=self.replicas, inputs=[kmodel, state], device=device)
+        wp.launch(kernels.close_statistics, dim=self.replicas, inputs=[kmodel, state], device=device)
         wp.synchronize_device(device)
         wall_s = time.perf_counter() - t1
         bar.close()
@@ -180,7 +181,7 @@ class Simulator:
 
 
 class Launches:
-    """Launches ``engine.advance`` in pieces of about LAUNCH_WALL_S seconds of wall time.
+    """Launches the plant's ``advance`` kernel in pieces of about LAUNCH_WALL_S seconds of wall time.
 
     Ctrl-C (and any Python signal handler) only runs between launches, and the wall time of a
     fixed number of steps is unbounded (an event every step, a long horizon): so the pieces are
@@ -188,7 +189,8 @@ class Launches:
     a piece ends never changes a result: ``advance`` handles every event before its end step and
     none after, whatever the split (tests/test_numeric_range.py checks this)."""
 
-    def __init__(self, wall_s: float = None):
+    def __init__(self, advance, wall_s: float = None):
+        self.kernel = advance  # the plant's engine.advance (engine.for_kinds)
         self.wall_s = LAUNCH_WALL_S if wall_s is None else wall_s
         self.span = 1  # steps of the next piece
         self.step = 0  # the replicas are simulated up to here
@@ -199,7 +201,7 @@ class Launches:
         while self.step < step_end:
             end = min(step_end, self.step + self.span)
             t = time.perf_counter()
-            wp.launch(engine.advance, dim=replicas, inputs=[kmodel, state, wp.int64(end)], device=device)
+            wp.launch(self.kernel, dim=replicas, inputs=[kmodel, state, wp.int64(end)], device=device)
             wp.synchronize_device(device)
             wall = time.perf_counter() - t
             self.count += 1

@@ -18,9 +18,10 @@ def run_state(plant, horizon: float, replicas: int = 4, seed: int = 0, device: s
     model = compile_plant(plant, device=device, dt=dt)
     km = model.kernel_view(seed=seed, warmup_step=model.steps(warmup), horizon_step=model.steps(horizon))
     st = new_state(model, replicas, km)
-    wp.launch(engine.start_replicas, dim=replicas, inputs=[km, st], device=device)
-    wp.launch(engine.advance, dim=replicas, inputs=[km, st, wp.int64(model.steps(horizon))], device=device)
-    wp.launch(engine.close_statistics, dim=replicas, inputs=[km, st], device=device)
+    k = engine.for_kinds(model.kernel_kinds)
+    wp.launch(k.start_replicas, dim=replicas, inputs=[km, st], device=device)
+    wp.launch(k.advance, dim=replicas, inputs=[km, st, wp.int64(model.steps(horizon))], device=device)
+    wp.launch(k.close_statistics, dim=replicas, inputs=[km, st], device=device)
     return model, to_numpy(st)
 
 

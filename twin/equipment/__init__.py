@@ -1,8 +1,9 @@
-"""Equipment element kinds beyond the queueing core: robot arms and wafer-handling cluster tools.
+"""Element kinds beyond the queueing core: robot arms, wafer-handling cluster tools, delays.
 
-Each kind's module holds its element spec (registered with ``twin.elements.register_kind``) and
-the hooks the simulator calls: ``compile_params`` (Model), ``new_state`` (State), ``KPIS`` and
-``kpis`` (Results) and ``Recorder`` (recordings).
+Each kind's module holds its element spec (registered with ``twin.elements.register_kind``; the
+kind registry, twin/kernels/registry.py, names the module) and what the rest of twin asks the
+kind: ``compile_params`` (Model), ``new_state`` (State), ``KPIS``/``kpis`` (Results),
+``Recorder`` (recordings). See docs/architecture.md.
 """
 
-from . import cluster_tool, robot  # noqa: F401  (registers the kinds)
+from . import cluster_tool, robot  # noqa: F401  (registers the kinds; twin.elements.KINDS also loads them on demand)

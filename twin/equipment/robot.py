@@ -392,6 +392,10 @@ class Robot(Element):
     def kpis(self, run) -> dict:
         return kpis(run.model, run.arrays, run.index, run.window_steps, run.window)
 
+    def load_units_per_use(self, dt: float) -> float:
+        """A use of load-driven wear is a kilojoule of joint work (counted in millijoules)."""
+        return 1e6
+
     def kernel_capacity(self, plant) -> int:
         return 1
 

@@ -39,10 +39,16 @@ def components(plant) -> list[tuple[str, object]]:
     return plant.health_components()
 
 
-def load_units_per_use(host_kind: str, dt: float) -> float:
-    """Counter units per use of load-driven wear: a belt counts item-steps (a use is a part-hour
-    carried), a robot millijoules of joint work (a use is a kilojoule)."""
-    return 1e6 if host_kind == "robot" else 3600.0 / dt
+def load_units_per_use(host, dt: float) -> float | None:
+    """Counter units per use of load-driven wear on element ``host`` (its kind's
+    ``load_units_per_use``); None for kinds without a load measure."""
+    return host.load_units_per_use(dt)
+
+
+def load_kinds() -> str:
+    """The kinds that measure a load (for error messages)."""
+    from ..elements import KINDS, Element
+    return ", ".join(k for k, cls in KINDS.items() if cls.load_units_per_use is not Element.load_units_per_use)
 
 
 def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_element: int) -> hl.HealthParams:
@@ -83,14 +89,14 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
         else:
             param[i] = (a, b)
             if d.usage == "load":
-                kind = plant[host_name].kind
-                if kind not in ("conveyor", "robot"):
-                    raise PlantError(f"usage 'load' needs a conveyor (part-hours carried) or a robot arm (joint "
-                                     f"work); a {kind} wears by 'cycles' (parts it finishes, or its part's picks, "
-                                     f"transfers or recipes)", element=host_name,
+                units = load_units_per_use(plant[host_name], dt)
+                if units is None:
+                    raise PlantError(f"usage 'load' needs a host that measures a load ({load_kinds()}); a "
+                                     f"{plant[host_name].kind} wears by 'cycles' (parts it finishes, or its part's "
+                                     f"picks, transfers or recipes)", element=host_name,
                                      key=f"health[{c.name}].degradation.usage")
                 per_load[i] = 1
-                steps_per_use[i] = load_units_per_use(kind, dt)
+                steps_per_use[i] = units
         calendar[i] = int(c.clock == "calendar")
         threshold[i], initial[i] = c.threshold, c.initial
         hazard[i] = int(c.failure == "hazard")
@@ -176,7 +182,7 @@ def run_params(model, policies: list[Policy], log: SensorLog | None) -> hl.Healt
             value[i] = pol.value / dt
         elif pol.kind == "usage_based":
             load = getattr(c.degradation, "usage", "cycles") == "load"
-            value[i] = pol.value * (load_units_per_use(model.plant[host_name].kind, dt) if load else 1.0)
+            value[i] = pol.value * (load_units_per_use(model.plant[host_name], dt) if load else 1.0)
         else:
             value[i] = pol.value
         signal[i] = SIGNALS.index(pol.signal)

@@ -1,0 +1,71 @@
+"""The engine's kernels, generated from the kind registry and specialised to a plant's kinds."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import warp as wp
+
+import twin
+from twin.kernels import engine, registry
+from twin.kernels.kinds import KINDS
+from twin.model import compile_plant
+from twin.state import new_state, to_numpy
+
+
+def plain_line() -> twin.Plant:
+    p = twin.Plant("plain line")
+    p.add(twin.Source("in", interarrival=twin.Exponential(50.0)), twin.Buffer("q", capacity=3),
+          twin.Machine("m1", process=twin.LogNormal(40.0, 0.5),
+                       failures=twin.Failures(twin.Exponential(3000.0), twin.Exponential(300.0))),
+          twin.Buffer("q2", capacity=2), twin.Machine("m2", process=twin.Gamma(45.0, 0.4)), twin.Sink("out"))
+    p.line("in", "q", "m1", "q2", "m2", "out")
+    return p
+
+
+def final_state(kernels, model, replicas=6, horizon=20_000.0) -> dict:
+    km = model.kernel_view(seed=3, warmup_step=model.steps(1000.0), horizon_step=model.steps(horizon))
+    st = new_state(model, replicas, km)
+    wp.launch(kernels.start_replicas, dim=replicas, inputs=[km, st], device="cpu")
+    wp.launch(kernels.advance, dim=replicas, inputs=[km, st, wp.int64(model.steps(horizon))], device="cpu")
+    wp.launch(kernels.close_statistics, dim=replicas, inputs=[km, st], device="cpu")
+    return to_numpy(st)
+
+
+def test_registry_and_element_classes_agree():
+    """Every registered kind (but the internal crew) has an element class of that name, ids are
+    unique, and the kernel side sees the registry in the same order."""
+    assert [k.name for k in KINDS] == [e.name for e in registry.KINDS]
+    assert len({e.id for e in registry.KINDS}) == len(registry.KINDS)
+    for e in registry.KINDS:
+        if e.module:
+            assert twin.elements.KINDS[e.name].kind == e.name
+    assert set(twin.elements.KINDS) == {e.name for e in registry.KINDS if e.module}
+
+
+def test_a_plain_line_compiles_only_its_kinds():
+    model = compile_plant(plain_line(), device="cpu")
+    assert set(model.kernel_kinds) == {"source", "buffer", "machine", "sink"}
+    k = engine.for_kinds(model.kernel_kinds)
+    assert k is engine.for_kinds(reversed(model.kernel_kinds))  # built once per kind set
+    wp.load_module(k.advance.module, device="cpu")
+    name = k.advance.module.name
+    src = [p for p in Path(wp.config.kernel_cache_dir).glob(f"wp_{name}_*/*.cpp")]
+    assert src, "the specialised module's generated code was not found"
+    code = max(src, key=lambda p: p.stat().st_mtime).read_text()
+    assert "machine_event" in code and "buffer_take" in code
+    for absent in ("robot_", "tool_", "conveyor_", "health_event", "delay_"):
+        assert absent not in code, absent
+    with pytest.raises(KeyError, match="unregistered"):
+        engine.for_kinds(["machine", "teleporter"])
+
+
+def test_specialised_kernels_give_the_same_state_as_the_kernels_of_every_kind():
+    """Bit for bit: the dispatch over the plant's kinds only takes the same branches."""
+    model = compile_plant(plain_line(), device="cpu")
+    mine = final_state(engine.for_kinds(model.kernel_kinds), model)
+    every = final_state(engine.ALL, model)
+    assert mine.keys() == every.keys()
+    for key in mine:
+        np.testing.assert_array_equal(mine[key], every[key], err_msg=key)
+    assert mine["rep64"][:, 2].min() > 100  # parts went through (R_EXITED)
