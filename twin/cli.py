@@ -321,12 +321,17 @@ def _warmup() -> int:
 
     import twin
     from .kernels import engine, record, robot_kinematics, tool_record
+    from .model import compile_plant
+    from .scenes import bundled, scene_path
     _start_warp(None)
+    # a plant runs the engine built for its own kinds: the kind sets of the bundled scenes, and every kind
+    kind_sets = {compile_plant(twin.load_scene(scene_path(name)).plant, device="cpu").kernel_kinds
+                 for name in bundled()}
+    engines = [engine.ALL] + [engine.for_kinds(kinds) for kinds in sorted(kind_sets)]
     for device in ["cpu"] + (["cuda"] if wp.is_cuda_available() else []):
-        for module in (engine.ALL.advance.module, record, robot_kinematics, tool_record):  # every kind
+        for module in [e.advance.module for e in engines] + [record, robot_kinematics, tool_record]:
             wp.load_module(module, device=device)
-        print(f"twin kernels ready on {device}")
-    _ = twin
+        print(f"twin kernels ready on {device} ({len(engines)} engines: every kind and the bundled scenes' kind sets)")
     return 0
 
 
