@@ -51,8 +51,11 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
     elif name in _SUBMODULES:
         value = importlib.import_module(f"{__name__}.{name}")
-    else:
-        raise AttributeError(f"module 'twin' has no attribute {name!r}")
+    else:  # an element class of a registered kind (twin/kernels/registry.py), e.g. twin.Delay
+        from .elements import KINDS
+        value = next((cls for cls in KINDS.values() if cls.__name__ == name and name[:1].isupper()), None)
+        if value is None:
+            raise AttributeError(f"module 'twin' has no attribute {name!r}")
     globals()[name] = value
     return value
 
