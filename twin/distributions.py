@@ -42,8 +42,8 @@ NOT_TIMES = ("cv", "k", "shape")  # the parameters that are not durations
 
 def _number(value, key: str) -> float:
     if isinstance(value, str) and key not in NOT_TIMES:  # "30 min", "45 s": durations with a unit
-        from .scene import quantity  # the scene files' unit parser (moves to a units module)
-        value = quantity(value, "time", key=key)
+        from .units import api_quantity
+        value = api_quantity(value, "time", key=key)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise PlantError(f"must be a number, got {type(value).__name__} {value!r}", key=key)
     v = float(value)

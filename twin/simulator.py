@@ -64,9 +64,9 @@ def _number(value):
 
 def _seconds(value, key: str, allow_zero: bool) -> float:
     if isinstance(value, str):  # "8h", "30 min": the units of scene files
-        from .scene import quantity
+        from .units import api_quantity
         try:
-            value = quantity(value, "time", key=key)
+            value = api_quantity(value, "time", key=key)
         except TwinError as err:
             raise StudyError(str(err)) from None
     value = _number(value)

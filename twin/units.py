@@ -14,7 +14,7 @@ import math
 import re
 from fractions import Fraction
 
-from .errors import UnitError, nearest
+from .errors import PlantError, UnitError, nearest
 
 __all__ = ["UNITS", "DERIVED_UNITS", "DEFAULT_UNITS", "UnitError", "duration", "quantity", "factor",
            "unit_names", "dimension_of"]
@@ -161,3 +161,10 @@ def _compound(text: str) -> float:
     return float(total)
 
 
+def api_quantity(value, dim: str, *, element: str | None = None, key: str | None = None) -> float:
+    """``quantity`` for values given in the Python API (numbers in SI, or strings with a unit):
+    a bad value is a PlantError naming ``element`` and ``key``."""
+    try:
+        return quantity(value, dim)
+    except UnitError as err:
+        raise PlantError(str(err), element=element, key=key) from None

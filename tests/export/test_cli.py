@@ -58,7 +58,7 @@ def test_export_events_is_the_library_log_of_the_same_replicas(tmp_path, capsys)
 
 
 def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
-    one_line_error(capsys, ["export", "no_such_scene", "--usd", str(tmp_path / "x.usda")], "no scene file")
+    one_line_error(capsys, ["export", "no_such_scene", "--usd", str(tmp_path / "x.usda")], "cannot read the scene file")
     one_line_error(capsys, ["export", "balanced_line"], "--usd")
     one_line_error(capsys, ["export", "balanced_line", "--usd", str(tmp_path / "none" / "x.usda")], "no folder")
     (tmp_path / "dir.usda").mkdir()

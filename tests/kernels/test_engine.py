@@ -49,10 +49,11 @@ def test_a_plain_line_compiles_only_its_kinds():
     k = engine.for_kinds(model.kernel_kinds)
     assert k is engine.for_kinds(reversed(model.kernel_kinds))  # built once per kind set
     wp.load_module(k.advance.module, device="cpu")
-    name = k.advance.module.name
-    src = [p for p in Path(wp.config.kernel_cache_dir).glob(f"wp_{name}_*/*.cpp")]
-    assert src, "the specialised module's generated code was not found"
-    code = max(src, key=lambda p: p.stat().st_mtime).read_text()
+    # this module's own build (the cache may hold other builds of the same module name)
+    folder = Path(wp.config.kernel_cache_dir) / k.advance.module.get_module_identifier(1)  # CPU: block_dim 1
+    src = list(folder.glob("*.cpp"))
+    assert src, f"the specialised module's generated code was not found in {folder}"
+    code = src[0].read_text()
     assert "machine_event" in code and "buffer_take" in code
     for absent in ("robot_", "tool_", "conveyor_", "health_event", "delay_"):
         assert absent not in code, absent

@@ -128,8 +128,8 @@ def _floats(value, element, key, n: int | None, unit: str, per: str = "joint") -
     if isinstance(value, (int, float, np.integer, np.floating, str)) and not isinstance(value, bool) and n is not None:
         value = [value] * n
     if not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__") and unit in _DIM_OF_SI:
-        from ..scene import quantity
-        value = [quantity(v, _DIM_OF_SI[unit], element=element, key=f"{key}[{i}]") if isinstance(v, str) else v
+        from ..units import api_quantity
+        value = [api_quantity(v, _DIM_OF_SI[unit], element=element, key=f"{key}[{i}]") if isinstance(v, str) else v
                  for i, v in enumerate(value)]
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
         raise PlantError(f"must be an array of numbers ({unit}), one per {per}, got {value!r}",

@@ -44,7 +44,7 @@ def add_parser(subparsers) -> None:
 def _recorded(scene, args, replicas: list[int]):
     """Simulates the scene once per replica in ``replicas`` and returns their recordings."""
     import twin
-    from ..cli import DEFAULT_STUDY
+    from ..simulator import DEFAULT_STUDY
     from ..render.cli import parse_window
     study = {**DEFAULT_STUDY, **scene.study}
     start, end = parse_window(args.window, default_start=float(study["warmup"]))
