@@ -7,6 +7,8 @@ scene says so in the Markdown, in an HTML comment on the line before it:
     <!-- docs-test: fragment (why) -->    parsed, and every table in it read as the scene reader
                                           reads it (elements, [study], [maintenance]), without the
                                           plant checks a whole scene gets
+                                          (a Python fragment, such as an excerpt of a kernel
+                                          function, is compiled as a function body, not run)
     <!-- docs-test: needs render -->      a Python block that needs the render extra (skipped
                                           where pyvista is not installed)
 
@@ -66,6 +68,10 @@ TOML = [pytest.param(code, mark, id=f"{p.name}:{line}") for p, lang, line, code,
 def test_python_block_runs_as_printed(code, mark, tmp_path, monkeypatch):
     if mark.startswith("needs render"):
         pytest.importorskip("pyvista")
+    if mark.startswith("fragment"):  # an excerpt: it must be valid Python as a function body
+        compile("def _fragment():\n" + "".join("    " + line + "\n" for line in code.splitlines()),
+                "<docs fragment>", "exec")
+        return
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "<docs block>", "exec"), {"__name__": "__docs__"})
 

@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
     from ..cli import duration
     ex = subparsers.add_parser("export", help="the line as OpenUSD (Omniverse, usdview) and run event logs "
                                               "(CSV, Parquet, OCEL 2.0)")
-    ex.add_argument("scene")
+    ex.add_argument("scene", help="scene file (TOML) or the name of a bundled scene (see 'twin scenes')")
     ex.add_argument("--usd", type=Path, help=".usda (text), .usdc or .usd (binary) to write")
     ex.add_argument("--results", type=Path, help="results JSON (twin run --out): KPI colours and attributes")
     ex.add_argument("--color-by", default="utilization", help="per-element KPI that colours the bodies")
@@ -35,7 +35,7 @@ def add_parser(subparsers) -> None:
     ex.add_argument("--window", default=None, help="START:END simulated time to record, e.g. 1h:1h10min "
                                                    "(default: the warm-up end plus ten minutes)")
     ex.add_argument("--every", type=duration, default=None, help="simulated time between recorded frames")
-    ex.add_argument("--seed", type=int, default=None)
+    ex.add_argument("--seed", type=int, default=None, help="random seed (default: scene's, else 0)")
     ex.add_argument("--speed", type=float, default=1.0, help="USD playback: simulated seconds per second")
     ex.add_argument("--t0", default=None, help="OCEL: calendar time of simulated second 0 (ISO 8601, UTC "
                                                "if no zone; default 1970-01-01T00:00:00Z)")

@@ -193,13 +193,25 @@ def plant_digest(plant, model=None) -> str:
             "extra": _canonical({k: v for k, v in vars(plant).items()
                                  if k not in ("name", "unbounded_storage", "crew", "graph")})}
     if model is not None:
-        tables = []
-        from ..kernels import layout
-        for name in layout.Model.vars:
-            v = getattr(model.arrays, name)
-            tables.append([name, _canonical(v.numpy()) if hasattr(v, "numpy") else repr(v)])
-        spec["compiled"] = tables
+        spec["compiled"] = _compiled_tables(model.arrays)
     return _digest(spec)
+
+
+def _compiled_tables(struct) -> list:
+    """Every field of a compiled Warp struct as plain values: arrays by their contents, nested
+    structs (also those behind a one-element ``struct_ref`` array) field by field — never by a
+    repr or a device pointer, which change from one compile to the next."""
+    from ..kernels.layout import host_struct
+    tables = []
+    for name in type(struct).vars if hasattr(type(struct), "vars") else struct._cls.vars:
+        v = host_struct(getattr(struct, name))
+        if hasattr(v, "_cls"):  # a nested struct
+            tables.append([name, _compiled_tables(v)])
+        elif hasattr(v, "numpy"):
+            tables.append([name, _canonical(v.numpy())])
+        else:
+            tables.append([name, _canonical(v)])
+    return tables
 
 
 @functools.lru_cache(maxsize=1)

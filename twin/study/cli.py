@@ -33,13 +33,13 @@ def add_parser(subparsers) -> None:
     st.add_argument("--design", choices=("factorial", "lhs"), default=None,
                     help="default: factorial, or lhs when a factor is a range")
     st.add_argument("--points", type=int, default=10, help="Latin hypercube points (default 10)")
-    st.add_argument("--replicas", "-r", type=int)
-    st.add_argument("--horizon", type=duration)
+    st.add_argument("--replicas", "-r", type=int, help="replicas per design point (default: scene's, else 100)")
+    st.add_argument("--horizon", type=duration, help="simulated time incl. warm-up, e.g. 8h (default: scene's, else 8h)")
     st.add_argument("--warmup", type=lambda s: s if s == "mser" else duration(s),
                     help="a duration, or 'mser' to detect it (MSER-5)")
-    st.add_argument("--seed", type=int)
-    st.add_argument("--device")
-    st.add_argument("--dt", type=duration)
+    st.add_argument("--seed", type=int, help="random seed shared by every design point (common random numbers)")
+    st.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cuda if present, else cpu)")
+    st.add_argument("--dt", type=duration, help="time step (default: scene's, else the plant's default)")
     st.add_argument("--precision", type=_fraction, help="add replicas until the CI half-width is within this "
                                                          "share of the mean, e.g. 1%% or 0.01")
     st.add_argument("--select", type=float, metavar="DELTA",
