@@ -7,8 +7,16 @@ launches a kernel per progress chunk, not per step.
 The kernels are specialised to a plant's kinds (``for_kinds``): the dispatch inside them covers
 only the kinds the plant uses, so a plain line compiles no robot, cluster-tool or maintenance
 code. Each kind set is its own Warp module, cached on disk by its content.
+
+The module's name carries a digest of every kernel source file: Warp's own module hash does not
+see a change in a hook that the generated dispatch reaches through ``wp.static`` from another
+module, so without it an edited (or upgraded) kernel file could load a stale binary of the same
+kind set from the kernel cache (seen: a binary without the step-clock saturation of
+kernels/sampling.py, which then crashed).
 """
 
+import hashlib
+from pathlib import Path
 from types import SimpleNamespace
 
 import warp as wp
@@ -20,11 +28,15 @@ from .layout import E_NEXT, NEVER, R_STEP, Model, State
 
 wp.set_module_options({"enable_backward": False})
 
+SOURCE_DIGEST = hashlib.sha256(b"".join(
+    p.name.encode() + p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()[:12]
+
 
 def build(kinds: list) -> SimpleNamespace:
     """start_replicas, advance and close_statistics over ``kinds`` (registry order)."""
     f = flow_functions(kinds)
-    module = wp.get_module("twin_engine_" + "_".join(k.name for k in kinds))  # one Warp module per kind set
+    # one Warp module per kind set and kernel source (SOURCE_DIGEST: see the module docstring)
+    module = wp.get_module("twin_engine_" + "_".join(k.name for k in kinds) + "_" + SOURCE_DIGEST)
     module.options.update({"enable_backward": False})
     drain, handle_event, start_element, account = f.drain, f.handle_event, f.start_element, f.account
 
