@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import PlantError, TwinError
-from ..progress import Progress
+from .. import progress as progress_bars
 from ..stats import mean_ci
 from .spec import Policy
 
@@ -310,7 +310,9 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
             out_dir=None, progress: bool | None = None) -> MaintenanceStudy:
     """Runs each policy (a Policy, a dict of Policies by "element.component", or a
     {label: policy} dict of either) on ``plant`` and returns the study. ``out_dir``: write each
-    finished scenario there as ``<n>.json`` plus ``study.json``, and reuse saved scenarios."""
+    finished scenario there as ``<n>.json`` plus ``study.json``, and reuse saved scenarios.
+    ``progress``: None/True/False (one bar over all policies, advanced per simulated chunk) or a
+    function called with the fraction of the whole study done."""
     from ..model import compile_plant
     from ..simulator import Simulator
     if not plant.health_components():
@@ -335,7 +337,7 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         plant_hash = plant_digest(plant, model)
-    bar = Progress(f"{plant.name}: {len(items)} policies", len(items), enabled=progress)
+    bar = progress_bars.for_run(progress, f"{plant.name}", len(items), unit="policies")
     scenarios = []
     for i, (label, policy) in enumerate(items):
         saved = out / f"{i:03d}.json" if out is not None else None
@@ -347,7 +349,8 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
                 bar.update(i + 1)
                 continue
         t0 = time.perf_counter()
-        res = sim.run(horizon, warmup, seed=seed, policy=policy, progress=False)
+        per_chunk = (lambda frac, i=i: bar.update(i + frac)) if bar.enabled else False  # one bar, every chunk
+        res = sim.run(horizon, warmup, seed=seed, policy=policy, progress=per_chunk)
         scenarios.append(_scenario(label, policy, res, time.perf_counter() - t0))
         if saved is not None:
             _write_json(saved, {"schema": SCENARIO_SCHEMA, "fingerprint": fingerprint, "settings": settings,
