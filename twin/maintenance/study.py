@@ -8,6 +8,9 @@ of the whole plant (every field of every element, the crew, the compiled tables)
 policy and twin itself (version and code). Anything else is recomputed, with one line saying why.
 
 The JSON (``MaintenanceStudy.to_json``, ``twin maintenance --out``) is documented in the README.
+With an output folder the study also writes ``replicas.parquet``, one row per policy and replica
+with the KPIs as columns, through twin.study's store (``twin.study.read(DIR)`` reads it with
+``study.json`` as its metadata), so maintenance and experiment results are analysed the same way.
 """
 
 from __future__ import annotations
@@ -136,6 +139,29 @@ class MaintenanceStudy:
                 "best": self.best.label if self.scenarios else None,
                 "scenarios": [{**s.to_dict(), "versus_best": self.versus_best(s)} for s in self.scenarios]}
 
+    def replicas_frame(self):
+        """One row per policy and replica (a pandas DataFrame): ``point`` (the policy's index in the
+        study), ``policy`` (its label), ``replica``, and one column per KPI (KPIS); the same
+        table as ``twin.study``'s ``replicas.parquet``. Replica r of every policy shares its random
+        numbers, so rows with the same ``replica`` are paired."""
+        from ..study.store import _pandas
+        pd = _pandas()
+        rows = []
+        for point, s in enumerate(self.scenarios):
+            n = len(s.per_replica[KPIS[0]])
+            cols = {"point": np.full(n, point, np.int64), "policy": [s.label] * n,
+                    "replica": np.arange(n, dtype=np.int64)}
+            cols.update({k: np.array([math.nan if x is None else x for x in s.per_replica[k]], np.float64)
+                         for k in KPIS})
+            rows.append(pd.DataFrame(cols))
+        columns = ["point", "policy", "replica", *KPIS]
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+
+    def to_parquet(self, path) -> Path:
+        """Writes :meth:`replicas_frame` as Parquet (twin.study.store: complete or not at all)."""
+        from ..study.store import write_table
+        return write_table(path, self.replicas_frame())
+
     def to_json(self, path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,10 +222,22 @@ def plant_digest(plant, model=None) -> str:
         tables = []
         from ..kernels import layout
         for name in layout.Model.vars:
-            v = getattr(model.arrays, name)
-            tables.append([name, _canonical(v.numpy()) if hasattr(v, "numpy") else repr(v)])
+            tables.append([name, _table(getattr(model.arrays, name))])
         spec["compiled"] = tables
     return _digest(spec)
+
+
+def _table(v):
+    """A compiled table's contents. A struct table (layout.struct_ref) is hashed by its host
+    struct's fields, never by its own bytes: those are device pointers, which differ between two
+    compiles of the same plant (the same plant would then look changed)."""
+    v = getattr(v, "host", v)
+    cls = getattr(v, "_cls", None)
+    if cls is not None and hasattr(cls, "vars"):  # a Warp struct instance
+        return ["struct", [[n, _table(getattr(v, n))] for n in cls.vars]]
+    if hasattr(v, "numpy"):
+        return _canonical(v.numpy())
+    return _canonical(v) if isinstance(v, (bool, int, float, np.generic, type(None))) else repr(v)
 
 
 @functools.lru_cache(maxsize=1)
@@ -260,6 +298,8 @@ def _load_saved(path: Path, fingerprint: dict, label: str):
     try:
         s = data["scenario"]
         per = {k: [math.nan if x is None else float(x) for x in v] for k, v in s["per_replica"].items()}
+        if set(KPIS) - set(per):
+            return redo("is incomplete")
         return Scenario(label, s["policy"], s["kpis"], s["components"], float(s["wall_time_s"]), per)
     except (KeyError, TypeError, ValueError):
         return redo("is incomplete")
@@ -300,7 +340,7 @@ def _scenario(label: str, policy, res, wall: float) -> Scenario:
     comps = {name: {k: v.to_dict() for k, v in d.items()} for name, d in mt["components"].items()}
     per = res.per_replica
     values = {k: per["throughput_per_hour"] if k == "throughput_per_hour" else per["maintenance"][k]
-              for k in OBJECTIVES}
+              for k in KPIS}
     return Scenario(label, _policy_dict(policy), kpis, comps, wall, per_replica={
         k: [float(x) if math.isfinite(x) else None for x in np.asarray(v, np.float64)] for k, v in values.items()})
 
@@ -337,6 +377,7 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         plant_hash = plant_digest(plant, model)
+        table = _can_write_parquet(out)
     bar = progress_bars.for_run(progress, f"{plant.name}", len(items), unit="policies")
     scenarios = []
     for i, (label, policy) in enumerate(items):
@@ -359,8 +400,23 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
     bar.close()
     study = MaintenanceStudy(plant.name, settings, scenarios, objective)
     if out is not None:
+        if table:
+            study.to_parquet(out / "replicas.parquet")
         study.to_json(out / "study.json")
     return study
+
+
+def _can_write_parquet(out: Path) -> bool:
+    """Whether pandas and pyarrow are here for ``replicas.parquet``; if not, one line says so (the
+    JSON files are written all the same) before anything runs."""
+    from ..study.store import _pandas
+    try:
+        _pandas()
+    except TwinError:
+        _note(f"{out / 'replicas.parquet'} will not be written: it needs pandas and pyarrow "
+              "(pip install 'twin[study]'); the JSON files are")
+        return False
+    return True
 
 
 def _is_labelled(policies: dict, plant) -> bool:
