@@ -140,6 +140,10 @@ def held_bound(el, plant) -> int:
 def check_dt(plant, dt) -> float:
     if dt is None:
         return plant.default_dt()
+    if isinstance(dt, np.floating) and not isinstance(dt, np.float64):
+        dt = float(str(dt))  # np.float32(0.1) -> 0.1 as written, as simulate() reads it
+    elif isinstance(dt, np.integer):
+        dt = int(dt)
     if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not math.isfinite(dt) or dt <= 0:
         raise PlantError(f"must be a positive number of seconds, got {dt!r}", key="dt")
     dt = float(dt)
