@@ -50,7 +50,8 @@ def element_columns() -> dict:
 
 def resolve_device(device=None) -> str:
     """'cuda' when a CUDA device is present, else 'cpu'; a named device must exist."""
-    wp.init()
+    from .warp_runtime import start
+    start(device)  # wp.init() without the CUDA-driver line on a CPU machine
     if device is None:
         return "cuda" if wp.is_cuda_available() else "cpu"
     name = str(device)
