@@ -192,36 +192,11 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-CUDA_DRIVER_WARNING = "Could not find or load the NVIDIA CUDA driver"
-
-
 def _start_warp(device) -> None:
-    """Starts Warp's runtime, dropping its 'no CUDA driver' line (printed by native code on
-    every start without a GPU) unless a CUDA device was asked for."""
-    import tempfile
-
-    import warp as wp
-    if device is not None and str(device).startswith("cuda"):
-        wp.init()
-        return
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr to redirect
-        wp.init()
-        return
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            wp.init()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        captured.seek(0)
-        text = captured.read().decode("utf-8", "replace")
-    rest = "".join(line for line in text.splitlines(True) if CUDA_DRIVER_WARNING not in line)
-    if rest:
-        sys.stderr.write(rest)
+    """Starts Warp's runtime without its 'no CUDA driver' line unless a CUDA device was asked
+    for (twin.warp_runtime, shared with the library)."""
+    from .warp_runtime import start
+    start(device)
 
 
 def _located(scene, work):

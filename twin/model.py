@@ -50,7 +50,8 @@ def element_columns() -> dict:
 
 def resolve_device(device=None) -> str:
     """'cuda' when a CUDA device is present, else 'cpu'; a named device must exist."""
-    wp.init()
+    from .warp_runtime import start
+    start(device)  # wp.init() without the CUDA-driver line on a CPU machine
     if device is None:
         return "cuda" if wp.is_cuda_available() else "cpu"
     name = str(device)
@@ -140,6 +141,10 @@ def held_bound(el, plant) -> int:
 def check_dt(plant, dt) -> float:
     if dt is None:
         return plant.default_dt()
+    if isinstance(dt, np.floating) and not isinstance(dt, np.float64):
+        dt = float(str(dt))  # np.float32(0.1) -> 0.1 as written, as simulate() reads it
+    elif isinstance(dt, np.integer):
+        dt = int(dt)
     if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not math.isfinite(dt) or dt <= 0:
         raise PlantError(f"must be a positive number of seconds, got {dt!r}", key="dt")
     dt = float(dt)

@@ -22,7 +22,7 @@ from .maintenance.compiled import SensorLog
 from .kernels import engine
 from .kernels import record as kernels_record
 from .model import Model, compile_plant
-from .progress import Progress
+from . import progress as progress_bars
 from .recording import Recorded, Recording
 from .results import Results
 from .state import new_state, state_nbytes, to_numpy
@@ -84,13 +84,14 @@ class Simulator:
         self.model = model
         self.replicas = _positive_int(replicas, "replicas")
 
-    def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress: bool | None = None,
+    def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
             sensor_log: SensorLog | None = None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
         [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``).
         ``policy``: the maintenance policy (a twin.maintenance.Policy, or a dict of them by
-        "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``)."""
+        "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``). ``progress``:
+        None/True/False (a bar on stderr, twin.progress) or a function of the fraction done, called per chunk."""
         model = self.model
         horizon = _seconds(horizon, "horizon", allow_zero=False)
         warmup = _seconds(warmup, "warmup", allow_zero=True)
@@ -122,7 +123,7 @@ class Simulator:
             raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas) / 2**20:.0f} MiB of state "
                                   f"for {self.replicas} replicas on {device}: {err}") from None
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
-        bar = Progress(f"{model.plant.name}: {self.replicas} replicas", horizon_step, enabled=progress)
+        bar = progress_bars.for_run(progress, f"{model.plant.name}: {self.replicas} replicas", horizon_step)
         t1 = time.perf_counter()
         wp.launch(kernels.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
         edges = np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64)

@@ -8,6 +8,9 @@ of the whole plant (every field of every element, the crew, the compiled tables)
 policy and twin itself (version and code). Anything else is recomputed, with one line saying why.
 
 The JSON (``MaintenanceStudy.to_json``, ``twin maintenance --out``) is documented in the README.
+With an output folder the study also writes ``replicas.parquet``, one row per policy and replica
+with the KPIs as columns, through twin.study's store (``twin.study.read(DIR)`` reads it with
+``study.json`` as its metadata), so maintenance and experiment results are analysed the same way.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import PlantError, TwinError
-from ..progress import Progress
+from .. import progress as progress_bars
 from ..stats import mean_ci
 from .spec import Policy
 
@@ -136,6 +139,29 @@ class MaintenanceStudy:
                 "best": self.best.label if self.scenarios else None,
                 "scenarios": [{**s.to_dict(), "versus_best": self.versus_best(s)} for s in self.scenarios]}
 
+    def replicas_frame(self):
+        """One row per policy and replica (a pandas DataFrame): ``point`` (the policy's index in the
+        study), ``policy`` (its label), ``replica``, and one column per KPI (KPIS); the same
+        table as ``twin.study``'s ``replicas.parquet``. Replica r of every policy shares its random
+        numbers, so rows with the same ``replica`` are paired."""
+        from ..study.store import _pandas
+        pd = _pandas()
+        rows = []
+        for point, s in enumerate(self.scenarios):
+            n = len(s.per_replica[KPIS[0]])
+            cols = {"point": np.full(n, point, np.int64), "policy": [s.label] * n,
+                    "replica": np.arange(n, dtype=np.int64)}
+            cols.update({k: np.array([math.nan if x is None else x for x in s.per_replica[k]], np.float64)
+                         for k in KPIS})
+            rows.append(pd.DataFrame(cols))
+        columns = ["point", "policy", "replica", *KPIS]
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+
+    def to_parquet(self, path) -> Path:
+        """Writes :meth:`replicas_frame` as Parquet (twin.study.store: complete or not at all)."""
+        from ..study.store import write_table
+        return write_table(path, self.replicas_frame())
+
     def to_json(self, path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -193,25 +219,25 @@ def plant_digest(plant, model=None) -> str:
             "extra": _canonical({k: v for k, v in vars(plant).items()
                                  if k not in ("name", "unbounded_storage", "crew", "graph")})}
     if model is not None:
-        spec["compiled"] = _compiled_tables(model.arrays)
+        tables = []
+        from ..kernels import layout
+        for name in layout.Model.vars:
+            tables.append([name, _table(getattr(model.arrays, name))])
+        spec["compiled"] = tables
     return _digest(spec)
 
 
-def _compiled_tables(struct) -> list:
-    """Every field of a compiled Warp struct as plain values: arrays by their contents, nested
-    structs (also those behind a one-element ``struct_ref`` array) field by field — never by a
-    repr or a device pointer, which change from one compile to the next."""
-    from ..kernels.layout import host_struct
-    tables = []
-    for name in type(struct).vars if hasattr(type(struct), "vars") else struct._cls.vars:
-        v = host_struct(getattr(struct, name))
-        if hasattr(v, "_cls"):  # a nested struct
-            tables.append([name, _compiled_tables(v)])
-        elif hasattr(v, "numpy"):
-            tables.append([name, _canonical(v.numpy())])
-        else:
-            tables.append([name, _canonical(v)])
-    return tables
+def _table(v):
+    """A compiled table's contents. A struct table (layout.struct_ref) is hashed by its host
+    struct's fields, never by its own bytes: those are device pointers, which differ between two
+    compiles of the same plant (the same plant would then look changed)."""
+    v = getattr(v, "host", v)
+    cls = getattr(v, "_cls", None)
+    if cls is not None and hasattr(cls, "vars"):  # a Warp struct instance
+        return ["struct", [[n, _table(getattr(v, n))] for n in cls.vars]]
+    if hasattr(v, "numpy"):
+        return _canonical(v.numpy())
+    return _canonical(v) if isinstance(v, (bool, int, float, np.generic, type(None))) else repr(v)
 
 
 @functools.lru_cache(maxsize=1)
@@ -272,6 +298,8 @@ def _load_saved(path: Path, fingerprint: dict, label: str):
     try:
         s = data["scenario"]
         per = {k: [math.nan if x is None else float(x) for x in v] for k, v in s["per_replica"].items()}
+        if set(KPIS) - set(per):
+            return redo("is incomplete")
         return Scenario(label, s["policy"], s["kpis"], s["components"], float(s["wall_time_s"]), per)
     except (KeyError, TypeError, ValueError):
         return redo("is incomplete")
@@ -312,7 +340,7 @@ def _scenario(label: str, policy, res, wall: float) -> Scenario:
     comps = {name: {k: v.to_dict() for k, v in d.items()} for name, d in mt["components"].items()}
     per = res.per_replica
     values = {k: per["throughput_per_hour"] if k == "throughput_per_hour" else per["maintenance"][k]
-              for k in OBJECTIVES}
+              for k in KPIS}
     return Scenario(label, _policy_dict(policy), kpis, comps, wall, per_replica={
         k: [float(x) if math.isfinite(x) else None for x in np.asarray(v, np.float64)] for k, v in values.items()})
 
@@ -322,7 +350,9 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
             out_dir=None, progress: bool | None = None) -> MaintenanceStudy:
     """Runs each policy (a Policy, a dict of Policies by "element.component", or a
     {label: policy} dict of either) on ``plant`` and returns the study. ``out_dir``: write each
-    finished scenario there as ``<n>.json`` plus ``study.json``, and reuse saved scenarios."""
+    finished scenario there as ``<n>.json`` plus ``study.json``, and reuse saved scenarios.
+    ``progress``: None/True/False (one bar over all policies, advanced per simulated chunk) or a
+    function called with the fraction of the whole study done."""
     from ..model import compile_plant
     from ..simulator import Simulator
     if not plant.health_components():
@@ -347,7 +377,8 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         plant_hash = plant_digest(plant, model)
-    bar = Progress(f"{plant.name}: {len(items)} policies", len(items), enabled=progress)
+        table = _can_write_parquet(out)
+    bar = progress_bars.for_run(progress, f"{plant.name}", len(items), unit="policies")
     scenarios = []
     for i, (label, policy) in enumerate(items):
         saved = out / f"{i:03d}.json" if out is not None else None
@@ -359,7 +390,8 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
                 bar.update(i + 1)
                 continue
         t0 = time.perf_counter()
-        res = sim.run(horizon, warmup, seed=seed, policy=policy, progress=False)
+        per_chunk = (lambda frac, i=i: bar.update(i + frac)) if bar.enabled else False  # one bar, every chunk
+        res = sim.run(horizon, warmup, seed=seed, policy=policy, progress=per_chunk)
         scenarios.append(_scenario(label, policy, res, time.perf_counter() - t0))
         if saved is not None:
             _write_json(saved, {"schema": SCENARIO_SCHEMA, "fingerprint": fingerprint, "settings": settings,
@@ -368,8 +400,23 @@ def compare(plant, policies, *, replicas: int = 1000, horizon: float = 30 * 24 *
     bar.close()
     study = MaintenanceStudy(plant.name, settings, scenarios, objective)
     if out is not None:
+        if table:
+            study.to_parquet(out / "replicas.parquet")
         study.to_json(out / "study.json")
     return study
+
+
+def _can_write_parquet(out: Path) -> bool:
+    """Whether pandas and pyarrow are here for ``replicas.parquet``; if not, one line says so (the
+    JSON files are written all the same) before anything runs."""
+    from ..study.store import _pandas
+    try:
+        _pandas()
+    except TwinError:
+        _note(f"{out / 'replicas.parquet'} will not be written: it needs pandas and pyarrow "
+              "(pip install 'twin[study]'); the JSON files are")
+        return False
+    return True
 
 
 def _is_labelled(policies: dict, plant) -> bool:

@@ -59,6 +59,21 @@ def _jsonable(v):
     return repr(v)
 
 
+def write_table(path, frame) -> Path:
+    """Writes ``frame`` as Parquet at ``path``: complete or not at all (a temporary ``NAME.tmp``
+    beside it, not matching ``*.parquet``, renamed over the target; removed on an error or Ctrl-C).
+    Also used by the maintenance studies (twin.maintenance.study)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 class Store:
     """A study folder (``out``), or nothing when ``out`` is None."""
 
@@ -88,16 +103,12 @@ class Store:
             return
         path = self.out / "points" / f"{point:05d}.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        write_table(path, frame)
 
     def save_all(self, frame, summary: dict) -> None:
         if self.out is None:
             return
-        tmp = self.out / "replicas.parquet.tmp"
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, self.out / "replicas.parquet")
+        write_table(self.out / "replicas.parquet", frame)
         write_json(self.out / "study.json", {"schema": SCHEMA, "fingerprint": self.fp, **self.meta,
                                              "summary": summary})
 
