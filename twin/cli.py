@@ -148,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     ani.add_argument("scene", help=SCENE_HELP)
     ani.add_argument("--out", "-o", required=True, help=".gif or .mp4 file to write")
     ani.add_argument("--window", default=None,
-                     help="START:END simulated time to show, e.g. 1h:1h10min (default: ten minutes after the warm-up)")
+                     help="START:END simulated time to show, e.g. 1h:1h10min (default: the busiest ten minutes of the hour after the warm-up)")
     ani.add_argument("--replica", type=index, default=0,
                      help="which replica to show, 0 or more (the same replica as in 'twin run' with this seed; "
                           "default: 0)")
