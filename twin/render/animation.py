@@ -53,12 +53,15 @@ def activity(recording) -> np.ndarray:
 
 
 def busiest_window(recording, length: int) -> tuple[int, int]:
-    """(first, end) frame indices of the ``length`` consecutive frames with the most visible
-    changes (:func:`activity`); the earliest such window on a tie."""
+    """(first, end) frame indices of the ``length`` consecutive frames that show the most visible
+    changes (:func:`activity` of frames first + 1 .. end - 1: the changes seen within the clip);
+    the earliest such window on a tie."""
     n = recording.frames
     length = max(1, min(int(length), n))
+    if length < 2:
+        return 0, length
     act = activity(recording)
-    sums = np.convolve(act, np.ones(length, np.int64), mode="valid")   # [n - length + 1]
+    sums = np.convolve(act[1:], np.ones(length - 1, np.int64), mode="valid")   # k -> act[k + 1 : k + length]
     first = int(np.argmax(sums))
     return first, first + length
 

@@ -35,7 +35,7 @@ GRID_COLOR = "#d9d9d4"
 FLOW_COLOR = "#7d8793"
 FEEDBACK_COLOR = "#b05fc4"
 BOTTLENECK_COLOR = "#1f5fff"  # blue: in no KPI colour map (YlOrRd, RdYlGn) nor a state colour
-REACH_COLOR = "#00a3c4"       # a robot's reach (the machines it tends), dashed: cyan, no flow or KPI colour
+REACH_COLOR = "#00c2d6"       # a robot's reach (the machines it tends), dashed: cyan, no flow or KPI colour
 
 # KPIs that are shares of time (drawn on a fixed 0..1 scale, labelled in percent)
 FRACTION_KPIS = {"utilization", "blocked", "starved", "down", "full", "empty", "running", "health",

@@ -37,7 +37,7 @@ BACKGROUND = "white"
 AMBIENT = 0.25
 FLOOR_MARGIN = 1.5        # floor around the plant, metres
 LIGHTING = "three lights"
-MIN_LINK_PX = 5.0         # a robot arm's links are drawn at least this many pixels thick
+MIN_LINK_PX = 6.0         # a robot arm's links are drawn at least this many pixels thick
 REACH_KINDS = ("robot",)  # kinds whose edges are a reach (tending), not a material flow
 
 
@@ -274,6 +274,18 @@ class LineScene:
         return dict(self._labels.anchors) if self._labels is not None else {}
 
     def legend_entries(self) -> list[tuple[str, str]]:
+        return self._element_entries() + self._link_entries()
+
+    def _link_entries(self) -> list[tuple[str, str]]:
+        out = []
+        edges = list(self.plant.graph.edges)
+        if any(e in self.layout.feedback and not is_reach_edge(self.plant, *e) for e in edges):
+            out.append(("rework flow", FEEDBACK_COLOR))
+        if any(is_reach_edge(self.plant, *e) for e in edges):
+            out.append(("robot reach", REACH_COLOR))
+        return out
+
+    def _element_entries(self) -> list[tuple[str, str]]:
         if self.status_mode:
             return [(s, c) for s, c in STATUS_COLORS.items()] + [("part", PART_COLOR)]
         if self.values:
@@ -288,10 +300,6 @@ class LineScene:
 
     def _add_legend(self) -> None:
         entries = self.legend_entries()
-        if any((u, v) in self.layout.feedback for u, v in self.plant.graph.edges if not is_reach_edge(self.plant, u, v)):
-            entries.append(("rework flow", FEEDBACK_COLOR))
-        if any(is_reach_edge(self.plant, u, v) for u, v in self.plant.graph.edges):
-            entries.append(("robot reach", REACH_COLOR))
         if not entries:
             return
         actor = legend_actor(entries, self.size)
@@ -481,7 +489,7 @@ def reach_mesh(plant, layout: Layout):
         length = float(np.linalg.norm(b - a))
         n = max(int(length / 0.25), 1)          # dashes of 0.15 m every 0.25 m
         for k in range(n):
-            t0, t1 = k / n, min((k + 0.6) / n, 1.0)
+            t0, t1 = k / n, (1.0 if k == n - 1 else (k + 0.6) / n)   # the last dash reaches the element
             lines.append([2, len(pts), len(pts) + 1])
             pts += [a + t0 * (b - a), a + t1 * (b - a)]
     return pv.PolyData(np.array(pts, float), lines=np.array(lines).ravel())
