@@ -158,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     ani.add_argument("--fps", type=fps, default=20, help="frames per second of the clip, 1 to 120 (default: 20)")
     ani.add_argument("--camera", default="iso", choices=CAMERAS,
                      help="view: iso (from above at an angle), top (plan view) or front (default: iso)")
-    ani.add_argument("--size", default="1280x800", help="frame size WIDTHxHEIGHT in pixels (default: 1280x800)")
+    ani.add_argument("--size", default="1280x720", help="frame size WIDTHxHEIGHT in pixels (default: 1280x720)")
     mnt = sub.add_parser("maintenance", help="compare maintenance policies of a scene with health components")
     mnt.add_argument("scene", help=SCENE_HELP)
     mnt.add_argument("--policy", "-p", action="append", default=None,

@@ -54,7 +54,8 @@ class LabelPlacer:
         return pl.top
 
     def obstacles(self) -> list:
-        """Boxes no label may cover: the title, the legend, the scalar bar, the clock."""
+        """Boxes no label may cover: the title, the legend, the scalar bar, the clock, the
+        bottleneck markers."""
         w, h = self.scene.size
         out = [(0, h - 0.06 * h, w, h)]                                # title
         if self.scene._legend_box is not None:
@@ -63,6 +64,11 @@ class LabelPlacer:
             out.append((0.88 * w, 0.18 * h, w, 0.82 * h))               # scalar bar and its title
         if self.scene.status_mode:
             out.append((0, 0, 0.45 * w, 0.06 * h))                      # clock
+        for name in self.scene.bottlenecks:                             # the bottleneck cones
+            top = self.scene.layout[name].top
+            corners = [top + (dx, dy, dz) for dx in (-0.3, 0.3) for dy in (-0.3, 0.3) for dz in (0.4, 1.1)]
+            p = self.scene.to_display(np.array(corners))
+            out.append((p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()))
         return out
 
     def place(self) -> None:
