@@ -131,6 +131,22 @@ def test_every_label_sits_by_its_element_inside_the_frame_without_overlaps(camer
     scene.close()
 
 
+def test_labels_follow_a_moved_camera():
+    """An interactive view turns the camera; at the next render the labels are placed again, by
+    their elements as the renderer now projects them."""
+    plant = bundled("balanced_line")
+    scene = LineScene(plant, size=FRAME, anti_aliasing=False)
+    scene.image()
+    before = scene.label_anchors
+    scene.plotter.camera.azimuth = 40.0
+    scene.image()
+    after = scene.label_anchors
+    for name, pl in scene.layout.placements.items():
+        assert np.allclose(after[name], world_to_pixel(scene, pl.top), atol=0.5)
+    assert any(np.linalg.norm(np.subtract(after[n], before[n])) > 5 for n in before)
+    scene.close()
+
+
 @pytest.mark.parametrize("camera", ["iso", "top"])
 def test_the_plant_fills_the_frame(camera):
     """The elements' projected boxes span at least 95% of the width between the left edge and the

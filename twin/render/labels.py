@@ -43,6 +43,20 @@ class LabelPlacer:
         self.actors: list = []
         self.boxes: dict = {}
         self.anchors: dict = {}
+        self._view = None
+        # an interactive view moves the camera: before each render, place the labels again if the
+        # camera or the window changed since they were placed
+        scene.plotter.renderer.AddObserver("StartEvent", lambda *_: self.follow())
+
+    def view_key(self) -> tuple:
+        cam = self.scene.plotter.camera
+        return (tuple(np.round(cam.position, 9)), tuple(np.round(cam.focal_point, 9)), tuple(np.round(cam.up, 9)),
+                round(float(cam.parallel_scale), 9), tuple(self.scene.plotter.window_size))
+
+    def follow(self) -> None:
+        """Places the labels again when the view changed (a no-op otherwise)."""
+        if self._view != self.view_key():
+            self.place()
 
     def anchor_world(self, name: str) -> np.ndarray:
         pl = self.scene.layout[name]
@@ -79,6 +93,7 @@ class LabelPlacer:
         for actor in self.actors:
             plotter.renderer.RemoveViewProp(actor)
         self.actors, self.boxes, self.anchors = [], {}, {}
+        self._view = self.view_key()
         w, h = scene.size
         font = text_px(h)
         names = list(scene.layout.placements)

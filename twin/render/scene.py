@@ -135,6 +135,7 @@ class LineScene:
             self._items_actor = self._add(self._items, color=PART_COLOR, name="items")
             self._clock = self.plotter.add_text("t = 0:00:00", position=(12, 10),
                                                 font_size=text_px(self.size[1]), color="black", name="clock")
+        self.set_camera(camera, place_labels=False)     # again: adding meshes may move PyVista's camera
         if labels:
             self._labels = LabelPlacer(self)
             self._labels.place()
