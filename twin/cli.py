@@ -148,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     ani.add_argument("scene", help=SCENE_HELP)
     ani.add_argument("--out", "-o", required=True, help=".gif or .mp4 file to write")
     ani.add_argument("--window", default=None,
-                     help="START:END simulated time to show, e.g. 1h:1h10min (default: ten minutes after the warm-up)")
+                     help="START:END simulated time to show, e.g. 1h:1h10min (default: the busiest ten minutes of the hour after the warm-up)")
     ani.add_argument("--replica", type=index, default=0,
                      help="which replica to show, 0 or more (the same replica as in 'twin run' with this seed; "
                           "default: 0)")
@@ -158,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     ani.add_argument("--fps", type=fps, default=20, help="frames per second of the clip, 1 to 120 (default: 20)")
     ani.add_argument("--camera", default="iso", choices=CAMERAS,
                      help="view: iso (from above at an angle), top (plan view) or front (default: iso)")
-    ani.add_argument("--size", default="1280x800", help="frame size WIDTHxHEIGHT in pixels (default: 1280x800)")
+    ani.add_argument("--size", default="1280x720", help="frame size WIDTHxHEIGHT in pixels (default: 1280x720)")
     mnt = sub.add_parser("maintenance", help="compare maintenance policies of a scene with health components")
     mnt.add_argument("scene", help=SCENE_HELP)
     mnt.add_argument("--policy", "-p", action="append", default=None,

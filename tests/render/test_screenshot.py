@@ -9,6 +9,7 @@ import twin
 import twin.render
 from twin.errors import TwinError
 from twin.render import meshes
+from twin.render.colors import BOTTLENECK_COLOR
 from twin.render.scene import LineScene
 
 STATIONS = ["op10_turning", "op20_milling", "op30_drilling", "op40_grinding", "op50_washing"]
@@ -85,7 +86,7 @@ def test_colour_by_a_results_object_marks_the_bottleneck():
     assert set(scene.values) == {"saw", "cnc_mill", "drill", "deburr", "inspection"}
     assert scene.bottleneck == res.bottleneck["element"] == "cnc_mill"
     assert scene.bar_title == "down (%)" and "down (%)" in scene.plotter.scalar_bars
-    assert ("bottleneck", "#c0111f") in scene.legend_entries()
+    assert ("bottleneck", BOTTLENECK_COLOR) in scene.legend_entries()
     assert non_blank(scene.image())
     scene.close()
 

@@ -21,6 +21,7 @@ from .scene import LineScene, parse_size
 PART_RGB = [int(PART_COLOR[i:i + 2], 16) / 255 for i in (1, 3, 5)]
 
 FORMATS = (".gif", ".mp4")
+DEFAULT_SIZE = (1280, 720)   # 16:9; labels and the clock scale with the height (labels.text_px)
 
 
 def _even(size) -> tuple[int, int]:
@@ -28,7 +29,55 @@ def _even(size) -> tuple[int, int]:
     return w + (w % 2), h + (h % 2)  # H.264 (yuv420p) needs even sides
 
 
-def frames(plant, recording, *, size=(1280, 800), camera: str = "iso", labels: bool = True, title: str | None = None,
+def activity(recording) -> np.ndarray:
+    """Visible changes at each frame of a recording ([F] counts; frame 0 has none): elements whose
+    state or parts held changed since the previous frame, belts whose parts moved, robots whose
+    joints moved, cluster-tool chambers and load locks whose state changed."""
+    n = recording.frames
+    out = np.zeros(n, np.int64)
+    if n < 2:
+        return out
+    out[1:] += (np.diff(recording.status.astype(np.int64), axis=0) != 0).sum(axis=1)
+    out[1:] += (np.diff(recording.held.astype(np.int64), axis=0) != 0).sum(axis=1)
+    for s in recording.conveyors.values():
+        s = np.nan_to_num(np.asarray(s, float), nan=-1.0)
+        out[1:] += (np.abs(np.diff(s, axis=0)) > 1e-6).any(axis=1)
+    for r in recording.robots.values():
+        q = np.asarray(r.get("joints", np.zeros((n, 0))), float).reshape(n, -1)
+        out[1:] += (np.abs(np.diff(q, axis=0)) > 1e-4).any(axis=1)
+    for t in recording.tools.values():
+        for codes in t.values():
+            codes = np.asarray(codes).reshape(n, -1)
+            out[1:] += (np.diff(codes.astype(np.int64), axis=0) != 0).sum(axis=1)
+    return out
+
+
+def busiest_window(recording, length: int) -> tuple[int, int]:
+    """(first, end) frame indices of the ``length`` consecutive frames that show the most visible
+    changes (:func:`activity` of frames first + 1 .. end - 1: the changes seen within the clip);
+    the earliest such window on a tie."""
+    n = recording.frames
+    length = max(1, min(int(length), n))
+    if length < 2:
+        return 0, length
+    act = activity(recording)
+    sums = np.convolve(act[1:], np.ones(length - 1, np.int64), mode="valid")   # k -> act[k + 1 : k + length]
+    first = int(np.argmax(sums))
+    return first, first + length
+
+
+def sub_recording(recording, first: int, end: int):
+    """Frames ``first`` to ``end`` (exclusive) of a recording, as a recording of its own."""
+    from ..recording import Recorded
+    sl = slice(int(first), int(end))
+    return Recorded(recording.replica, recording.times[sl], list(recording.names), list(recording.kinds),
+                    recording.status[sl], recording.held[sl],
+                    {k: v[sl] for k, v in recording.conveyors.items()},
+                    robots={n: {k: v[sl] for k, v in d.items()} for n, d in recording.robots.items()},
+                    tools={n: {k: v[sl] for k, v in d.items()} for n, d in recording.tools.items()})
+
+
+def frames(plant, recording, *, size=DEFAULT_SIZE, camera: str = "iso", labels: bool = True, title: str | None = None,
            anti_aliasing: bool = True, layout=None, every: int = 1):
     """Yields the RGB images ([H, W, 3] uint8) of the recording's frames, one at a time."""
     if recording is None:
@@ -45,7 +94,7 @@ def frames(plant, recording, *, size=(1280, 800), camera: str = "iso", labels: b
         scene.close()
 
 
-def animate(plant, recording, path, *, fps: int = 20, size=(1280, 800), camera: str = "iso", labels: bool = True,
+def animate(plant, recording, path, *, fps: int = 20, size=DEFAULT_SIZE, camera: str = "iso", labels: bool = True,
             title: str | None = None, anti_aliasing: bool = True, layout=None, progress: bool | None = None) -> Path:
     """Writes a clip of ``recording`` (a :class:`twin.Recorded` of ``plant``) to ``path``
     (``.gif`` or ``.mp4``), one frame per recorded frame at ``fps`` frames per second: parts on

@@ -3,6 +3,9 @@
     twin render SCENE --out line.png [--results results.json --color-by utilization] [--camera iso|top]
     twin animate SCENE --out line.mp4 [--window START:END] [--replica K] [--every DT] [--fps N]
 
+Without ``--window`` the clip shows the ten minutes with the most visible changes (state
+changes, parts moving, robots moving) in the hour after the warm-up.
+
 ``animate`` is where a simulation is run for a picture: it simulates replicas 0..K of the scene
 over [0, END] with a recording of replica K (the same seed gives the same replica K as in
 ``twin run``), then hands the recording to :func:`twin.render.animate`.
@@ -18,6 +21,7 @@ from ..units import duration
 
 DEFAULT_WINDOW_S = 600.0     # a clip shows ten simulated minutes unless --window says otherwise
 DEFAULT_FRAMES = 200         # frames in a clip unless --every says otherwise
+SEARCH_S = 3600.0            # without --window: the clip is the busiest ten minutes of this span after the warm-up
 MAX_ANIMATION_FRAMES = 5000
 
 
@@ -89,6 +93,10 @@ def animate_command(args, scene_path) -> int:
     scene = twin.load_scene(scene_path)
     study = {**DEFAULT_STUDY, **scene.study}
     start, end = parse_window(args.window, default_start=float(study["warmup"]))
+    search_end = end
+    if args.window is None:   # pick the busiest DEFAULT_WINDOW_S of the hour after the warm-up
+        horizon = duration(study.get("horizon") or 0.0)
+        search_end = max(end, min(start + SEARCH_S, horizon)) if horizon > end else end
     replica = args.replica
     if replica is None or replica < 0:
         raise TwinError(f"--replica must be an integer >= 0, got {replica!r}")
@@ -100,10 +108,15 @@ def animate_command(args, scene_path) -> int:
         raise TwinError(f"{frames} frames is more than {MAX_ANIMATION_FRAMES}; show a shorter --window "
                         "or a larger --every")
     seed = args.seed if args.seed is not None else study["seed"]
-    res = twin.simulate(scene.plant, replicas=replica + 1, horizon=end, warmup=0.0, seed=seed,
+    res = twin.simulate(scene.plant, replicas=replica + 1, horizon=search_end, warmup=0.0, seed=seed,
                         device=study.get("device"), dt=study.get("dt"),
-                        record=twin.Recording(replica=replica, start=start, end=end, every=every))
+                        record=twin.Recording(replica=replica, start=start, end=search_end, every=every))
     rec = res.recording
+    if search_end > end:
+        from .animation import busiest_window, sub_recording
+        first, last = busiest_window(rec, frames)
+        rec = sub_recording(rec, first, last)
+        start, end = float(rec.times[0]), float(rec.times[-1])
     with replacing(out, "--out") as target:  # a complete clip or none, even on Ctrl-C
         animate(scene.plant, rec, target, fps=args.fps, camera=args.camera, size=args.size)
     print(f"{scene.plant.name}: {rec.frames} frames of replica {replica} (seed {seed}), "

@@ -34,7 +34,8 @@ FLOOR_COLOR = "#f4f4f2"
 GRID_COLOR = "#d9d9d4"
 FLOW_COLOR = "#7d8793"
 FEEDBACK_COLOR = "#b05fc4"
-BOTTLENECK_COLOR = "#c0111f"
+BOTTLENECK_COLOR = "#1f5fff"  # blue: in no KPI colour map (YlOrRd, RdYlGn) nor a state colour
+REACH_COLOR = "#00c2d6"       # a robot's reach (the machines it tends), dashed: cyan, no flow or KPI colour
 
 # KPIs that are shares of time (drawn on a fixed 0..1 scale, labelled in percent)
 FRACTION_KPIS = {"utilization", "blocked", "starved", "down", "full", "empty", "running", "health",
@@ -145,13 +146,23 @@ def kpi_values(data, kpi: str | None) -> dict[str, float]:
 
 def bottleneck_of(data) -> str | None:
     """The bottleneck element named by results (object or dict), else None."""
+    group = bottleneck_group(data)
+    return group[0] if group else None
+
+
+def bottleneck_group(data) -> list[str]:
+    """Every element of the results' bottleneck: its ``group`` (identical parallel machines that
+    share the constraint) when it has one, else its one ``element``; [] when none. The named
+    element comes first."""
     data = load_results(data)
     bn = getattr(data, "bottleneck", None)
     if bn is None and isinstance(data, Mapping):
         bn = data.get("bottleneck")
-    if isinstance(bn, Mapping):
-        return bn.get("element")
-    return None
+    if not isinstance(bn, Mapping) or bn.get("element") is None:
+        return []
+    element = bn["element"]
+    group = [str(n) for n in (bn.get("group") or ())]
+    return [element] + [n for n in group if n != element]
 
 
 def status_color(code: int) -> str:

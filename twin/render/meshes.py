@@ -162,20 +162,23 @@ def robot_offset(pl: Placement, el) -> np.ndarray:
     return np.array([pl.center[0] - own[0], pl.center[1] - own[1], 0.0])
 
 
-def robot_parts(pl: Placement, el=None, links: np.ndarray | None = None) -> list[Part]:
-    """A robot arm: a pedestal at its base, links through its joint origins, joint spheres."""
+def robot_parts(pl: Placement, el=None, links: np.ndarray | None = None, link_radius: float = LINK_RADIUS) -> list[Part]:
+    """A robot arm: a pedestal at its base, links through its joint origins, joint spheres.
+    ``link_radius``: thicker than the real links where a frame needs it to show the arm."""
     pts = (robot_links(el) if links is None else np.asarray(links, float)) + robot_offset(pl, el)
     base = pts[0]
-    parts = [Part(cylinder((base[0], base[1], 0.0), 0.28, max(base[2], 0.0) + 0.12), "trim", TRIM_COLOR)]
-    parts.append(Part(arm_mesh(pts), "links"))
+    pedestal = max(0.28, 1.6 * link_radius)
+    parts = [Part(cylinder((base[0], base[1], 0.0), pedestal, max(base[2], 0.0) + 0.12), "trim", TRIM_COLOR)]
+    parts.append(Part(arm_mesh(pts, link_radius), "links"))
     return parts
 
 
-def arm_mesh(pts: np.ndarray) -> pv.PolyData:
-    """Tubes along the links and spheres at the joints, one mesh."""
+def arm_mesh(pts: np.ndarray, link_radius: float = LINK_RADIUS) -> pv.PolyData:
+    """Tubes along the links and spheres at the joints (1.5 times the link radius), one mesh."""
     pts = np.asarray(pts, float)
-    meshes = [pv.lines_from_points(pts).tube(radius=LINK_RADIUS, n_sides=12)]
-    meshes += [pv.Sphere(radius=JOINT_RADIUS, center=p, theta_resolution=12, phi_resolution=12) for p in pts]
+    joint = JOINT_RADIUS * link_radius / LINK_RADIUS
+    meshes = [pv.lines_from_points(pts).tube(radius=link_radius, n_sides=12)]
+    meshes += [pv.Sphere(radius=joint, center=p, theta_resolution=12, phi_resolution=12) for p in pts]
     return pv.merge([m.triangulate() for m in meshes])
 
 
@@ -240,8 +243,11 @@ PARTS = {
 }
 
 
-def element_parts(pl: Placement, el) -> list[Part]:
-    """The parts of one element, by its kind (a box for kinds without their own geometry)."""
+def element_parts(pl: Placement, el, link_radius: float = LINK_RADIUS) -> list[Part]:
+    """The parts of one element, by its kind (a box for kinds without their own geometry);
+    ``link_radius``: a robot arm's drawn link radius."""
+    if pl.kind == "robot":
+        return robot_parts(pl, el, link_radius=link_radius)
     return PARTS.get(pl.kind, generic_parts)(pl, el)
 
 

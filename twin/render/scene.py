@@ -13,8 +13,9 @@ import numpy as np
 from ..errors import TwinError
 from . import backend
 from .colors import (BOTTLENECK_COLOR, FEEDBACK_COLOR, FLOOR_COLOR, FLOW_COLOR, GENERIC_COLOR, GRID_COLOR,
-                     KIND_COLORS, NO_DATA_COLOR, PART_COLOR, STATUS_COLORS, bottleneck_of, color_map,
-                     color_range, format_value, is_fraction, kpi_values, status_color)
+                     KIND_COLORS, NO_DATA_COLOR, PART_COLOR, REACH_COLOR, STATUS_COLORS, bottleneck_group,
+                     color_map, color_range, format_value, is_fraction, kpi_values, status_color)
+from .labels import LabelPlacer, text_px
 from .layout import Layout, path_points, plant_layout as make_layout
 
 pv = backend.import_pyvista()
@@ -36,7 +37,13 @@ BACKGROUND = "white"
 AMBIENT = 0.25
 FLOOR_MARGIN = 1.5        # floor around the plant, metres
 LIGHTING = "three lights"
-LABEL_STAGGER = 0.7       # labels of neighbours (along x) stand at three heights this far apart, metres
+MIN_LINK_PX = 6.0         # a robot arm's links are drawn at least this many pixels thick
+REACH_KINDS = ("robot",)  # kinds whose edges are a reach (tending), not a material flow
+
+
+def is_reach_edge(plant, u: str, v: str) -> bool:
+    """True when a robot takes part in edge (u, v): it tends the other end (drawn as its reach)."""
+    return plant[u].kind in REACH_KINDS or plant[v].kind in REACH_KINDS
 
 
 def parse_size(size) -> tuple[int, int]:
@@ -79,6 +86,7 @@ class LineScene:
         self.layout = layout if layout is not None else make_layout(plant)
         self.status_mode = bool(status)
         self.kpi, self.values, self.bottleneck, self.clim = None, {}, None, None
+        self.bottlenecks: list[str] = []
         if results is not None or values is not None:
             if results is not None and values is not None:
                 raise TwinError("colour by results or by values, not both")
@@ -91,7 +99,8 @@ class LineScene:
                                 f"is in plant '{plant.name}': are these results of another plant?")
             self.values = {n: v for n, v in ours.items() if math.isfinite(v)}  # n/a (NaN): drawn as no data
             if results is not None:
-                self.bottleneck = bottleneck_of(results)
+                self.bottlenecks = [n for n in bottleneck_group(results) if n in self.layout.placements]
+                self.bottleneck = self.bottlenecks[0] if self.bottlenecks else None
             self.clim = color_range(self.kpi, self.values, clim)
         elif color_by is not None:
             raise TwinError(f"--color-by {color_by} needs results to colour by (twin run SCENE --out results.json)")
@@ -111,12 +120,13 @@ class LineScene:
         self._clock = None
         self._arms: dict = {}
         self.view = camera
+        self._labels: LabelPlacer | None = None
+        self._legend_box = None
+        self.set_camera(camera, place_labels=False)     # first: the arm's thickness needs the scale
         self._add_floor()
         if flows:
             self._add_flows()
         self._add_elements()
-        if labels:
-            self._add_labels()
         if legend:
             self._add_legend()
         self._add_title(title)
@@ -124,8 +134,11 @@ class LineScene:
             self._items = pv.PolyData()
             self._items_actor = self._add(self._items, color=PART_COLOR, name="items")
             self._clock = self.plotter.add_text("t = 0:00:00", position=(12, 10),
-                                                font_size=max(9, self.size[1] // 55), color="black", name="clock")
-        self.set_camera(camera)
+                                                font_size=text_px(self.size[1]), color="black", name="clock")
+        self.set_camera(camera, place_labels=False)     # again: adding meshes may move PyVista's camera
+        if labels:
+            self._labels = LabelPlacer(self)
+            self._labels.place()
 
     # ---- building -------------------------------------------------------------------------
     def _add(self, mesh, **kwargs):
@@ -166,11 +179,21 @@ class LineScene:
             self.plotter.add_mesh(grid, color=GRID_COLOR, line_width=1, lighting=False, name="grid")
 
     def _add_flows(self) -> None:
-        flows = flow_meshes(self.plant, self.layout)
+        flows = flow_meshes(self.plant, self.layout, reach=False)
         for back, color, name in ((False, FLOW_COLOR, "flows"), (True, FEEDBACK_COLOR, "feedback")):
             group = [f for f in flows if f[2] == back]
             if group:
                 self._add(pv.merge([f[3] for f in group] + [f[4] for f in group]), color=color, name=name)
+        reach = reach_mesh(self.plant, self.layout)
+        if reach is not None:
+            self.plotter.add_mesh(reach, color=REACH_COLOR, line_width=max(2, self.size[1] // 300),
+                                  lighting=False, name="reach")
+
+    @property
+    def link_radius(self) -> float:
+        """A robot link's drawn radius: its real one (meshes.LINK_RADIUS), or more where that
+        would be thinner than MIN_LINK_PX pixels in this frame."""
+        return max(meshes.LINK_RADIUS, 0.5 * MIN_LINK_PX * self.metres_per_pixel)
 
     def _body_style(self, name: str, kind: str) -> dict:
         if self.kpi is not None or self.values:
@@ -190,7 +213,7 @@ class LineScene:
             el = self.plant[name]
             style = self._body_style(name, pl.kind)
             group = {"body": [], "trim": [], "chamber": {}, "load_lock": {}, "links": None}
-            for i, part in enumerate(meshes.element_parts(pl, el)):
+            for i, part in enumerate(meshes.element_parts(pl, el, link_radius=self.link_radius)):
                 key = f"{name}/{part.role}/{i}"
                 if part.role == "trim":
                     actor = self._add(part.mesh, color=part.color, name=key)
@@ -218,11 +241,13 @@ class LineScene:
             self.actors[name] = group
         for bar in self.plotter.scalar_bars.values():
             bar.SetVerticalTitleSeparation(max(4, self.size[1] // 80))
-        if self.bottleneck in self.layout.placements:
-            pl = self.layout[self.bottleneck]
-            top = pl.top
-            marker = pv.Cone(center=top + (0, 0, 0.75), direction=(0, 0, -1), height=0.7, radius=0.3, resolution=24)
-            self._add(marker, color=BOTTLENECK_COLOR, name="bottleneck")
+        cones = []
+        for name in self.bottlenecks:   # every machine of a bottleneck group
+            top = self.layout[name].top
+            cones.append(pv.Cone(center=top + (0, 0, 0.75), direction=(0, 0, -1), height=0.7, radius=0.3,
+                                 resolution=24).triangulate())
+        if cones:
+            self._add(pv.merge(cones), color=BOTTLENECK_COLOR, name="bottleneck")
 
     def _bar_args(self) -> dict:
         w, h = self.size
@@ -230,45 +255,60 @@ class LineScene:
                 "width": 0.035, "height": 0.55, "n_labels": 6, "fmt": "%.0f" if is_fraction(self.kpi) else "%.3g",
                 "title_font_size": max(8, h // 60), "label_font_size": max(7, h // 70), "color": "black"}
 
-    def _add_labels(self) -> None:
-        names, points = [], []
-        by_x = sorted(self.layout.placements, key=lambda n: (self.layout[n].center[0], self.layout[n].center[1]))
-        lift = np.array([0.0, 0.45, 0.0]) if self.view == "top" else np.array([0.0, 0.0, LABEL_STAGGER])
-        stagger = {n: (k % 3) * lift for k, n in enumerate(by_x)}
-        for name, pl in self.layout.placements.items():
-            text = name
-            if name in self.values:
-                text += f"\n{format_value(self.kpi, self.values[name])}"
-            names.append(text)
-            top = pl.top + np.array([0.0, 0.0, 0.25]) + stagger[name]
-            if name == self.bottleneck:
-                top = top + (0, 0, 1.2)
-                names[-1] += "\nbottleneck"
-            points.append(top)
-        self.plotter.add_point_labels(np.array(points), names, font_size=max(7, self.size[1] // 75), bold=False,
-                                      text_color="black", shape_color="white", shape_opacity=0.65,
-                                      show_points=False, always_visible=True, margin=2, name="labels")
+    def label_text(self, name: str) -> str:
+        """An element's label: its name, its value when coloured, 'bottleneck' when it is one."""
+        text = name
+        if name in self.values:
+            text += f"\n{format_value(self.kpi, self.values[name])}"
+        if name in self.bottlenecks:
+            text += "\nbottleneck"
+        return text
+
+    @property
+    def label_boxes(self) -> dict:
+        """Element name -> its label's pixel box (x0, y0, x1, y1), display coordinates (y up)."""
+        return dict(self._labels.boxes) if self._labels is not None else {}
+
+    @property
+    def label_anchors(self) -> dict:
+        """Element name -> the pixel (x, y) its label's leader line points at (display coordinates)."""
+        return dict(self._labels.anchors) if self._labels is not None else {}
 
     def legend_entries(self) -> list[tuple[str, str]]:
+        return self._element_entries() + self._link_entries()
+
+    def _link_entries(self) -> list[tuple[str, str]]:
+        out = []
+        edges = list(self.plant.graph.edges)
+        if any(e in self.layout.feedback and not is_reach_edge(self.plant, *e) for e in edges):
+            out.append(("rework flow", FEEDBACK_COLOR))
+        if any(is_reach_edge(self.plant, *e) for e in edges):
+            out.append(("robot reach", REACH_COLOR))
+        return out
+
+    def _element_entries(self) -> list[tuple[str, str]]:
         if self.status_mode:
             return [(s, c) for s, c in STATUS_COLORS.items()] + [("part", PART_COLOR)]
         if self.values:
             out = []
             if len(self.values) < len(self.layout):
                 out.append((f"no {self.kpi or 'value'}", NO_DATA_COLOR))
-            if self.bottleneck in self.layout.placements:
-                out.append(("bottleneck", BOTTLENECK_COLOR))
+            if self.bottlenecks:
+                out.append(("bottleneck" if len(self.bottlenecks) == 1 else "bottleneck (group)", BOTTLENECK_COLOR))
             return out
         kinds = list(dict.fromkeys(pl.kind for pl in self.layout))
         return [(k.replace("_", " "), KIND_COLORS.get(k, GENERIC_COLOR)) for k in kinds]
 
     def _add_legend(self) -> None:
         entries = self.legend_entries()
-        if self.layout.feedback:
-            entries.append(("rework flow", FEEDBACK_COLOR))
         if not entries:
             return
-        self.plotter.add_actor(legend_actor(entries, self.size), name="legend")
+        actor = legend_actor(entries, self.size)
+        self.plotter.add_actor(actor, name="legend")
+        w, h = self.size
+        x0, y0 = actor.GetPositionCoordinate().GetValue()[:2]
+        dx, dy = actor.GetPosition2Coordinate().GetValue()[:2]
+        self._legend_box = (x0 * w, y0 * h, (x0 + dx) * w, (y0 + dy) * h)
 
     def _add_title(self, title: str | None) -> None:
         if title == "":
@@ -286,38 +326,61 @@ class LineScene:
         actor.prop.justification_vertical = "top"
 
     # ---- camera ---------------------------------------------------------------------------
-    def set_camera(self, view: str = "iso", margin: float = 1.04) -> None:
-        """Points a parallel-projection camera along ``view`` ("iso", "top", "front") and fits the
-        plant into the window (leaving room for the scalar bar)."""
+    def set_camera(self, view: str = "iso", margin: float = 1.02, place_labels: bool = True) -> None:
+        """Points a parallel-projection camera along ``view`` ("iso", "top", "front") and frames
+        the plant: its elements fill the window, leaving room for the title and the labels above
+        and for the scalar bar on the right. Labels are placed again for the new view."""
         if view not in VIEWS:
             raise TwinError(f"camera must be one of {', '.join(VIEWS)}, got {view!r}")
+        self.view = view
         direction, up = (np.array(v, float) for v in VIEWS[view])
         d = direction / np.linalg.norm(direction)
         f = -d
         r = np.cross(f, up)
         r /= np.linalg.norm(r)
         u = np.cross(r, f)
-        lo, hi = self.layout.bounds
-        lo = lo - np.array([FLOOR_MARGIN, FLOOR_MARGIN, 0.0])                 # the whole floor
-        hi = hi + np.array([FLOOR_MARGIN, FLOOR_MARGIN, 0.9])                 # labels above the elements
-        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        corners = []
+        for pl in self.layout:                          # the elements themselves, not the floor
+            lo, hi = pl.lo, pl.hi
+            if pl.path is not None:
+                lo = np.minimum(lo, pl.path.min(axis=0))
+                hi = np.maximum(hi, pl.path.max(axis=0))
+            corners += [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+        corners = np.array(corners)
         pr, pu = corners @ r, corners @ u
         w, h = self.size
-        frac_w = 0.86 if self.values else 0.98   # room for the scalar bar on the right
-        frac_h = 0.88                            # room for the title
-        half_h = max((pu.max() - pu.min()) / 2 / frac_h, (pr.max() - pr.min()) / 2 / frac_w * h / w) * margin
-        cr = (pr.max() + pr.min()) / 2 + (1 - frac_w) / 2 * half_h * w / h
-        cu = (pu.max() + pu.min()) / 2 + (1 - frac_h) / 2 * half_h * 0.6
-        centre = (lo + hi) / 2
+        left, right = 0.03, (0.86 if self.values else 0.97)   # room for the scalar bar on the right
+        bottom, top = 0.04, 0.80                              # room for the labels and title above
+        span_r, span_u = pr.max() - pr.min(), pu.max() - pu.min()
+        half_h = max(span_u / 2 / (top - bottom), span_r / 2 / (right - left) * h / w, 1e-3) * margin
+        # the window spans 2 * half_h (vertically) and 2 * half_h * w / h across; put the plant's
+        # projected box in the middle of [left, right] x [bottom, top]
+        cr = (pr.max() + pr.min()) / 2 - ((left + right) / 2 - 0.5) * 2 * half_h * w / h
+        cu = (pu.max() + pu.min()) / 2 - ((bottom + top) / 2 - 0.5) * 2 * half_h
+        centre = corners.mean(axis=0)
         focal = r * cr + u * cu + f * (centre @ f)
-        dist = 4.0 * float(np.linalg.norm(hi - lo)) + 10.0
+        dist = 4.0 * float(np.ptp(corners, axis=0).max()) + 10.0
         cam = self.plotter.camera
         self.plotter.enable_parallel_projection()
         cam.position = tuple(focal + d * dist)
         cam.focal_point = tuple(focal)
         cam.up = tuple(u)
         cam.parallel_scale = half_h
+        self.metres_per_pixel = 2.0 * half_h / h
         self.plotter.renderer.ResetCameraClippingRange()
+        if place_labels and self._labels is not None:
+            self._labels.place()
+
+    def to_display(self, points) -> np.ndarray:
+        """World points [N, 3] -> display pixels [N, 2] (x right, y up from the bottom), through
+        the renderer's world-to-display transform."""
+        ren = self.plotter.renderer
+        out = []
+        for p in np.asarray(points, float).reshape(-1, 3):
+            ren.SetWorldPoint(p[0], p[1], p[2], 1.0)
+            ren.WorldToDisplay()
+            out.append(ren.GetDisplayPoint()[:2])
+        return np.array(out, float).reshape(-1, 2)
 
     # ---- animation ------------------------------------------------------------------------
     def show_frame(self, rec, f: int) -> None:
@@ -351,7 +414,7 @@ class LineScene:
             if name in rec.robots and name in self._arms:
                 r = rec.robots[name]
                 links = np.asarray(r["links"][f], float) + meshes.robot_offset(pl, self.plant[name])
-                self._arms[name].copy_from(meshes.arm_mesh(links))
+                self._arms[name].copy_from(meshes.arm_mesh(links, self.link_radius))
                 holding = r.get("holding")
                 if holding is not None and int(holding[f]):
                     centres.append(links[-1:] - np.array([0.0, 0.0, meshes.PART_EDGE / 2 + meshes.JOINT_RADIUS]))
@@ -406,12 +469,42 @@ class LineScene:
 
 
 
-def flow_meshes(plant, layout: Layout) -> list:
+def reach_mesh(plant, layout: Layout):
+    """A robot's reach: one dashed line from the robot's base to each element it tends (each
+    edge to or from a robot, once per pair), at working height; None when no robot tends any."""
+    pairs = []
+    for u, v in plant.graph.edges:
+        if is_reach_edge(plant, u, v):
+            pair = (u, v) if plant[u].kind in REACH_KINDS else (v, u)
+            if pair not in pairs:
+                pairs.append(pair)
+    if not pairs:
+        return None
+    pts, lines = [], []
+    for robot, other in pairs:
+        rp, op = layout[robot], layout[other]
+        a = rp.center + np.array([0.0, 0.0, max(rp.size[2], 0.3)])
+        b = op.center + np.array([0.0, 0.0, 0.5 * op.size[2]])
+        if op.path is not None:
+            b = op.path[np.argmin(np.linalg.norm(op.path - rp.center, axis=1))] + np.array([0.0, 0.0, op.size[2]])
+        length = float(np.linalg.norm(b - a))
+        n = max(int(length / 0.25), 1)          # dashes of 0.15 m every 0.25 m
+        for k in range(n):
+            t0, t1 = k / n, (1.0 if k == n - 1 else (k + 0.6) / n)   # the last dash reaches the element
+            lines.append([2, len(pts), len(pts) + 1])
+            pts += [a + t0 * (b - a), a + t1 * (b - a)]
+    return pv.PolyData(np.array(pts, float), lines=np.array(lines).ravel())
+
+
+def flow_meshes(plant, layout: Layout, reach: bool = True) -> list:
     """The material flows as drawn: per edge (u, v) of the plant graph, ``(u, v, feedback, tube,
-    arrow head)`` (feedback: a rework loop, drawn above the plant); shared with the USD export."""
+    arrow head)`` (feedback: a rework loop, drawn above the plant); shared with the USD export.
+    ``reach=False`` leaves out edges to and from robots (the scene draws those as reach lines)."""
     lo, hi = layout.bounds
     out = []
     for u, v in plant.graph.edges:
+        if not reach and is_reach_edge(plant, u, v):
+            continue
         a, b = layout[u].exit(), layout[v].entry()
         back = (u, v) in layout.feedback
         if back:
