@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import math
 import re
 import tomllib
 import types
