@@ -107,7 +107,7 @@ if cuda_ready && has pytest; then
     timeout "$limit" "$py" -m pytest -m cuda -v -p no:cacheprovider --continue-on-collection-errors "${paths[@]}" \
       > "$out/pytest_cuda.log" 2>&1
     code=$?
-    case $code in 0) status=ok ;; 124) status=timeout ;; *) status=failed ;; esac
+    case $code in 0) status=ok ;; 5) status=none_selected ;; 124) status=timeout ;; *) status=failed ;; esac
     note tests "$status" "exit $code after $(( $(date +%s) - t )) s (log: pytest_cuda.log)"
   else
     note tests skipped "no time left (${limit} s)"
