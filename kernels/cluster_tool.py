@@ -67,7 +67,7 @@ from .hooks import Hooks
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .layout import (A_HELD, BUSY, DONE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER, RNG_MAIN, RNG_TBF,
                      RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
-from .sampling import HALF, LONGEST, LONGEST_F, ONE, sample_seconds
+from .sampling import HALF, LONGEST, LONGEST_F, ONE, row_key, sample_seconds
 from .tool_layout import (A_KIND, A_LL, A_PORT, A_SLOT, ATM_IDLE, ATM_LOAD, ATM_UNLOAD, CH_BUSY, CH_DONE,
                           CH_EMPTY, CH_PORT, CH_STATUS, G_BLOCKED, G_BUSY, G_CHAMBERS, G_DOWN, G_FIRST, G_RECIPE,
                           LL_ATM, PART_ATM, PART_CH0, PART_VTM, PH_FAIL, PH_SERVICE, PT_DOWN, PT_HELD_AT,
@@ -965,7 +965,7 @@ def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64
             s.s64[r, slot, S_ENTRY] = entry
             port = p
     s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
-    tool_core_dock(m.tool[0], s.tool[0], m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, y, t, port, k)
+    tool_core_dock(m.tool[0], s.tool[0], m.dists, row_key(m, r), m.steps_per_second, s.draws, s.carry, r, y, t, port, k)
     s.el64[r, y, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
 
 
@@ -973,7 +973,7 @@ def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64
 def tool_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The tool's events due at step k; a completed FOUP is offered to its successor."""
     t = m.tool[0].index[e]
-    p = tool_core_event(m.tool[0], s.tool[0], m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, e, t, k,
+    p = tool_core_event(m.tool[0], s.tool[0], m.dists, row_key(m, r), m.steps_per_second, s.draws, s.carry, r, e, t, k,
                         m.warmup_step)
     if p >= 0:
         slot = m.slot_start[e] + p
@@ -1011,7 +1011,7 @@ def tool_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, servic
 def tool_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     """The crew's work on part ``part`` of tool e ends at step k (the caller accounted e)."""
     t = m.tool[0].index[e]
-    tool_core_release(m.tool[0], s.tool[0], m.dists, m.seed, m.steps_per_second, s.draws, s.carry, r, e, t, part, k,
+    tool_core_release(m.tool[0], s.tool[0], m.dists, row_key(m, r), m.steps_per_second, s.draws, s.carry, r, e, t, part, k,
                       service)
     s.el64[r, e, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
 

@@ -4,7 +4,7 @@ import warp as wp
 
 from .layout import (ANY_SUCCESSOR, E_HOLD_FAIL, E_HOLD_SERVICE, E_QUEUED, HIST_BINS, HIST_BINS_PER_OCTAVE, R_CT_SUM, R_EXITED, R_WORK_N,
                      RNG_ROUTE, ROUTE_FIRST_AVAILABLE, S_DEST, Model, State)
-from .sampling import next_uniform
+from .sampling import next_uniform, row_key
 
 wp.set_module_options({"enable_backward": False})
 
@@ -58,7 +58,7 @@ def choose_successor(m: Model, s: State, r: int, e: int) -> int:
     j1 = m.out_start[e + 1]
     if j1 - j0 == 1:
         return m.out_elem[j0]
-    u = next_uniform(m.seed, s.draws, r, e, RNG_ROUTE)
+    u = next_uniform(row_key(m, r), s.draws, r, e, RNG_ROUTE)
     for j in range(j0, j1 - 1):
         if u < m.out_cum[j]:
             return m.out_elem[j]

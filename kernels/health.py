@@ -19,7 +19,7 @@ from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE
                             POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, WEAR_GAMMA,
                             WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
 from .layout import E_NEXT, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
-from .sampling import next_gamma, next_normal, next_uniform, sample_steps, saturated_steps
+from .sampling import next_gamma, next_normal, next_uniform, row_key, sample_steps, saturated_steps
 
 wp.set_module_options({"enable_backward": False})
 
@@ -37,7 +37,7 @@ def stream_of(m: Model, h: int) -> int:
 @wp.func
 def draw_life(m: Model, s: State, r: int, h: int) -> wp.float64:
     """A Weibull life in clock steps."""
-    u = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_MAIN)
+    u = next_uniform(row_key(m, r), s.draws, r, stream_of(m, h), RNG_MAIN)
     return m.health[0].param[h, 1] * wp.pow(-wp.log(u), ONE / m.health[0].param[h, 0])
 
 
@@ -89,18 +89,18 @@ def wear_increment(m: Model, s: State, r: int, h: int, clock: wp.float64, uses: 
         if clock <= ZERO:
             return ZERO
         shape = a * a * clock / (b * b)
-        return (b * b / a) * next_gamma(m.seed, s.draws, r, owner, RNG_MAIN, shape)
+        return (b * b / a) * next_gamma(row_key(m, r), s.draws, r, owner, RNG_MAIN, shape)
     if model == WEAR_WIENER:
         if clock <= ZERO:
             return ZERO
-        return a * clock + b * wp.sqrt(clock) * next_normal(m.seed, s.draws, r, owner, RNG_MAIN)
+        return a * clock + b * wp.sqrt(clock) * next_normal(row_key(m, r), s.draws, r, owner, RNG_MAIN)
     if model == WEAR_USAGE:  # a per use, each use gamma with cv b
         if uses <= ZERO:
             return ZERO
         if b <= ZERO:
             return a * uses
         shape = uses / (b * b)
-        return a * b * b * next_gamma(m.seed, s.draws, r, owner, RNG_MAIN, shape)
+        return a * b * b * next_gamma(row_key(m, r), s.draws, r, owner, RNG_MAIN, shape)
     return ZERO
 
 
@@ -110,9 +110,9 @@ def read_sensors(m: Model, s: State, r: int, h: int, worn: wp.float64, load: wp.
     owner = stream_of(m, h)
     p = m.health[0].sensor
     vib = p[h, 0] * (ONE + p[h, 1] * worn * worn) * (wp.float64(0.5) + wp.float64(0.5) * load) \
-        + p[h, 2] * next_normal(m.seed, s.draws, r, owner, RNG_ROUTE)
-    temp = p[h, 3] + p[h, 4] * load + p[h, 5] * worn + p[h, 6] * next_normal(m.seed, s.draws, r, owner, RNG_ROUTE)
-    cur = p[h, 7] + p[h, 8] * load * (ONE + p[h, 9] * worn) + p[h, 10] * next_normal(m.seed, s.draws, r, owner,
+        + p[h, 2] * next_normal(row_key(m, r), s.draws, r, owner, RNG_ROUTE)
+    temp = p[h, 3] + p[h, 4] * load + p[h, 5] * worn + p[h, 6] * next_normal(row_key(m, r), s.draws, r, owner, RNG_ROUTE)
+    cur = p[h, 7] + p[h, 8] * load * (ONE + p[h, 9] * worn) + p[h, 10] * next_normal(row_key(m, r), s.draws, r, owner,
                                                                                        RNG_ROUTE)
     s.health[0].signal[r, h, 0] = wp.float32(vib)
     s.health[0].signal[r, h, 1] = wp.float32(temp)
@@ -258,10 +258,10 @@ def make_crew_event(d):
                 vol = m.health[0].param[h, 1]
                 if vol > ZERO:  # Brownian bridge: did the path cross the threshold between the updates?
                     crossed = wp.exp(wp.float64(-2.0) * (top - before) * (top - wear) / (vol * vol * clock))
-                    failed = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_TTR) < crossed
+                    failed = next_uniform(row_key(m, r), s.draws, r, stream_of(m, h), RNG_TTR) < crossed
         if m.health[0].hazard[h] != 0:  # the hazard rule replaces the threshold
             rate = m.health[0].hazard_rate[h] * wp.exp(m.health[0].hazard_growth[h] * (wear - x0) / (top - x0))
-            failed = next_uniform(m.seed, s.draws, r, stream_of(m, h), RNG_TTR) < ONE - wp.exp(-rate * clock)
+            failed = next_uniform(row_key(m, r), s.draws, r, stream_of(m, h), RNG_TTR) < ONE - wp.exp(-rate * clock)
         s.health[0].f64[r, h, H_WEAR] = wear
         if k > m.warmup_step:  # clock time inside the window (for the mean time to failure)
             inside = wp.float64(k - wp.max(s.health[0].i64[r, h, H_LAST], m.warmup_step))

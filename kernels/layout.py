@@ -154,6 +154,7 @@ class Model:
     warmup_step: wp.int64                  # statistics cover [warmup_step, horizon_step)
     horizon_step: wp.int64
     seed: wp.uint64
+    replica0: int                          # run index of row 0 of this launch (replicas in blocks: kernels/sampling.py row_key)
 
 
 @wp.struct

@@ -24,10 +24,23 @@ def mix64(x: wp.uint64) -> wp.uint64:
 
 
 @wp.func(inline=True)
-def uniform(seed: wp.uint64, replica: int, stream: int, draw: wp.int64) -> wp.float64:
-    """A uniform number in (0, 1) with 53 random bits. ``stream`` already folds in the element
-    (element * STREAMS_PER_ELEMENT + purpose)."""
-    h = mix64(seed ^ mix64(wp.uint64(replica)))
-    h = mix64(h ^ (wp.uint64(stream) * STREAM_MIX))
+def replica_key(seed: wp.uint64, replica: int) -> wp.uint64:
+    """The key of replica ``replica``'s streams: its GLOBAL index in the run (the simulator may
+    launch the replicas in blocks, each from its own row 0: kernels/sampling.py ``row_key``
+    adds the block's first replica), so its numbers do not depend on the split."""
+    return mix64(seed ^ mix64(wp.uint64(replica)))
+
+
+@wp.func(inline=True)
+def keyed_uniform(key: wp.uint64, stream: int, draw: wp.int64) -> wp.float64:
+    """A uniform number in (0, 1) with 53 random bits, from a replica's key (replica_key).
+    ``stream`` already folds in the element (element * STREAMS_PER_ELEMENT + purpose)."""
+    h = mix64(key ^ (wp.uint64(stream) * STREAM_MIX))
     h = mix64(h ^ wp.uint64(draw))
     return (wp.float64(h >> wp.uint64(11)) + wp.float64(0.5)) * TWO_POW_M53
+
+
+@wp.func(inline=True)
+def uniform(seed: wp.uint64, replica: int, stream: int, draw: wp.int64) -> wp.float64:
+    """A uniform number in (0, 1) of (seed, replica, stream, draw)."""
+    return keyed_uniform(replica_key(seed, replica), stream, draw)

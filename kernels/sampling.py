@@ -7,7 +7,7 @@ that stream's draw counter in State.draws.
 import warp as wp
 
 from .layout import STREAMS, Distributions, Model, State
-from .rng import uniform
+from .rng import keyed_uniform, replica_key
 
 wp.set_module_options({"enable_backward": False})
 
@@ -42,11 +42,20 @@ def saturated_steps(n: wp.float64) -> wp.int64:
 
 
 @wp.func(inline=True)
+def row_key(m: Model, r: int) -> wp.uint64:
+    """The random key of row r of this launch: replica r + m.replica0 of the run (the first
+    replica of the block being launched, twin/simulator.py), so a replica draws the same numbers
+    however the replicas are split into blocks. Every ``seed`` argument below is such a key."""
+    return replica_key(m.seed, r + m.replica0)
+
+
+@wp.func(inline=True)
 def next_uniform(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int, purpose: int) -> wp.float64:
-    """The next uniform of element e's stream ``purpose`` (its draw counter advances)."""
+    """The next uniform of element e's stream ``purpose`` (its draw counter advances); ``seed``:
+    the replica's key (row_key), r: its row in ``draws``."""
     n = draws[r, e, purpose]
     draws[r, e, purpose] = n + wp.int64(1)
-    return uniform(seed, r, e * STREAMS + purpose, n)
+    return keyed_uniform(seed, e * STREAMS + purpose, n)
 
 
 @wp.func
@@ -125,7 +134,7 @@ def sample_steps(m: Model, s: State, r: int, e: int, purpose: int, d: int) -> wp
     """A duration in whole steps, at least one and at most LONGEST (see saturated_steps). The rounding residual of each stream is carried to
     its next draw (error diffusion), so the stream's total time stays within half a step of the
     exact sum and mean durations are not biased by the step size."""
-    x = sample_seconds(m.dists, m.seed, s.draws, r, e, purpose, d) * m.steps_per_second + s.carry[r, e, purpose]
+    x = sample_seconds(m.dists, row_key(m, r), s.draws, r, e, purpose, d) * m.steps_per_second + s.carry[r, e, purpose]
     n = wp.floor(x + HALF)
     if n < ONE:
         n = ONE

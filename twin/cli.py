@@ -1,7 +1,7 @@
 """The ``twin`` command line.
 
     twin run SCENE [--replicas R] [--horizon H] [--warmup W] [--seed S] [--device cpu|cuda]
-                   [--dt DT] [--out results.json]
+                   [--dt DT] [--threads N] [--out results.json]
     twin render SCENE --out line.png [--results results.json --color-by utilization]
     twin animate SCENE --out line.mp4 [--window START:END] [--replica K]
     twin maintenance SCENE --policy time:200h --policy condition:vibration:6 [--sweep time:50h..400h/8]
@@ -132,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=seed, help="random seed, 0 to 2**63-1 (default: scene's, else 0)")
     run.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cuda if present, else cpu)")
     run.add_argument("--dt", type=positive_duration, help="time step (default: scene's, else the plant's default)")
+    run.add_argument("--threads", type=count, help="CPU threads, blocks of replicas in parallel; same results for "
+                                                   "any number (default: every core)")
     run.add_argument("--out", "-o", help="write the results as JSON to this file ('-': to standard output, "
                                          "the summary then goes to stderr)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -225,7 +227,8 @@ def _run(args) -> int:
     _start_warp(study.get("device"))
     res = _located(scene, lambda: twin.simulate(
         scene.plant, replicas=study["replicas"], horizon=study["horizon"], warmup=study["warmup"],
-        seed=study["seed"], device=study.get("device"), dt=study.get("dt"), progress=args.progress))
+        seed=study["seed"], device=study.get("device"), dt=study.get("dt"), progress=args.progress,
+        threads=args.threads))
     res.meta["scene"] = str(scene.path)
     text = json.dumps(res.to_dict(), indent=2) + "\n"
     if to_stdout:  # the JSON alone on stdout, so it can be piped

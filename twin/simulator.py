@@ -6,8 +6,12 @@ Every launch advances all replicas by a chunk of steps; the host launches one ke
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
+import threading
 import time
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 import numpy as np
 import warp as wp
@@ -78,7 +82,8 @@ def _seconds(value, key: str, allow_zero: bool) -> float:
 
 
 class Simulator:
-    """Runs ``replicas`` independent replicas of ``model`` in one batch."""
+    """Runs ``replicas`` independent replicas of ``model``: on the CPU in blocks, one per thread
+    (``threads``, default: every core), on CUDA in one launch."""
 
     def __init__(self, model: Model, replicas: int):
         self.model = model
@@ -86,11 +91,12 @@ class Simulator:
 
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
-            sensor_log: SensorLog | None = None) -> Results:
+            sensor_log: SensorLog | None = None, threads: int | None = None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
         [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``).
         ``policy``: the maintenance policy (a twin.maintenance.Policy, or a dict of them by
-        "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``). ``progress``:
+        "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``);
+        ``threads``: CPU threads (default: every core), see ``simulate``. ``progress``:
         None/True/False (a bar on stderr, twin.progress) or a function of the fraction done, called per chunk."""
         model = self.model
         horizon = _seconds(horizon, "horizon", allow_zero=False)
@@ -98,6 +104,7 @@ class Simulator:
         if warmup >= horizon:
             raise StudyError(f"warmup ({warmup:g} s) must be shorter than the horizon ({horizon:g} s)")
         seed = _positive_int(seed, "seed", minimum=0, maximum=MAX_SEED - 1)
+        threads = default_threads() if threads is None else _positive_int(threads, "threads")
         horizon_step, warmup_step = model.steps(horizon), model.steps(warmup)
         if horizon_step >= HORIZON_LIMIT:
             raise StudyError(f"horizon {horizon:g} s is {horizon_step} steps of dt = {model.dt:g} s; "
@@ -115,37 +122,44 @@ class Simulator:
         compile_s = time.perf_counter() - t0
 
         policies = maintenance.resolve_policies(model.plant, policy)
-        kmodel = model.kernel_view(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step,
-                                   policies=policies, sensor_log=sensor_log)
-        try:
-            state = new_state(model, self.replicas, kmodel)
-        except Exception as err:  # out of device memory, typically
-            raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas) / 2**20:.0f} MiB of state "
-                                  f"for {self.replicas} replicas on {device}: {err}") from None
+        blocks = []
+        for first, count in split_replicas(self.replicas, threads if wp.get_device(device).is_cpu else 1):
+            # each block its own kernel struct (its first replica keys the random streams: the
+            # numbers of a replica do not depend on the split) and its own State
+            log = _block_log(sensor_log, first, count)
+            kmodel = model.kernel_view(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step,
+                                       policies=policies, sensor_log=log)
+            kmodel.replica0 = first
+            try:
+                state = new_state(model, count, kmodel)
+            except Exception as err:  # out of device memory, typically
+                raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas) / 2**20:.0f} MiB of state "
+                                      f"for {self.replicas} replicas on {device}: {err}") from None
+            blocks.append(Block(first, count, kmodel, state))
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = progress_bars.for_run(progress, f"{model.plant.name}: {self.replicas} replicas", horizon_step)
         t1 = time.perf_counter()
-        wp.launch(kernels.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
-        edges = np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64)
-        if recorder is not None:
-            edges = np.concatenate([edges, recorder.steps])
-        launches = Launches(kernels.advance)
-        for step_end in np.unique(edges)[1:]:
-            launches.advance(kmodel, state, self.replicas, device, int(step_end))
-            if recorder is not None:
-                recorder.snapshot(kmodel, state, int(step_end))
-            if bar.enabled:
-                bar.update(float(step_end))
-        wp.launch(kernels.close_statistics, dim=self.replicas, inputs=[kmodel, state], device=device)
-        wp.synchronize_device(device)
+        edges = np.unique(np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64))[1:]
+        for b in blocks:
+            if recorder is not None and b.first <= record.replica < b.first + b.count:
+                recorder.row = record.replica - b.first  # the recorded replica's row in its block
+                b.recorder = recorder
+                b.edges = np.unique(np.concatenate([edges, recorder.steps]))
+            else:
+                b.edges = edges
+        for b in blocks:
+            b.kernels = kernels  # the engine built for the plant's kinds
+        run_blocks(blocks, device, bar)
         wall_s = time.perf_counter() - t1
         bar.close()
 
-        arrays = to_numpy(state)
+        arrays = merge_blocks([to_numpy(b.state) for b in blocks], [b.count for b in blocks],
+                              sensor_log.replicas if sensor_log is not None else 0)
         self._check_overflow(arrays)
         meta = {
             "device": device,
             "replicas": self.replicas,
+            "threads": len(blocks),
             "horizon_s": horizon,
             "warmup_s": warmup,
             "dt_s": model.dt,
@@ -181,6 +195,109 @@ class Simulator:
                 "they can be processed). Check the rates, or raise Plant(unbounded_storage=...)")
 
 
+def default_threads() -> int:
+    """Every core of the machine (the blocks of replicas run in parallel on the CPU)."""
+    return os.cpu_count() or 1
+
+
+def split_replicas(replicas: int, threads: int) -> list[tuple[int, int]]:
+    """(first replica, count) of each block: ``threads`` contiguous blocks, as equal as can be
+    (never an empty one), in replica order."""
+    n = max(1, min(threads, replicas))
+    edges = [replicas * i // n for i in range(n + 1)]
+    return [(a, b - a) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _block_log(log: SensorLog | None, first: int, count: int) -> SensorLog | None:
+    """The sensor log of one block: replicas 0..log.replicas-1 of the run that it holds, as its
+    own first rows (kernels log rows r < log_replicas)."""
+    if log is None or log.replicas <= first:
+        return None
+    return dataclasses.replace(log, replicas=min(log.replicas - first, count))
+
+
+class Block:
+    """A contiguous range of replicas: its kernel struct (``replica0`` = ``first``), its State,
+    the steps where it stops (chunk edges, and the frames if it holds the recorded replica)."""
+
+    def __init__(self, first: int, count: int, kmodel, state):
+        self.first, self.count, self.kmodel, self.state = first, count, kmodel, state
+        self.edges = np.zeros(0, np.int64)
+        self.recorder = None
+        self.step = 0  # simulated up to here (progress)
+
+    def run(self, device, stop: threading.Event | None = None, on_step=None) -> None:
+        """Starts the block's replicas and simulates them to the horizon, chunk by chunk."""
+        wp.launch(self.kernels.start_replicas, dim=self.count, inputs=[self.kmodel, self.state], device=device)
+        launches = Launches(self.kernels.advance, stop=stop)
+        for step_end in self.edges:
+            launches.advance(self.kmodel, self.state, self.count, device, int(step_end))
+            if self.recorder is not None:
+                self.recorder.snapshot(self.kmodel, self.state, int(step_end))
+            self.step = int(step_end)
+            if on_step is not None:
+                on_step(float(step_end))
+        wp.launch(self.kernels.close_statistics, dim=self.count, inputs=[self.kmodel, self.state], device=device)
+        wp.synchronize_device(device)
+
+
+class _Stopped(Exception):
+    """A block was asked to stop (another block failed, or Ctrl-C in the main thread)."""
+
+
+def run_blocks(blocks: list[Block], device, bar) -> None:
+    """Runs the blocks: one in this thread, several in parallel threads (Warp's CPU launch
+    releases the GIL). The main thread only watches: it shows progress, and on Ctrl-C or an
+    error in a block it stops the others between two launches and raises."""
+    if len(blocks) == 1:
+        blocks[0].run(device, on_step=bar.update if bar.enabled else None)
+        return
+    stop = threading.Event()
+    with ThreadPoolExecutor(len(blocks), thread_name_prefix="twin-block") as pool:
+        futures = [pool.submit(b.run, device, stop) for b in blocks]
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.05, return_when=FIRST_EXCEPTION)
+                if any(f.exception() is not None for f in done):
+                    break
+                if bar.enabled:
+                    bar.update(float(min(b.step for b in blocks)))
+        finally:
+            stop.set()  # no-op for finished blocks; stops the others after their current launch
+            wait(futures)
+    errors = [f.exception() for f in futures if f.exception() is not None and not isinstance(f.exception(), _Stopped)]
+    if errors:
+        raise errors[0]
+
+
+PER_RUN = {"ct_hist"}  # State arrays of the whole block, not one row per replica: summed over blocks
+LOGGED = ("health.log_step", "health.log_value", "health.log_n")  # rows of the logged replicas only
+
+
+def merge_blocks(parts: list[dict], counts: list[int], logged: int) -> dict:
+    """The State arrays of the blocks as those of one run: rows concatenated in replica order
+    (bit for bit what one block would hold), cycle-time histograms summed (integer counts), the
+    sensor logs of the ``logged`` first replicas concatenated."""
+    if len(parts) == 1:
+        return parts[0]
+    out = {}
+    for name in parts[0]:
+        if name in PER_RUN:
+            out[name] = np.sum([p[name] for p in parts], axis=0, dtype=parts[0][name].dtype)
+        elif name in LOGGED:
+            rows = [p[name][:max(0, min(logged - first, n))]
+                    for p, first, n in zip(parts, np.cumsum([0] + counts[:-1]), counts)]
+            out[name] = np.concatenate(rows) if logged else parts[0][name]
+        else:
+            for p, n in zip(parts, counts):
+                if p[name].shape[0] != n:  # a new per-run array must be listed in PER_RUN
+                    raise SimulationError(f"internal: state array {name} has {p[name].shape[0]} rows in a block "
+                                          f"of {n} replicas; cannot merge the blocks")
+            out[name] = np.concatenate([p[name] for p in parts])
+    return out
+
+
 class Launches:
     """Launches the plant's ``advance`` kernel in pieces of about LAUNCH_WALL_S seconds of wall time.
 
@@ -190,9 +307,10 @@ class Launches:
     a piece ends never changes a result: ``advance`` handles every event before its end step and
     none after, whatever the split (tests/test_numeric_range.py checks this)."""
 
-    def __init__(self, advance, wall_s: float = None):
+    def __init__(self, advance, wall_s: float = None, stop: threading.Event | None = None):
         self.kernel = advance  # the plant's engine.advance (engine.for_kinds)
         self.wall_s = LAUNCH_WALL_S if wall_s is None else wall_s
+        self.stop = stop  # set: raise _Stopped before the next launch
         self.span = 1  # steps of the next piece
         self.step = 0  # the replicas are simulated up to here
         self.count = 0
@@ -200,6 +318,8 @@ class Launches:
     def advance(self, kmodel, state, replicas: int, device, step_end: int) -> None:
         """Advances every replica to ``step_end``."""
         while self.step < step_end:
+            if self.stop is not None and self.stop.is_set():
+                raise _Stopped()
             end = min(step_end, self.step + self.span)
             t = time.perf_counter()
             wp.launch(self.kernel, dim=replicas, inputs=[kmodel, state, wp.int64(end)], device=device)
@@ -226,6 +346,7 @@ class Recorder:
         self.model, self.spec = model, spec
         self.steps = spec.frame_steps(model, horizon, replicas)
         self.index = {int(k): i for i, k in enumerate(self.steps)}
+        self.row = spec.replica  # the replica's row in the State it is recorded from (its block's)
         dev, n_frames, n = model.device, len(self.steps), model.n_elements
         conv = [i for i, k in enumerate(model.kinds) if k == "conveyor"]
         col = np.full(n, -1, np.int32)
@@ -249,10 +370,10 @@ class Recorder:
         if frame is None:
             return
         wp.launch(kernels_record.snapshot, dim=self.model.n_elements, device=self.model.device,
-                  inputs=[kmodel, state, self.spec.replica, frame, wp.int64(step), self.steps_to_m, self.status,
+                  inputs=[kmodel, state, self.row, frame, wp.int64(step), self.steps_to_m, self.status,
                           self.held, self.conveyor_pos, self.conveyor_col])
         for rec in self.equipment.values():
-            rec.snapshot(kmodel, state, self.spec.replica, frame, step)
+            rec.snapshot(kmodel, state, self.row, frame, step)
 
     def finish(self) -> Recorded:
         model = self.model
@@ -267,7 +388,8 @@ class Recorder:
 def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | str = DEFAULT_STUDY["horizon"],
              warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"],
              device=None, dt: float | str | None = None, progress: bool | None = None,
-             record: Recording | None = None, policy=None, sensor_log: SensorLog | None = None) -> Results:
+             record: Recording | None = None, policy=None, sensor_log: SensorLog | None = None,
+             threads: int | None = None) -> Results:
     """Compiles ``plant`` and runs ``replicas`` replicas over ``horizon`` seconds (warm-up included).
 
     Statistics cover [warmup, horizon]. Durations are seconds or strings with a unit ("8h",
@@ -277,6 +399,8 @@ def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | 
     ``record``: a twin.Recording to keep the frames of one replica (``results.recording``).
     ``policy``: maintenance policy of the health components (default: run to failure);
     ``sensor_log``: a twin.maintenance.SensorLog to keep sensor readings (``results.sensors``).
+    ``threads``: on the CPU, blocks of replicas run in parallel threads (default: every core,
+    ``os.cpu_count()``); results are bit-identical for any number of threads.
     """
     from .plant import Plant
     if not isinstance(plant, Plant):
@@ -288,4 +412,4 @@ def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | 
         dt = _seconds(dt, "dt", allow_zero=False)
     return Simulator(compile_plant(plant, device=device, dt=dt), replicas).run(
         horizon, warmup=warmup, seed=seed, progress=progress, record=record, policy=policy,
-        sensor_log=sensor_log)
+        sensor_log=sensor_log, threads=threads)
