@@ -70,12 +70,15 @@ class Simulator:
 
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress: bool | None = None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
-            sensor_log: SensorLog | None = None) -> Results:
+            sensor_log: SensorLog | None = None, start=None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
         [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``).
         ``policy``: the maintenance policy (a twin.maintenance.Policy, or a dict of them by
-        "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``)."""
+        "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``).
+        ``start``: a twin.live.Snapshot to start every replica from (step 0 is its moment)."""
         model = self.model
+        if start is not None:
+            start.check(model.plant)  # before any kernel runs
         horizon = _seconds(horizon, "horizon", allow_zero=False)
         warmup = _seconds(warmup, "warmup", allow_zero=True)
         if warmup >= horizon:
@@ -107,7 +110,14 @@ class Simulator:
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = Progress(f"{model.plant.name}: {self.replicas} replicas", horizon_step, enabled=progress)
         t1 = time.perf_counter()
-        wp.launch(engine.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
+        inside_at_start = 0
+        if start is None:
+            wp.launch(engine.start_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
+        else:  # twin.live: the snapshot's state, then the elements pull parts at step 0
+            from .kernels import snapshot as kernels_snapshot
+            from .live.restart import write_start
+            inside_at_start = write_start(model, state, start, self.replicas, seed)
+            wp.launch(kernels_snapshot.resume_replicas, dim=self.replicas, inputs=[kmodel, state], device=device)
         edges = np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64)
         if recorder is not None:
             edges = np.concatenate([edges, recorder.steps])
@@ -142,7 +152,8 @@ class Simulator:
             meta["policy"] = {f"{h}.{c.name}": p.label
                               for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
-        check_run(model, arrays, results.per_replica, warmup_step, horizon_step)
+        check_run(model, arrays, results.per_replica, warmup_step, horizon_step, inside_at_start)
+        results.final_state = (model, arrays, horizon_step)  # for results.snapshot (twin.live)
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None
@@ -247,7 +258,8 @@ class Recorder:
 def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | str = DEFAULT_STUDY["horizon"],
              warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"],
              device=None, dt: float | str | None = None, progress: bool | None = None,
-             record: Recording | None = None, policy=None, sensor_log: SensorLog | None = None) -> Results:
+             record: Recording | None = None, policy=None, sensor_log: SensorLog | None = None,
+             start=None) -> Results:
     """Compiles ``plant`` and runs ``replicas`` replicas over ``horizon`` seconds (warm-up included).
 
     Statistics cover [warmup, horizon]. Durations are seconds or strings with a unit ("8h",
@@ -257,9 +269,10 @@ def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | 
     ``record``: a twin.Recording to keep the frames of one replica (``results.recording``).
     ``policy``: maintenance policy of the health components (default: run to failure);
     ``sensor_log``: a twin.maintenance.SensorLog to keep sensor readings (``results.sensors``).
+    ``start``: a twin.live.Snapshot: every replica starts from it instead of empty (twin.live).
     """
     if isinstance(dt, str):
         dt = _seconds(dt, "dt", allow_zero=False)
     return Simulator(compile_plant(plant, device=device, dt=dt), replicas).run(
         horizon, warmup=warmup, seed=seed, progress=progress, record=record, policy=policy,
-        sensor_log=sensor_log)
+        sensor_log=sensor_log, start=start)
