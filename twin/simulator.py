@@ -77,8 +77,9 @@ class Simulator:
         "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``).
         ``start``: a twin.live.Snapshot to start every replica from (step 0 is its moment)."""
         model = self.model
-        if start is not None:
-            start.check(model.plant)  # before any kernel runs
+        if start is not None:  # a twin.live.Snapshot, or a list of them (one per replica, cycled)
+            for snap in ([start] if hasattr(start, "check") else start):
+                snap.check(model.plant)  # before any kernel runs
         horizon = _seconds(horizon, "horizon", allow_zero=False)
         warmup = _seconds(warmup, "warmup", allow_zero=True)
         if warmup >= horizon:

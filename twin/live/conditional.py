@@ -45,8 +45,8 @@ def uniforms(seed: int, replicas: np.ndarray, stream: int, draw: int) -> np.ndar
 class Stream:
     """The snapshot draws of one (element, purpose) stream: each call takes the next draw index."""
 
-    def __init__(self, seed: int, replicas: int, element: int, purpose: int):
-        self.seed, self.r = seed, np.arange(replicas)
+    def __init__(self, seed: int, replicas: np.ndarray, element: int, purpose: int):
+        self.seed, self.r = seed, np.asarray(replicas)
         self.stream = element * int(layout.STREAMS) + purpose
         self.n = 0
 

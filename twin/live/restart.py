@@ -19,15 +19,29 @@ from .snapshot import Snapshot
 NEVER = int(layout.NEVER)
 
 
-def write_start(model, state, snapshot: Snapshot, replicas: int, seed: int) -> int:
-    """Fills ``state`` (zeroed, new_state) from ``snapshot``; returns the parts inside the plant
-    at the start (for the conservation check)."""
-    snapshot.check(model.plant)
-    plant, dt, R = model.plant, model.dt, replicas
-    el64 = state.el64.numpy()
-    el32 = state.el32.numpy()
-    s64 = state.s64.numpy()
-    s32 = state.s32.numpy()
+def write_start(model, state, start, replicas: int, seed: int) -> np.ndarray:
+    """Fills ``state`` (zeroed, new_state) from ``start``: a Snapshot, or a list of them (replica
+    r starts from ``start[r % len(start)]``). Returns the parts inside the plant at the start,
+    per replica (for the conservation check)."""
+    snaps = [start] if isinstance(start, Snapshot) else list(start)
+    arrays = {k: getattr(state, k).numpy() for k in ("el64", "el32", "s64", "s32")}
+    inside = np.zeros(replicas, np.int64)
+    for k, snap in enumerate(snaps):
+        rows = np.arange(k, replicas, len(snaps))
+        snap.check(model.plant)
+        if rows.size:
+            _write(model, arrays, snap, rows, seed)
+            inside[rows] = snap.wip()
+    for k, v in arrays.items():
+        getattr(state, k).assign(v)
+    return inside
+
+
+def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, seed: int) -> None:
+    """Writes ``snapshot`` into the replicas ``rows`` of the State arrays (numpy, in place)."""
+    plant, dt, R = model.plant, model.dt, len(rows)
+    el64v, el32v, s64v, s32v = arrays["el64"], arrays["el32"], arrays["s64"], arrays["s32"]
+    el64, el32, s64, s32 = el64v[rows], el32v[rows], s64v[rows], s32v[rows]  # copies, written back below
     km = model.arrays
     out_start, out_elem, out_cum = km.out_start.numpy(), km.out_elem.numpy(), km.out_cum.numpy()
     routing = km.routing.numpy()
@@ -47,7 +61,7 @@ def write_start(model, state, snapshot: Snapshot, replicas: int, seed: int) -> i
     for i, name in enumerate(model.names):
         el, st = plant[name], snapshot.elements[name]
         start = int(model.slot_start[i])
-        main, tbf, ttr, route = (Stream(seed, R, i, p) for p in (layout.RNG_MAIN, layout.RNG_TBF, layout.RNG_TTR,
+        main, tbf, ttr, route = (Stream(seed, rows, i, p) for p in (layout.RNG_MAIN, layout.RNG_TBF, layout.RNG_TTR,
                                                                    layout.RNG_ROUTE))
 
         def dest() -> np.ndarray:
@@ -113,8 +127,4 @@ def write_start(model, state, snapshot: Snapshot, replicas: int, seed: int) -> i
                     el64[:, i, layout.E_FAIL_LEFT] = left
             el64[:, i, layout.E_FAIL] = fail
             el64[:, i, layout.E_NEXT] = np.minimum(fail, next_done)
-    state.el64.assign(el64)
-    state.el32.assign(el32)
-    state.s64.assign(s64)
-    state.s32.assign(s32)
-    return snapshot.wip()
+    el64v[rows], el32v[rows], s64v[rows], s32v[rows] = el64, el32, s64, s32
