@@ -131,10 +131,11 @@ class Snapshot:
             raise SnapshotError(f"plant '{plant.name}' has health components: wear clocks cannot be "
                                 "snapshotted yet")
         for name in plant.elements:
-            el = plant[name]
-            if el.kind not in SUPPORTED:
-                raise SnapshotError(f"element '{name}': kind {el.kind} cannot be snapshotted yet "
+            if plant[name].kind not in SUPPORTED:
+                raise SnapshotError(f"element '{name}': kind {plant[name].kind} cannot be snapshotted yet "
                                     f"(supported: {', '.join(SUPPORTED)})")
+        for name in plant.elements:
+            el = plant[name]
             if name not in self.elements:
                 raise SnapshotError(f"element '{name}': missing from the snapshot")
             _check_element(name, el, self.elements[name], plant)
