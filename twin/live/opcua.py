@@ -99,32 +99,24 @@ class _Handler:
         log.info("subscription status: %s", status)
 
 
-class OpcuaSync:
-    """Keeps a current snapshot of ``plant`` from an OPC UA server (see the module doc)."""
+class FieldStore:
+    """The last good value of every mapped field of a line, and the snapshot they make; shared by
+    the OPC UA and MQTT clients (``by_address``: address -> (element, field))."""
 
-    def __init__(self, plant, url: str, mapping: Mapping, timeout: float = 4.0, retry_s: float = 1.0):
-        from asyncua import ua
-        self.plant, self.url, self.mapping, self.timeout, self.retry_s = plant, url, mapping, timeout, retry_s
-        norm = lambda a: ua.NodeId.from_string(a).to_string()  # noqa: E731
-        try:
-            self.by_node = {norm(a): key for key, a in mapping.addresses.items()}
-            self.clock_node = norm(mapping.clock) if mapping.clock else None
-        except Exception as err:
-            raise MappingError(f"{mapping.source}: not an OPC UA node id ({err})") from None
+    def __init__(self, plant, mapping: Mapping, by_address: dict, clock: str | None):
+        self.plant, self.mapping, self.by_address, self.clock_address = plant, mapping, by_address, clock
         self.values: dict = {}
         self.time_s = 0.0
         self.rejected: list[str] = []
         self.connected = False
         self.connections = 0
-        self.client = None
         self._last_good: Snapshot | None = None
 
-    # ---- values ------------------------------------------------------------------------------------
-    def _receive(self, node: str, value) -> None:
-        if node == self.clock_node:
+    def _receive(self, address: str, value) -> None:
+        if address == self.clock_address:
             self.time_s = float(value)
             return
-        key = self.by_node.get(node)
+        key = self.by_address.get(address)
         if key is None:
             return
         reason = check_value(self.plant, key[0], key[1], list(value) if isinstance(value, (list, tuple)) else value)
@@ -145,6 +137,23 @@ class OpcuaSync:
             log.warning("values do not fit the plant yet (%s); keeping the snapshot of %.1f s", err,
                         self._last_good.time_s)
         return self._last_good
+
+
+class OpcuaSync(FieldStore):
+    """Keeps a current snapshot of ``plant`` from an OPC UA server (see the module doc)."""
+
+    def __init__(self, plant, url: str, mapping: Mapping, timeout: float = 4.0, retry_s: float = 1.0):
+        from asyncua import ua
+        norm = lambda a: ua.NodeId.from_string(a).to_string()  # noqa: E731
+        try:
+            by_node = {norm(a): key for key, a in mapping.addresses.items()}
+            clock = norm(mapping.clock) if mapping.clock else None
+        except Exception as err:
+            raise MappingError(f"{mapping.source}: not an OPC UA node id ({err})") from None
+        super().__init__(plant, mapping, by_node, clock)
+        self.url, self.timeout, self.retry_s = url, timeout, retry_s
+        self.client = None
+        self.by_node, self.clock_node = by_node, clock
 
     # ---- connection ---------------------------------------------------------------------------------
     async def _connect(self):
