@@ -187,6 +187,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("warmup", help="compile the simulation kernels into Warp's cache")
     from .export import cli as export_cli  # twin export: twin/export/cli.py
     export_cli.add_parser(sub)
+    from .live import cli as live_cli  # twin forecast / emulate / sync: twin/live/cli.py
+    live_cli.add_parser(sub)
     return ap
 
 
@@ -350,6 +352,9 @@ def _command(args) -> int:
     if args.command == "export":
         from .export import cli as export_cli
         return export_cli.run(args)
+    if args.command in ("forecast", "emulate", "sync"):
+        from .live import cli as live_cli
+        return live_cli.run(args)
     if args.command in ("render", "animate"):
         from .render import cli as render_cli
         return getattr(render_cli, f"{args.command}_command")(args, resolve_scene(args.scene))
