@@ -14,8 +14,21 @@ from pathlib import Path
 from ..errors import TwinError
 
 
+def positive_duration(text: str) -> float:
+    """argparse type: a duration > 0 with a unit ("8h", "5min"; bare numbers are seconds)."""
+    import argparse
+    import math
+    from ..units import duration
+    try:
+        seconds = duration(text)
+    except TwinError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive duration, got {text!r}")
+    return seconds
+
+
 def add_parser(subparsers) -> None:
-    from ..cli import positive_duration
     fc = subparsers.add_parser("forecast", help="forecast the output of a line from a snapshot of its state")
     fc.add_argument("scene")
     fc.add_argument("--from", dest="snapshot", type=Path, required=True, help="snapshot JSON (twin.live.Snapshot)")
@@ -61,11 +74,10 @@ def _quiet_logs() -> None:
 
 
 def run(args) -> int:
-    import twin
+    from ..scene import find_scene, load_scene
     if args.command in ("emulate", "sync"):
         _quiet_logs()
-    from ..cli import resolve_scene
-    plant = twin.load_scene(resolve_scene(args.scene)).plant
+    plant = load_scene(find_scene(args.scene)).plant
     if args.command == "forecast":
         from .forecast import forecast
         from .snapshot import Snapshot

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import distributions as D
 from ..kernels import layout
 
 SNAPSHOT_DRAWS = np.uint64(1) << np.uint64(48)  # draw indices of snapshot draws start here
@@ -57,21 +56,24 @@ class Stream:
 
 
 def _scipy(dist):
+    """The scipy.stats twin of ``dist`` (by its scene-file name: twin.distributions is not
+    imported here, the snapshot layer stays below the plant layer)."""
     from scipy import stats
-    if isinstance(dist, D.LogNormal):
+    kind = dist.name
+    if kind == "lognormal":
         mu, s = dist.log_params()
         return stats.lognorm(s, scale=np.exp(mu))
-    if isinstance(dist, D.Gamma):
+    if kind == "gamma":
         return stats.gamma(dist.shape, scale=dist.scale)
-    if isinstance(dist, D.Weibull):
+    if kind == "weibull":
         return stats.weibull_min(dist.shape, scale=dist.scale)
-    if isinstance(dist, D.Uniform):
+    if kind == "uniform":
         lo, hi = dist.kernel_params()[:2]
         return stats.uniform(lo, hi - lo)
-    if isinstance(dist, D.Triangular):
+    if kind == "triangular":
         a, b, c = dist.kernel_params()[:3]
         return stats.triang((b - a) / (c - a), loc=a, scale=c - a)
-    if isinstance(dist, D.TruncatedNormal):
+    if kind == "truncated_normal":
         mu, sd, lo, hi = dist.kernel_params()
         return stats.truncnorm((lo - mu) / sd, (hi - mu) / sd, loc=mu, scale=sd)
     return None
@@ -82,11 +84,11 @@ def remaining(dist, elapsed_s: float, u: np.ndarray) -> np.ndarray:
     uniform in ``u`` (inverse CDF of the conditional distribution)."""
     u = np.asarray(u, dtype=np.float64)
     a = max(float(elapsed_s), 0.0)
-    if isinstance(dist, D.Exponential):  # memoryless
+    if dist.name == "exponential":  # memoryless
         return -dist.mean * np.log(u)
-    if isinstance(dist, D.Deterministic):
+    if dist.name == "deterministic":
         return np.full(u.shape, max(dist.kernel_params()[0] - a, 0.0))
-    if isinstance(dist, D.Empirical):
+    if dist.name == "empirical":
         s = np.sort(np.asarray(dist.samples, dtype=np.float64))
         later = s[s > a]
         if later.size == 0:
@@ -108,7 +110,7 @@ def mean_remaining(dist, elapsed_s: float) -> float:
     reference for tests): int_a^inf S(x) dx / S(a)."""
     from scipy import integrate
     a = float(elapsed_s)
-    if isinstance(dist, D.Exponential):
+    if dist.name == "exponential":
         return dist.mean
     sp = _scipy(dist)
     tail = float(sp.sf(a))

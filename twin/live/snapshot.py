@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
-from ..distributions import Exponential
 from ..errors import TwinError
 from ..kernels import layout
 
@@ -196,11 +195,11 @@ def _check_element(name: str, el, st: ElementState, plant) -> None:
         if p.status == "processing" and down:
             raise SnapshotError(f"element '{name}': a processing part on a machine that is down (say paused)")
         if p.status in ("processing", "paused") and p.elapsed_s is None and p.remaining_s is None \
-                and not isinstance(el.process, Exponential):
+                and el.process.name != "exponential":
             raise SnapshotError(f"element '{name}': a {p.status} part needs elapsed_s (its process time is not "
                                 "memoryless, so the time already worked matters)")
     if down and st.repair_elapsed_s is None and st.repair_remaining_s is None \
-            and not isinstance(el.failures.ttr, Exponential):
+            and el.failures.ttr.name != "exponential":
         raise SnapshotError(f"element '{name}': down, but no repair_elapsed_s (its repair time is not memoryless)")
 
 
