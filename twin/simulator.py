@@ -154,7 +154,8 @@ class Simulator:
                               for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
         check_run(model, arrays, results.per_replica, warmup_step, horizon_step, inside_at_start)
-        results.final_state = (model, arrays, horizon_step)  # for results.snapshot (twin.live)
+        from .live.snapshot import FinalState
+        results.final_state = FinalState(model, arrays, horizon_step)  # for results.snapshot (twin.live)
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None

@@ -93,3 +93,33 @@ def test_wilson_interval():
     lo, hi = wilson(90, 100)
     assert lo == pytest.approx(0.8256, abs=1e-3) and hi == pytest.approx(0.9448, abs=1e-3)
     assert math.isclose(wilson(0, 10)[0], 0.0, abs_tol=1e-12)
+
+
+def test_forecast_command_writes_the_contract_and_refuses_another_plants_snapshot(tmp_path, capsys):
+    from twin.cli import main
+    plant = twin.load_scene("balanced_line").plant
+    res = twin.simulate(plant, replicas=2, horizon="1h", progress=False)
+    res.snapshot(1).save(tmp_path / "s.json")
+    code = main(["forecast", "balanced_line", "--from", str(tmp_path / "s.json"), "--until", "30min",
+                 "--replicas", "64", "--target", "20", "--out", str(tmp_path / "f.json")])
+    assert code == 0
+    d = __import__("json").loads((tmp_path / "f.json").read_text())
+    assert d["format"] == "twin-forecast/1" and d["replicas"] == 64 and d["horizon_s"] == 1800.0
+    assert d["from_time_s"] == 3600.0 and d["target"]["parts"] == 20
+    assert "90% band" in capsys.readouterr().out
+    code = main(["forecast", "press_shop", "--from", str(tmp_path / "s.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "the snapshot is of plant 'Balanced five-station machining line'" in err[0]
+    code = main(["forecast", "balanced_line", "--from", str(tmp_path / "missing.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err == [f"twin: error: {tmp_path / 'missing.json'}: no such snapshot file"]
+
+
+def test_a_pickled_results_keeps_no_state_and_says_so():
+    import pickle
+    from twin.live import SnapshotError
+    res = twin.simulate(line(), replicas=2, horizon=600, progress=False)
+    copy = pickle.loads(pickle.dumps(res))
+    with pytest.raises(SnapshotError, match="keep no final state"):
+        copy.snapshot(0)
+    assert res.snapshot(0).plant == "live-line"

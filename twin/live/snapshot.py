@@ -268,13 +268,28 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
     return Snapshot(plant.name, step * dt if time_s is None else time_s, out)
 
 
+class FinalState:
+    """A run's State at its horizon, kept on its Results for ``results.snapshot``. It holds the
+    compiled model (Warp arrays), so it is not carried across processes: a pickled copy is empty."""
+
+    def __init__(self, model, arrays: dict, step: int):
+        self.model, self.arrays, self.step = model, arrays, step
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self.model = self.arrays = self.step = None
+
+
 def snapshot_of_results(results, replica: int = 0, at=None) -> Snapshot:
     """``results.snapshot(replica, at)``: the state of one replica at the end of its run. Only
     the horizon is kept (``at`` must be None or the horizon)."""
     final = getattr(results, "final_state", None)
-    if final is None:
-        raise SnapshotError("these results keep no final state (they were not made by this simulator run)")
-    model, arrays, step = final
+    if final is None or final.model is None:
+        raise SnapshotError("these results keep no final state (loaded from a file, or from another process): "
+                            "take the snapshot where the run was made")
+    model, arrays, step = final.model, final.arrays, final.step
     if not 0 <= int(replica) < len(arrays["rep64"]):
         raise SnapshotError(f"replica {replica} is not in this run of {len(arrays['rep64'])} replicas")
     if at is not None and abs(float(at) - step * model.dt) > model.dt / 2:
