@@ -127,6 +127,9 @@ def test_a_snapshot_that_does_not_fit_the_plant_is_refused(plant, stopped):
     nothing = edited(lambda d: d["elements"]["m2"].update(state="processing", parts=[{"status": "processing"}]))
     with pytest.raises(SnapshotError, match="element 'm2': a processing part needs elapsed_s"):
         nothing.check(plant)
+    idle = edited(lambda d: d["elements"]["m2"].update(state="processing", parts=[]))
+    with pytest.raises(SnapshotError, match="element 'm2': state 'processing' contradicts its parts"):
+        idle.check(plant)
     with pytest.raises(SnapshotError, match="not a twin snapshot"):
         Snapshot.from_dict({"plant": "x"})
 

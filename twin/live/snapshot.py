@@ -198,6 +198,9 @@ def _check_element(name: str, el, st: ElementState, plant) -> None:
                 and el.process.name != "exponential":
             raise SnapshotError(f"element '{name}': a {p.status} part needs elapsed_s (its process time is not "
                                 "memoryless, so the time already worked matters)")
+    if st.state and st.state != machine_state(st.parts, down):
+        raise SnapshotError(f"element '{name}': state {st.state!r} contradicts its parts "
+                            f"({', '.join(p.status for p in st.parts) or 'none'})")
     if down and st.repair_elapsed_s is None and st.repair_remaining_s is None \
             and el.failures.ttr.name != "exponential":
         raise SnapshotError(f"element '{name}': down, but no repair_elapsed_s (its repair time is not memoryless)")
