@@ -153,7 +153,10 @@ class Simulator:
             meta["policy"] = {f"{h}.{c.name}": p.label
                               for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
-        check_run(model, arrays, results.per_replica, warmup_step, horizon_step, inside_at_start)
+        if start is None:
+            check_run(model, arrays, results.per_replica, warmup_step, horizon_step)
+        else:  # parts were inside at step 0
+            check_run(model, arrays, results.per_replica, warmup_step, horizon_step, inside_at_start)
         from .live.snapshot import FinalState
         results.final_state = FinalState(model, arrays, horizon_step)  # for results.snapshot (twin.live)
         if sensor_log is not None:
