@@ -33,6 +33,8 @@ _EXPORTS = {
     # running and results (Warp)
     "simulate": "simulator", "Simulator": "simulator", "StudyError": "simulator",
     "Results": "results", "KPI": "results", "Recording": "recording", "Recorded": "recording",
+    # the live twin: snapshots and forecasts (twin.live)
+    "Snapshot": "live.snapshot", "forecast": "live.forecast",
     # errors
     "TwinError": "errors", "PlantError": "errors", "SceneError": "errors", "SimulationError": "errors",
     "UnitError": "errors", "DeadlockError": "errors", "CapacityLoopWarning": "errors",
@@ -40,7 +42,7 @@ _EXPORTS = {
 # documented submodules, reachable as attributes after ``import twin`` (twin.maintenance, ...)
 _SUBMODULES = ("units", "errors", "distributions", "elements", "plant", "scene", "model", "simulator",
                "results", "recording", "stats", "equipment", "maintenance", "render", "reference",
-               "scenes", "kernels")
+               "scenes", "kernels", "live")
 
 __all__ = ["__version__", *_EXPORTS]
 

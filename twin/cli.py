@@ -191,6 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     export_cli.add_parser(sub)
     from .study import cli as study_cli  # twin study (twin/study/cli.py)
     study_cli.add_parser(sub)
+    from .live import cli as live_cli  # twin forecast / emulate / sync: twin/live/cli.py
+    live_cli.add_parser(sub)
     return ap
 
 
@@ -338,6 +340,9 @@ def _command(args) -> int:
     if args.command == "study":
         from .study import cli as study_cli
         return study_cli.run(args)
+    if args.command in ("forecast", "emulate", "sync"):
+        from .live import cli as live_cli
+        return live_cli.run(args)
     if args.command in ("render", "animate"):
         from .render import cli as render_cli
         return getattr(render_cli, f"{args.command}_command")(args, resolve_scene(args.scene))

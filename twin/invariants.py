@@ -43,9 +43,11 @@ def _fail(what: str, replicas: np.ndarray, value) -> None:
                           "beyond the step clock's range: please report it with the scene file")
 
 
-def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_step: int) -> None:
+def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_step: int,
+              inside_at_start: int = 0) -> None:
     """Raises SimulationError for the first impossible number of a run (see the module doc).
-    ``arrays``: the State as numpy arrays (twin.state.to_numpy); ``per_replica``: the Results'."""
+    ``arrays``: the State as numpy arrays (twin.state.to_numpy); ``per_replica``: the Results'.
+    ``inside_at_start``: parts inside at step 0 (a run started from a twin.live snapshot)."""
     n = model.n_elements
     names, kinds = model.names, model.kinds
     window = horizon_step - warmup_step
@@ -122,7 +124,7 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
         if kinds[i] not in ("source", "sink"):
             inside += el32[:, i, layout.E_COUNT]
             room += int(capacity[i])
-    gap = rep[:, layout.R_EXITED] + inside - rep[:, layout.R_ENTERED]  # parts inside at the warm-up
+    gap = rep[:, layout.R_EXITED] + inside - rep[:, layout.R_ENTERED] - inside_at_start  # at the warm-up
     wrong = gap != 0 if warmup_step == 0 else (gap < 0) | (gap > room)
     if wrong.any():
         allowed = "0" if warmup_step == 0 else f"[0, {room}] (parts inside at the warm-up)"

@@ -164,6 +164,11 @@ class Results:
         res.parallel_groups = parallel_groups(model.plant)
         return res
 
+    def snapshot(self, replica: int = 0, at=None):
+        """The twin.live.Snapshot of one replica at the end of the run (``at``: None or the horizon)."""
+        from .live.snapshot import snapshot_of_results
+        return snapshot_of_results(self, replica, at)
+
     # ---- plant KPIs -------------------------------------------------------------------------
     @property
     def replicas(self) -> int:

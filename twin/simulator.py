@@ -91,20 +91,28 @@ class Simulator:
 
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
-            sensor_log: SensorLog | None = None, threads: int | None = None) -> Results:
+            sensor_log: SensorLog | None = None, threads: int | None = None,
+            start=None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
         [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``).
         ``policy``: the maintenance policy (a twin.maintenance.Policy, or a dict of them by
         "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``);
         ``threads``: CPU threads (default: every core), see ``simulate``. ``progress``:
-        None/True/False (a bar on stderr, twin.progress) or a function of the fraction done, called per chunk."""
+        None/True/False (a bar on stderr, twin.progress) or a function of the fraction done, called per chunk.
+        ``start``: a twin.live.Snapshot (or a list, one per replica, cycled) to start every replica
+        from (step 0 is its moment; the replicas then run as one block)."""
         model = self.model
+        if start is not None:  # a twin.live.Snapshot, or a list of them (one per replica, cycled)
+            for snap in ([start] if hasattr(start, "check") else start):
+                snap.check(model.plant)  # before any kernel runs
         horizon = _seconds(horizon, "horizon", allow_zero=False)
         warmup = _seconds(warmup, "warmup", allow_zero=True)
         if warmup >= horizon:
             raise StudyError(f"warmup ({warmup:g} s) must be shorter than the horizon ({horizon:g} s)")
         seed = _positive_int(seed, "seed", minimum=0, maximum=MAX_SEED - 1)
         threads = default_threads() if threads is None else _positive_int(threads, "threads")
+        if start is not None:
+            threads = 1  # a snapshot's start state is written for all replicas at once
         horizon_step, warmup_step = model.steps(horizon), model.steps(warmup)
         if horizon_step >= HORIZON_LIMIT:
             raise StudyError(f"horizon {horizon:g} s is {horizon_step} steps of dt = {model.dt:g} s; "
@@ -147,6 +155,12 @@ class Simulator:
                 b.edges = np.unique(np.concatenate([edges, recorder.steps]))
             else:
                 b.edges = edges
+        inside_at_start = 0
+        if start is not None:  # twin.live: the snapshot's state, then the elements pull parts at step 0
+            from .kernels import snapshot as kernels_snapshot
+            from .live.restart import write_start
+            inside_at_start = write_start(model, blocks[0].state, start, self.replicas, seed)
+            blocks[0].resume = kernels_snapshot.resume_replicas
         for b in blocks:
             b.kernels = kernels  # the engine built for the plant's kinds
         run_blocks(blocks, device, bar)
@@ -174,7 +188,12 @@ class Simulator:
             meta["policy"] = {f"{h}.{c.name}": p.label
                               for (h, c), p in zip(model.plant.health_components(), policies)}
         results = Results.from_arrays(model, arrays, meta)
-        check_run(model, arrays, results.per_replica, warmup_step, horizon_step)
+        if start is None:
+            check_run(model, arrays, results.per_replica, warmup_step, horizon_step)
+        else:  # parts were inside at step 0
+            check_run(model, arrays, results.per_replica, warmup_step, horizon_step, inside_at_start)
+        from .live.snapshot import FinalState
+        results.final_state = FinalState(model, arrays, horizon_step)  # for results.snapshot (twin.live)
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None
@@ -228,7 +247,8 @@ class Block:
 
     def run(self, device, stop: threading.Event | None = None, on_step=None) -> None:
         """Starts the block's replicas and simulates them to the horizon, chunk by chunk."""
-        wp.launch(self.kernels.start_replicas, dim=self.count, inputs=[self.kmodel, self.state], device=device)
+        first = getattr(self, "resume", None) or self.kernels.start_replicas  # twin.live: from a snapshot
+        wp.launch(first, dim=self.count, inputs=[self.kmodel, self.state], device=device)
         launches = Launches(self.kernels.advance, stop=stop)
         for step_end in self.edges:
             launches.advance(self.kmodel, self.state, self.count, device, int(step_end))
@@ -389,7 +409,7 @@ def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | 
              warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"],
              device=None, dt: float | str | None = None, progress: bool | None = None,
              record: Recording | None = None, policy=None, sensor_log: SensorLog | None = None,
-             threads: int | None = None) -> Results:
+             threads: int | None = None, start=None) -> Results:
     """Compiles ``plant`` and runs ``replicas`` replicas over ``horizon`` seconds (warm-up included).
 
     Statistics cover [warmup, horizon]. Durations are seconds or strings with a unit ("8h",
@@ -401,6 +421,7 @@ def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | 
     ``sensor_log``: a twin.maintenance.SensorLog to keep sensor readings (``results.sensors``).
     ``threads``: on the CPU, blocks of replicas run in parallel threads (default: every core,
     ``os.cpu_count()``); results are bit-identical for any number of threads.
+    ``start``: a twin.live.Snapshot: every replica starts from it instead of empty (twin.live).
     """
     from .plant import Plant
     if not isinstance(plant, Plant):
@@ -412,4 +433,4 @@ def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | 
         dt = _seconds(dt, "dt", allow_zero=False)
     return Simulator(compile_plant(plant, device=device, dt=dt), replicas).run(
         horizon, warmup=warmup, seed=seed, progress=progress, record=record, policy=policy,
-        sensor_log=sensor_log, threads=threads)
+        sensor_log=sensor_log, threads=threads, start=start)

@@ -1,0 +1,197 @@
+"""The live twin over OPC UA and MQTT, emulator and twin in one process on 127.0.0.1 (issue
+14.3, 14.4). Every wait is a bounded loop; every test has a hard timeout through asyncio."""
+
+import asyncio
+import json
+import socket
+
+import pytest
+
+pytest.importorskip("asyncua")
+pytest.importorskip("amqtt")
+
+import twin  # noqa: E402
+from twin.cli import main  # noqa: E402
+from twin.live.emulator import Emulator  # noqa: E402
+from twin.live.mqtt import FieldBroker, MqttSync  # noqa: E402
+from twin.live.opcua import FieldServer, OpcuaSync  # noqa: E402
+from twin.live.service import emulate, sync, write_mapping  # noqa: E402
+from twin.live.wire import Mapping, MappingError, default_mapping, to_fields  # noqa: E402
+
+from live_support import line  # noqa: E402
+
+HOST = "127.0.0.1"  # loopback only
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+async def until(cond, seconds: float, what: str):
+    for _ in range(int(seconds / 0.05)):
+        if cond():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def run(coro, timeout=120):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+async def _sync_drop_restore(make_server, make_client, protocol):
+    """The twin's snapshot equals the emulator's at the same moment, before and after the
+    server goes away and comes back (the twin keeps the old snapshot while it is away); a
+    forecast runs from it and is published back."""
+    p = line()
+    em = Emulator(p, seed=3)
+    em.advance_to(3600)
+    mapping = Mapping.from_dict(default_mapping(p), p, protocol)
+    server = await make_server(p, em, mapping)
+    client = make_client(p, server.url, mapping)
+    stop = asyncio.Event()
+    task = asyncio.create_task(client.run(stop))
+    try:
+        await until(lambda: client.time_s == em.time_s and len(client.values) == len(mapping.addresses), 20, "sync")
+        await asyncio.sleep(0.3)
+        before = em.snapshot().observed()
+        assert client.snapshot() == before
+        f = twin.forecast(p, client.snapshot(), until="1h", replicas=100, target=40)
+        assert await client.write_forecast(json.dumps(f.to_dict()))
+        await server.stop()
+        await until(lambda: not client.connected, 20, "the drop to be noticed")
+        assert client.snapshot() == before  # what it knew is kept
+        em.advance_to(7200)
+        server = await make_server(p, em, mapping, port=server.port)
+        await until(lambda: client.connected and client.time_s == em.time_s, 30, "reconnection")
+        await asyncio.sleep(0.3)
+        assert client.connections == 2
+        assert client.snapshot() == em.snapshot().observed() != before
+        return client
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await server.stop()
+
+
+async def _opcua_server(p, em, mapping, port=None):
+    srv = FieldServer(p.name, to_fields(em.snapshot().observed()), port or free_port(), HOST)
+    await srv.start()
+    await srv.publish(to_fields(em.snapshot().observed()), em.time_s)
+    return srv
+
+
+async def _mqtt_server(p, em, mapping, port=None):
+    br = FieldBroker(port or free_port(), HOST)
+    await br.start(mapping.addresses, mapping.clock)
+    await br.publish(to_fields(em.snapshot().observed()), em.time_s)
+    return br
+
+
+def test_opcua_twin_follows_the_emulator_through_a_dropped_connection():
+    client = run(_sync_drop_restore(_opcua_server, lambda p, url, m: OpcuaSync(p, url, m), "opcua"))
+    assert client.rejected == []
+
+
+def test_mqtt_twin_follows_the_emulator_through_a_dropped_connection():
+    client = run(_sync_drop_restore(_mqtt_server, lambda p, url, m: MqttSync(p, url, m), "mqtt"))
+    assert client.rejected == []
+
+
+def test_values_that_contradict_the_plant_are_rejected_and_a_missing_node_is_an_error():
+    async def go():
+        p = line()
+        em = Emulator(p, seed=3)
+        em.advance_to(1800)
+        mapping = Mapping.from_dict(default_mapping(p), p, "opcua")
+        srv = await _opcua_server(p, em, mapping)
+        client = OpcuaSync(p, srv.url, mapping)
+        stop = asyncio.Event()
+        task = asyncio.create_task(client.run(stop))
+        try:
+            await until(lambda: client.time_s == em.time_s and len(client.values) == len(mapping.addresses), 20, "sync")
+            level = client.values["b1", "level"]
+            await srv.publish({("b1", "level"): 99, ("m1", "state"): "exploding"}, em.time_s + 1)
+            await until(lambda: len(client.rejected) >= 2, 10, "the rejections")
+            assert any("b1.level: 99 parts is above its capacity 5" in r for r in client.rejected)
+            assert any("m1.state: unknown state code 'exploding'" in r for r in client.rejected)
+            assert client.values["b1", "level"] == level  # the last good value is kept
+            # a mapping naming a node the server does not have
+            bad = default_mapping(p)
+            bad["opcua"]["nodes"]["m1"]["state"] = "ns=2;s=m1.no_such_node"
+            other = OpcuaSync(p, srv.url, Mapping.from_dict(bad, p, "opcua", "map.toml"))
+            with pytest.raises(MappingError, match="map.toml: m1 state: node ns=2;s=m1.no_such_node is not on the server"):
+                await other.run(asyncio.Event())
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            await srv.stop()
+    run(go())
+
+
+def test_mapping_files_are_checked_against_the_plant(tmp_path):
+    p = line()
+    m = default_mapping(p)
+    m["opcua"]["nodes"]["ghost"] = {"level": "ns=2;s=ghost.level"}
+    with pytest.raises(MappingError, match="no element 'ghost' in plant 'live-line'"):
+        Mapping.from_dict(m, p, "opcua", "map.toml")
+    m = default_mapping(p)
+    m["mqtt"]["topics"]["b1"]["colour"] = "line/b1/colour"
+    with pytest.raises(MappingError, match=r"\[mqtt.topics.b1\] colour: not a field of a buffer"):
+        Mapping.from_dict(m, p, "mqtt", "map.toml")
+    path = write_mapping(p, tmp_path / "map.toml")
+    assert Mapping.load(path, p, "opcua").addresses["m1", "state"] == "ns=2;s=m1.state"
+
+
+def test_emulate_and_sync_services_publish_a_forecast(tmp_path):
+    """``twin emulate`` and ``twin sync`` as services (bounded): the sync publishes a forecast
+    to the emulator's OPC UA forecast node and to a file."""
+    async def go():
+        p = line()
+        port = free_port()
+        mapping = write_mapping(p, tmp_path / "map.toml")
+        lines = []
+        em_task = asyncio.create_task(emulate(p, opcua_port=port, speed=600.0, seed=1, status=lines.append))
+
+        def up():
+            try:
+                with socket.create_connection((HOST, port), timeout=0.2):
+                    return True
+            except OSError:
+                return False
+        try:
+            await until(lambda: up() or em_task.done(), 40, "the emulator's server")
+            await asyncio.sleep(0.5)
+            out = tmp_path / "f.json"
+            f = await sync(p, mapping, opcua=f"opc.tcp://{HOST}:{port}/twin/", every_s=0.5, until_s=1800,
+                           replicas=50, cycles=2, out=out, status=lines.append)
+            d = json.loads(out.read_text())
+            assert d["format"] == "twin-forecast/1" and d["replicas"] == 50
+            assert f.snapshot.time_s > 0
+            assert any(s.startswith("[connected] line t =") for s in lines)
+        finally:
+            em_task.cancel()
+            try:
+                await em_task
+            except asyncio.CancelledError:
+                pass
+    run(go(), timeout=150)
+
+
+def test_cli_one_line_errors(tmp_path, capsys):
+    p = line()
+    write_mapping(p, tmp_path / "map.toml")
+    port = free_port()  # nothing listens there
+    code = main(["sync", "balanced_line", "--opcua", f"opc.tcp://{HOST}:{port}/", "--mapping", str(tmp_path / "map.toml")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("twin: error:") and "no element" in err[-1]
+    scene = twin.load_scene(twin.scenes.scene_path("balanced_line")).plant
+    write_mapping(scene, tmp_path / "bl.toml")
+    code = main(["sync", "balanced_line", "--opcua", f"opc.tcp://{HOST}:{port}/", "--mapping", str(tmp_path / "bl.toml")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith(f"twin: error: cannot reach OPC UA server opc.tcp://{HOST}:{port}/")
+    code = main(["sync", "balanced_line", "--mqtt", f"mqtt://{HOST}:{port}/", "--mapping", str(tmp_path / "bl.toml")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith(f"twin: error: cannot reach MQTT broker mqtt://{HOST}:{port}/")

@@ -1,0 +1,312 @@
+"""Snapshots: the state of a plant at one moment, to start simulations from ("now").
+
+A snapshot lists, per element, what a running line can report: the element's state and the time
+it has spent in it, the parts it holds (their age in the plant, a machine server's elapsed process
+time or time waiting), a machine's repair or failure clock. Times are seconds before the moment
+of the snapshot. A snapshot taken from a simulated run also knows the *remaining* times exactly
+(``remaining_s``, ``repair_remaining_s``, ``failure_in_s``, ``arrival_in_s``); a restart uses them
+where present, and otherwise draws them conditioned on the elapsed times (twin.live.conditional).
+``Snapshot.observed()`` drops what a real line could not know.
+
+Kinds: sources, buffers, machines and sinks. Conveyors, robots, cluster tools and plants with
+health components (wear clocks) cannot be snapshotted yet: ``check`` refuses them by name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+from ..errors import TwinError
+from ..kernels import layout
+
+SUPPORTED = ("source", "buffer", "machine", "sink")
+MACHINE_STATES = ("processing", "blocked", "starved", "down")
+PART_STATUS = ("waiting", "processing", "blocked", "paused")
+FORMAT = "twin-snapshot/1"
+
+
+class SnapshotError(TwinError, ValueError):
+    """A snapshot that does not fit its plant, or a file that is not a snapshot."""
+
+
+@dataclass
+class Part:
+    """A part held by an element: its age in the plant (seconds since it left its source) and,
+    on a machine server, its status and elapsed time (processing: worked so far; blocked: waited
+    since it finished). ``remaining_s``: exact work left, known only in a simulated run."""
+
+    age_s: float = 0.0
+    status: str = "waiting"
+    elapsed_s: float | None = None
+    remaining_s: float | None = None
+
+
+@dataclass
+class ElementState:
+    """One element at the moment of the snapshot (fields a kind does not use stay at defaults)."""
+
+    kind: str
+    state: str = ""                         # machine: processing | blocked | starved | down
+    time_in_state_s: float | None = None
+    parts: list[Part] = field(default_factory=list)
+    repair_elapsed_s: float | None = None   # down: time since the failure
+    repair_remaining_s: float | None = None
+    up_elapsed_s: float | None = None       # up: failure clock (time- or operation-dependent) since the repair
+    failure_in_s: float | None = None
+    arrival_elapsed_s: float | None = None  # source: time since its interarrival clock restarted
+    arrival_in_s: float | None = None
+    parts_out: int = 0                      # sink: parts it received so far (information only)
+
+
+@dataclass
+class Snapshot:
+    """A plant (by name) at ``time_s`` seconds (the clock of whoever took it), element by element."""
+
+    plant: str
+    time_s: float
+    elements: dict[str, ElementState]
+
+    # ---- JSON ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "plant": self.plant, "time_s": self.time_s,
+                "elements": {n: _strip(asdict(e)) for n, e in self.elements.items()}}
+
+    def save(self, path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1))
+        return path
+
+    @classmethod
+    def from_dict(cls, d: dict, source: str = "snapshot") -> "Snapshot":
+        if not isinstance(d, dict) or d.get("format") != FORMAT:
+            raise SnapshotError(f"{source}: not a twin snapshot (expected \"format\": \"{FORMAT}\")")
+        try:
+            els = {}
+            for name, e in d["elements"].items():
+                e = dict(e)
+                parts = [Part(**p) for p in e.pop("parts", [])]
+                els[name] = ElementState(parts=parts, **e)
+            return cls(str(d["plant"]), float(d["time_s"]), els)
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise SnapshotError(f"{source}: malformed snapshot ({err})") from None
+
+    @classmethod
+    def load(cls, path) -> "Snapshot":
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise SnapshotError(f"{path}: no such snapshot file") from None
+        except (OSError, json.JSONDecodeError) as err:
+            raise SnapshotError(f"{path}: cannot read the snapshot ({err})") from None
+        return cls.from_dict(d, str(path))
+
+    def observed(self) -> "Snapshot":
+        """The snapshot without the remaining times (what a running line can report)."""
+        out = Snapshot.from_dict(self.to_dict())
+        for e in out.elements.values():
+            e.repair_remaining_s = e.failure_in_s = e.arrival_in_s = None
+            for p in e.parts:
+                p.remaining_s = None
+        return out
+
+    def wip(self) -> int:
+        """Parts inside the plant (sources' waiting parts have not entered yet)."""
+        return sum(len(e.parts) for e in self.elements.values() if e.kind not in ("source", "sink"))
+
+    # ---- validation -----------------------------------------------------------------------------
+    def check(self, plant) -> None:
+        """Raises SnapshotError naming the element when the snapshot does not fit ``plant``."""
+        if self.plant != plant.name:
+            raise SnapshotError(f"the snapshot is of plant '{self.plant}', not '{plant.name}'")
+        for name in self.elements:
+            if name not in plant.elements:
+                raise SnapshotError(f"element '{name}': in the snapshot but not in plant '{plant.name}'")
+        if plant.health_components():
+            raise SnapshotError(f"plant '{plant.name}' has health components: wear clocks cannot be "
+                                "snapshotted yet")
+        for name in plant.elements:
+            if plant[name].kind not in SUPPORTED:
+                raise SnapshotError(f"element '{name}': kind {plant[name].kind} cannot be snapshotted yet "
+                                    f"(supported: {', '.join(SUPPORTED)})")
+        for name in plant.elements:
+            el = plant[name]
+            if name not in self.elements:
+                raise SnapshotError(f"element '{name}': missing from the snapshot")
+            _check_element(name, el, self.elements[name], plant)
+
+
+def _strip(d: dict) -> dict:
+    """Drops None fields and empty defaults (short files)."""
+    out = {}
+    for k, v in d.items():
+        if v is None or (k in ("state",) and v == "") or (k == "parts_out" and v == 0) or (k == "parts" and not v):
+            continue
+        out[k] = [_strip(p) for p in v] if k == "parts" else v
+    return out
+
+
+def _nonneg(name: str, key: str, v) -> None:
+    if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0):
+        raise SnapshotError(f"element '{name}': {key} must be a non-negative number of seconds, got {v!r}")
+
+
+def _check_element(name: str, el, st: ElementState, plant) -> None:
+    if st.kind != el.kind:
+        raise SnapshotError(f"element '{name}': the snapshot says kind {st.kind}, the plant has a {el.kind}")
+    for key in ("time_in_state_s", "repair_elapsed_s", "repair_remaining_s", "up_elapsed_s", "failure_in_s",
+                "arrival_elapsed_s", "arrival_in_s"):
+        _nonneg(name, key, getattr(st, key))
+    for p in st.parts:
+        for key in ("age_s", "elapsed_s", "remaining_s"):
+            _nonneg(name, f"parts.{key}", getattr(p, key))
+        if p.status not in PART_STATUS:
+            raise SnapshotError(f"element '{name}': unknown part status {p.status!r} "
+                                f"(known: {', '.join(PART_STATUS)})")
+    n = len(st.parts)
+    if el.kind == "sink":
+        if n:
+            raise SnapshotError(f"element '{name}': a sink holds no parts, the snapshot gives {n}")
+        return
+    cap = el.kernel_capacity(plant)
+    if el.kind == "buffer" and el.capacity is None:
+        cap = plant.unbounded_storage
+    if n > cap:
+        raise SnapshotError(f"element '{name}': {n} parts in the snapshot, more than its capacity {cap}")
+    if el.kind in ("source", "buffer"):
+        if any(p.status != "waiting" for p in st.parts):
+            raise SnapshotError(f"element '{name}': parts in a {el.kind} can only be waiting")
+        return
+    # machine
+    if st.state and st.state not in MACHINE_STATES:
+        raise SnapshotError(f"element '{name}': unknown state {st.state!r} (known: {', '.join(MACHINE_STATES)})")
+    down = st.state == "down"
+    if down and el.failures is None:
+        raise SnapshotError(f"element '{name}': down in the snapshot, but the plant gives it no failures")
+    for p in st.parts:
+        if p.status == "waiting":
+            raise SnapshotError(f"element '{name}': a part on a machine is processing, blocked or paused")
+        if p.status == "paused" and not down:
+            raise SnapshotError(f"element '{name}': a paused part on a machine that is not down")
+        if p.status == "processing" and down:
+            raise SnapshotError(f"element '{name}': a processing part on a machine that is down (say paused)")
+        if p.status in ("processing", "paused") and p.elapsed_s is None and p.remaining_s is None \
+                and el.process.name != "exponential":
+            raise SnapshotError(f"element '{name}': a {p.status} part needs elapsed_s (its process time is not "
+                                "memoryless, so the time already worked matters)")
+    if st.state and st.state != machine_state(st.parts, down):
+        raise SnapshotError(f"element '{name}': state {st.state!r} contradicts its parts "
+                            f"({', '.join(p.status for p in st.parts) or 'none'})")
+    if down and st.repair_elapsed_s is None and st.repair_remaining_s is None \
+            and el.failures.ttr.name != "exponential":
+        raise SnapshotError(f"element '{name}': down, but no repair_elapsed_s (its repair time is not memoryless)")
+
+
+# ---- snapshots of simulated runs -------------------------------------------------------------------
+def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | None = None) -> Snapshot:
+    """The snapshot of ``replica`` of a run whose State (numpy arrays) is at ``step``. Remaining
+    times are exact; elapsed processing and repair times are not kept by the kernels (None),
+    except blocked and waiting times and part ages, which are."""
+    dt = model.dt
+    el64, el32 = arrays["el64"][replica], arrays["el32"][replica]
+    s64, s32 = arrays["s64"][replica], arrays["s32"][replica]
+    plant = model.plant
+    out = {}
+    for i, name in enumerate(model.names):
+        kind = model.kinds[i]
+        st = ElementState(kind)
+        if kind not in SUPPORTED:
+            raise SnapshotError(f"element '{name}': kind {kind} cannot be snapshotted yet "
+                                f"(supported: {', '.join(SUPPORTED)})")
+        start, cap = int(model.slot_start[i]), int(model.capacity[i])
+        count = int(el32[i, layout.E_COUNT])
+        if kind == "source":
+            if count:
+                slot = start
+                st.parts.append(Part(age_s=0.0, elapsed_s=(step - int(s64[slot, layout.S_STEP])) * dt))
+                if plant[name].saturated:
+                    st.parts[-1].elapsed_s = 0.0
+            elif int(el64[i, layout.E_NEXT]) < int(layout.NEVER):
+                st.arrival_in_s = (int(el64[i, layout.E_NEXT]) - step) * dt
+        elif kind == "buffer":
+            head = int(el32[i, layout.E_HEAD])
+            for j in range(count):
+                slot = start + (head + j) % cap
+                waited = (step - int(s64[slot, layout.S_STEP])) * dt if j == 0 else None
+                st.parts.append(Part(age_s=(step - int(s64[slot, layout.S_ENTRY])) * dt, elapsed_s=waited))
+        elif kind == "machine":
+            down = bool(el32[i, layout.E_DOWN])
+            for j in range(cap):
+                slot = start + j
+                status = int(s32[slot, layout.S_STATUS])
+                if status == int(layout.IDLE):
+                    continue
+                age = (step - int(s64[slot, layout.S_ENTRY])) * dt
+                t = int(s64[slot, layout.S_STEP])
+                if status == int(layout.BUSY):
+                    st.parts.append(Part(age, "processing", None, (t - step) * dt))
+                elif status == int(layout.DONE):
+                    st.parts.append(Part(age, "blocked", (step - t) * dt, None))
+                else:
+                    st.parts.append(Part(age, "paused", None, t * dt))
+            fail_mode = plant[name].failures.mode if plant[name].failures is not None else None
+            if down:
+                st.state = "down"
+                st.repair_remaining_s = (int(el64[i, layout.E_REPAIR]) - step) * dt
+            else:
+                st.state = "processing" if any(p.status == "processing" for p in st.parts) else \
+                    "blocked" if st.parts else "starved"
+                if fail_mode == "time":
+                    st.failure_in_s = (int(el64[i, layout.E_FAIL]) - step) * dt
+                elif fail_mode == "operation":
+                    f = int(el64[i, layout.E_FAIL])
+                    st.failure_in_s = ((f - step) if f < int(layout.NEVER) else int(el64[i, layout.E_FAIL_LEFT])) * dt
+        elif kind == "sink":
+            st.parts_out = int(el64[i, layout.E_OUT])
+        out[name] = st
+    return Snapshot(plant.name, step * dt if time_s is None else time_s, out)
+
+
+class FinalState:
+    """A run's State at its horizon, kept on its Results for ``results.snapshot``. It holds the
+    compiled model (Warp arrays), so it is not carried across processes: a pickled copy is empty."""
+
+    def __init__(self, model, arrays: dict, step: int):
+        self.model, self.arrays, self.step = model, arrays, step
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self.model = self.arrays = self.step = None
+
+
+def snapshot_of_results(results, replica: int = 0, at=None) -> Snapshot:
+    """``results.snapshot(replica, at)``: the state of one replica at the end of its run. Only
+    the horizon is kept (``at`` must be None or the horizon)."""
+    final = getattr(results, "final_state", None)
+    if final is None or final.model is None:
+        raise SnapshotError("these results keep no final state (loaded from a file, or from another process): "
+                            "take the snapshot where the run was made")
+    model, arrays, step = final.model, final.arrays, final.step
+    if not 0 <= int(replica) < len(arrays["rep64"]):
+        raise SnapshotError(f"replica {replica} is not in this run of {len(arrays['rep64'])} replicas")
+    if at is not None and abs(float(at) - step * model.dt) > model.dt / 2:
+        raise SnapshotError(f"a snapshot can only be taken at the end of the run ({step * model.dt:g} s), "
+                            f"not at {at!r}: run to the moment you want, then take it")
+    return from_arrays(model, arrays, int(replica), step)
+
+
+def machine_state(parts: list[Part], down: bool) -> str:
+    if down:
+        return "down"
+    if any(p.status == "processing" for p in parts):
+        return "processing"
+    return "blocked" if parts else "starved"
+
+
+
