@@ -47,14 +47,14 @@ class Order:
 
     def validate(self) -> None:
         if self.wafers < 1:
-            raise PlantError(f"must be >= 1, got {self.wafers}", element=self.name, key="wafers")
+            raise PlantError(f"must be >= 1, got {self.wafers}", element=f"order {self.name}", key="wafers")
         if self.times is None and (self.interval is not None and not self.interval > 0):
-            raise PlantError(f"must be a positive time, got {self.interval}", element=self.name, key="interval")
+            raise PlantError(f"must be a positive time, got {self.interval}", element=f"order {self.name}", key="interval")
         if self.due_after is not None and self.due_after < 0:
             raise PlantError(f"the due date is {-self.due_after:g} s before the release; it must not precede it",
-                             element=self.name, key="due")
+                             element=f"order {self.name}", key="due")
         if self.count < 1 or self.lots_per_release < 1:
-            raise PlantError("count and lots_per_release must be >= 1", element=self.name, key="count")
+            raise PlantError("count and lots_per_release must be >= 1", element=f"order {self.name}", key="count")
 
 
 @dataclass

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..distributions import Deterministic, Exponential, Uniform
-from ..errors import PlantError
+from ..errors import PlantError, nearest
 from .fab import Fab
 from .orders import Order, WipLot
 from .products import PER_BATCH, PER_LOT, PER_WAFER, Product, Route, Step
@@ -38,7 +38,33 @@ UNMODELLED = {
     "fromto.txt": "transport times are read but the simulator does not add them yet",
     "setupgrp.txt:MINRUN": "minimum runs are read but not enforced by the simulator",
     "WIP.txt": "the initial WIP is read but the simulator starts empty",
+    "tool.txt.1l:STNCAP": "lots a tool holds at once is read (lots_per_tool) but the simulator runs one lot (or batch) per tool",
+    "order.txt:ORDER": "order ids are labels; lots are named by LOT",
+    "IGNORE": "the dataset's annotation columns named IGNORE (area names): kept as Step.area, not used",
 }
+
+
+def _unmodelled(fab: Fab) -> dict[str, str]:
+    """The UNMODELLED entries this dataset actually uses (a non-neutral value somewhere)."""
+    steps = [s for p in fab.products.values() for s in p.route.steps]
+    groups = list(fab.groups.values())
+    used = {
+        "tool.txt.1l:FWLRANK": any(set(g.rank) - {"rank_HP", "rank_FIFO"} for g in groups),
+        "tool.txt.1l:WAKERESRANK": any(g.wake_rank for g in groups),
+        "tool.txt.1l:STNFAMSTEP_ACTLIST": any(g.action_list for g in groups),
+        "tool.txt.1l:SETUPGRP": any(r.startswith("setupgrp:") for g in groups for r in g.rank),
+        "route:SETUP": any(s.setup for s in steps),
+        "route:SVESTN": any(s.same_tool_as for s in steps),
+        "route:CQT": any(s.cqt for s in steps),
+        "pmcal.txt": bool(fab.pms),
+        "fromto.txt": bool(fab.transport),
+        "setupgrp.txt:MINRUN": any(fab.setups[SETUP_MATRIX].min_run.values()),
+        "WIP.txt": bool(fab.wip),
+        "tool.txt.1l:STNCAP": any(g.lots_per_tool > 1 for g in groups),
+        "order.txt:ORDER": True,
+        "IGNORE": True,
+    }
+    return {k: UNMODELLED[k] for k, u in used.items() if u}
 
 
 class _Table:
@@ -177,6 +203,7 @@ def load_smt2020(path) -> Fab:
     uses_setup = {s.group for p in fab.products.values() for s in p.route.steps if s.setup}
     for g in uses_setup:
         fab.groups[g].setup_group = SETUP_MATRIX
+    fab.unmodelled = _unmodelled(fab)
     return fab.validate()
 
 
@@ -232,21 +259,28 @@ def _parts(fab: Fab, folder: Path, t: _Table) -> None:
         f = r["ROUTEFILE"]
         if not f or "/" in f or "\\" in f:
             raise t.err(n, "ROUTEFILE", f"must name a route file in the same folder, got {f!r}")
-        route = _route(_Table(folder / f, ROUTE_COLS), r["ROUTE"])
+        route = _route(_Table(folder / f, ROUTE_COLS), r["ROUTE"], fab.groups)
         fab.products[r["PART"]] = Product(name=r["PART"], route=route, family=r["PARTFAM"], group=r["PARTGRP"])
 
 
-def _route(t: _Table, name: str) -> Route:
+def _route(t: _Table, name: str, groups) -> Route:
     route = Route(name)
     for n, r in t.rows:
         if r["ROUTE"] != name:
             raise t.err(n, "ROUTE", f"route file of route {name!r} (part.txt) has a row of route {r['ROUTE']!r}")
         number = t.number(n, r, "STEP", integer=True)
+        if r["STNFAM"] not in groups:
+            raise t.err(n, "STNFAM", f"names tool group {r['STNFAM']!r}, which tool.txt.1l does not define"
+                        + nearest(r["STNFAM"], groups))
         per = PER.get(t.choice(n, r, "PTPER", tuple(PER)))
         step = Step(number=number, group=r["STNFAM"], name=r["DESC"], per=per, area=r["IGNORE"],
                     time=t.dist(n, r, "PDIST", "PTIME", "PTIME2", "PTUNITS"))
         step.batch_min = t.number(n, r, "BATCHMN", required=False, integer=True)
         step.batch_max = t.number(n, r, "BATCHMX", required=False, integer=True)
+        if (step.batch_min is None) != (step.batch_max is None) or (per == PER_BATCH and step.batch_min is None):
+            raise t.err(n, "BATCHMN" if step.batch_min is None else "BATCHMX", "a per_batch step needs BATCHMN and BATCHMX")
+        if step.batch_min is not None and not 1 <= step.batch_min <= step.batch_max:
+            raise t.err(n, "BATCHMN", f"batch_min ({step.batch_min}) must be between 1 and batch_max ({step.batch_max})")
         if r["SETUP"]:
             t.choice(n, r, "WHEN", ("need",))
             step.setup = r["SETUP"]

@@ -44,18 +44,18 @@ class ToolGroup:
 
     def validate(self) -> None:
         if not isinstance(self.tools, int) or self.tools < 1:
-            raise PlantError(f"must be a whole number >= 1, got {self.tools!r}", element=self.name, key="tools")
+            raise PlantError(f"must be a whole number >= 1, got {self.tools!r}", element=f"tool group {self.name}", key="tools")
         if self.rule not in RULES:
             raise PlantError(f"unknown dispatching rule {self.rule!r}; allowed: {', '.join(RULES)}",
-                             element=self.name, key="rule")
+                             element=f"tool group {self.name}", key="rule")
         if self.batch_criterion not in (None, "same_step"):
             raise PlantError(f"batch_criterion must be 'same_step' or absent, got {self.batch_criterion!r}",
-                             element=self.name, key="batch_criterion")
+                             element=f"tool group {self.name}", key="batch_criterion")
         for key in ("load", "unload"):
             if not getattr(self, key) >= 0:
-                raise PlantError(f"must be a non-negative time, got {getattr(self, key)}", element=self.name, key=key)
+                raise PlantError(f"must be a non-negative time, got {getattr(self, key)}", element=f"tool group {self.name}", key=key)
         if self.lots_per_tool < 1:
-            raise PlantError(f"must be >= 1, got {self.lots_per_tool}", element=self.name, key="lots_per_tool")
+            raise PlantError(f"must be >= 1, got {self.lots_per_tool}", element=f"tool group {self.name}", key="lots_per_tool")
 
 
 @dataclass
@@ -113,9 +113,9 @@ class PMCalendar:
 
     def validate(self) -> None:
         if self.basis not in CALENDAR_BASES:
-            raise PlantError(f"basis must be one of {CALENDAR_BASES}, got {self.basis!r}", element=self.name, key="basis")
+            raise PlantError(f"basis must be one of {CALENDAR_BASES}, got {self.basis!r}", element=f"PM calendar {self.name}", key="basis")
         if not self.every > 0:
-            raise PlantError(f"must be positive, got {self.every}", element=self.name, key="every")
+            raise PlantError(f"must be positive, got {self.every}", element=f"PM calendar {self.name}", key="every")
 
 
 @dataclass
