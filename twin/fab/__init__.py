@@ -12,7 +12,9 @@ from .orders import Order, WipLot
 from .fab import Fab
 from .load import offered_load, availability, visits
 from .smt2020 import load_smt2020, UNMODELLED
+from .simulate import simulate, FabResults, UnmodelledWarning
 
 __all__ = ["Step", "Route", "Product", "PER_LOT", "PER_WAFER", "PER_BATCH", "ToolGroup",
            "SetupMatrix", "Breakdown", "PMCalendar", "Transport", "Order", "WipLot", "Fab",
-           "offered_load", "availability", "visits", "load_smt2020", "UNMODELLED"]
+           "offered_load", "availability", "visits", "load_smt2020", "UNMODELLED", "simulate", "FabResults",
+           "UnmodelledWarning"]

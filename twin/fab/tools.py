@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..distributions import Distribution
 from ..errors import PlantError
 
-RULES = ("fifo", "priority_fifo", "least_setup")
+RULES = ("fifo", "priority_fifo", "edd", "least_setup")  # kernels/fab_rules.py has their keys
 CALENDAR_BASES = ("time", "wafers")
 
 
