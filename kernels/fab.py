@@ -70,6 +70,7 @@ class FabModel:
     o_start: wp.array(dtype=wp.float64)
     o_interval: wp.array(dtype=wp.float64)
     o_due: wp.array(dtype=wp.float64)
+    o_poisson: wp.array(dtype=wp.int32)
     n_orders: int
     n_tools: int
     n_groups: int
@@ -382,7 +383,10 @@ def run_fab(m: FabModel, s: FabState):
         s.l_free[r, i] = m.lot_cap - 1 - i
     s.ctr[r, C_NFREE] = wp.int64(m.lot_cap)
     for o in range(m.n_orders):
-        schedule(m, s, r, m.o_start[o], EV_RELEASE, o)
+        t0 = m.o_start[o]
+        if m.o_poisson[o] != 0:
+            t0 = t0 - m.o_interval[o] * wp.log(draw(m, s, r, S_ROUTE))
+        schedule(m, s, r, t0, EV_RELEASE, o)
     for tool in range(m.n_tools):
         g = m.tool_group[tool]
         if m.g_mttf[g] > wp.float64(0.0):
@@ -403,7 +407,10 @@ def run_fab(m: FabModel, s: FabState):
             release(m, s, r, idx, t)
             s.o_done[r, idx] = s.o_done[r, idx] + 1
             if s.o_done[r, idx] < m.o_count[idx]:
-                schedule(m, s, r, m.o_start[idx] + wp.float64(s.o_done[r, idx]) * m.o_interval[idx], EV_RELEASE, idx)
+                nt = m.o_start[idx] + wp.float64(s.o_done[r, idx]) * m.o_interval[idx]
+                if m.o_poisson[idx] != 0:
+                    nt = t - m.o_interval[idx] * wp.log(draw(m, s, r, S_ROUTE))
+                schedule(m, s, r, nt, EV_RELEASE, idx)
         elif kind == EV_DONE:
             step = s.l_step[r, idx]
             nxt = m.st_next[step]

@@ -25,6 +25,7 @@ class Order:
     due_after: float | None = None
     lots_per_release: int = 1
     hot: bool = False
+    poisson: bool = False  # exponential times between releases (mean interval) instead of a fixed interval
 
     def release_rate(self) -> float:
         """Lots per second in the long run (0 for a finite list of times)."""

@@ -142,6 +142,7 @@ def _compile(fab: Fab):
         o_prio=[o.priority for o in orders], o_count=[o.count for o in orders],
         o_lpr=[o.lots_per_release for o in orders], o_start=[o.start for o in orders],
         o_interval=[o.interval or 0.0 for o in orders], o_due=[o.due_after if o.due_after is not None else 1e18 for o in orders],
+        o_poisson=[int(o.poisson) for o in orders],
     )
     return arrays, prods, gnames, len(tool_group)
 
