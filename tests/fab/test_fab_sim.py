@@ -56,7 +56,7 @@ def test_kelly_network_product_form():
     class's cycle time is the sum over its route. 16 replicas x 400 days after 40 days warm-up;
     the check is against 3 x the 95% interval (the warm-up bias of an empty start is below 0.5%
     of these means at 40 days; the factor covers it and the interval's own error)."""
-    fab, routes, means = re_entrant_fab()
+    fab, routes, means = re_entrant_fab(means=(4000.0, 3000.0, 4500.0))  # rho = 0.56, 0.76, 0.73
     rate = {"a": 1 / (4 * 3600.0), "b": 1 / (3 * 3600.0)}
     lam = {f"S{i}": 0.0 for i in range(3)}
     for p, st in routes.items():
