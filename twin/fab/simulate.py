@@ -37,6 +37,10 @@ class FabResults:
     groups: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
     raw: dict[str, np.ndarray] = field(default_factory=dict)   # per-replica arrays, for tests
     events: int = 0
+    state_bytes: int = 0     # all replicas' state arrays (per replica: / replicas)
+    model_bytes: int = 0     # the fab's compiled arrays, shared by the replicas
+    kernel_s: float = 0.0    # wall time of the kernel launch (synchronised), seconds
+    kernel_cpu_s: float = 0.0  # CPU time of this process during the launch (less sensitive to a busy host)
 
     def summary(self) -> str:
         lines = [f"fab {self.fab}: {self.replicas} replicas, {(self.horizon - self.warmup) / DAY:g} days "
@@ -198,7 +202,11 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
         dtype = ann.type.dtype
         s_shape = (R, shapes[name[:2]])
         setattr(s, name, wp.zeros(s_shape, dtype=dtype, device=device))
+    import time
+    t0, c0 = time.perf_counter(), time.process_time()
     wp.launch(K.run_fab, dim=R, inputs=[m, s], device=device)
+    wp.synchronize_device(device)
+    kernel_s, kernel_cpu_s = time.perf_counter() - t0, time.process_time() - c0
     ctr = s.ctr.numpy()
     flags = int(np.bitwise_or.reduce(ctr[:, K.C_FLAGS]))
     if flags & K.F_LOTS:
@@ -208,12 +216,16 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
         raise SimulationError(f"fab {fab.name}: a tool group's queue outgrew {q_cap} lots (queue=...): overloaded")
     if flags & K.F_EVENTS:
         raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
-    return _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, flags)
+    res = _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, flags)
+    res.kernel_s, res.kernel_cpu_s = kernel_s, kernel_cpu_s
+    res.state_bytes = sum(getattr(s, n).capacity for n in K.FabState.vars)
+    res.model_bytes = sum(getattr(m, n).capacity for n, v in K.FabModel.vars.items() if hasattr(getattr(m, n), "capacity"))
+    return res
 
 
 def _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, flags) -> FabResults:
     T = horizon - warmup
-    res = FabResults(fab.name, R, horizon, warmup, events=int(ctr[:, 7 - 1].sum()))
+    res = FabResults(fab.name, R, horizon, warmup, events=int(ctr[:, 6].sum()))
     a = {name: getattr(s, name).numpy() for name in ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime",
                                                       "pr_wip_area", "g_busy", "g_down", "g_qarea", "g_starts",
                                                       "g_batches", "g_fill", "rec_p", "rec_ct")}
