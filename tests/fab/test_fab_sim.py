@@ -97,6 +97,8 @@ def test_conservation_little_and_output_equals_release_rate():
         assert k["wip"][0] == pytest.approx(little, rel=0.01)
         assert 0.0 <= k["on_time"][0] <= 1.0
         assert k["cycle_time_p50_days"][0] <= k["cycle_time_p90_days"][0] <= k["cycle_time_p95_days"][0]
+    r0 = simulate(fab, replicas=3, horizon=30 * DAY)  # from time 0: every released lot is out or in the fab
+    assert np.array_equal(r0.raw["pr_released"], r0.raw["pr_out"] + r0.raw["pr_wip"])
     # priority: the hot product waits less at S0, the station both visit ... its X-factor is lower
     assert r.products["b"]["x_factor"][0] < r.products["a"]["x_factor"][0]
 

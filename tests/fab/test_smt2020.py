@@ -4,6 +4,7 @@ load computed here independently from the raw files, and one clear error per mal
 import csv
 import shutil
 
+import numpy as np
 import pytest
 
 from fab.smt2020_data import dataset
@@ -171,3 +172,29 @@ def test_unmodelled_fields_are_listed_not_dropped():
     assert (steps[0].batch_min, steps[0].batch_max, steps[0].per) == (125, 150, "batch")
     assert steps[0].time.mean == pytest.approx(501.33 * 60)
     assert sorted(o.priority for o in fab.orders) == [10, 10, 20, 20, 30]
+
+
+@pytest.mark.parametrize("name", ["HVLM", "LVHM"])
+def test_smt2020_runs_and_conserves_lots(name):
+    """20 days of each SMT2020 fab from empty, 2 replicas: every released lot is either out or
+    still in the fab (exact counts); no group is busier or more available than possible; the
+    busy tools of every group stay below its offered load (x batch_max/batch_min for batch groups,
+    which start at the minimum) x 1.05 (a fab filling from empty is below steady load; x1.05 allows
+    the noise of 20 days)."""
+    import warnings
+    from twin.fab import UnmodelledWarning, simulate
+    fab = load_smt2020(dataset(name))
+    with pytest.warns(UnmodelledWarning, match="route:SETUP"):
+        r = simulate(fab, replicas=2, horizon=20 * 86400.0)
+    assert np.array_equal(r.raw["pr_released"], r.raw["pr_out"] + r.raw["pr_wip"])
+    assert r.raw["pr_released"].sum() > 0 and r.raw["pr_wip"].sum() > 100
+    load = offered_load(fab)
+    # batches start at batch_min: a batch group may need up to batch_max/batch_min x its full-batch load
+    fill = {g: 1.0 for g in load}
+    for p in fab.products.values():
+        for s in p.route.steps:
+            if s.per == "batch":
+                fill[s.group] = max(fill[s.group], s.batch_max / s.batch_min)
+    for g, k in r.groups.items():
+        assert 0.0 <= k["utilisation"][0] <= 1.0 + 1e-9 and 0.0 < k["availability"][0] <= 1.0, g
+        assert k["busy_tools"][0] <= 1.05 * fill[g] * load[g] + 1e-9, (g, k["busy_tools"][0], load[g])

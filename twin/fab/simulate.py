@@ -228,7 +228,7 @@ def _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, flags) -> FabResults
     res = FabResults(fab.name, R, horizon, warmup, events=int(ctr[:, 6].sum()))
     a = {name: getattr(s, name).numpy() for name in ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime",
                                                       "pr_wip_area", "g_busy", "g_down", "g_qarea", "g_starts",
-                                                      "g_batches", "g_fill", "rec_p", "rec_ct")}
+                                                      "g_batches", "g_fill", "rec_p", "rec_ct", "pr_wip")}
     res.raw = a
     nrec = ctr[:, 4]
     recs = [(a["rec_p"][r, :nrec[r]], a["rec_ct"][r, :nrec[r]]) for r in range(R)]
