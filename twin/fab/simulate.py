@@ -42,6 +42,15 @@ class FabResults:
     kernel_s: float = 0.0    # wall time of the kernel launch (synchronised), seconds
     kernel_cpu_s: float = 0.0  # CPU time of this process during the launch (less sensitive to a busy host)
 
+    def to_dict(self) -> dict:
+        """JSON contract: {"fab", "replicas", "horizon_s", "warmup_s", "products": {p: {kpi:
+        {"mean", "ci95"}}}, "groups": {g: {kpi: {"mean", "ci95"}}}}; NaN as null."""
+        def kp(d):
+            return {k: {"mean": _num(m), "ci95": _num(c)} for k, (m, c) in d.items()}
+        return {"fab": self.fab, "replicas": self.replicas, "horizon_s": self.horizon, "warmup_s": self.warmup,
+                "products": {p: kp(d) for p, d in self.products.items()},
+                "groups": {g: kp(d) for g, d in self.groups.items()}}
+
     def summary(self) -> str:
         lines = [f"fab {self.fab}: {self.replicas} replicas, {(self.horizon - self.warmup) / DAY:g} days "
                  f"after {self.warmup / DAY:g} days warm-up"]
@@ -55,6 +64,11 @@ class FabResults:
             lines.append(f"  {g}: utilisation {format_ci(*k['utilisation'])}, availability "
                          f"{format_ci(*k['availability'])}, queue {format_ci(*k['queue'])} lots")
         return "\n".join(lines)
+
+
+def _num(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def _compile(fab: Fab):
@@ -169,8 +183,8 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     if replicas < 1:
         raise PlantError(f"must be >= 1, got {replicas}", key="replicas")
     if fab.unmodelled:
-        warnings.warn(f"fab {fab.name}: the simulator does not act on " + "; ".join(
-            f"{k} ({v})" for k, v in fab.unmodelled.items()), UnmodelledWarning, stacklevel=2)
+        warnings.warn(f"fab {fab.name}: the simulator does not act on {', '.join(fab.unmodelled)} "
+                      "(reasons in fab.unmodelled and docs/fab.md)", UnmodelledWarning, stacklevel=2)
     arrays, prods, gnames, n_tools = _compile(fab)
     rate = sum(o.release_rate() for o in fab.orders)
     lot_cap = int(lots or min(16384, max(64, math.ceil(rate * horizon * 1.2) + 16)))
