@@ -20,7 +20,7 @@ from .rng import uniform
 
 wp.set_module_options({"enable_backward": False})
 
-EV_RELEASE, EV_DONE, EV_FREE, EV_FAIL, EV_REPAIR, EV_WAIT = 0, 1, 2, 3, 4, 5
+EV_RELEASE, EV_DONE, EV_FREE, EV_FAIL, EV_REPAIR, EV_WAIT, EV_ARRIVE = 0, 1, 2, 3, 4, 5, 6
 KIND_SHIFT = 27
 IDLE, BUSY, DOWN, BUSY_FAILING = 0, 1, 2, 3
 PER_LOT, PER_WAFER, PER_BATCH = 0, 1, 2
@@ -28,7 +28,7 @@ PER_LOT, PER_WAFER, PER_BATCH = 0, 1, 2
 C_SEQ, C_DRAW, C_NEV, C_NFREE, C_REC, C_FLAGS, C_EVENTS, C_NLOTS = range(8)
 N_CTR = 8
 F_LOTS, F_EVENTS, F_QUEUE, F_RECORDS = 1, 2, 4, 8
-S_TIME, S_ROUTE, S_FAIL = 0, 1, 2  # random streams
+S_TIME, S_ROUTE, S_FAIL, S_MOVE = 0, 1, 2, 3  # random streams
 
 
 @wp.struct
@@ -71,6 +71,15 @@ class FabModel:
     o_interval: wp.array(dtype=wp.float64)
     o_due: wp.array(dtype=wp.float64)
     o_poisson: wp.array(dtype=wp.int32)
+    w_product: wp.array(dtype=wp.int32)
+    w_step: wp.array(dtype=wp.int32)        # global step the lot waits for
+    w_wafers: wp.array(dtype=wp.int32)
+    w_prio: wp.array(dtype=wp.int32)
+    w_rel: wp.array(dtype=wp.float64)
+    w_due: wp.array(dtype=wp.float64)
+    n_wip: int
+    move_lo: wp.float64                     # transport time between steps, uniform [lo, hi]; hi <= 0: none
+    move_hi: wp.float64
     n_orders: int
     n_tools: int
     n_groups: int
@@ -112,6 +121,7 @@ class FabState:
     ctr: wp.array2d(dtype=wp.int64)
     # statistics over [warmup, horizon]
     pr_released: wp.array2d(dtype=wp.float64)
+    pr_initial: wp.array2d(dtype=wp.float64)
     pr_out: wp.array2d(dtype=wp.float64)
     pr_ct: wp.array2d(dtype=wp.float64)
     pr_ct2: wp.array2d(dtype=wp.float64)
@@ -352,23 +362,33 @@ def go_down(m: FabModel, s: FabState, r: int, tool: int, t: wp.float64):
 
 
 @wp.func
+def new_lot(m: FabModel, s: FabState, r: int, p: int, step: int, wafers: int, prio: int, rel: wp.float64,
+            due: wp.float64, t: wp.float64) -> int:
+    """A lot from the free list, placed at ``step`` (not yet arrived); -1 (and the flag) if none."""
+    nf = int(s.ctr[r, C_NFREE])
+    if nf == 0:
+        s.ctr[r, C_FLAGS] = s.ctr[r, C_FLAGS] | wp.int64(F_LOTS)
+        return -1
+    lot = s.l_free[r, nf - 1]
+    s.ctr[r, C_NFREE] = wp.int64(nf - 1)
+    s.ctr[r, C_NLOTS] = s.ctr[r, C_NLOTS] + wp.int64(1)
+    s.l_prod[r, lot] = p
+    s.l_step[r, lot] = step
+    s.l_wafers[r, lot] = wafers
+    s.l_prio[r, lot] = prio
+    s.l_rel[r, lot] = rel
+    s.l_due[r, lot] = due
+    wip_change(m, s, r, p, t, 1)
+    return lot
+
+
+@wp.func
 def release(m: FabModel, s: FabState, r: int, o: int, t: wp.float64):
     for k in range(m.o_lpr[o]):
-        nf = int(s.ctr[r, C_NFREE])
-        if nf == 0:
-            s.ctr[r, C_FLAGS] = s.ctr[r, C_FLAGS] | wp.int64(F_LOTS)
-            return
-        lot = s.l_free[r, nf - 1]
-        s.ctr[r, C_NFREE] = wp.int64(nf - 1)
-        s.ctr[r, C_NLOTS] = s.ctr[r, C_NLOTS] + wp.int64(1)
         p = m.o_product[o]
-        s.l_prod[r, lot] = p
-        s.l_step[r, lot] = m.pr_first[p]
-        s.l_wafers[r, lot] = m.o_wafers[o]
-        s.l_prio[r, lot] = m.o_prio[o]
-        s.l_rel[r, lot] = t
-        s.l_due[r, lot] = t + m.o_due[o]
-        wip_change(m, s, r, p, t, 1)
+        lot = new_lot(m, s, r, p, m.pr_first[p], m.o_wafers[o], m.o_prio[o], t, t + m.o_due[o], t)
+        if lot < 0:
+            return
         if t >= m.warmup:
             s.pr_released[r, p] = s.pr_released[r, p] + wp.float64(1.0)
         g = arrive(m, s, r, lot, t)
@@ -391,6 +411,14 @@ def run_fab(m: FabModel, s: FabState):
         g = m.tool_group[tool]
         if m.g_mttf[g] > wp.float64(0.0):
             schedule(m, s, r, -m.g_mttf[g] * wp.log(draw(m, s, r, S_FAIL)), EV_FAIL, tool)
+    for w in range(m.n_wip):
+        p = m.w_product[w]
+        lot = new_lot(m, s, r, p, m.w_step[w], m.w_wafers[w], m.w_prio[w], m.w_rel[w], m.w_due[w], wp.float64(0.0))
+        if lot >= 0:
+            s.pr_initial[r, p] = s.pr_initial[r, p] + wp.float64(1.0)
+            g = arrive(m, s, r, lot, wp.float64(0.0))
+            if g >= 0:
+                try_start(m, s, r, g, wp.float64(0.0))
     while s.ctr[r, C_NEV] > wp.int64(0):
         if s.ctr[r, C_FLAGS] & wp.int64(F_LOTS | F_EVENTS | F_QUEUE) != wp.int64(0):
             break
@@ -421,7 +449,13 @@ def run_fab(m: FabModel, s: FabState):
                 finish(m, s, r, idx, t)
             else:
                 s.l_step[r, idx] = nxt
-                g = arrive(m, s, r, idx, t)
+                if m.move_hi > wp.float64(0.0):
+                    u = draw(m, s, r, S_MOVE)
+                    schedule(m, s, r, t + m.move_lo + (m.move_hi - m.move_lo) * u, EV_ARRIVE, idx)
+                else:
+                    g = arrive(m, s, r, idx, t)
+        elif kind == EV_ARRIVE:
+            g = arrive(m, s, r, idx, t)
         elif kind == EV_FREE:
             if s.t_state[r, idx] == BUSY_FAILING:
                 go_down(m, s, r, idx, t)

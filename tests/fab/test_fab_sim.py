@@ -63,7 +63,7 @@ def test_kelly_network_product_form():
         for g in st:
             lam[g] += rate[p]
     mu = {f"S{i}": 1 / means[i] for i in range(3)}
-    r = simulate(fab, replicas=16, horizon=440 * DAY, warmup=40 * DAY, records=1)
+    r = simulate(fab, replicas=16, horizon=440 * DAY, warmup=40 * DAY)
     for g in lam:
         rho = lam[g] / mu[g]
         L = rho / (1 - rho)
@@ -153,3 +153,14 @@ def test_lot_larger_than_any_batch_is_refused():
         groups={"f": ToolGroup("f", 1)}, orders=[Order("o", "p", wafers=25, interval=600.0, count=10)])
     with pytest.raises(PlantError, match=r"step 1.*batch_max.*25 wafers"):
         simulate(fab, replicas=1, horizon=DAY)
+
+
+def test_too_few_records_gives_no_percentiles_not_biased_ones():
+    """Percentiles over only the first lots to finish would be biased: NaN and a warning instead."""
+    fab, _, _ = re_entrant_fab()
+    with pytest.warns(UserWarning, match="records=5"):
+        r = simulate(fab, replicas=2, horizon=20 * DAY, records=5)
+    assert math.isnan(r.products["a"]["cycle_time_p90_days"][0])
+    assert math.isfinite(r.products["a"]["cycle_time_days"][0])
+    full = simulate(fab, replicas=2, horizon=20 * DAY)
+    assert math.isfinite(full.products["a"]["cycle_time_p90_days"][0])

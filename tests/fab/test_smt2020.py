@@ -162,7 +162,7 @@ def test_missing_folder_is_one_error(tmp_path):
 def test_unmodelled_fields_are_listed_not_dropped():
     """Every column the simulator does not act on is named in fab.unmodelled with its reason."""
     fab = load_smt2020(dataset("HVLM"))
-    for key in ("route:SETUP", "route:SVESTN", "route:CQT", "pmcal.txt", "fromto.txt", "WIP.txt",
+    for key in ("route:SETUP", "route:SVESTN", "route:CQT", "pmcal.txt",
                 "tool.txt.1l:WAKERESRANK", "tool.txt.1l:STNCAP"):
         assert key in fab.unmodelled and fab.unmodelled[key], key
     # ... and what is modelled is read: rework, sampling, cascading, batch sizes, hot lots
@@ -185,7 +185,7 @@ def test_smt2020_runs_and_conserves_lots(name):
     from twin.fab import UnmodelledWarning, simulate
     fab = load_smt2020(dataset(name))
     with pytest.warns(UnmodelledWarning, match="route:SETUP"):
-        r = simulate(fab, replicas=2, horizon=20 * 86400.0)
+        r = simulate(fab, replicas=2, horizon=20 * 86400.0, initial_wip=False)
     assert np.array_equal(r.raw["pr_released"], r.raw["pr_out"] + r.raw["pr_wip"])
     assert r.raw["pr_released"].sum() > 0 and r.raw["pr_wip"].sum() > 100
     load = offered_load(fab)
@@ -198,3 +198,17 @@ def test_smt2020_runs_and_conserves_lots(name):
     for g, k in r.groups.items():
         assert 0.0 <= k["utilisation"][0] <= 1.0 + 1e-9 and 0.0 < k["availability"][0] <= 1.0, g
         assert k["busy_tools"][0] <= 1.05 * fill[g] * load[g] + 1e-9, (g, k["busy_tools"][0], load[g])
+
+
+def test_smt2020_from_its_initial_wip():
+    """Starting from WIP.txt: every initial lot enters (counted apart from releases) and every lot
+    is out or still in the fab after 10 days; lots come out from the first days (the WIP includes
+    lots near the end of their routes), unlike a start from empty."""
+    from twin.fab import simulate
+    fab = load_smt2020(dataset("HVLM"))
+    with pytest.warns(UserWarning):
+        r = simulate(fab, replicas=1, horizon=10 * 86400.0)
+        empty = simulate(fab, replicas=1, horizon=10 * 86400.0, initial_wip=False)
+    assert r.raw["pr_initial"].sum() == len(fab.wip) == 2255
+    assert np.array_equal(r.raw["pr_released"] + r.raw["pr_initial"], r.raw["pr_out"] + r.raw["pr_wip"])
+    assert r.raw["pr_out"].sum() > 100 and empty.raw["pr_out"].sum() == 0

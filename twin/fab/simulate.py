@@ -162,18 +162,48 @@ def _compile(fab: Fab):
         o_interval=[o.interval or 0.0 for o in orders], o_due=[o.due_after if o.due_after is not None else 1e18 for o in orders],
         o_poisson=[int(o.poisson) for o in orders],
     )
-    return arrays, prods, gnames, len(tool_group)
+    return arrays, prods, gnames, len(tool_group), first
+
+
+def _initial_wip(fab: Fab, prods, first) -> dict:
+    w = fab.wip
+    return dict(w_product=[prods.index(x.product) for x in w] or [0],
+                w_step=[first[prods.index(x.product)] + x.step - 1 for x in w] or [0],
+                w_wafers=[x.wafers for x in w] or [0], w_prio=[x.priority for x in w] or [0],
+                w_rel=[x.released for x in w] or [0.0], w_due=[x.due if x.due is not None else 1e18 for x in w] or [0.0])
+
+
+def _transport(fab: Fab) -> tuple[float, float]:
+    """One fab-wide transport time (uniform or constant) between consecutive steps."""
+    if not fab.transport:
+        return 0.0, 0.0
+    if len(fab.transport) > 1:
+        raise PlantError("the fab simulator applies one fab-wide transport time; several origin/target pairs are "
+                         "not simulated yet", element=f"transport {fab.transport[1].origin}->{fab.transport[1].target}",
+                         key="transport")
+    d = fab.transport[0].time
+    if d.name == "uniform":
+        return d.low, d.high
+    if d.name == "deterministic":
+        return d.value, d.value
+    raise PlantError(f"transport times are uniform or constant in the fab simulator, got {d.name}",
+                     element=f"transport {fab.transport[0].origin}->{fab.transport[0].target}", key="time")
 
 
 def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup: float = 0.0, seed: int = 0,
-             device: str = "cpu", lots: int | None = None, queue: int | None = None, records: int = 4096,
-             max_batch_wait: float | dict | None = None) -> FabResults:
+             device: str = "cpu", lots: int | None = None, queue: int | None = None, records: int | None = None,
+             max_batch_wait: float | dict | None = None, initial_wip: bool = True,
+             transport: bool = True) -> FabResults:
     """Simulate ``replicas`` independent runs of the fab from empty to ``horizon`` seconds; KPIs
     over [warmup, horizon]. ``lots``: lots in the fab at once per replica (default: release rate x
     horizon, at least 64, at most 16384); ``queue``: lots one group's queue holds; ``records``:
-    completed lots kept per replica for cycle-time percentiles. ``max_batch_wait``: seconds after
+    completed lots kept per replica for cycle-time percentiles (default: the releases of the
+    window x 1.2; if more lots finish, the percentiles are NaN with a warning, never a biased
+    number). ``max_batch_wait``: seconds after
     which a batch starts below its minimum (one value or per group; default: wait for the minimum).
-    Overflowing the lot pool, event list or a queue is a SimulationError (the fab is overloaded)."""
+    ``initial_wip``: start from ``fab.wip`` (each lot waiting for its step at time 0, released at
+    its own release time) rather than empty. ``transport``: lots take the fab's transport time
+    between consecutive steps (one fab-wide time). Overflowing the lot pool, event list or a queue is a SimulationError (the fab is overloaded)."""
     import warp as wp
     from ..kernels import fab as K
 
@@ -185,10 +215,15 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     if fab.unmodelled:
         warnings.warn(f"fab {fab.name}: the simulator does not act on {', '.join(fab.unmodelled)} "
                       "(reasons in fab.unmodelled and docs/fab.md)", UnmodelledWarning, stacklevel=2)
-    arrays, prods, gnames, n_tools = _compile(fab)
+    arrays, prods, gnames, n_tools, first = _compile(fab)
+    start = list(fab.wip) if initial_wip else []
+    arrays.update(_initial_wip(Fab(fab.name, products=fab.products, wip=start), prods, first))
+    move_lo, move_hi = _transport(fab) if transport else (0.0, 0.0)
     rate = sum(o.release_rate() for o in fab.orders)
-    lot_cap = int(lots or min(16384, max(64, math.ceil(rate * horizon * 1.2) + 16)))
+    lot_cap = int(lots or min(16384, max(64, math.ceil(rate * horizon * 1.2) + len(start) + 16)))
     q_cap = int(queue or min(lot_cap, 4096))
+    if records is None:
+        records = int(min(10 ** 6, math.ceil(rate * (horizon - warmup) * 1.2) + len(start) + 64))
     mw = np.zeros(len(gnames))
     if isinstance(max_batch_wait, dict):
         for g, v in max_batch_wait.items():
@@ -197,7 +232,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
         mw[:] = max_batch_wait
     m = K.FabModel()
     f64 = {"st_lo", "st_hi", "st_cascade", "st_occ", "st_rwk_p", "st_sample_p", "pr_rpt", "g_load", "g_mttf",
-           "g_mttr", "o_start", "o_interval", "o_due"}
+           "g_mttr", "o_start", "o_interval", "o_due", "w_rel", "w_due"}
     for k, v in arrays.items():
         setattr(m, k, wp.array(np.asarray(v, dtype=np.float64 if k in f64 else np.int32), device=device))
     G, P, O = len(gnames), len(prods), len(fab.orders)
@@ -205,6 +240,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     m.g_maxwait = wp.array(mw, dtype=wp.float64, device=device)
     m.g_qbase = wp.array(np.arange(G, dtype=np.int32) * q_cap, device=device)
     m.n_orders, m.n_tools, m.n_groups, m.n_products = O, n_tools, G, P
+    m.n_wip, m.move_lo, m.move_hi = len(start), float(move_lo), float(move_hi)
     m.lot_cap, m.q_cap, m.rec_cap = lot_cap, q_cap, records
     m.ev_cap = 2 * lot_cap + 2 * n_tools + O + 8
     m.warmup, m.horizon, m.seed = float(warmup), float(horizon), wp.uint64(seed)
@@ -230,19 +266,22 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
         raise SimulationError(f"fab {fab.name}: a tool group's queue outgrew {q_cap} lots (queue=...): overloaded")
     if flags & K.F_EVENTS:
         raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
-    res = _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, flags)
+    res = _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
+    if flags & K.F_RECORDS:
+        warnings.warn(f"fab {fab.name}: more lots finished than records={records} per replica; cycle-time "
+                      "percentiles are not reported (NaN): pass a larger records=", UserWarning, stacklevel=2)
     res.kernel_s, res.kernel_cpu_s = kernel_s, kernel_cpu_s
     res.state_bytes = sum(getattr(s, n).capacity for n in K.FabState.vars)
     res.model_bytes = sum(getattr(m, n).capacity for n, v in K.FabModel.vars.items() if hasattr(getattr(m, n), "capacity"))
     return res
 
 
-def _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, flags) -> FabResults:
+def _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, records_full) -> FabResults:
     T = horizon - warmup
     res = FabResults(fab.name, R, horizon, warmup, events=int(ctr[:, 6].sum()))
     a = {name: getattr(s, name).numpy() for name in ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime",
                                                       "pr_wip_area", "g_busy", "g_down", "g_qarea", "g_starts",
-                                                      "g_batches", "g_fill", "rec_p", "rec_ct", "pr_wip")}
+                                                      "g_batches", "g_fill", "rec_p", "rec_ct", "pr_wip", "pr_initial")}
     res.raw = a
     nrec = ctr[:, 4]
     recs = [(a["rec_p"][r, :nrec[r]], a["rec_ct"][r, :nrec[r]]) for r in range(R)]
@@ -250,7 +289,7 @@ def _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, flags) -> FabResults
         for i, p in enumerate(prods):
             out = a["pr_out"][:, i]
             ct_all = np.concatenate([c[pp == i] for pp, c in recs]) if recs else np.array([])
-            q = np.percentile(ct_all, [50, 90, 95]) / DAY if ct_all.size else [math.nan] * 3
+            q = np.percentile(ct_all, [50, 90, 95]) / DAY if ct_all.size and not records_full else [math.nan] * 3
             res.products[p] = {
                 "lots_out_per_day": mean_ci(out / T * DAY)[:2],
                 "released_per_day": mean_ci(a["pr_released"][:, i] / T * DAY)[:2],
