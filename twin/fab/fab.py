@@ -24,6 +24,7 @@ class Fab:
     transport: list[Transport] = field(default_factory=list)
     wip: list[WipLot] = field(default_factory=list)
     source: str | None = None          # the folder or file it was read from (for messages)
+    start_date: object = None          # calendar date of time 0 (datetime), when read from dated files
     unmodelled: dict[str, str] = field(default_factory=dict)  # field -> why the simulator ignores it
 
     @property

@@ -321,7 +321,7 @@ def _route(t: _Table, name: str, groups) -> Route:
 def _orders(fab: Fab, t: _Table) -> datetime:
     starts = [t.date(n, r, "START") for n, r in t.rows]
     origin = min(starts)
-    fab.start_date = origin  # type: ignore[attr-defined]
+    fab.start_date = origin
     for (n, r), start in zip(t.rows, starts):
         t.choice(n, r, "RDIST", ("constant",))
         t.choice(n, r, "HOTLOT", ("yes", "no"))
