@@ -219,6 +219,8 @@ def _run(args) -> int:
     from .files import check_output, write_text
     to_stdout = args.out == "-"
     out = check_output(args.out, "--out") if args.out is not None and not to_stdout else None
+    if Path(args.scene).is_dir() and (Path(args.scene) / "tool.txt.1l").is_file():
+        return _run_fab(args, out, to_stdout)
     import twin
     scene = twin.load_scene(resolve_scene(args.scene))
     study = {**twin.simulator.DEFAULT_STUDY, **scene.study}  # the defaults of twin.simulate
@@ -312,6 +314,32 @@ def _warmup() -> int:
         for module in [e.advance.module for e in engines] + [record, robot_kinematics, tool_record]:
             wp.load_module(module, device=device)
         print(f"twin kernels ready on {device} ({len(engines)} engines: every kind and the bundled scenes' kind sets)")
+    return 0
+
+
+def _run_fab(args, out, to_stdout) -> int:
+    """``twin run FOLDER`` on an SMT2020 dataset folder: twin.fab (defaults: 4 replicas, 90 days
+    after 30 days of warm-up from an empty fab)."""
+    from .files import write_text
+    from .fab import load_smt2020, simulate
+    if args.dt is not None:
+        raise TwinError("--dt does not apply to a fab (the fab simulator keeps float64 seconds)")
+    fab = load_smt2020(args.scene)
+    import twin.kernels  # noqa: F401  (sets Warp's log level before it starts)
+    _start_warp(args.device)
+    res = simulate(fab, replicas=args.replicas or 4, horizon=args.horizon or 120 * 86400.0,
+                   warmup=30 * 86400.0 if args.warmup is None else args.warmup, seed=args.seed or 0,
+                   device=args.device or "cpu")
+    text = json.dumps(res.to_dict(), indent=2) + "\n"
+    if to_stdout:
+        sys.stdout.write(text)
+        print(res.summary(), file=sys.stderr)
+        return 0
+    if out is not None:
+        write_text(out, text, "--out")
+    print(res.summary())
+    if out is not None:
+        print(f"\nresults written to {out}")
     return 0
 
 

@@ -1,0 +1,317 @@
+"""Run a Fab in the Warp fab kernel (kernels/fab.py): compile it to flat arrays, run every
+replica from an empty fab to the horizon, and reduce the statistics over [warmup, horizon].
+
+The fab has its own kernel module rather than a kind in the element registry: a fab's unit of
+work is a lot moving along a 250-580-step route over shared tool-group queues, whereas the line
+engine moves anonymous parts along graph edges between elements with slots; making tool groups
+a kind would need lot identity, routes and heaps in the shared structs every kind carries.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import PlantError, SimulationError
+from ..stats import mean_ci, format_ci
+from .fab import Fab
+from .products import PER_BATCH, PER_WAFER
+
+DAY = 86400.0
+
+
+class UnmodelledWarning(UserWarning):
+    """The fab carries data the simulator does not act on (listed with the reason)."""
+
+
+@dataclass
+class FabResults:
+    fab: str
+    replicas: int
+    horizon: float
+    warmup: float
+    products: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # kpi -> (mean, ci95)
+    groups: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    raw: dict[str, np.ndarray] = field(default_factory=dict)   # per-replica arrays, for tests
+    events: int = 0
+    state_bytes: int = 0     # all replicas' state arrays (per replica: / replicas)
+    model_bytes: int = 0     # the fab's compiled arrays, shared by the replicas
+    kernel_s: float = 0.0    # wall time of the kernel launch (synchronised), seconds
+    kernel_cpu_s: float = 0.0  # CPU time of this process during the launch (less sensitive to a busy host)
+
+    def to_dict(self) -> dict:
+        """JSON contract: {"fab", "replicas", "horizon_s", "warmup_s", "products": {p: {kpi:
+        {"mean", "ci95"}}}, "groups": {g: {kpi: {"mean", "ci95"}}}}; NaN as null."""
+        def kp(d):
+            return {k: {"mean": _num(m), "ci95": _num(c)} for k, (m, c) in d.items()}
+        return {"fab": self.fab, "replicas": self.replicas, "horizon_s": self.horizon, "warmup_s": self.warmup,
+                "products": {p: kp(d) for p, d in self.products.items()},
+                "groups": {g: kp(d) for g, d in self.groups.items()}}
+
+    def summary(self) -> str:
+        lines = [f"fab {self.fab}: {self.replicas} replicas, {(self.horizon - self.warmup) / DAY:g} days "
+                 f"after {self.warmup / DAY:g} days warm-up"]
+        for p, k in self.products.items():
+            lines.append(f"  {p}: {format_ci(*k['lots_out_per_day'])} lots/day out "
+                         f"(released {format_ci(*k['released_per_day'])}), cycle time "
+                         f"{format_ci(*k['cycle_time_days'])} d (p90 {k['cycle_time_p90_days'][0]:.3g} d), "
+                         f"X-factor {format_ci(*k['x_factor'])}, WIP {format_ci(*k['wip'])} lots")
+        busiest = sorted(self.groups.items(), key=lambda kv: -kv[1]["utilisation"][0])[:5]
+        for g, k in busiest:
+            lines.append(f"  {g}: utilisation {format_ci(*k['utilisation'])}, availability "
+                         f"{format_ci(*k['availability'])}, queue {format_ci(*k['queue'])} lots")
+        return "\n".join(lines)
+
+
+def _num(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _compile(fab: Fab):
+    """Flat arrays of the fab (numpy), and names in kernel order."""
+    from ..kernels.fab_rules import RULE_ID
+    prods = list(fab.products)
+    gnames = list(fab.groups)
+    gid = {g: i for i, g in enumerate(gnames)}
+    st = {k: [] for k in ("group", "per", "dist", "lo", "hi", "cascade", "occ", "rwk_p", "rwk_to", "sample_p",
+                          "next", "pool", "bmin", "bmax")}
+    first, rpt, pool_step = [], [], []
+    pools_of = {g: [] for g in gnames}
+    kinds = {g: set() for g in gnames}
+    for pname in prods:
+        p = fab.products[pname]
+        base = len(st["group"])
+        first.append(base)
+        wafers = [o.wafers for o in fab.orders if o.product == pname] or [1]
+        rpt.append(p.raw_process_time(max(wafers)))
+        n = len(p.route.steps)
+        for i, s in enumerate(p.route.steps):
+            g = fab.groups[s.group]
+            st["group"].append(gid[s.group])
+            st["per"].append({"lot": 0, "wafer": 1, "batch": 2}[s.per])
+            d = s.time
+            if d.name == "exponential":
+                st["dist"].append(1); st["lo"].append(d.mean); st["hi"].append(d.mean)
+            elif d.name == "uniform":
+                st["dist"].append(0); st["lo"].append(d.low); st["hi"].append(d.high)
+            elif d.name == "deterministic":
+                st["dist"].append(0); st["lo"].append(d.value); st["hi"].append(d.value)
+            else:
+                raise PlantError(f"the fab simulator samples uniform, deterministic and exponential times, got {d.name}",
+                                 element=f"product {pname} step {s.number}", key="time")
+            st["cascade"].append(s.cascade if (s.cascade is not None and s.per == PER_WAFER) else -1.0)
+            st["occ"].append(s.batch_interval if s.batch_interval is not None else -1.0)
+            st["rwk_p"].append(s.rework_p)
+            st["rwk_to"].append(base + s.rework_to - 1 if s.rework_p > 0 else -1)
+            st["sample_p"].append(s.sample_p)
+            st["next"].append(base + i + 1 if i + 1 < n else -1)
+            kinds[s.group].add(s.per == PER_BATCH)
+            if s.per == PER_BATCH and not g.delay:
+                pools_of[s.group].append(base + i)
+                too_big = [w for w in wafers if w > s.batch_max]
+                if too_big:
+                    raise PlantError(f"a lot of {too_big[0]} wafers can never fit a batch of at most {s.batch_max}",
+                                     element=f"product {pname} step {s.number}", key="batch_max")
+            st["bmin"].append(s.batch_min or 0)
+            st["bmax"].append(s.batch_max or 0)
+            st["pool"].append(-1)
+    g_pool0, g_npool = [], []
+    for g in gnames:
+        if len(kinds[g]) > 1 and not fab.groups[g].delay:
+            raise PlantError("mixes per-batch and per-lot/per-wafer steps; the fab simulator needs one or the other "
+                             "per tool group", element=f"tool group {g}", key="steps")
+        g_pool0.append(len(pool_step))
+        for step in pools_of[g]:
+            st["pool"][step] = len(pool_step)
+            pool_step.append(step)
+        g_npool.append(len(pools_of[g]))
+    tool_group, g_tool0 = [], []
+    for i, g in enumerate(gnames):
+        g_tool0.append(len(tool_group))
+        tool_group += [i] * (0 if fab.groups[g].delay else fab.groups[g].tools)
+    mttf = np.zeros(len(gnames)); mttr = np.zeros(len(gnames))
+    for b in fab.breakdowns:
+        if b.ttf.name != "exponential" or b.ttr.name != "exponential":
+            raise PlantError("the fab simulator does exponential breakdowns only", element=f"calendar {b.name}", key="ttf")
+        for g in b.groups:
+            if mttf[gid[g]] > 0:
+                raise PlantError("a tool group with two breakdown calendars is not simulated yet",
+                                 element=f"tool group {g}", key="breakdowns")
+            mttf[gid[g]], mttr[gid[g]] = b.ttf.mean, b.ttr.mean
+    orders = [o for o in fab.orders]
+    for o in orders:
+        if o.times is not None:
+            raise PlantError("the fab simulator releases orders at fixed intervals; explicit times are not simulated yet",
+                             element=f"order {o.name}", key="times")
+    arrays = dict(
+        st_group=st["group"], st_per=st["per"], st_dist=st["dist"], st_lo=st["lo"], st_hi=st["hi"],
+        st_cascade=st["cascade"], st_occ=st["occ"], st_rwk_p=st["rwk_p"], st_rwk_to=st["rwk_to"],
+        st_sample_p=st["sample_p"], st_next=st["next"], st_pool=st["pool"], st_bmin=st["bmin"], st_bmax=st["bmax"],
+        pr_first=first, pr_rpt=rpt,
+        g_tools=[0 if fab.groups[g].delay else fab.groups[g].tools for g in gnames], g_tool0=g_tool0,
+        g_rule=[RULE_ID[fab.groups[g].rule] for g in gnames], g_delay=[int(fab.groups[g].delay) for g in gnames],
+        g_pool0=g_pool0, g_npool=g_npool, g_load=[fab.groups[g].load + fab.groups[g].unload for g in gnames],
+        g_mttf=mttf, g_mttr=mttr, tool_group=tool_group or [0], pool_step=pool_step or [0],
+        o_product=[prods.index(o.product) for o in orders], o_wafers=[o.wafers for o in orders],
+        o_prio=[o.priority for o in orders], o_count=[o.count for o in orders],
+        o_lpr=[o.lots_per_release for o in orders], o_start=[o.start for o in orders],
+        o_interval=[o.interval or 0.0 for o in orders], o_due=[o.due_after if o.due_after is not None else 1e18 for o in orders],
+        o_poisson=[int(o.poisson) for o in orders],
+    )
+    return arrays, prods, gnames, len(tool_group), first
+
+
+def _initial_wip(fab: Fab, prods, first) -> dict:
+    w = fab.wip
+    return dict(w_product=[prods.index(x.product) for x in w] or [0],
+                w_step=[first[prods.index(x.product)] + x.step - 1 for x in w] or [0],
+                w_wafers=[x.wafers for x in w] or [0], w_prio=[x.priority for x in w] or [0],
+                w_rel=[x.released for x in w] or [0.0], w_due=[x.due if x.due is not None else 1e18 for x in w] or [0.0])
+
+
+def _transport(fab: Fab) -> tuple[float, float]:
+    """One fab-wide transport time (uniform or constant) between consecutive steps."""
+    if not fab.transport:
+        return 0.0, 0.0
+    if len(fab.transport) > 1:
+        raise PlantError("the fab simulator applies one fab-wide transport time; several origin/target pairs are "
+                         "not simulated yet", element=f"transport {fab.transport[1].origin}->{fab.transport[1].target}",
+                         key="transport")
+    d = fab.transport[0].time
+    if d.name == "uniform":
+        return d.low, d.high
+    if d.name == "deterministic":
+        return d.value, d.value
+    raise PlantError(f"transport times are uniform or constant in the fab simulator, got {d.name}",
+                     element=f"transport {fab.transport[0].origin}->{fab.transport[0].target}", key="time")
+
+
+def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup: float = 0.0, seed: int = 0,
+             device: str = "cpu", lots: int | None = None, queue: int | None = None, records: int | None = None,
+             max_batch_wait: float | dict | None = None, initial_wip: bool = True,
+             transport: bool = True) -> FabResults:
+    """Simulate ``replicas`` independent runs of the fab from empty to ``horizon`` seconds; KPIs
+    over [warmup, horizon]. ``lots``: lots in the fab at once per replica (default: release rate x
+    horizon, at least 64, at most 16384); ``queue``: lots one group's queue holds; ``records``:
+    completed lots kept per replica for cycle-time percentiles (default: the releases of the
+    window x 1.2; if more lots finish, the percentiles are NaN with a warning, never a biased
+    number). ``max_batch_wait``: seconds after
+    which a batch starts below its minimum (one value or per group; default: wait for the minimum).
+    ``initial_wip``: start from ``fab.wip`` (each lot waiting for its step at time 0, released at
+    its own release time) rather than empty. ``transport``: lots take the fab's transport time
+    between consecutive steps (one fab-wide time). Overflowing the lot pool, event list or a queue is a SimulationError (the fab is overloaded)."""
+    import warp as wp
+    from ..kernels import fab as K
+
+    fab.validate()
+    if not horizon > warmup >= 0:
+        raise PlantError(f"need 0 <= warmup < horizon, got warmup={warmup}, horizon={horizon}", key="horizon")
+    if replicas < 1:
+        raise PlantError(f"must be >= 1, got {replicas}", key="replicas")
+    if fab.unmodelled:
+        warnings.warn(f"fab {fab.name}: the simulator does not act on {', '.join(fab.unmodelled)} "
+                      "(reasons in fab.unmodelled and docs/fab.md)", UnmodelledWarning, stacklevel=2)
+    arrays, prods, gnames, n_tools, first = _compile(fab)
+    start = list(fab.wip) if initial_wip else []
+    arrays.update(_initial_wip(Fab(fab.name, products=fab.products, wip=start), prods, first))
+    move_lo, move_hi = _transport(fab) if transport else (0.0, 0.0)
+    rate = sum(o.release_rate() for o in fab.orders)
+    lot_cap = int(lots or min(16384, max(64, math.ceil(rate * horizon * 1.2) + len(start) + 16)))
+    q_cap = int(queue or min(lot_cap, 4096))
+    if records is None:
+        records = int(min(10 ** 6, math.ceil(rate * (horizon - warmup) * 1.2) + len(start) + 64))
+    mw = np.zeros(len(gnames))
+    if isinstance(max_batch_wait, dict):
+        for g, v in max_batch_wait.items():
+            mw[gnames.index(g)] = v
+    elif max_batch_wait is not None:
+        mw[:] = max_batch_wait
+    m = K.FabModel()
+    f64 = {"st_lo", "st_hi", "st_cascade", "st_occ", "st_rwk_p", "st_sample_p", "pr_rpt", "g_load", "g_mttf",
+           "g_mttr", "o_start", "o_interval", "o_due", "w_rel", "w_due"}
+    for k, v in arrays.items():
+        setattr(m, k, wp.array(np.asarray(v, dtype=np.float64 if k in f64 else np.int32), device=device))
+    G, P, O = len(gnames), len(prods), len(fab.orders)
+    n_pools = max(1, len(arrays["pool_step"]))
+    m.g_maxwait = wp.array(mw, dtype=wp.float64, device=device)
+    m.g_qbase = wp.array(np.arange(G, dtype=np.int32) * q_cap, device=device)
+    m.n_orders, m.n_tools, m.n_groups, m.n_products = O, n_tools, G, P
+    m.n_wip, m.move_lo, m.move_hi = len(start), float(move_lo), float(move_hi)
+    m.lot_cap, m.q_cap, m.rec_cap = lot_cap, q_cap, records
+    m.ev_cap = 2 * lot_cap + 2 * n_tools + O + 8
+    m.warmup, m.horizon, m.seed = float(warmup), float(horizon), wp.uint64(seed)
+    R = replicas
+    s = K.FabState()
+    shapes = {"l_": lot_cap, "e_": m.ev_cap, "q_": G * q_cap, "g_": G, "p_": n_pools, "t_": max(1, n_tools),
+              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR}
+    for name, ann in K.FabState.vars.items():
+        dtype = ann.type.dtype
+        s_shape = (R, shapes[name[:2]])
+        setattr(s, name, wp.zeros(s_shape, dtype=dtype, device=device))
+    import time
+    t0, c0 = time.perf_counter(), time.process_time()
+    wp.launch(K.run_fab, dim=R, inputs=[m, s], device=device)
+    wp.synchronize_device(device)
+    kernel_s, kernel_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    ctr = s.ctr.numpy()
+    flags = int(np.bitwise_or.reduce(ctr[:, K.C_FLAGS]))
+    if flags & K.F_LOTS:
+        raise SimulationError(f"fab {fab.name}: more than {lot_cap} lots in the fab at once (lots=...): "
+                              "the fab is overloaded or the pool too small")
+    if flags & K.F_QUEUE:
+        raise SimulationError(f"fab {fab.name}: a tool group's queue outgrew {q_cap} lots (queue=...): overloaded")
+    if flags & K.F_EVENTS:
+        raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
+    res = _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
+    if flags & K.F_RECORDS:
+        warnings.warn(f"fab {fab.name}: more lots finished than records={records} per replica; cycle-time "
+                      "percentiles are not reported (NaN): pass a larger records=", UserWarning, stacklevel=2)
+    res.kernel_s, res.kernel_cpu_s = kernel_s, kernel_cpu_s
+    res.state_bytes = sum(getattr(s, n).capacity for n in K.FabState.vars)
+    res.model_bytes = sum(getattr(m, n).capacity for n, v in K.FabModel.vars.items() if hasattr(getattr(m, n), "capacity"))
+    return res
+
+
+def _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, records_full) -> FabResults:
+    T = horizon - warmup
+    res = FabResults(fab.name, R, horizon, warmup, events=int(ctr[:, 6].sum()))
+    a = {name: getattr(s, name).numpy() for name in ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime",
+                                                      "pr_wip_area", "g_busy", "g_down", "g_qarea", "g_starts",
+                                                      "g_batches", "g_fill", "rec_p", "rec_ct", "pr_wip", "pr_initial")}
+    res.raw = a
+    nrec = ctr[:, 4]
+    recs = [(a["rec_p"][r, :nrec[r]], a["rec_ct"][r, :nrec[r]]) for r in range(R)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, p in enumerate(prods):
+            out = a["pr_out"][:, i]
+            ct_all = np.concatenate([c[pp == i] for pp, c in recs]) if recs else np.array([])
+            q = np.percentile(ct_all, [50, 90, 95]) / DAY if ct_all.size and not records_full else [math.nan] * 3
+            res.products[p] = {
+                "lots_out_per_day": mean_ci(out / T * DAY)[:2],
+                "released_per_day": mean_ci(a["pr_released"][:, i] / T * DAY)[:2],
+                "cycle_time_days": mean_ci(a["pr_ct"][:, i] / out / DAY)[:2],
+                "cycle_time_p50_days": (float(q[0]), math.nan),
+                "cycle_time_p90_days": (float(q[1]), math.nan),
+                "cycle_time_p95_days": (float(q[2]), math.nan),
+                "x_factor": mean_ci(a["pr_xf"][:, i] / out)[:2],
+                "on_time": mean_ci(a["pr_ontime"][:, i] / out)[:2],
+                "wip": mean_ci(a["pr_wip_area"][:, i] / T)[:2],
+            }
+    for j, g in enumerate(gnames):
+        tools = fab.groups[g].tools
+        if fab.groups[g].delay:
+            continue
+        b = a["g_batches"][:, j]
+        res.groups[g] = {
+            "utilisation": mean_ci(a["g_busy"][:, j] / (tools * T))[:2],
+            "availability": mean_ci(1.0 - a["g_down"][:, j] / (tools * T))[:2],
+            "busy_tools": mean_ci(a["g_busy"][:, j] / T)[:2],
+            "queue": mean_ci(a["g_qarea"][:, j] / T)[:2],
+            "lots_per_day": mean_ci(a["g_starts"][:, j] / T * DAY)[:2],
+            "batch_fill": mean_ci(np.where(b > 0, a["g_fill"][:, j] / np.maximum(b, 1), np.nan))[:2],
+        }
+    return res
