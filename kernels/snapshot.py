@@ -4,8 +4,11 @@ pull parts at step 0, as after the empty start (engine.start_replicas), but noth
 import warp as wp
 
 from .common import wake
-from .flow import drain
+from .flow import flow_functions
+from .kinds import KINDS
 from .layout import R_STEP, Model, State
+
+drain = flow_functions(list(KINDS)).drain  # the transfer loop over every registered kind
 
 wp.set_module_options({"enable_backward": False})
 

@@ -41,6 +41,7 @@ from .plant import Plant
 from .units import DEFAULT_UNITS, DERIVED_UNITS, INTERNAL_DIMS, UNITS, UnitError
 from .units import derived as _derived, dimension_of as _dimension_of, example as _example
 from .units import quantity as _quantity
+from .units import QUANTITY as _QUANTITY_TEXT
 
 __all__ = ["Scene", "find_scene", "load_scene", "quantity", "save_scene", "UNITS", "DERIVED_UNITS", "BASE_FIELD_UNITS"]
 
@@ -324,7 +325,7 @@ class _Reader:
             or (hint is typing.Any and isinstance(value, list))  # nested arrays, e.g. a polyline's points
         if dim is not None:
             if is_array:
-                if _is_number(value) or isinstance(value, str):
+                if _is_number(value) or (isinstance(value, str) and _QUANTITY_TEXT.fullmatch(value)):
                     return self.quantity(value, dim, element, key)  # one value for all, e.g. "120 deg/s"
                 if not isinstance(value, list):  # (the element checks that it takes one, as in Python)
                     raise self.error(f"must be an array of {dim}s, got {_describe(value)}", element, key)
@@ -355,7 +356,7 @@ class _Reader:
         return value
 
     def distribution(self, value, element, key) -> Distribution:
-        if _is_number(value) or isinstance(value, str):  # a fixed duration
+        if _is_number(value) or (isinstance(value, str) and _QUANTITY_TEXT.fullmatch(value)):  # a fixed duration
             try:
                 return dists.Deterministic(self.quantity(value, "time", element, key))
             except PlantError as err:

@@ -273,16 +273,20 @@ def run_blocks(blocks: list[Block], device, bar) -> None:
         blocks[0].run(device, on_step=bar.update if bar.enabled else None)
         return
     stop = threading.Event()
+    lock = threading.Lock()
+
+    def chunk_done(_step: float) -> None:  # from a block's thread: progress per chunk of the slowest
+        with lock:
+            bar.update(float(min(b.step for b in blocks)))
+
     with ThreadPoolExecutor(len(blocks), thread_name_prefix="twin-block") as pool:
-        futures = [pool.submit(b.run, device, stop) for b in blocks]
+        futures = [pool.submit(b.run, device, stop, chunk_done if bar.enabled else None) for b in blocks]
         try:
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=0.05, return_when=FIRST_EXCEPTION)
                 if any(f.exception() is not None for f in done):
                     break
-                if bar.enabled:
-                    bar.update(float(min(b.step for b in blocks)))
         finally:
             stop.set()  # no-op for finished blocks; stops the others after their current launch
             wait(futures)

@@ -15,7 +15,7 @@ def test_readme_studies_example_runs(monkeypatch, tmp_path, capsys):
     code = next(b for b in re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
                 if "from twin.study import" in b)
     monkeypatch.chdir(tmp_path)
-    for old, new in (('"scenes/', f'"{README.parent}/scenes/'), ("replicas=200", "replicas=6"),
+    for old, new in (("replicas=200", "replicas=6"),
                      ("replicas=100", "replicas=6"), ("horizon=8 * 3600", "horizon=1800"),
                      ("warmup=3600", "warmup=300"), ("n0=20", "n0=4"), ("delta=0.5", "delta=20.0"),
                      ("trials=40", "trials=4")):
