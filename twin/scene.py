@@ -356,7 +356,7 @@ class _Reader:
         return value
 
     def distribution(self, value, element, key) -> Distribution:
-        if _is_number(value) or (isinstance(value, str) and _QUANTITY_TEXT.fullmatch(value)):  # a fixed duration
+        if _is_number(value) or isinstance(value, str):  # a fixed duration
             try:
                 return dists.Deterministic(self.quantity(value, "time", element, key))
             except PlantError as err:
