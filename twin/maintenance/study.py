@@ -208,16 +208,6 @@ def _digest(obj) -> str:
     return hashlib.sha256(json.dumps(obj, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
-def _table(v):
-    """A compiled table as data: a struct behind a one-element array (layout.struct_ref) by its
-    fields, never by its bytes (they hold the addresses of its arrays, new at every compile)."""
-    from ..kernels import layout
-    host = layout.host_struct(v)
-    if host is not v:
-        return [[k, _table(getattr(host, k))] for k in host._cls.vars]
-    return _canonical(v.numpy()) if hasattr(v, "numpy") else repr(v)
-
-
 def plant_digest(plant, model=None) -> str:
     """Digest of everything in ``plant`` that can change a result: name, storage, crew, every
     element's full spec (costs, health components, ...), every transfer with its probability,
