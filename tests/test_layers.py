@@ -26,8 +26,6 @@ PLANT_LAYER = ["twin.units", "twin.errors", "twin.distributions", "twin.elements
 KNOWN_DEFERRED_BACK_EDGES = {
     ("twin.plant", "twin.scene"): "Plant.save() is a shortcut for twin.save_scene (public API of plant.py)",
     ("twin.plant", "twin.simulator"): "Plant.simulate() is a shortcut for twin.simulate (public API of plant.py)",
-    ("twin.export.cli", "twin.cli"): "subcommand modules use the CLI's argument types; twin.cli registers them",
-    ("twin.study.cli", "twin.cli"): "subcommand modules use the CLI's argument types; twin.cli registers them",
 }
 
 

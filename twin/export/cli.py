@@ -21,7 +21,7 @@ MAX_EVENT_REPLICAS = 100      # one run per recorded replica: keep the CLI's cos
 
 def add_parser(subparsers) -> None:
     """Adds ``export`` to twin's command line."""
-    from ..cli import duration
+    from ..cli_args import duration
     ex = subparsers.add_parser("export", help="the line as OpenUSD (Omniverse, usdview) and run event logs "
                                               "(CSV, Parquet, OCEL 2.0)")
     ex.add_argument("scene", help="scene file (TOML) or the name of a bundled scene (see 'twin scenes')")
@@ -63,7 +63,7 @@ def _recorded(scene, args, replicas: list[int]):
 
 def run(args) -> int:
     import twin
-    from ..cli import resolve_scene
+    from ..cli_args import resolve_scene
     from .events import SUFFIXES as EVENT_SUFFIXES, parse_t0, write_events
     from .usd import SUFFIXES as USD_SUFFIXES, check_output, results_per_element
 

@@ -21,7 +21,7 @@ DEFAULTS = {"replicas": 100, "horizon": 8 * 3600.0, "warmup": 3600.0, "seed": 0}
 
 
 def add_parser(subparsers) -> None:
-    from ..cli import duration
+    from ..cli_args import duration
     st = subparsers.add_parser("study", help="an experiment over plant parameters: design points with CIs, "
                                              "paired differences, Parquet")
     st.add_argument("scene", help="scene file (TOML) or the name of a bundled scene")
@@ -89,7 +89,7 @@ def _warmup(exp, settings) -> float:
 
 def run(args) -> int:
     import twin
-    from ..cli import resolve_scene
+    from ..cli_args import resolve_scene
     from . import Experiment, select_best
     scene = twin.load_scene(resolve_scene(args.scene))
     plant = scene.plant
