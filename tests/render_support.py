@@ -17,6 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 import twin
+from twin.look import Look
 from twin.scenes import scene_path
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "render" / "reference"
@@ -70,12 +71,17 @@ def non_blank(img: np.ndarray) -> bool:
 
 @dataclass(kw_only=True)
 class FakeRobot(twin.Element):
-    """Stands in for the robot kind (twin.equipment.robot) in rendering tests."""
+    """Stands in for the robot kind (twin.equipment.robot) in rendering tests: it looks like an
+    arm (its ``look``), which is all the renderer asks."""
 
     base: tuple = (0.0, 0.0, 0.0)
     dh: tuple = ((0.4, 0.0, 1.5708, 0.0), (0.0, 0.6, 0.0, 0.0), (0.0, 0.5, 0.0, 0.0))
     home: tuple = (0.0, 0.4, -0.8)
     kind: ClassVar[str] = "robot"
+    look: ClassVar[Look] = Look("arm", "#ef8a2b", (1.2, 1.2, 1.6), reach=True)
+
+    def floor_position(self):
+        return self.position if self.position is not None else self.base
 
 
 @dataclass(kw_only=True)

@@ -21,6 +21,7 @@ from . import distributions as dists
 from .distributions import Distribution
 from .maintenance.spec import HealthComponent
 from .errors import PlantError
+from .look import Look
 from .stepclock import whole_steps
 
 ROUTING_RULES = ("probability", "first_available")
@@ -142,6 +143,7 @@ class Element:
     zero_time: ClassVar[bool] = False
     KPIS: ClassVar[tuple[str, ...]] = ("throughput_per_hour",)  # the kind's KPIs in Results, in order
     in_wip: ClassVar[bool] = False  # the parts it holds count in the plant's WIP
+    look: ClassVar[Look] = Look()  # how it is drawn (twin/look.py): renderers ask this, never the kind
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -155,6 +157,14 @@ class Element:
         if routing not in ROUTING_RULES:
             raise PlantError(f"must be one of {', '.join(ROUTING_RULES)}, got {routing!r}",
                              element=self.name, key="routing")
+
+    def floor_position(self):
+        """Where it stands in the scene (metres), or None: the renderers place it there."""
+        return self.position
+
+    def items_drawn(self, held: int) -> int:
+        """How many of the ``held`` parts an animation draws on it (``look.items == "stack"``)."""
+        return held
 
     def durations(self) -> dict[str, Distribution]:
         """Every distribution of this element by key (for validation and the default dt)."""
@@ -220,6 +230,7 @@ class Source(Element):
     routing: str = "probability"
     kind: ClassVar[str] = "source"
     has_inputs: ClassVar[bool] = False
+    look: ClassVar[Look] = Look("arrow", "#7cb87c", (1.2, 1.0, 1.0), state_colored=False)
 
     def __post_init__(self):
         super().__post_init__()
@@ -259,6 +270,7 @@ class Machine(Element):
     health: tuple[HealthComponent, ...] = ()
     routing: str = "probability"
     kind: ClassVar[str] = "machine"
+    look: ClassVar[Look] = Look("plinth", "#7895b8", (2.0, 1.5, 1.8), items="stack")
 
     def __post_init__(self):
         super().__post_init__()
@@ -296,6 +308,10 @@ class Machine(Element):
                        ttr_dist=dist_id(self.failures.ttr))
         return out
 
+    def items_drawn(self, held: int) -> int:
+        """Parts on its servers, at most six drawn."""
+        return min(held, self.servers, 6)
+
     def kpis(self, run):
         """Fractions of server time busy, blocked, starved, down and in service; ``queue``: mean
         parts held."""
@@ -329,6 +345,7 @@ class Buffer(Element):
     capacity: int | None = None
     routing: str = "probability"
     kind: ClassVar[str] = "buffer"
+    look: ClassVar[Look] = Look("rack", "#c9a36b", (1.5, 0.6, 0.9), state_colored=False, items="stack")
     zero_time: ClassVar[bool] = True
 
     def __post_init__(self):
@@ -357,6 +374,7 @@ class Sink(Element):
 
     scrap: bool = False
     kind: ClassVar[str] = "sink"
+    look: ClassVar[Look] = Look("bin", "#8f8f8f", (1.2, 1.0, 1.0), state_colored=False)
     has_outputs: ClassVar[bool] = False
 
     @property
@@ -403,6 +421,7 @@ class Conveyor(Element):
     health: tuple[HealthComponent, ...] = ()
     routing: str = "probability"
     kind: ClassVar[str] = "conveyor"
+    look: ClassVar[Look] = Look("belt", "#9aa5b1", (3.0, 0.6, 0.8), items="belt")
     field_units: ClassVar[dict[str, str]] = {"length": "length", "speed": "speed", "pitch": "length",
                                              "path": "length", "idle_power": "power", "power_per_item": "power"}
 

@@ -80,3 +80,28 @@ def test_an_empty_plant_is_an_error():
     from twin.errors import TwinError
     with pytest.raises(TwinError, match="no elements"):
         plant_layout(twin.Plant("empty"))
+
+
+def test_a_new_kind_is_drawn_from_its_own_look():
+    """The renderer asks an element for its look (twin/look.py), never its kind's name: a kind the
+    renderer has never heard of gets the footprint, shape and colour it declares."""
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    from twin.look import Look
+    from twin.render.meshes import element_parts
+
+    @dataclass(kw_only=True)
+    class Oven(twin.Element):
+        kind: ClassVar[str] = "oven_for_this_test"
+        look: ClassVar[Look] = Look("plinth", "#123456", (2.5, 0.7, 1.1), items="stack")
+
+    p = twin.Plant("oven")
+    p.add(twin.Source("in"), Oven("oven"), twin.Sink("out"))
+    p.line("in", "oven", "out")
+    pl = plant_layout(p)["oven"]
+    assert tuple(pl.size) == (2.5, 0.7, 1.1)
+    assert pl.look.color == "#123456"
+    assert [part.role for part in element_parts(pl, p["oven"])] == ["trim", "body"]  # the plinth shape
+    with pytest.raises(ValueError, match="shape"):
+        Look("teapot")

@@ -10,11 +10,12 @@ from render_support import bundled, non_blank
 
 import twin
 from twin.recording import Recorded
-from twin.render.colors import (BOTTLENECK_COLOR, FEEDBACK_COLOR, FLOW_COLOR, GOOD_CMAP, HURT_CMAP, KIND_COLORS,
+from twin.render.colors import (BOTTLENECK_COLOR, FEEDBACK_COLOR, FLOW_COLOR, GOOD_CMAP, HURT_CMAP,
                                 NO_DATA_COLOR, REACH_COLOR, STATUS_COLORS)
 from twin.render.scene import LineScene, flow_meshes
 
 FRAME = (800, 450)
+ROBOT_COLOR = twin.Robot.look.color
 
 
 def rgb(hex_colour: str) -> np.ndarray:
@@ -47,7 +48,7 @@ def test_a_robot_arm_covers_enough_pixels(own_sizes):
     scene = LineScene(plant, size=FRAME, anti_aliasing=False, labels=False, legend=False, title="")
     img = scene.image()
     scene.close()
-    arm_pixels = share_near(img, KIND_COLORS["robot"])
+    arm_pixels = share_near(img, ROBOT_COLOR)
     assert arm_pixels >= 100, f"the robot arm covers only {arm_pixels} pixels"
     assert 0.5 * 6 * scene.metres_per_pixel <= scene.link_radius
 
@@ -66,7 +67,7 @@ def test_robot_reach_is_its_own_link_not_a_flow():
     reach = scene.plotter.actors["reach"]
     assert reach.prop.color.hex_rgb == REACH_COLOR
     # ... and it is drawn in a colour far from every flow, KPI-free kind and state colour
-    for other in (FLOW_COLOR, FEEDBACK_COLOR, KIND_COLORS["robot"], *STATUS_COLORS.values()):
+    for other in (FLOW_COLOR, FEEDBACK_COLOR, ROBOT_COLOR, *STATUS_COLORS.values()):
         assert np.linalg.norm(rgb(REACH_COLOR) - rgb(other)) > 100, other
     # one dashed line per tended element, from the robot's base to that element
     mesh = reach.mapper.dataset

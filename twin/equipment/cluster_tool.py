@@ -20,6 +20,7 @@ import warp as wp
 from ..distributions import Deterministic, Distribution
 from ..elements import Element, _as_dist, _count, _health_components, _positive_number, register_kind
 from ..errors import PlantError, TwinError
+from ..look import Look
 from ..stepclock import whole_steps
 from ..kernels import tool_layout as tl
 from ..kernels.tool_layout import ToolParams, ToolState
@@ -106,6 +107,7 @@ class ClusterTool(Element):
     routing: str = "probability"
     health: tuple[HealthComponent, ...] = ()
     kind: ClassVar[str] = KIND
+    look: ClassVar[Look] = Look("cluster", "#a6b4c4")  # its footprint follows its radius (twin/render/layout.py)
     field_units: ClassVar[dict[str, str]] = {
         "rotate_speed": "angular_speed", "rotate_acceleration": "angular_acceleration", "extend_time": "time",
         "retract_time": "time", "atm_move_time": "time", "radius": "length"}

@@ -23,6 +23,7 @@ import warp as wp
 from .. import distributions as dists
 from ..elements import Element, _health_components, register_kind
 from ..errors import PlantError, nearest
+from ..look import Look
 from ..stepclock import whole_steps
 from ..kernels import robot_kinematics as rk
 from ..kernels.layout import host_struct
@@ -262,6 +263,7 @@ class Robot(Element):
     profile: str = "trapezoid"
     health: tuple[HealthComponent, ...] = ()
     kind: ClassVar[str] = "robot"
+    look: ClassVar[Look] = Look("arm", "#ef8a2b", (1.2, 1.2, 1.6), reach=True)
     routing: ClassVar[str] = "first_available"  # successors are chosen by the tasks, never by probability
     field_units: ClassVar[dict[str, str]] = {
         "max_velocity": "angular_speed", "max_acceleration": "angular_acceleration", "joint_limits": "angle",
@@ -335,6 +337,10 @@ class Robot(Element):
                              key="tasks")
         self.tasks = tuple(_task(t, name, i) for i, t in enumerate(tasks))
         self.health = _health_components(self.health, name, self.part_names(), part_required=False)
+
+    def floor_position(self):
+        """Its ``position``, else its ``base``: where the renderers place the arm."""
+        return self.position if self.position is not None else self.base
 
     # -- effective values (defaults filled in) --
     @property

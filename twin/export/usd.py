@@ -258,11 +258,10 @@ def write_usd(plant, path, results=None, recording=None, *, color_by: str = "uti
     time samples (time code = simulated seconds; ``speed`` = time codes per second of playback).
     Returns the path."""
     from ..render import meshes
-    from ..render.colors import (GENERIC_COLOR, KIND_COLORS, NO_DATA_COLOR, PART_COLOR, FLOOR_COLOR,
+    from ..render.colors import (NO_DATA_COLOR, PART_COLOR, FLOOR_COLOR,
                                  FEEDBACK_COLOR, FLOW_COLOR, color_range, status_color)
     from ..render.layout import path_points, plant_layout
-    from ..render.scene import (CHAMBER_TO_STATUS, FLOOR_MARGIN, LOAD_LOCK_TO_STATUS, STATUS_KINDS_EXCLUDED,
-                                flow_meshes)
+    from ..render.scene import CHAMBER_TO_STATUS, FLOOR_MARGIN, LOAD_LOCK_TO_STATUS, flow_meshes
 
     path = check_output(path, SUFFIXES, "the USD file")
     if not (isinstance(speed, (int, float)) and math.isfinite(speed) and speed > 0):
@@ -326,13 +325,13 @@ def write_usd(plant, path, results=None, recording=None, *, color_by: str = "uti
             v = values.get(name)
             base = kpi_rgb(color_by, v, clim) if v is not None else hex_rgb(NO_DATA_COLOR)
             w.attr(prim, "twin:kpiColor", "Color3f", Gf.Vec3f(*base))
-        elif rec is not None and pl.kind not in STATUS_KINDS_EXCLUDED:
+        elif rec is not None and pl.look.state_colored:
             base = state_rgb(0)
         else:
-            base = hex_rgb(KIND_COLORS.get(pl.kind, GENERIC_COLOR))
+            base = hex_rgb(pl.look.color)
         i = index.get(name)
         status = rec.status[:, i] if i is not None else None
-        animated = status is not None and pl.kind not in STATUS_KINDS_EXCLUDED
+        animated = status is not None and pl.look.state_colored
         if status is not None:
             w.token_samples(prim, "twin:state", times, status, STATUS_NAMES)
             held = w.attr(prim, "twin:held", "Int")
@@ -446,18 +445,15 @@ def item_positions(pl, el, rec, i, f, path_points) -> np.ndarray:
     """Where the animation draws the parts an element holds at frame ``f`` (cube centres)."""
     from ..render import meshes
     name = pl.name
-    if pl.kind == "conveyor" and name in rec.conveyors:
+    if pl.look.items == "belt" and name in rec.conveyors:
         s = np.asarray(rec.conveyors[name][f], float)
         s = s[np.isfinite(s)]
         if not s.size:
             return np.zeros((0, 3))
         _, height = meshes.conveyor_dims(el)
         return path_points(pl.path, s, float(el.length)) + np.array([0.0, 0.0, height + meshes.PART_EDGE / 2])
-    if pl.kind in ("buffer", "machine") and i is not None:
-        n = int(rec.held[f, i])
-        if pl.kind == "machine":
-            n = min(n, int(getattr(el, "servers", 1)), 6)
-        return meshes.item_slots(pl, pl.kind, n)
+    if pl.look.items == "stack" and i is not None:
+        return meshes.item_slots(pl, el.items_drawn(int(rec.held[f, i])))
     r = rec.robots.get(name)
     if r is not None and r.get("holding") is not None and int(r["holding"][f]):
         tcp = np.asarray(r["links"][f][-1], float) + meshes.robot_offset(pl, el)
@@ -467,7 +463,7 @@ def item_positions(pl, el, rec, i, f, path_points) -> np.ndarray:
 
 def _write_items(w, epath, pl, el, rec, i, times, part_rgb, path_points) -> None:
     from ..render import meshes
-    if pl.kind not in ("conveyor", "buffer", "machine") and pl.name not in rec.robots:
+    if pl.look.items == "none" and pl.name not in rec.robots:
         return
     w.points(f"{epath}/Items", times, lambda f: item_positions(pl, el, rec, i, f, path_points), meshes.PART_EDGE,
              part_rgb)

@@ -1,5 +1,5 @@
 """Colours: per-element KPI values from results (object, JSON dict or file), colour maps, and
-the fixed colours of element kinds and of the recorded states. No PyVista here."""
+the fixed colours of the recorded states (a kind's own colour is its look: twin/look.py). No PyVista here."""
 
 from __future__ import annotations
 
@@ -17,16 +17,6 @@ from ..recording import STATUS_NAMES
 STATUS_COLORS = {"idle": "#b9b9b9", "busy": "#2e9e44", "blocked": "#f2c12e", "down": "#d7301f"}
 STATUS_RGB = np.array([[int(STATUS_COLORS[s][i:i + 2], 16) / 255 for i in (1, 3, 5)] for s in STATUS_NAMES])
 
-KIND_COLORS = {          # elements when nothing colours them by data
-    "source": "#7cb87c",
-    "machine": "#7895b8",
-    "buffer": "#c9a36b",
-    "sink": "#8f8f8f",
-    "conveyor": "#9aa5b1",
-    "robot": "#ef8a2b",
-    "cluster_tool": "#a6b4c4",
-}
-GENERIC_COLOR = "#a0a0a0"
 TRIM_COLOR = "#4b4f55"   # plinths, frames, legs, rails
 PART_COLOR = "#3b6fd1"   # parts (items) in the animation
 NO_DATA_COLOR = "#e3e3e3"

@@ -22,21 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import TwinError
+from ..look import Look
 
 GAP = 1.0               # metres between footprints in the automatic layout
 BELT_HEIGHT = 0.8       # conveyor belt surface above the floor, metres
 BELT_WIDTH = 0.6
 MAX_AUTO_BELT = 8.0     # a belt in the automatic layout is drawn at most this long (metres)
 
-DEFAULT_SIZES = {       # (dx, dy, dz) metres, when the scene gives none
-    "source": (1.2, 1.0, 1.0),
-    "machine": (2.0, 1.5, 1.8),
-    "buffer": (1.5, 0.6, 0.9),
-    "sink": (1.2, 1.0, 1.0),
-    "conveyor": (3.0, BELT_WIDTH, BELT_HEIGHT),
-    "robot": (1.2, 1.2, 1.6),
-}
-GENERIC_SIZE = (1.5, 1.5, 1.5)
 
 
 @dataclass
@@ -49,6 +41,7 @@ class Placement:
     center: np.ndarray
     size: np.ndarray
     path: np.ndarray | None = None
+    look: Look = Look()
 
     @property
     def lo(self) -> np.ndarray:
@@ -111,15 +104,22 @@ class Layout:
 
 # ---- sizes -----------------------------------------------------------------------------------
 def element_size(el) -> np.ndarray:
-    """The element's (dx, dy, dz): its ``size``, else a default for its kind."""
+    """The element's (dx, dy, dz): its ``size``, else the default of its look (a belt: its
+    ``length`` long; a cluster tool: the footprint of its ring of chambers)."""
     if getattr(el, "size", None) is not None:
         return np.array(el.size, dtype=float)
-    if el.kind == "cluster_tool":
+    look = el.look
+    if look.shape == "cluster":
         return np.array(tool_footprint(float(getattr(el, "radius", None) or 1.5)), dtype=float)
-    if el.kind == "conveyor":
-        length = float(getattr(el, "length", None) or DEFAULT_SIZES["conveyor"][0])
+    if look.shape == "belt":
+        length = float(getattr(el, "length", None) or look.size[0])
         return np.array([length, BELT_WIDTH, BELT_HEIGHT])
-    return np.array(DEFAULT_SIZES.get(el.kind, GENERIC_SIZE), dtype=float)
+    return np.array(look.size, dtype=float)
+
+
+def along_path(el) -> bool:
+    """Drawn along a centre line (a belt), which its ``path`` may give."""
+    return el.look.shape == "belt"
 
 
 EFEM_DEPTH = 0.9        # cluster tool: equipment front end module depth (metres)
@@ -134,10 +134,8 @@ def tool_footprint(radius: float) -> tuple[float, float, float]:
 
 
 def element_position(el):
-    """The element's scene position, or a robot's ``base``, or None."""
-    pos = getattr(el, "position", None)
-    if pos is None and el.kind == "robot":
-        pos = getattr(el, "base", None)
+    """Where the element stands (``floor_position``: its scene position, a robot's base), or None."""
+    pos = el.floor_position()
     return None if pos is None else np.array(pos, dtype=float)
 
 
@@ -148,7 +146,7 @@ def plant_layout(plant, auto: bool | None = None) -> Layout:
     els = plant.elements
     if not els:
         raise TwinError(f"plant '{plant.name}' has no elements to draw")
-    positioned = all(element_position(e) is not None or (e.kind == "conveyor" and getattr(e, "path", None))
+    positioned = all(element_position(e) is not None or (along_path(e) and getattr(e, "path", None))
                      for e in els.values())
     use_auto = (not positioned) if auto is None else bool(auto)
     feedback = feedback_edges(plant.graph)
@@ -156,11 +154,11 @@ def plant_layout(plant, auto: bool | None = None) -> Layout:
         placements = _auto_placements(plant, feedback)
     else:
         missing = [n for n, e in els.items() if element_position(e) is None
-                   and not (e.kind == "conveyor" and getattr(e, "path", None))]
+                   and not (along_path(e) and getattr(e, "path", None))]
         if missing:
             raise TwinError(f"element '{missing[0]}' has no position; use the automatic layout (auto=None)")
         placements = {n: Placement(n, e.kind, element_position(e) if element_position(e) is not None
-                                   else np.zeros(3), element_size(e)) for n, e in els.items()}
+                                   else np.zeros(3), element_size(e), look=e.look) for n, e in els.items()}
     _place_belts(plant, placements, from_paths=not use_auto)
     return Layout(placements, use_auto, feedback)
 
@@ -210,7 +208,7 @@ def _auto_placements(plant, feedback: set) -> dict:
     layer = layers(plant, feedback)
     sizes = {n: element_size(e) for n, e in els.items()}
     for n, e in els.items():
-        if e.kind == "conveyor":
+        if along_path(e):
             sizes[n][0] = min(max(sizes[n][0], 1.5), MAX_AUTO_BELT)
     n_layers = max(layer.values()) + 1
     members = [[n for n in els if layer[n] == k] for k in range(n_layers)]
@@ -245,14 +243,14 @@ def _auto_placements(plant, feedback: set) -> dict:
             centers[n] = np.array([x, y - h / 2, 0.0])
             y -= h + GAP
         x += width / 2
-    return {n: Placement(n, e.kind, centers[n], sizes[n]) for n, e in els.items()}
+    return {n: Placement(n, e.kind, centers[n], sizes[n], look=e.look) for n, e in els.items()}
 
 
 def _place_belts(plant, placements: dict, from_paths: bool) -> None:
-    """Gives every conveyor a belt centre line: its ``path``, else from its predecessor's exit
-    to its successor's entry (through its own place), else straight along x at its position."""
+    """Gives every belt (``along_path``) a centre line: its ``path``, else from its predecessor's
+    exit to its successor's entry (through its own place), else straight along x at its position."""
     for name, pl in placements.items():
-        if pl.kind != "conveyor":
+        if not along_path(plant[name]):
             continue
         el = plant[name]
         if from_paths and getattr(el, "path", None):

@@ -1,5 +1,5 @@
-"""Geometry of each element kind: small functions from a Placement (and the element spec) to
-PyVista meshes.
+"""Geometry of each shape an element's look names (twin/look.py): small functions from a
+Placement (and the element spec) to PyVista meshes.
 
 Each function returns a list of :class:`Part`. A part's ``role`` says how the scene colours it:
 ``"body"`` takes the element's colour (its kind, its KPI, or its recorded state), ``"trim"`` keeps
@@ -69,7 +69,7 @@ def cylinder(center_floor, radius: float, height: float, resolution: int = 32) -
                        resolution=resolution).triangulate()
 
 
-# ---- element kinds ---------------------------------------------------------------------------
+# ---- shapes ----------------------------------------------------------------------------------
 def machine_parts(pl: Placement, el=None) -> list[Part]:
     """A machine: a dark plinth and the body above it."""
     lo, hi = pl.lo, pl.hi
@@ -232,29 +232,31 @@ def generic_parts(pl: Placement, el=None) -> list[Part]:
     return [Part(box(pl.lo, pl.hi), "body")]
 
 
-PARTS = {
-    "machine": machine_parts,
-    "buffer": buffer_parts,
-    "source": source_parts,
-    "sink": sink_parts,
-    "conveyor": conveyor_parts,
-    "robot": robot_parts,
-    "cluster_tool": cluster_tool_parts,
+SHAPE_PARTS = {  # twin.look.Look.shape -> its geometry
+    "box": generic_parts,
+    "plinth": machine_parts,
+    "rack": buffer_parts,
+    "arrow": source_parts,
+    "bin": sink_parts,
+    "belt": conveyor_parts,
+    "arm": robot_parts,
+    "cluster": cluster_tool_parts,
 }
 
 
 def element_parts(pl: Placement, el, link_radius: float = LINK_RADIUS) -> list[Part]:
-    """The parts of one element, by its kind (a box for kinds without their own geometry);
-    ``link_radius``: a robot arm's drawn link radius."""
-    if pl.kind == "robot":
+    """The parts of one element, by the shape of its look; ``link_radius``: a robot arm's drawn
+    link radius."""
+    if pl.look.shape == "arm":
         return robot_parts(pl, el, link_radius=link_radius)
-    return PARTS.get(pl.kind, generic_parts)(pl, el)
+    return SHAPE_PARTS[pl.look.shape](pl, el)
 
 
 # ---- parts (items) in animations -------------------------------------------------------------
-def item_slots(pl: Placement, kind: str, count: int) -> np.ndarray:
-    """Where ``count`` parts held by a buffer or machine are drawn: cubes in rows on a buffer's
-    tray (up to what fits, three layers), on top of a machine; [N, 3] cube centres."""
+def item_slots(pl: Placement, count: int) -> np.ndarray:
+    """Where ``count`` parts held by an element whose look stacks its items are drawn: cubes in
+    rows on top of it (a buffer's tray, a machine's body; up to what fits, three layers);
+    [N, 3] cube centres."""
     if count <= 0:
         return np.zeros((0, 3))
     pitch = PART_EDGE * 1.25

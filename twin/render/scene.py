@@ -12,8 +12,8 @@ import numpy as np
 
 from ..errors import TwinError
 from . import backend
-from .colors import (BOTTLENECK_COLOR, FEEDBACK_COLOR, FLOOR_COLOR, FLOW_COLOR, GENERIC_COLOR, GRID_COLOR,
-                     KIND_COLORS, NO_DATA_COLOR, PART_COLOR, REACH_COLOR, STATUS_COLORS, bottleneck_group,
+from .colors import (BOTTLENECK_COLOR, FEEDBACK_COLOR, FLOOR_COLOR, FLOW_COLOR, GRID_COLOR,
+                     NO_DATA_COLOR, PART_COLOR, REACH_COLOR, STATUS_COLORS, bottleneck_group,
                      color_map, color_range, format_value, is_fraction, kpi_values, status_color)
 from .labels import LabelPlacer, text_px
 from .layout import Layout, path_points, plant_layout as make_layout
@@ -27,7 +27,6 @@ VIEWS = {  # camera direction (from the scene towards the camera) and view-up
     "top": ((0.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
     "front": ((0.0, -1.0, 0.3), (0.0, 0.0, 1.0)),
 }
-STATUS_KINDS_EXCLUDED = ("buffer", "source", "sink")  # these show their parts, not a state colour
 # cluster-tool recordings (twin.equipment.cluster_tool.CHAMBER_STATUS / LOAD_LOCK_STATES) -> the
 # recorded status codes that colour them: a chamber holding a finished wafer waits for the robot
 # (blocked); a load lock pumping or venting works (busy), vented or at vacuum it waits (idle)
@@ -38,12 +37,12 @@ AMBIENT = 0.25
 FLOOR_MARGIN = 1.5        # floor around the plant, metres
 LIGHTING = "three lights"
 MIN_LINK_PX = 6.0         # a robot arm's links are drawn at least this many pixels thick
-REACH_KINDS = ("robot",)  # kinds whose edges are a reach (tending), not a material flow
 
 
 def is_reach_edge(plant, u: str, v: str) -> bool:
-    """True when a robot takes part in edge (u, v): it tends the other end (drawn as its reach)."""
-    return plant[u].kind in REACH_KINDS or plant[v].kind in REACH_KINDS
+    """True when an element whose look is a reach (a robot) takes part in edge (u, v): it tends
+    the other end (drawn as its reach)."""
+    return plant[u].look.reach or plant[v].look.reach
 
 
 def parse_size(size) -> tuple[int, int]:
@@ -195,7 +194,7 @@ class LineScene:
         would be thinner than MIN_LINK_PX pixels in this frame."""
         return max(meshes.LINK_RADIUS, 0.5 * MIN_LINK_PX * self.metres_per_pixel)
 
-    def _body_style(self, name: str, kind: str) -> dict:
+    def _body_style(self, name: str, look) -> dict:
         if self.kpi is not None or self.values:
             v = self.values.get(name)
             if v is None or not math.isfinite(v):
@@ -203,15 +202,15 @@ class LineScene:
             lo, hi = self.clim
             return {"scalars": self._scale(v), "clim": (self._scale(lo), self._scale(hi)),
                     "cmap": color_map(self.kpi or "value")}
-        if self.status_mode and kind not in STATUS_KINDS_EXCLUDED:
+        if self.status_mode and look.state_colored:
             return {"color": STATUS_COLORS["idle"]}
-        return {"color": KIND_COLORS.get(kind, GENERIC_COLOR)}
+        return {"color": look.color}
 
     def _add_elements(self) -> None:
         first_bar = True
         for name, pl in self.layout.placements.items():
             el = self.plant[name]
-            style = self._body_style(name, pl.kind)
+            style = self._body_style(name, pl.look)
             group = {"body": [], "trim": [], "chamber": {}, "load_lock": {}, "links": None}
             for i, part in enumerate(meshes.element_parts(pl, el, link_radius=self.link_radius)):
                 key = f"{name}/{part.role}/{i}"
@@ -229,7 +228,7 @@ class LineScene:
                 else:
                     color = style["color"]
                     if part.role == "links" and not self.values:
-                        color = KIND_COLORS["robot"] if not self.status_mode else STATUS_COLORS["idle"]
+                        color = pl.look.color if not self.status_mode else STATUS_COLORS["idle"]
                     actor = self._add(part.mesh, color=color, name=key)
                 if part.role in ("chamber", "load_lock"):
                     group[part.role][part.index] = actor
@@ -296,8 +295,8 @@ class LineScene:
             if self.bottlenecks:
                 out.append(("bottleneck" if len(self.bottlenecks) == 1 else "bottleneck (group)", BOTTLENECK_COLOR))
             return out
-        kinds = list(dict.fromkeys(pl.kind for pl in self.layout))
-        return [(k.replace("_", " "), KIND_COLORS.get(k, GENERIC_COLOR)) for k in kinds]
+        looks = dict.fromkeys((pl.kind, pl.look.color) for pl in self.layout)
+        return [(kind.replace("_", " "), color) for kind, color in looks]
 
     def _add_legend(self) -> None:
         entries = self.legend_entries()
@@ -394,23 +393,21 @@ class LineScene:
                 continue
             group = self.actors[name]
             code = int(rec.status[f, i])
-            if pl.kind not in STATUS_KINDS_EXCLUDED:
+            if pl.look.state_colored:
                 for actor in group["body"]:
                     actor.prop.color = status_color(code)
                 if group["links"] is not None:
                     group["links"].prop.color = status_color(code)
-            if pl.kind == "conveyor" and name in rec.conveyors:
+            if pl.look.items == "belt" and name in rec.conveyors:
                 s = np.asarray(rec.conveyors[name][f], float)
                 s = s[np.isfinite(s)]
                 if s.size:
                     width, height = meshes.conveyor_dims(self.plant[name])
                     pts = path_points(pl.path, s, float(self.plant[name].length))
                     centres.append(pts + np.array([0.0, 0.0, height + meshes.PART_EDGE / 2]))
-            elif pl.kind in ("buffer", "machine"):
-                n = int(rec.held[f, i])
-                if pl.kind == "machine":
-                    n = min(n, int(getattr(self.plant[name], "servers", 1)), 6)
-                centres.append(meshes.item_slots(pl, pl.kind, n))
+            elif pl.look.items == "stack":
+                n = self.plant[name].items_drawn(int(rec.held[f, i]))
+                centres.append(meshes.item_slots(pl, n))
             if name in rec.robots and name in self._arms:
                 r = rec.robots[name]
                 links = np.asarray(r["links"][f], float) + meshes.robot_offset(pl, self.plant[name])
@@ -475,7 +472,7 @@ def reach_mesh(plant, layout: Layout):
     pairs = []
     for u, v in plant.graph.edges:
         if is_reach_edge(plant, u, v):
-            pair = (u, v) if plant[u].kind in REACH_KINDS else (v, u)
+            pair = (u, v) if plant[u].look.reach else (v, u)
             if pair not in pairs:
                 pairs.append(pair)
     if not pairs:
