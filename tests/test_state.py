@@ -107,3 +107,19 @@ def test_fill_value_in_both_layouts():
     for lay in ("replica_major", "replica_minor"):
         arr = allocate(TECH_JOB_TABLE, dims, lay, "cpu")
         assert arr.shape == (3, 2) and (arr.numpy() == -1).all()
+
+
+def test_allocation_failure_names_the_bytes(monkeypatch):
+    """Out of memory: one line with the State's size from the declarations, total and per replica."""
+    from twin import simulator as simulator_module
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("out of memory")
+
+    model = compile_plant(twin.load_scene("balanced_line").plant, device="cpu")
+    monkeypatch.setattr(simulator_module, "new_state", out_of_memory)
+    per = bytes_per_replica(model) / 1024
+    with pytest.raises(twin.SimulationError) as err:
+        twin.Simulator(model, 10**6).run(horizon=100.0, warmup=0.0, threads=1)
+    total = state_nbytes(model, 10**6) / 2**20
+    assert f"cannot allocate {total:.0f} MiB of state ({per:.1f} KiB per replica) for 1000000 replicas" in str(err.value)

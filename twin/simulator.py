@@ -30,7 +30,7 @@ from . import progress as progress_bars
 from .recording import Recorded, Recording
 from .results import Results
 from .kernels.tables import LAYOUTS
-from .state import new_state, state_nbytes, to_numpy
+from .state import bytes_per_replica, new_state, state_nbytes, to_numpy
 from .stepclock import HORIZON_LIMIT, whole_steps
 
 PROGRESS_CHUNKS = 50
@@ -149,8 +149,9 @@ class Simulator:
             try:
                 state = new_state(model, count, kmodel, self.layout)
             except Exception as err:  # out of device memory, typically
-                raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas) / 2**20:.0f} MiB of state "
-                                      f"for {self.replicas} replicas on {device}: {err}") from None
+                raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas, kmodel) / 2**20:.0f} MiB of "
+                                      f"state ({bytes_per_replica(model, kmodel) / 1024:.1f} KiB per replica) for "
+                                      f"{self.replicas} replicas on {device}: {err}") from None
             blocks.append(Block(first, count, kmodel, state))
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = progress_bars.for_run(progress, f"{model.plant.name}: {self.replicas} replicas", horizon_step)
