@@ -5,10 +5,15 @@ import warp as wp
 
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .hooks import Hooks
-from .layout import (A_FULL, A_HELD, A_IDLE, E_COUNT, E_HEAD, NEVER, R_OVERFLOW, S_DEST, S_ENTRY, S_STEP, Model,
-                     State)
+from .layout import (A_HELD, A_IDLE, ACC_TABLE, E_COUNT, E_HEAD, NEVER, R_OVERFLOW, S_DEST, S_ENTRY, S_STEP,
+                     Model, State)
+from .tables import Column
 
 wp.set_module_options({"enable_backward": False})
+
+# the buffer's own accumulator (kernels/tables.py): a buffer is never stopped for service
+(BF_FULL,) = ACC_TABLE.kind_columns("buffer", __name__, Column(
+    "BF_FULL", "full", "steps", "steps full", replaces="A_SERVICE"))
 
 
 @wp.func(inline=True)
@@ -66,7 +71,7 @@ def buffer_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
     if count == wp.int64(0):
         s.acc[r, e, A_IDLE] = s.acc[r, e, A_IDLE] + dt
     if m.bounded[e] != 0 and count == wp.int64(m.capacity[e]):
-        s.acc[r, e, A_FULL] = s.acc[r, e, A_FULL] + dt
+        s.acc[r, e, BF_FULL] = s.acc[r, e, BF_FULL] + dt
 
 
 HOOKS = Hooks(room=buffer_room, offer=buffer_offer, take=buffer_take,

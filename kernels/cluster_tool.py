@@ -65,12 +65,13 @@ import warp as wp
 
 from .hooks import Hooks
 from .common import bound_for, choose_successor, wake, wake_receivers
-from .layout import (A_HELD, BUSY, DONE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER, RNG_MAIN, RNG_TBF,
-                     RNG_TTR, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
+from .layout import (A_HELD, BUSY, CARRY_TABLE, DONE, DRAWS_TABLE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER,
+                     RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
 from .sampling import HALF, LONGEST, LONGEST_F, ONE, row_key, sample_seconds
-from .tool_layout import (A_KIND, A_LL, A_PORT, A_SLOT, ATM_IDLE, ATM_LOAD, ATM_UNLOAD, CH_BUSY, CH_DONE,
-                          CH_EMPTY, CH_PORT, CH_STATUS, G_BLOCKED, G_BUSY, G_CHAMBERS, G_DOWN, G_FIRST, G_RECIPE,
-                          LL_ATM, PART_ATM, PART_CH0, PART_VTM, PH_FAIL, PH_SERVICE, PT_DOWN, PT_HELD_AT,
+from .tables import Column
+from .tool_layout import (ATM_KIND, CH_NOT_BUSY, ATM_LL, ATM_PORT, ATM_SLOT, ATM_IDLE, ATM_LOAD, ATM_UNLOAD, CH_BUSY, CH_DONE,
+                          CH_EMPTY, CH_PORT, CH_STATUS, G_BLOCKED, G_BUSY, GP_CHAMBERS, G_DOWN, GP_FIRST, GP_RECIPE,
+                          LL_ATM, PART_ATM, PART_CH0, PART_VTM, PT_HOLD_FAIL, PT_HOLD_SERVICE, PT_DOWN, PT_HELD_AT,
                           PT_SERVICE, PT_USES, PT_WORK,
                           LL_ATM_IN, LL_PROC, LL_PUMPING, LL_RAW, LL_STATE, LL_VACUUM, LL_VENTED, LL_VENTING,
                           LL_VTM, LL_VTM_IN, OP_NONE, OP_PICK, OP_PLACE, P_BACK, P_RAW_LEFT, SL_KIND, SL_PORT,
@@ -84,10 +85,12 @@ from .tool_layout import (A_KIND, A_LL, A_PORT, A_SLOT, ATM_IDLE, ATM_LOAD, ATM_
 
 wp.set_module_options({"enable_backward": False})
 
-# random streams of a cluster tool (it has no failures, so their streams serve pump and vent)
-RNG_RECIPE = RNG_MAIN
-RNG_PUMP = RNG_TBF
-RNG_VENT = RNG_TTR
+# random streams of a cluster tool: recipes draw from the main stream; a tool has no failures, so
+# pump and vent times take the places of the failure streams (kernels/tables.py, explicit)
+_STREAMS = (Column("TR_PUMP", "pump", "draws", "pump-down times", replaces="RNG_TBF"),
+            Column("TR_VENT", "vent", "draws", "vent times", replaces="RNG_TTR"))
+TR_PUMP, TR_VENT = DRAWS_TABLE.kind_columns("cluster_tool", __name__, *_STREAMS)
+CARRY_TABLE.kind_columns("cluster_tool", __name__, *_STREAMS)
 
 
 # ---- small helpers ------------------------------------------------------------------------------
@@ -139,7 +142,7 @@ def tool_chamber_station(tp: ToolParams, t: int, c: int) -> int:
 def tool_held(tp: ToolParams, ts: ToolState, r: int, t: int, part: int) -> bool:
     """Part ``part`` of tool t (PART_*) is stopped by the maintenance crew."""
     p = tp.p32[t, TP_PART0] + part
-    return ts.part32[r, p, PH_FAIL] > 0 or ts.part32[r, p, PH_SERVICE] > 0
+    return ts.part32[r, p, PT_HOLD_FAIL] > 0 or ts.part32[r, p, PT_HOLD_SERVICE] > 0
 
 
 @wp.func(inline=True)
@@ -180,19 +183,16 @@ def tool_raw_port(tp: ToolParams, ts: ToolState, r: int, t: int) -> int:
     return best
 
 
-CH_NOT_BUSY = wp.constant(-1)  # tool_best_chamber: any chamber not processing (empty, or holding a finished wafer)
-
-
 @wp.func
 def tool_best_chamber(tp: ToolParams, ts: ToolState, r: int, t: int, g: int, want: int) -> int:
     """The chamber of step g with status ``want`` (CH_NOT_BUSY: empty or finished) whose ch64 is
     earliest (empty longest, finished first, or finishing first), -1 if none. Chambers stopped
     by the maintenance crew are out of service: never chosen."""
     grp = tp.p32[t, TP_STEP0] + g
-    c0 = tp.group[grp, G_FIRST]
+    c0 = tp.group[grp, GP_FIRST]
     best = int(-1)
     best_step = NEVER
-    for i in range(tp.group[grp, G_CHAMBERS]):
+    for i in range(tp.group[grp, GP_CHAMBERS]):
         c = c0 + i
         status = ts.ch32[r, c, CH_STATUS]
         match = status == want
@@ -359,8 +359,8 @@ def tool_vtm_complete(tp: ToolParams, ts: ToolState, dists: Distributions, seed:
             if tool_chamber_held(tp, ts, r, t, c):  # stopped since the robot chose it: the recipe
                 # waits, and is dated from the stop so that the release's shift starts it then
                 start = ts.part64[r, tp.p32[t, TP_PART0] + PART_CH0 + st - n_ll, PT_HELD_AT]
-            ts.ch64[r, c] = start + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_RECIPE,
-                                                tp.group[grp, G_RECIPE])
+            ts.ch64[r, c] = start + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_MAIN,
+                                                tp.group[grp, GP_RECIPE])
     nk = ts.t32[r, t, V_NKIND]
     if nk != OP_NONE:
         ts.t32[r, t, V_NKIND] = OP_NONE
@@ -502,23 +502,23 @@ def tool_vtm_dual(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
 # ---- the ATM robot ------------------------------------------------------------------------------
 @wp.func
 def tool_atm_decide(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
-    if ts.t32[r, t, A_KIND] != ATM_IDLE:
+    if ts.t32[r, t, ATM_KIND] != ATM_IDLE:
         return
     l0 = tp.p32[t, TP_LL0]
     nl = tp.p32[t, TP_N_LL]
     for i in range(nl):  # return a processed wafer to its FOUP first
         l = l0 + i
-        if ts.t32[r, t, A_KIND] == ATM_IDLE and ts.ll32[r, l, LL_STATE] == LL_VENTED \
+        if ts.t32[r, t, ATM_KIND] == ATM_IDLE and ts.ll32[r, l, LL_STATE] == LL_VENTED \
                 and ts.ll32[r, l, LL_PROC] > 0 and ts.ll32[r, l, LL_ATM] == 0:
             sl = tool_slot_with(tp, ts, r, t, l, WAFER_DONE)
             ts.ll32[r, l, LL_ATM] = 1
-            ts.t32[r, t, A_KIND] = ATM_UNLOAD
-            ts.t32[r, t, A_PORT] = ts.slot32[r, sl, SL_PORT]
-            ts.t32[r, t, A_LL] = l
-            ts.t32[r, t, A_SLOT] = sl
+            ts.t32[r, t, ATM_KIND] = ATM_UNLOAD
+            ts.t32[r, t, ATM_PORT] = ts.slot32[r, sl, SL_PORT]
+            ts.t32[r, t, ATM_LL] = l
+            ts.t32[r, t, ATM_SLOT] = sl
             ts.t64[r, t, T_ATM_START] = k
             ts.t64[r, t, T_ATM_END] = k + tp.p64[t, TP_ATM_STEPS]
-    if ts.t32[r, t, A_KIND] != ATM_IDLE or ts.t32[r, t, T_WIP] >= tp.p32[t, TP_WIP]:
+    if ts.t32[r, t, ATM_KIND] != ATM_IDLE or ts.t32[r, t, T_WIP] >= tp.p32[t, TP_WIP]:
         return
     p = tool_raw_port(tp, ts, r, t)
     if p < 0:
@@ -539,10 +539,10 @@ def tool_atm_decide(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64):
     ts.t32[r, t, T_WIP] = ts.t32[r, t, T_WIP] + 1
     ts.ll32[r, best, LL_ATM] = 1
     ts.ll32[r, best, LL_ATM_IN] = 1
-    ts.t32[r, t, A_KIND] = ATM_LOAD
-    ts.t32[r, t, A_PORT] = p
-    ts.t32[r, t, A_LL] = best
-    ts.t32[r, t, A_SLOT] = -1
+    ts.t32[r, t, ATM_KIND] = ATM_LOAD
+    ts.t32[r, t, ATM_PORT] = p
+    ts.t32[r, t, ATM_LL] = best
+    ts.t32[r, t, ATM_SLOT] = -1
     ts.t64[r, t, T_ATM_START] = k
     ts.t64[r, t, T_ATM_END] = k + tp.p64[t, TP_ATM_STEPS]
 
@@ -552,11 +552,11 @@ def tool_atm_complete(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64
     """The ATM transfer ends at step k; returns the load port whose FOUP is now complete, or -1."""
     done_port = int(-1)
     tool_count_use(tp, ts, r, t, PART_ATM)
-    kind = ts.t32[r, t, A_KIND]
-    l = ts.t32[r, t, A_LL]
-    p = ts.t32[r, t, A_PORT]
+    kind = ts.t32[r, t, ATM_KIND]
+    l = ts.t32[r, t, ATM_LL]
+    p = ts.t32[r, t, ATM_PORT]
     if kind == ATM_UNLOAD:
-        sl = ts.t32[r, t, A_SLOT]
+        sl = ts.t32[r, t, ATM_SLOT]
         ts.slot32[r, sl, SL_PORT] = -1
         ts.ll32[r, l, LL_PROC] = ts.ll32[r, l, LL_PROC] - 1
         ts.ll32[r, l, LL_ATM] = 0
@@ -575,7 +575,7 @@ def tool_atm_complete(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64
         ts.ll32[r, l, LL_RAW] = ts.ll32[r, l, LL_RAW] + 1
         ts.ll32[r, l, LL_ATM] = 0
         ts.ll32[r, l, LL_ATM_IN] = 0
-    ts.t32[r, t, A_KIND] = ATM_IDLE
+    ts.t32[r, t, ATM_KIND] = ATM_IDLE
     ts.t64[r, t, T_ATM_END] = NEVER
     return done_port
 
@@ -615,7 +615,7 @@ def tool_ll_decide(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp
                 go = 1
             if go == 1:
                 ts.ll32[r, l, LL_STATE] = LL_PUMPING
-                ts.ll64[r, l] = k + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_PUMP, tp.p32[t, TP_PUMP])
+                ts.ll64[r, l] = k + tool_sample(dists, seed, sps, draws, carry, r, e, TR_PUMP, tp.p32[t, TP_PUMP])
         elif st == LL_VACUUM and ts.ll32[r, l, LL_VTM] == 0 and ts.ll32[r, l, LL_RAW] == 0:
             proc = ts.ll32[r, l, LL_PROC]
             go = int(0)
@@ -627,7 +627,7 @@ def tool_ll_decide(tp: ToolParams, ts: ToolState, dists: Distributions, seed: wp
                 go = 1
             if go == 1:
                 ts.ll32[r, l, LL_STATE] = LL_VENTING
-                ts.ll64[r, l] = k + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_VENT, tp.p32[t, TP_VENT])
+                ts.ll64[r, l] = k + tool_sample(dists, seed, sps, draws, carry, r, e, TR_VENT, tp.p32[t, TP_VENT])
 
 
 # ---- entry points (out of line; they see only the tool's own structs) ------------------------------------
@@ -724,7 +724,7 @@ def tool_vtm_busy(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int64, h
 @wp.func
 def tool_atm_busy(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int64, hi: wp.int64) -> wp.int64:
     busy = wp.int64(0)
-    if ts.t32[r, t, A_KIND] != ATM_IDLE and not tool_held(tp, ts, r, t, PART_ATM):
+    if ts.t32[r, t, ATM_KIND] != ATM_IDLE and not tool_held(tp, ts, r, t, PART_ATM):
         busy = tool_overlap(ts.t64[r, t, T_ATM_START], ts.t64[r, t, T_ATM_END], lo, hi)
     return busy
 
@@ -757,9 +757,9 @@ def tool_core_account(tp: ToolParams, ts: ToolState, r: int, t: int, lo: wp.int6
             ts.g64[r, grp, G_BLOCKED] = ts.g64[r, grp, G_BLOCKED] + dt
     p0 = tp.p32[t, TP_PART0]
     for i in range(PART_CH0 + tp.p32[t, TP_N_CH]):
-        if ts.part32[r, p0 + i, PH_FAIL] > 0:
+        if ts.part32[r, p0 + i, PT_HOLD_FAIL] > 0:
             ts.part64[r, p0 + i, PT_DOWN] = ts.part64[r, p0 + i, PT_DOWN] + dt
-        elif ts.part32[r, p0 + i, PH_SERVICE] > 0:
+        elif ts.part32[r, p0 + i, PT_HOLD_SERVICE] > 0:
             ts.part64[r, p0 + i, PT_SERVICE] = ts.part64[r, p0 + i, PT_SERVICE] + dt
 
 
@@ -810,8 +810,8 @@ def tool_core_start(tp: ToolParams, ts: ToolState, r: int, t: int):
         ts.g64[r, grp0 + i, G_DOWN] = wp.int64(0)
     p0 = tp.p32[t, TP_PART0]
     for i in range(PART_CH0 + tp.p32[t, TP_N_CH]):
-        ts.part32[r, p0 + i, PH_FAIL] = 0
-        ts.part32[r, p0 + i, PH_SERVICE] = 0
+        ts.part32[r, p0 + i, PT_HOLD_FAIL] = 0
+        ts.part32[r, p0 + i, PT_HOLD_SERVICE] = 0
         ts.part64[r, p0 + i, PT_WORK] = wp.int64(0)
         ts.part64[r, p0 + i, PT_USES] = wp.int64(0)
         ts.part64[r, p0 + i, PT_HELD_AT] = wp.int64(0)
@@ -865,9 +865,9 @@ def tool_core_hold(tp: ToolParams, ts: ToolState, r: int, t: int, part: int, k: 
     p = tp.p32[t, TP_PART0] + part
     was_held = tool_held(tp, ts, r, t, part)
     if service:
-        ts.part32[r, p, PH_SERVICE] = ts.part32[r, p, PH_SERVICE] + 1
+        ts.part32[r, p, PT_HOLD_SERVICE] = ts.part32[r, p, PT_HOLD_SERVICE] + 1
     else:
-        ts.part32[r, p, PH_FAIL] = ts.part32[r, p, PH_FAIL] + 1
+        ts.part32[r, p, PT_HOLD_FAIL] = ts.part32[r, p, PT_HOLD_FAIL] + 1
     if not was_held:
         ts.part64[r, p, PT_HELD_AT] = k
         if part >= PART_CH0:
@@ -888,9 +888,9 @@ def tool_core_release(tp: ToolParams, ts: ToolState, dists: Distributions, seed:
     a handoff not yet begun starts as soon as it may (tool_vtm_ready). Then new work starts."""
     p = tp.p32[t, TP_PART0] + part
     if service:
-        ts.part32[r, p, PH_SERVICE] = ts.part32[r, p, PH_SERVICE] - 1
+        ts.part32[r, p, PT_HOLD_SERVICE] = ts.part32[r, p, PT_HOLD_SERVICE] - 1
     else:
-        ts.part32[r, p, PH_FAIL] = ts.part32[r, p, PH_FAIL] - 1
+        ts.part32[r, p, PT_HOLD_FAIL] = ts.part32[r, p, PT_HOLD_FAIL] - 1
     if not tool_held(tp, ts, r, t, part):
         h0 = ts.part64[r, p, PT_HELD_AT]
         d = k - h0
@@ -906,7 +906,7 @@ def tool_core_release(tp: ToolParams, ts: ToolState, dists: Distributions, seed:
                     ts.t64[r, t, T_VTM_ROT] = rot
                     tool_vtm_set_hand(tp, ts, r, t, wp.max(rot, tool_vtm_ready(tp, ts, r, t, k)))
         elif part == PART_ATM:
-            if ts.t32[r, t, A_KIND] != ATM_IDLE:
+            if ts.t32[r, t, ATM_KIND] != ATM_IDLE:
                 ts.t64[r, t, T_ATM_END] = ts.t64[r, t, T_ATM_END] + d
         else:
             c = tp.p32[t, TP_CH0] + part - PART_CH0

@@ -21,20 +21,23 @@ import warp as wp
 from .hooks import Hooks
 from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
-from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_AUX1, E_AUX2,
-                     E_AUX3, E_AUX32_0, E_COUNT, E_HEAD, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK,
-                     NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
+from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_SERVICE, ACC_TABLE, BUSY, DONE, E_COUNT, E_HEAD,
+                     E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, EL32_TABLE, EL64_TABLE, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
+from .tables import Column
 
 wp.set_module_options({"enable_backward": False})
 
-# kind-specific element fields
-CV_BELT0 = E_AUX0       # belt clock at the anchor
-CV_ANCHOR = E_AUX1      # wall step of the anchor: the belt clock runs from here while the belt runs
-CV_LEAD_BELT = E_AUX2   # belt clock at which the front item reaches the end
-CV_READY = E_AUX3       # wall step the front item reached the end (while it waits there)
-CV_BLOCKED = E_AUX32_0  # non-accumulating belt stopped by its waiting front item
-CV_RUNNING = A_BUSY     # accumulator: steps the belt runs
-CV_CARRIED = A_IDLE     # accumulator: item-steps carried while the belt runs (motor load)
+# the conveyor's own columns (kernels/tables.py: declared in the kind area of each table)
+CV_BELT0, CV_ANCHOR, CV_LEAD_BELT, CV_READY = EL64_TABLE.kind_columns("conveyor", __name__, *(
+    Column("CV_BELT0", "belt0", "belt steps", "belt clock at the anchor"),
+    Column("CV_ANCHOR", "anchor", "step", "wall step of the anchor: the belt clock runs from here while the belt runs"),
+    Column("CV_LEAD_BELT", "lead_belt", "belt steps", "belt clock at which the front item reaches the end"),
+    Column("CV_READY", "ready", "step", "wall step the front item reached the end (while it waits there)"),
+))
+(CV_BLOCKED,) = EL32_TABLE.kind_columns("conveyor", __name__, Column(
+    "CV_BLOCKED", "blocked", "flag", "non-accumulating belt stopped by its waiting front item"))
+(CV_CARRIED,) = ACC_TABLE.kind_columns("conveyor", __name__, Column(
+    "CV_CARRIED", "carried", "item-steps", "items carried while the belt runs (motor load)", replaces="A_IDLE"))
 
 
 @wp.func(inline=True)
@@ -187,7 +190,7 @@ def conveyor_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
     count = wp.int64(s.el32[r, e, E_COUNT])
     s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + count * dt
     if belt_runs(s, r, e):
-        s.acc[r, e, CV_RUNNING] = s.acc[r, e, CV_RUNNING] + dt
+        s.acc[r, e, A_BUSY] = s.acc[r, e, A_BUSY] + dt  # a belt is busy while it runs
         s.acc[r, e, CV_CARRIED] = s.acc[r, e, CV_CARRIED] + count * dt
     if s.el32[r, e, E_HOLD_FAIL] > 0:
         s.acc[r, e, A_DOWN] = s.acc[r, e, A_DOWN] + dt

@@ -12,13 +12,15 @@ import warp as wp
 
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .hooks import Hooks
-from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_AUX32_0, E_BUSY, E_COUNT, E_DONE, E_NEXT, E_USES, IDLE,
-                     NEVER, R_OVERFLOW, RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
+from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_NEXT, E_USES, IDLE,
+                     EL32_TABLE, NEVER, R_OVERFLOW, RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
 from .sampling import sample_steps
+from .tables import Column
 
 wp.set_module_options({"enable_backward": False})
 
-DL_HIGH = E_AUX32_0  # slots [0, DL_HIGH) may be in use
+(DL_HIGH,) = EL32_TABLE.kind_columns("delay", __name__, Column(
+    "DL_HIGH", "high", "slots", "high-water mark: slots [0, DL_HIGH) may be in use"))
 
 
 @wp.func(inline=True)

@@ -15,9 +15,10 @@ import warp as wp
 from .hooks import Hooks
 from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE, H_EST_RATE, H_EST_WEAR,
                             H_CLOCK, H_EST_LEVEL, H_FAILURES, H_FIRST_FAIL, H_LAST, H_LIFE, H_LOAD, H_NEXT, H_RENEWED, H_SERVICES, H_STATUS,
-                            H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, POLICY_CONDITION,
-                            POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, WEAR_GAMMA,
-                            WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
+                            H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, LOG_CURRENT, LOG_FAILED,
+                            LOG_HEALTH, LOG_LOAD, LOG_TEMPERATURE, LOG_VIBRATION, LOG_WEAR, POLICY_CONDITION,
+                            POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, SIG_CURRENT,
+                            SIG_TEMPERATURE, SIG_VIBRATION, WEAR_GAMMA, WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
 from .layout import E_NEXT, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
 from .sampling import next_gamma, next_normal, next_uniform, row_key, sample_steps, saturated_steps
 
@@ -114,9 +115,9 @@ def read_sensors(m: Model, s: State, r: int, h: int, worn: wp.float64, load: wp.
     temp = p[h, 3] + p[h, 4] * load + p[h, 5] * worn + p[h, 6] * next_normal(row_key(m, r), s.draws, r, owner, RNG_ROUTE)
     cur = p[h, 7] + p[h, 8] * load * (ONE + p[h, 9] * worn) + p[h, 10] * next_normal(row_key(m, r), s.draws, r, owner,
                                                                                        RNG_ROUTE)
-    s.health[0].signal[r, h, 0] = wp.float32(vib)
-    s.health[0].signal[r, h, 1] = wp.float32(temp)
-    s.health[0].signal[r, h, 2] = wp.float32(cur)
+    s.health[0].signal[r, h, SIG_VIBRATION] = wp.float32(vib)
+    s.health[0].signal[r, h, SIG_TEMPERATURE] = wp.float32(temp)
+    s.health[0].signal[r, h, SIG_CURRENT] = wp.float32(cur)
 
 
 CREDIBLE = wp.constant(wp.float64(0.3))  # predictive policy: wear fraction below which readings are noise
@@ -133,7 +134,7 @@ def predicted_life(m: Model, s: State, r: int, h: int, load: wp.float64) -> wp.f
     updates), and RUL = (1 - h) / rate - lag. Below h = 0.3 the readings are mostly noise and no
     prediction is made."""
     p = m.health[0].sensor
-    level = wp.float64(s.health[0].signal[r, h, 0]) / (p[h, 0] * (wp.float64(0.5) + wp.float64(0.5) * load)) - ONE
+    level = wp.float64(s.health[0].signal[r, h, SIG_VIBRATION]) / (p[h, 0] * (wp.float64(0.5) + wp.float64(0.5) * load)) - ONE
     smoothed = SMOOTH * level + (ONE - SMOOTH) * s.health[0].f64[r, h, H_EST_LEVEL]
     s.health[0].f64[r, h, H_EST_LEVEL] = smoothed
     worn = ZERO
@@ -278,13 +279,13 @@ def make_crew_event(d):
             n = s.health[0].log_n[r, h]
             if n < m.health[0].log_len:
                 s.health[0].log_step[r, h, n] = k
-                s.health[0].log_value[r, h, n, 0] = wp.float32(wear)
-                s.health[0].log_value[r, h, n, 1] = wp.float32(ONE - worn)
-                s.health[0].log_value[r, h, n, 2] = s.health[0].signal[r, h, 0]
-                s.health[0].log_value[r, h, n, 3] = s.health[0].signal[r, h, 1]
-                s.health[0].log_value[r, h, n, 4] = s.health[0].signal[r, h, 2]
-                s.health[0].log_value[r, h, n, 5] = wp.float32(load)
-                s.health[0].log_value[r, h, n, 6] = wp.float32(wp.where(failed, 1.0, 0.0))
+                s.health[0].log_value[r, h, n, LOG_WEAR] = wp.float32(wear)
+                s.health[0].log_value[r, h, n, LOG_HEALTH] = wp.float32(ONE - worn)
+                s.health[0].log_value[r, h, n, LOG_VIBRATION] = s.health[0].signal[r, h, SIG_VIBRATION]
+                s.health[0].log_value[r, h, n, LOG_TEMPERATURE] = s.health[0].signal[r, h, SIG_TEMPERATURE]
+                s.health[0].log_value[r, h, n, LOG_CURRENT] = s.health[0].signal[r, h, SIG_CURRENT]
+                s.health[0].log_value[r, h, n, LOG_LOAD] = wp.float32(load)
+                s.health[0].log_value[r, h, n, LOG_FAILED] = wp.float32(wp.where(failed, 1.0, 0.0))
                 s.health[0].log_n[r, h] = n + 1
         s.health[0].i64[r, h, H_LAST] = k
         s.health[0].i64[r, h, H_WORK_AT] = wp.static(host_work)(m, s, r, h, host)

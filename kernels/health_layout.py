@@ -3,6 +3,8 @@
 
 import warp as wp
 
+from .tables import Column, Table
+
 wp.set_module_options({"enable_backward": False})
 
 # degradation models (twin/maintenance/spec.py codes)
@@ -25,37 +27,73 @@ C_REPAIR = wp.constant(2)      # under repair (host stopped)
 C_QUEUED = wp.constant(3)      # preventive order waiting for a technician (host running)
 C_SERVICE = wp.constant(4)     # under preventive service (host stopped)
 
-# HealthState.f64[r, h, :]
-H_WEAR = wp.constant(0)
-H_LIFE = wp.constant(1)        # Weibull life, clock steps
-H_EST_WEAR = wp.constant(2)    # predictive policy: worn fraction inferred from vibration
-H_EST_RATE = wp.constant(3)    # predictive policy: worn fraction per clock step over the current life
-H_LOAD = wp.constant(4)        # smoothed load (busy fraction) seen by the sensors
-H_EST_LEVEL = wp.constant(5)   # predictive policy: smoothed wear term of the vibration readings
-HF64 = 6
-
-# HealthState.i64[r, h, :]
-H_NEXT = wp.constant(0)        # step of the next health update (tick)
-H_LAST = wp.constant(1)        # step of the last update
-H_AGE = wp.constant(2)         # clock steps since the last renewal
-H_WORK_AT = wp.constant(3)     # host E_WORK at the last update
-H_USES_AT = wp.constant(4)     # host E_USES at the last update
-H_USES = wp.constant(5)        # uses since the last renewal
-H_STATUS = wp.constant(6)
-H_FAILURES = wp.constant(7)    # failures inside the statistics window
-H_SERVICES = wp.constant(8)    # preventive services started inside the window
-H_WORK_STEPS = wp.constant(9)  # technician steps spent on this component inside the window
-H_TICKS = wp.constant(10)      # updates so far (sensor log cadence)
-H_CLOCK = wp.constant(11)      # clock steps of the component inside the window
-H_RENEWED = wp.constant(12)    # step of the last renewal (repair or service end)
-H_FIRST_FAIL = wp.constant(13)  # step of the first failure (0: none yet): a first-passage time
-HI64 = 14
-
-# HealthState.crew[r, :]
-Q_HEAD = wp.constant(0)
-Q_COUNT = wp.constant(1)
-Q_BUSY = wp.constant(2)        # technician-steps of work inside the window
-CREW = 3
+# ---- HealthState tables, declared once (kernels/tables.py) -------------------------------------
+_T = __name__
+F64_TABLE = Table("health.f64", "float64", ("replica", "component"), "health component condition", owner=_T,
+                  width_const="HF64", columns=(
+                      Column("H_WEAR", "wear", "1", "wear (failure at the threshold)"),
+                      Column("H_LIFE", "life", "clock steps", "Weibull life"),
+                      Column("H_EST_WEAR", "est_wear", "1", "predictive policy: worn fraction inferred from vibration"),
+                      Column("H_EST_RATE", "est_rate", "1 / clock step",
+                             "predictive policy: worn fraction per clock step over the current life"),
+                      Column("H_LOAD", "load", "1", "smoothed load (busy fraction) seen by the sensors"),
+                      Column("H_EST_LEVEL", "est_level", "1",
+                             "predictive policy: smoothed wear term of the vibration readings"),
+                  ))
+I64_TABLE = Table("health.i64", "int64", ("replica", "component"), "health component clocks and counters",
+                  owner=_T, width_const="HI64", columns=(
+                      Column("H_NEXT", "next", "step", "next health update (tick)"),
+                      Column("H_LAST", "last", "step", "last update"),
+                      Column("H_AGE", "age", "clock steps", "since the last renewal"),
+                      Column("H_WORK_AT", "work_at", "steps", "host E_WORK at the last update"),
+                      Column("H_USES_AT", "uses_at", "uses", "host E_USES at the last update"),
+                      Column("H_USES", "uses", "uses", "uses since the last renewal"),
+                      Column("H_STATUS", "status", "code", "C_OK, C_FAILED, C_REPAIR, C_QUEUED or C_SERVICE"),
+                      Column("H_FAILURES", "failures", "failures", "failures inside the statistics window"),
+                      Column("H_SERVICES", "services", "services", "preventive services started inside the window"),
+                      Column("H_WORK_STEPS", "work_steps", "steps",
+                             "technician steps spent on this component inside the window"),
+                      Column("H_TICKS", "ticks", "updates", "updates so far (sensor log cadence)"),
+                      Column("H_CLOCK", "clock", "clock steps", "clock steps of the component inside the window"),
+                      Column("H_RENEWED", "renewed", "step", "last renewal (repair or service end)"),
+                      Column("H_FIRST_FAIL", "first_fail", "step",
+                             "first failure (0: none yet): a first-passage time"),
+                  ))
+SIGNAL_TABLE = Table("health.signal", "float32", ("replica", "component"), "last sensor readings", owner=_T,
+                     width_const="SIGNALS", columns=(  # the order of twin.maintenance SIGNALS (policy_signal)
+                         Column("SIG_VIBRATION", "vibration", "mm/s RMS", "vibration"),
+                         Column("SIG_TEMPERATURE", "temperature", "deg C", "temperature"),
+                         Column("SIG_CURRENT", "current", "A", "motor current"),
+                     ))
+TECH_JOB_TABLE = Table("health.tech_job", "int32", ("replica", "technician"),
+                       "component a technician works on, -1 free", owner=_T, fill=-1)
+TECH_END_TABLE = Table("health.tech_end", "int64", ("replica", "technician"), "step the job ends", owner=_T)
+TECH_START_TABLE = Table("health.tech_start", "int64", ("replica", "technician"), "step the job started", owner=_T)
+QUEUE_TABLE = Table("health.queue", "int32", ("replica", "component"),
+                    "FIFO ring of components waiting for a technician", owner=_T)
+CREW_TABLE = Table("health.crew", "int64", ("replica",), "the crew's queue and work", owner=_T, width_const="CREW",
+                   columns=(
+                       Column("Q_HEAD", "head", "entry", "queue ring head"),
+                       Column("Q_COUNT", "count", "components", "components waiting"),
+                       Column("Q_BUSY", "busy", "technician-steps", "work inside the window"),
+                   ))
+LOG_STEP_TABLE = Table("health.log_step", "int64", ("logged", "component", "sample"), "step of each sample",
+                       owner=_T)
+LOG_VALUE_TABLE = Table("health.log_value", "float32", ("logged", "component", "sample"), "sensor log samples",
+                        owner=_T, width_const="LOG_VALUES", columns=(
+                            Column("LOG_WEAR", "wear", "1", "wear"),
+                            Column("LOG_HEALTH", "health", "1", "health (1 - worn fraction)"),
+                            Column("LOG_VIBRATION", "vibration", "mm/s RMS", "vibration reading"),
+                            Column("LOG_TEMPERATURE", "temperature", "deg C", "temperature reading"),
+                            Column("LOG_CURRENT", "current", "A", "current reading"),
+                            Column("LOG_LOAD", "load", "1", "busy fraction of the last period"),
+                            Column("LOG_FAILED", "failed", "flag", "1 at the update that found a failure"),
+                        ))
+LOG_N_TABLE = Table("health.log_n", "int32", ("logged", "component"), "samples written", owner=_T)
+TABLES = (F64_TABLE, I64_TABLE, SIGNAL_TABLE, TECH_JOB_TABLE, TECH_END_TABLE, TECH_START_TABLE, QUEUE_TABLE,
+          CREW_TABLE, LOG_STEP_TABLE, LOG_VALUE_TABLE, LOG_N_TABLE)
+for _t in TABLES:
+    globals().update({_k: wp.constant(_v) for _k, _v in _t.constants().items()})
 
 
 @wp.struct
@@ -92,15 +130,15 @@ class HealthParams:
 
 @wp.struct
 class HealthState:
-    f64: wp.array3d(dtype=wp.float64)     # [R, H, HF64]
-    i64: wp.array3d(dtype=wp.int64)       # [R, H, HI64]
-    signal: wp.array3d(dtype=wp.float32)  # [R, H, 3] last vibration, temperature, current readings
-    tech_job: wp.array2d(dtype=int)       # [R, T] component a technician works on, -1 free
-    tech_end: wp.array2d(dtype=wp.int64)  # [R, T] step the job ends
-    tech_start: wp.array2d(dtype=wp.int64)  # [R, T] step the job started
-    queue: wp.array2d(dtype=int)          # [R, H] FIFO ring of components waiting for a technician
-    crew: wp.array2d(dtype=wp.int64)      # [R, CREW]
-    log_step: wp.array3d(dtype=wp.int64)  # [log_replicas, H, log_len] step of each sample
-    log_value: wp.array4d(dtype=wp.float32)  # [log_replicas, H, log_len, 7] wear, health, vibration, temperature,
-                                             # current, load, failed (1 at the update that found a failure)
-    log_n: wp.array2d(dtype=int)          # [log_replicas, H] samples written
+    # the tables declared above (TABLES)
+    f64: wp.array3d(dtype=wp.float64)     # F64_TABLE [R, H, HF64]
+    i64: wp.array3d(dtype=wp.int64)       # I64_TABLE [R, H, HI64]
+    signal: wp.array3d(dtype=wp.float32)  # SIGNAL_TABLE [R, H, SIGNALS]
+    tech_job: wp.array2d(dtype=int)       # TECH_JOB_TABLE [R, T]
+    tech_end: wp.array2d(dtype=wp.int64)  # TECH_END_TABLE [R, T]
+    tech_start: wp.array2d(dtype=wp.int64)  # TECH_START_TABLE [R, T]
+    queue: wp.array2d(dtype=int)          # QUEUE_TABLE [R, H]
+    crew: wp.array2d(dtype=wp.int64)      # CREW_TABLE [R, CREW]
+    log_step: wp.array3d(dtype=wp.int64)  # LOG_STEP_TABLE [log_replicas, H, log_len]
+    log_value: wp.array4d(dtype=wp.float32)  # LOG_VALUE_TABLE [log_replicas, H, log_len, LOG_VALUES]
+    log_n: wp.array2d(dtype=int)          # LOG_N_TABLE [log_replicas, H]

@@ -5,7 +5,8 @@ one replica sits in one or two cache lines and the structs passed to every funct
 The per-kind structs (robot, cluster tool, health) sit behind one-element arrays
 (``struct_ref``), so Model and State stay small: Warp passes structs by value into every
 ``@wp.func``, and the hot path must not copy kilobytes per call.
-Field indices are named constants below; shapes and units are in the comments.
+The State tables' columns are declared once below (kernels/tables.py): the declaration gives
+the kernels' column constants, the allocation (twin/state.py) and the host decoder by name.
 
 Time is an integer step count (``int64``); seconds = steps * dt, derived on the host.
 """
@@ -14,6 +15,7 @@ import warp as wp
 
 from .health_layout import HealthParams, HealthState
 from .robot_layout import RobotParams, RobotState
+from .tables import Column, KindArea, Table
 from .tool_layout import ToolParams, ToolState
 
 wp.set_module_options({"enable_backward": False})
@@ -32,71 +34,96 @@ FAIL_NONE = wp.constant(0)
 FAIL_TIME = wp.constant(1)
 FAIL_OPERATION = wp.constant(2)
 
-# random streams per element (element * STREAMS + purpose)
-STREAMS = wp.constant(4)
-RNG_MAIN = wp.constant(0)    # process time / interarrival time
-RNG_TBF = wp.constant(1)     # time between failures
-RNG_TTR = wp.constant(2)     # time to repair
-RNG_ROUTE = wp.constant(3)   # routing decisions
-
 # slot status (machine servers; buffer and source slots only hold parts)
 IDLE = wp.constant(0)
 BUSY = wp.constant(1)
 DONE = wp.constant(2)    # finished, waiting for its successor (blocked)
 PAUSED = wp.constant(3)  # in process on a machine that is down
 
-# State.el64[r, e, :]
-E_NEXT = wp.constant(0)        # step of the element's next timed event (NEVER: none)
-E_FAIL = wp.constant(1)        # step of the next failure while the failure clock runs, else NEVER
-E_FAIL_LEFT = wp.constant(2)   # operation-dependent failures: busy steps left while the clock is stopped
-E_REPAIR = wp.constant(3)      # step the running repair ends (while down)
-E_STAT = wp.constant(4)        # step up to which the element's time integrals are accumulated
-E_OUT = wp.constant(5)         # parts that left the element inside the statistics window
-E_AUX0 = wp.constant(6)        # E_AUX*: kind-specific fields, named in the kind's module
-E_AUX1 = wp.constant(7)
-E_AUX2 = wp.constant(8)
-E_AUX3 = wp.constant(9)
-E_WORK = wp.constant(10)       # steps the element has worked since the start (the "operating" clock)
-E_USES = wp.constant(11)       # uses since the start: parts a machine finished, item-steps a belt carried
-EL64 = 12
-
-# State.el32[r, e, :]
-E_COUNT = wp.constant(0)   # parts held: buffer queue, machine parts on servers, source 0/1 pending
-E_HEAD = wp.constant(1)    # buffer ring head
-E_DOWN = wp.constant(2)    # machine is down
-E_BUSY = wp.constant(3)    # machine servers processing
-E_DONE = wp.constant(4)    # machine servers holding a finished part
-E_QUEUED = wp.constant(5)  # the element is on the replica's work stack
-E_AUX32_0 = wp.constant(6)  # kind-specific, named in the kind's module
-E_AUX32_1 = wp.constant(7)
-E_HOLD_FAIL = wp.constant(8)     # failed health components stopping the element (awaiting or under repair)
-E_HOLD_SERVICE = wp.constant(9)  # health components under preventive service stopping the element
-EL32 = 10
-
-# State.acc[r, e, :]: time integrals over the statistics window, in steps (x parts or servers)
-A_BUSY = wp.constant(0)     # server-steps processing (machine up)
-A_BLOCKED = wp.constant(1)  # server-steps holding a finished part (machine up); source: steps holding a part
-A_IDLE = wp.constant(2)     # server-steps idle (machine up) = starved; buffer: steps empty
-A_DOWN = wp.constant(3)     # server-steps down
-A_HELD = wp.constant(4)     # part-steps held (time-average contents x steps)
-A_FULL = wp.constant(5)     # buffer: steps full
-A_SERVICE = wp.constant(5)  # machine: server-steps stopped for preventive service
-ACC = 6
-
-# State.s64[r, slot, :] and State.s32[r, slot, :]
-S_STEP = wp.constant(0)   # busy: completion step; paused: steps left; otherwise: step the part became ready
-S_ENTRY = wp.constant(1)  # step the part entered the plant (left its source)
-S_STATUS = wp.constant(0)
-S_DEST = wp.constant(1)   # chosen successor element, or ANY_SUCCESSOR
-
-# State.rep64[r, :]
-R_STEP = wp.constant(0)     # the replica is simulated up to (excluding) this step
-R_ENTERED = wp.constant(1)  # parts that entered the plant inside the window
-R_EXITED = wp.constant(2)   # parts that reached a sink inside the window
-R_CT_SUM = wp.constant(3)   # sum of their cycle times, steps
-R_WORK_N = wp.constant(4)   # height of the work stack
-R_OVERFLOW = wp.constant(5)  # 1 + element index of the first unbounded buffer that ran out of storage
-REP64 = 6
+# ---- State tables, declared once (kernels/tables.py) ---------------------------------------------
+# Each declaration gives the kernels their column constants (exported below as wp.constant),
+# twin/state.py the allocation and byte count, and the host a decoder by name (results.py).
+# Kind-specific columns live in a table's kind area and are declared by the kind's kernel module.
+_T = __name__
+EL64_TABLE = Table("el64", "int64", ("replica", "element"), "per-element times and counters", owner=_T,
+             width_const="EL64", columns=(
+                 Column("E_NEXT", "next", "step", "the element's next timed event (NEVER: none)"),
+                 Column("E_FAIL", "fail", "step", "next failure while the failure clock runs, else NEVER"),
+                 Column("E_FAIL_LEFT", "fail_left", "steps",
+                        "operation-dependent failures: busy steps left while the clock is stopped"),
+                 Column("E_REPAIR", "repair", "step", "the running repair ends (while down)"),
+                 Column("E_STAT", "stat", "step", "the element's time integrals are accumulated up to here"),
+                 Column("E_OUT", "out", "parts", "parts that left the element inside the statistics window"),
+                 KindArea(4),
+                 Column("E_WORK", "work", "steps", "steps worked since the start (the operating clock)"),
+                 Column("E_USES", "uses", "uses",
+                        "uses since the start: parts a machine finished, item-steps a belt carried"),
+             ))
+EL32_TABLE = Table("el32", "int32", ("replica", "element"), "per-element counts and flags", owner=_T,
+             width_const="EL32", columns=(
+                 Column("E_COUNT", "count", "parts",
+                        "parts held: buffer queue, machine parts on servers, source 0/1 pending"),
+                 Column("E_HEAD", "head", "slot", "buffer ring head"),
+                 Column("E_DOWN", "down", "flag", "machine is down"),
+                 Column("E_BUSY", "busy", "servers", "servers processing"),
+                 Column("E_DONE", "done", "servers", "servers holding a finished part"),
+                 Column("E_QUEUED", "queued", "flag", "the element is on the replica's work stack"),
+                 KindArea(2),
+                 Column("E_HOLD_FAIL", "hold_fail", "components",
+                        "failed health components stopping the element (awaiting or under repair)"),
+                 Column("E_HOLD_SERVICE", "hold_service", "components",
+                        "health components under preventive service stopping the element"),
+             ))
+ACC_TABLE = Table("acc", "int64", ("replica", "element"),
+            "time integrals over the statistics window, steps (x servers or parts)", owner=_T,
+            width_const="ACC", columns=(
+                Column("A_BUSY", "busy", "server-steps", "processing (machine up); a belt: steps it runs"),
+                Column("A_BLOCKED", "blocked", "server-steps",
+                       "holding a finished part (up); source: steps holding a part"),
+                Column("A_IDLE", "idle", "server-steps", "idle (up) = starved; buffer: steps empty"),
+                Column("A_DOWN", "down", "server-steps", "down (failed, or stopped by a failed component)"),
+                Column("A_HELD", "held", "part-steps", "parts held (time-average contents x steps)"),
+                Column("A_SERVICE", "service", "server-steps", "stopped for preventive service"),
+            ))
+S64_TABLE = Table("s64", "int64", ("replica", "slot"), "part slots (the elements' places), times", owner=_T,
+            width_const="S64", columns=(
+                Column("S_STEP", "step", "step",
+                       "busy: completion step; paused: steps left; otherwise: step the part became ready"),
+                Column("S_ENTRY", "entry", "step", "step the part entered the plant (left its source)"),
+            ))
+S32_TABLE = Table("s32", "int32", ("replica", "slot"), "part slots, codes", owner=_T, width_const="S32", columns=(
+    Column("S_STATUS", "status", "code", "IDLE, BUSY, DONE or PAUSED"),
+    Column("S_DEST", "dest", "element", "chosen successor element, or ANY_SUCCESSOR"),
+))
+# random streams: one per (stream owner, purpose); stream = owner * STREAMS + purpose keys the
+# draws, so the purposes and their number are part of every random number (do not reorder)
+_PURPOSES = (
+    Column("RNG_MAIN", "main", "draws", "process / interarrival time (health: wear increments)"),
+    Column("RNG_TBF", "tbf", "draws", "time between failures (health: service durations)"),
+    Column("RNG_TTR", "ttr", "draws", "time to repair (health: failure draws)"),
+    Column("RNG_ROUTE", "route", "draws", "routing decisions (health: sensor noise)"),
+)
+DRAWS_TABLE = Table("draws", "int64", ("replica", "stream"), "draws used per random stream (elements, then health "
+              "components)", owner=_T, width_const="STREAMS", columns=_PURPOSES)
+CARRY_TABLE = Table("carry", "float64", ("replica", "stream"), "rounding residual of durations, steps in [-0.5, 0.5]",
+              owner=_T, columns=tuple(Column("RNG_" + c.name.upper(), c.name, "steps", c.doc) for c in _PURPOSES))
+WORK_TABLE = Table("work", "int32", ("replica", "element"), "stack of elements to revisit at the current step", owner=_T)
+REP64_TABLE = Table("rep64", "int64", ("replica",), "per-replica clock and plant counters", owner=_T,
+              width_const="REP64", columns=(
+                  Column("R_STEP", "step", "step", "the replica is simulated up to (excluding) this step"),
+                  Column("R_ENTERED", "entered", "parts", "parts that entered the plant inside the window"),
+                  Column("R_EXITED", "exited", "parts", "parts that reached a sink inside the window"),
+                  Column("R_CT_SUM", "ct_sum", "steps", "sum of their cycle times"),
+                  Column("R_WORK_N", "work_n", "elements", "height of the work stack"),
+                  Column("R_OVERFLOW", "overflow", "element + 1",
+                         "1 + element index of the first unbounded buffer that ran out of storage"),
+              ))
+CT_SUMSQ_TABLE = Table("ct_sumsq", "float64", ("replica",), "sum of squared cycle times, steps^2", owner=_T)
+CT_HIST_TABLE = Table("ct_hist", "int64", ("bin",), "cycle times of all replicas, log-spaced bins", owner=_T)
+TABLES = (EL64_TABLE, EL32_TABLE, ACC_TABLE, S64_TABLE, S32_TABLE, DRAWS_TABLE, CARRY_TABLE, WORK_TABLE, REP64_TABLE,
+          CT_SUMSQ_TABLE, CT_HIST_TABLE)
+for _t in (EL64_TABLE, EL32_TABLE, ACC_TABLE, S64_TABLE, S32_TABLE, DRAWS_TABLE, REP64_TABLE):  # CARRY has the purposes of DRAWS
+    globals().update({_k: wp.constant(_v) for _k, _v in _t.constants().items()})
 
 HIST_BINS_PER_OCTAVE = 128  # cycle-time histogram resolution: 2^(1/128) - 1 = 0.54% per bin
 HIST_BINS = 64 * HIST_BINS_PER_OCTAVE
@@ -161,17 +188,18 @@ class Model:
 class State:
     """Everything that changes, one row per replica (R replicas, S slots in all)."""
 
-    el64: wp.array3d(dtype=wp.int64)     # [R, E, EL64] (E_* fields)
-    el32: wp.array3d(dtype=int)          # [R, E, EL32] (E_* fields)
-    acc: wp.array3d(dtype=wp.int64)      # [R, E, ACC] time integrals, steps
-    s64: wp.array3d(dtype=wp.int64)      # [R, S, 2] (S_STEP, S_ENTRY)
-    s32: wp.array3d(dtype=int)           # [R, S, 2] (S_STATUS, S_DEST)
-    draws: wp.array3d(dtype=wp.int64)    # [R, E, STREAMS] draws used per random stream
-    carry: wp.array3d(dtype=wp.float64)  # [R, E, STREAMS] rounding residual of durations, steps in [-0.5, 0.5]
-    work: wp.array2d(dtype=int)          # [R, E] stack of elements to revisit at the current step
-    rep64: wp.array2d(dtype=wp.int64)    # [R, REP64] (R_* fields)
-    ct_sumsq: wp.array(dtype=wp.float64)  # [R] sum of squared cycle times, steps^2
-    ct_hist: wp.array(dtype=wp.int64)    # [HIST_BINS] cycle times of all replicas, log-spaced bins
+    # the tables declared above (TABLES: axes, columns, units); any strides (twin/state.py layouts)
+    el64: wp.array3d(dtype=wp.int64)     # EL64_TABLE [R, E, EL64]
+    el32: wp.array3d(dtype=int)          # EL32_TABLE [R, E, EL32]
+    acc: wp.array3d(dtype=wp.int64)      # ACC_TABLE [R, E, ACC]
+    s64: wp.array3d(dtype=wp.int64)      # S64_TABLE [R, S, S64]
+    s32: wp.array3d(dtype=int)           # S32_TABLE [R, S, S32]
+    draws: wp.array3d(dtype=wp.int64)    # DRAWS_TABLE [R, E + H, STREAMS]
+    carry: wp.array3d(dtype=wp.float64)  # CARRY_TABLE [R, E + H, STREAMS]
+    work: wp.array2d(dtype=int)          # WORK_TABLE [R, E]
+    rep64: wp.array2d(dtype=wp.int64)    # REP64_TABLE [R, REP64]
+    ct_sumsq: wp.array(dtype=wp.float64)  # CT_SUMSQ_TABLE [R]
+    ct_hist: wp.array(dtype=wp.int64)    # CT_HIST_TABLE [HIST_BINS]
     robot: wp.array(dtype=RobotState)    # [1] (see Model.robot)
     tool: wp.array(dtype=ToolState)      # [1]
     health: wp.array(dtype=HealthState)  # [1]

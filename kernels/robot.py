@@ -30,16 +30,18 @@ import warp as wp
 
 from .hooks import Hooks
 from .common import count_hold, crew_held, wake
-from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_AUX0, E_COUNT,
-                     E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP,
-                     Model, State)
+from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_COUNT,
+                     E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, EL64_TABLE, NEVER, S_DEST, S_ENTRY,
+                     S_STATUS, S_STEP, Model, State)
 from .robot_layout import (PH_AT_PLACE, PH_GRIP, PH_IDLE, PH_LIFT, PH_RELEASE, PH_TO_PICK, PH_TO_PLACE, RB_CONF,
                            RB_CYCLE_START, RB_CYCLE_SUM, RB_CYCLES, RB_FROM, RB_MOVE_START, RB_PHASE,
                            RB_PICK_ELEM, RB_PICK_SLOT, RB_PICKS, RB_TASK)
+from .tables import Column
 
 wp.set_module_options({"enable_backward": False})
 
-RB_LEFT = E_AUX0      # steps left of the timed phase paused by the crew (-1: none was under way)
+(ARM_LEFT,) = EL64_TABLE.kind_columns("robot", __name__, Column(
+    "ARM_LEFT", "left", "steps", "steps left of the timed phase paused by the crew (-1: none was under way)"))
 
 
 @wp.func(inline=True)
@@ -213,7 +215,7 @@ def robot_start(m: Model, s: State, r: int, e: int):
     s.robot[0].i32[r, b, RB_FROM] = 0
     s.robot[0].i32[r, b, RB_TASK] = -1
     s.el32[r, e, E_COUNT] = 0
-    s.el64[r, e, RB_LEFT] = wp.int64(-1)
+    s.el64[r, e, ARM_LEFT] = wp.int64(-1)
 
 
 @wp.func(inline=True)
@@ -235,9 +237,9 @@ def robot_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, servi
     was_held = crew_held(s, r, e)
     count_hold(s, r, e, service, 1)
     if not was_held:
-        s.el64[r, e, RB_LEFT] = wp.int64(-1)
+        s.el64[r, e, ARM_LEFT] = wp.int64(-1)
         if s.el64[r, e, E_NEXT] != NEVER:
-            s.el64[r, e, RB_LEFT] = s.el64[r, e, E_NEXT] - k
+            s.el64[r, e, ARM_LEFT] = s.el64[r, e, E_NEXT] - k
         s.el64[r, e, E_NEXT] = NEVER
 
 
@@ -247,9 +249,9 @@ def robot_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, se
     left, and the robot and the place it waits at look again for work."""
     count_hold(s, r, e, service, -1)
     if not crew_held(s, r, e):
-        if s.el64[r, e, RB_LEFT] >= wp.int64(0):
-            s.el64[r, e, E_NEXT] = k + s.el64[r, e, RB_LEFT]
-        s.el64[r, e, RB_LEFT] = wp.int64(-1)
+        if s.el64[r, e, ARM_LEFT] >= wp.int64(0):
+            s.el64[r, e, E_NEXT] = k + s.el64[r, e, ARM_LEFT]
+        s.el64[r, e, ARM_LEFT] = wp.int64(-1)
         wake(s, r, e)
         if s.robot[0].i32[r, m.robot[0].index[e], RB_PHASE] == PH_AT_PLACE:
             wake(s, r, s.s32[r, m.slot_start[e], S_DEST])

@@ -13,6 +13,8 @@ its duration, peak joint torques and energy are tabulated at compile time, unloa
 
 import warp as wp
 
+from .tables import Column, Table
+
 wp.set_module_options({"enable_backward": False})
 
 JMAX = 8                       # most joints of one arm (Python int: array widths)
@@ -27,22 +29,35 @@ PH_AT_PLACE = wp.constant(4)   # at the place, offering the part until the place
 PH_RELEASE = wp.constant(5)    # the place element has the part; opening the gripper and retracting
 PH_LIFT = wp.constant(6)       # gripped: the part leaves its element when the robot is next visited (same step)
 
-# RobotState.i32[r, b, :]
-RB_PHASE = wp.constant(0)
-RB_CONF = wp.constant(1)       # configuration it is at (idle) or moving to
-RB_FROM = wp.constant(2)       # configuration the current move started from
-RB_TASK = wp.constant(3)       # task (global row) it is serving
-RB_PICK_ELEM = wp.constant(4)  # element holding the claimed part
-RB_PICK_SLOT = wp.constant(5)  # slot of the claimed part in that element
-RB32 = 6
-
-# RobotState.i64[r, b, :]
-RB_MOVE_START = wp.constant(0)  # step the current move started
-RB_CYCLE_START = wp.constant(1)  # step the current pick-and-place cycle started (the claim)
-RB_PICKS = wp.constant(2)       # grips completed inside the statistics window
-RB_CYCLES = wp.constant(3)      # cycles (claim .. end of release) completed inside the window
-RB_CYCLE_SUM = wp.constant(4)   # their total duration, steps
-RB64 = 5
+# ---- RobotState tables, declared once (kernels/tables.py) --------------------------------------
+_T = __name__
+I32_TABLE = Table("robot.i32", "int32", ("replica", "robot"), "robot phase and claim", owner=_T,
+                  width_const="RB32", columns=(
+                      Column("RB_PHASE", "phase", "code", "PH_* phase"),
+                      Column("RB_CONF", "conf", "configuration", "configuration it is at (idle) or moving to"),
+                      Column("RB_FROM", "from", "configuration", "configuration the current move started from"),
+                      Column("RB_TASK", "task", "task", "task (global row) it is serving"),
+                      Column("RB_PICK_ELEM", "pick_elem", "element", "element holding the claimed part"),
+                      Column("RB_PICK_SLOT", "pick_slot", "slot", "slot of the claimed part in that element"),
+                  ))
+I64_TABLE = Table("robot.i64", "int64", ("replica", "robot"), "robot timing and counters", owner=_T,
+                  width_const="RB64", columns=(
+                      Column("RB_MOVE_START", "move_start", "step", "the current move started"),
+                      Column("RB_CYCLE_START", "cycle_start", "step",
+                             "the current pick-and-place cycle started (the claim)"),
+                      Column("RB_PICKS", "picks", "grips", "grips completed inside the statistics window"),
+                      Column("RB_CYCLES", "cycles", "cycles",
+                             "cycles (claim .. end of release) completed inside the window"),
+                      Column("RB_CYCLE_SUM", "cycle_sum", "steps", "their total duration"),
+                  ))
+MOVES_TABLE = Table("robot.moves", "int64", ("replica", "robot", "move"),
+                    "moves started in the window, by (pair, loaded): pair * 2 + loaded", owner=_T)
+JOINT_MJ_TABLE = Table("robot.joint_mj", "int64", ("replica", "joint"),
+                       "work of each joint since the start, millijoules (not window-clipped; drives load wear "
+                       "of a component on that joint)", owner=_T)
+TABLES = (I32_TABLE, I64_TABLE, MOVES_TABLE, JOINT_MJ_TABLE)
+for _t in TABLES:
+    globals().update({_k: wp.constant(_v) for _k, _v in _t.constants().items()})
 
 
 @wp.struct
@@ -76,9 +91,8 @@ class RobotParams:
 
 @wp.struct
 class RobotState:
-    i32: wp.array3d(dtype=int)            # [R, NR, RB32] (RB_* fields)
-    i64: wp.array3d(dtype=wp.int64)       # [R, NR, RB64] (RB_* fields)
-    moves: wp.array3d(dtype=wp.int64)     # [R, NR, 2 * n_conf^2 (max)] moves started in the window, by
-                                          # (pair, loaded): pair * 2 + loaded
-    joint_mj: wp.array2d(dtype=wp.int64)  # [R, NJ] work of each joint since the start, millijoules (not
-                                          # window-clipped; drives load wear of a component on that joint)
+    # the tables declared above (TABLES)
+    i32: wp.array3d(dtype=int)            # I32_TABLE [R, NR, RB32]
+    i64: wp.array3d(dtype=wp.int64)       # I64_TABLE [R, NR, RB64]
+    moves: wp.array3d(dtype=wp.int64)     # MOVES_TABLE [R, NR, 2 * n_conf^2 (max)]
+    joint_mj: wp.array2d(dtype=wp.int64)  # JOINT_MJ_TABLE [R, NJ]

@@ -11,41 +11,25 @@ at orientation 2i; arm 0 points at orientation o, arm 1 (dual-arm robots) at o +
 
 import warp as wp
 
+from .tables import Column, Table
+
 wp.set_module_options({"enable_backward": False})
 
 # chamber status (ToolState.ch32[r, c, CH_STATUS])
 CH_EMPTY = wp.constant(0)    # no wafer; ch64 = step it became empty
 CH_BUSY = wp.constant(1)     # processing; ch64 = step the recipe ends
 CH_DONE = wp.constant(2)     # holding a finished wafer; ch64 = step the recipe ended
-CH_STATUS = wp.constant(0)
-CH_PORT = wp.constant(1)     # load port (FOUP) the wafer belongs to, -1 if none
-CH32 = 2
+CH_NOT_BUSY = wp.constant(-1)  # a query (cluster_tool.tool_best_chamber): any chamber not processing
 
 # load-lock states (ToolState.ll32[r, l, LL_STATE]); ll64 = end of pump/vent, or step the state began
 LL_VENTED = wp.constant(0)   # at atmosphere: the ATM robot unloads processed and loads raw wafers
 LL_PUMPING = wp.constant(1)
 LL_VACUUM = wp.constant(2)   # the vacuum robot picks raw and places processed wafers
 LL_VENTING = wp.constant(3)
-LL_STATE = wp.constant(0)
-LL_RAW = wp.constant(1)      # raw wafers held
-LL_PROC = wp.constant(2)     # processed wafers held
-LL_VTM = wp.constant(3)      # vacuum-robot operations under way or planned at this load lock (no venting)
-LL_VTM_IN = wp.constant(4)   # of which places (each keeps a slot free)
-LL_ATM = wp.constant(5)      # an ATM transfer to or from this load lock is under way (no pumping)
-LL_ATM_IN = wp.constant(6)   # of which a load (keeps a slot free)
-LL32 = 7
 
-# load-lock slots (ToolState.slot32[r, slot, :])
-SL_PORT = wp.constant(0)     # load port of the wafer in the slot, -1: empty
-SL_KIND = wp.constant(1)     # WAFER_RAW or WAFER_DONE
+# wafer kinds in a load-lock slot (ToolState.slot32[r, slot, SL_KIND])
 WAFER_RAW = wp.constant(0)
 WAFER_DONE = wp.constant(1)
-SL32 = 2
-
-# load ports (ToolState.port32[r, port, :]); the FOUP itself is the element's slot (S_STATUS etc.)
-P_RAW_LEFT = wp.constant(0)  # wafers still in the FOUP, not yet taken out
-P_BACK = wp.constant(1)      # processed wafers returned to the FOUP
-P32 = 2
 
 # vacuum-robot operations
 OP_NONE = wp.constant(0)
@@ -57,100 +41,146 @@ ATM_IDLE = wp.constant(0)
 ATM_LOAD = wp.constant(1)    # FOUP -> load lock (a raw wafer)
 ATM_UNLOAD = wp.constant(2)  # load lock -> FOUP (a processed wafer)
 
-# ToolState.t64[r, t, :]
-T_VTM_START = wp.constant(0)   # step the current vacuum-robot operation began (rotation starts)
-T_VTM_ROT = wp.constant(1)     # step its rotation ends
-T_VTM_HAND = wp.constant(2)    # step its handoff (extend + retract) begins (later than T_VTM_ROT if it waits)
-T_VTM_END = wp.constant(3)     # step it ends; NEVER while the robot has no operation
-T_ATM_START = wp.constant(4)
-T_ATM_END = wp.constant(5)     # NEVER while the ATM robot is idle
-T_ACC_VTM = wp.constant(6)     # statistics window: steps the vacuum robot moves or hands off
-T_ACC_ATM = wp.constant(7)     # steps the ATM robot transfers
-T_ACC_LL = wp.constant(8)      # load-lock-steps pumping, venting or in an ATM transfer
-T_ACC_WIP = wp.constant(9)     # wafer-steps out of their FOUPs
-T_ACC_WAFERS = wp.constant(10)  # processed wafers returned to their FOUPs
-T64 = 11
-
-# ToolState.t32[r, t, :]
-V_PHASE = wp.constant(0)     # 0: no operation, 1: executing the current operation
-V_KIND = wp.constant(1)      # current operation: OP_PICK / OP_PLACE
-V_STATION = wp.constant(2)
-V_ARM = wp.constant(3)
-V_SLOT = wp.constant(4)      # load-lock slot of a pick from a load lock, else -1
-V_NKIND = wp.constant(5)     # the planned next operation (OP_NONE: none)
-V_NSTATION = wp.constant(6)
-V_NARM = wp.constant(7)
-V_NSLOT = wp.constant(8)
-V_ORIENT = wp.constant(9)    # orientation at the end of the current rotation (units of pi/S)
-V_FROM = wp.constant(10)     # orientation at the start of the current rotation
-V_ARM0 = wp.constant(11)     # load port of the wafer on arm 0, -1: empty
-V_STAGE0 = wp.constant(12)   # its next step (0 .. n_steps-1), n_steps: back to a load lock
-V_ARM1 = wp.constant(13)
-V_STAGE1 = wp.constant(14)
-A_KIND = wp.constant(15)     # ATM transfer under way: ATM_IDLE / ATM_LOAD / ATM_UNLOAD
-A_PORT = wp.constant(16)
-A_LL = wp.constant(17)
-A_SLOT = wp.constant(18)
-T_WIP = wp.constant(19)      # wafers out of their FOUPs (ATM, load locks, vacuum side)
-T_INSIDE = wp.constant(20)   # wafers on the vacuum side past the load locks (chambers, robot arms)
-T32 = 21
-
-# ToolState.g64[r, group, :]: statistics window, chamber-steps (a chamber stopped by the crew
-# counts as down only, whatever it holds)
-G_BUSY = wp.constant(0)
-G_BLOCKED = wp.constant(1)
-G_DOWN = wp.constant(2)
-G64 = 3
-
 # Parts of a tool that carry health components and that the maintenance crew can stop, numbered
 # within the tool: the vacuum robot, the ATM robot, then its chambers in station order. A tool's
 # parts are rows TP_PART0 .. TP_PART0 + 2 + chambers - 1 of ToolState.part32/part64.
 PART_VTM = wp.constant(0)
 PART_ATM = wp.constant(1)
 PART_CH0 = wp.constant(2)      # chamber i of the tool (0-based, station order) is part PART_CH0 + i
-# ToolState.part32[r, part, :]: the crew's holds (a part is stopped while either is > 0)
-PH_FAIL = wp.constant(0)
-PH_SERVICE = wp.constant(1)
-PT32 = 2
-# ToolState.part64[r, part, :]
-PT_WORK = wp.constant(0)       # operating clock: steps the part worked (robot moving or handing off,
-                               # ATM robot transferring, chamber processing), over the whole run
-PT_USES = wp.constant(1)       # uses: vacuum-robot picks and places, ATM transfers, recipes completed
-PT_HELD_AT = wp.constant(2)    # step the current stop began
-PT_DOWN = wp.constant(3)       # statistics window: steps stopped for a failure
-PT_SERVICE = wp.constant(4)    # statistics window: steps stopped for a preventive service (and no failure)
-PT64 = 5
+# ---- ToolState and ToolParams tables, declared once (kernels/tables.py) -----------------------------
+_T = __name__
+C = Column
+T64_TABLE = Table("tool.t64", "int64", ("replica", "tool"), "robot timing and statistics", owner=_T,
+                  width_const="T64", columns=(
+                      C("T_VTM_START", "vtm_start", "step", "the current vacuum-robot operation began (rotation starts)"),
+                      C("T_VTM_ROT", "vtm_rot", "step", "its rotation ends"),
+                      C("T_VTM_HAND", "vtm_hand", "step",
+                        "its handoff (extend + retract) begins (later than T_VTM_ROT if it waits)"),
+                      C("T_VTM_END", "vtm_end", "step", "it ends; NEVER while the robot has no operation"),
+                      C("T_ATM_START", "atm_start", "step", "the current ATM transfer began"),
+                      C("T_ATM_END", "atm_end", "step", "it ends; NEVER while the ATM robot is idle"),
+                      C("T_ACC_VTM", "acc_vtm", "steps", "window: steps the vacuum robot moves or hands off"),
+                      C("T_ACC_ATM", "acc_atm", "steps", "window: steps the ATM robot transfers"),
+                      C("T_ACC_LL", "acc_ll", "lock-steps", "window: load-lock-steps pumping, venting or in an ATM "
+                        "transfer"),
+                      C("T_ACC_WIP", "acc_wip", "wafer-steps", "window: wafer-steps out of their FOUPs"),
+                      C("T_ACC_WAFERS", "acc_wafers", "wafers", "window: processed wafers returned to their FOUPs"),
+                  ))
+T32_TABLE = Table("tool.t32", "int32", ("replica", "tool"), "robot state and counters", owner=_T,
+                  width_const="T32", columns=(
+                      C("V_PHASE", "phase", "flag", "0: no operation, 1: executing the current operation"),
+                      C("V_KIND", "kind", "code", "current operation: OP_PICK / OP_PLACE"),
+                      C("V_STATION", "station", "station", "its station"),
+                      C("V_ARM", "arm", "arm", "its arm"),
+                      C("V_SLOT", "slot", "slot", "load-lock slot of a pick from a load lock, else -1"),
+                      C("V_NKIND", "next_kind", "code", "the planned next operation (OP_NONE: none)"),
+                      C("V_NSTATION", "next_station", "station", "its station"),
+                      C("V_NARM", "next_arm", "arm", "its arm"),
+                      C("V_NSLOT", "next_slot", "slot", "its load-lock slot"),
+                      C("V_ORIENT", "orient", "pi/S", "orientation at the end of the current rotation"),
+                      C("V_FROM", "from", "pi/S", "orientation at the start of the current rotation"),
+                      C("V_ARM0", "arm0", "port", "load port of the wafer on arm 0, -1: empty"),
+                      C("V_STAGE0", "stage0", "step", "its next step (0 .. n_steps-1), n_steps: back to a load lock"),
+                      C("V_ARM1", "arm1", "port", "load port of the wafer on arm 1, -1: empty"),
+                      C("V_STAGE1", "stage1", "step", "its next step"),
+                      C("ATM_KIND", "atm_kind", "code", "ATM transfer under way: ATM_IDLE / ATM_LOAD / ATM_UNLOAD"),
+                      C("ATM_PORT", "atm_port", "port", "its load port"),
+                      C("ATM_LL", "atm_ll", "load lock", "its load lock"),
+                      C("ATM_SLOT", "atm_slot", "slot", "its load-lock slot"),
+                      C("T_WIP", "wip", "wafers", "wafers out of their FOUPs (ATM, load locks, vacuum side)"),
+                      C("T_INSIDE", "inside", "wafers",
+                        "wafers on the vacuum side past the load locks (chambers, robot arms)"),
+                  ))
+CH64_TABLE = Table("tool.ch64", "int64", ("replica", "chamber"), "chamber step (see CH_EMPTY, CH_BUSY, CH_DONE)",
+                   owner=_T)
+CH32_TABLE = Table("tool.ch32", "int32", ("replica", "chamber"), "chamber status", owner=_T, width_const="CH32",
+                   columns=(C("CH_STATUS", "status", "code", "CH_EMPTY, CH_BUSY or CH_DONE"),
+                            C("CH_PORT", "port", "port", "load port (FOUP) the wafer belongs to, -1 if none")))
+LL64_TABLE = Table("tool.ll64", "int64", ("replica", "load_lock"), "end of pump/vent, or step the state began",
+                   owner=_T)
+LL32_TABLE = Table("tool.ll32", "int32", ("replica", "load_lock"), "load-lock state", owner=_T, width_const="LL32",
+                   columns=(
+                       C("LL_STATE", "state", "code", "LL_VENTED, LL_PUMPING, LL_VACUUM or LL_VENTING"),
+                       C("LL_RAW", "raw", "wafers", "raw wafers held"),
+                       C("LL_PROC", "proc", "wafers", "processed wafers held"),
+                       C("LL_VTM", "vtm", "operations",
+                         "vacuum-robot operations under way or planned at this load lock (no venting)"),
+                       C("LL_VTM_IN", "vtm_in", "operations", "of which places (each keeps a slot free)"),
+                       C("LL_ATM", "atm", "flag", "an ATM transfer to or from this load lock is under way (no pumping)"),
+                       C("LL_ATM_IN", "atm_in", "flag", "of which a load (keeps a slot free)"),
+                   ))
+SLOT32_TABLE = Table("tool.slot32", "int32", ("replica", "lock_slot"), "load-lock slots", owner=_T,
+                     width_const="SL32", columns=(
+                         C("SL_PORT", "port", "port", "load port of the wafer in the slot, -1: empty"),
+                         C("SL_KIND", "kind", "code", "WAFER_RAW or WAFER_DONE"),
+                     ))
+PORT32_TABLE = Table("tool.port32", "int32", ("replica", "port"),
+                     "load ports (the FOUP itself is the element's slot: S_STATUS etc.)", owner=_T,
+                     width_const="P32", columns=(
+                         C("P_RAW_LEFT", "raw_left", "wafers", "wafers still in the FOUP, not yet taken out"),
+                         C("P_BACK", "back", "wafers", "processed wafers returned to the FOUP"),
+                     ))
+PORT64_TABLE = Table("tool.port64", "int64", ("replica", "port"), "step the FOUP at the port docked", owner=_T)
+G64_TABLE = Table("tool.g64", "int64", ("replica", "group"),
+                  "statistics window, chamber-steps per step group (a chamber stopped by the crew counts as down "
+                  "only, whatever it holds)", owner=_T, width_const="G64", columns=(
+                      C("G_BUSY", "busy", "chamber-steps", "processing"),
+                      C("G_BLOCKED", "blocked", "chamber-steps", "holding a finished wafer"),
+                      C("G_DOWN", "down", "chamber-steps", "stopped by the crew"),
+                  ))
+PART32_TABLE = Table("tool.part32", "int32", ("replica", "part"),
+                     "the crew's holds on each part (PART_*; stopped while either is > 0)", owner=_T,
+                     width_const="PT32", columns=(
+                         C("PT_HOLD_FAIL", "hold_fail", "components", "failed components stopping the part"),
+                         C("PT_HOLD_SERVICE", "hold_service", "components", "components in service stopping the part"),
+                     ))
+PART64_TABLE = Table("tool.part64", "int64", ("replica", "part"), "operating clock, uses and stops of each part",
+                     owner=_T, width_const="PT64", columns=(
+                         C("PT_WORK", "work", "steps", "operating clock: steps the part worked (robot moving or "
+                           "handing off, ATM robot transferring, chamber processing), over the whole run"),
+                         C("PT_USES", "uses", "uses",
+                           "vacuum-robot picks and places, ATM transfers, recipes completed"),
+                         C("PT_HELD_AT", "held_at", "step", "the current stop began"),
+                         C("PT_DOWN", "down", "steps", "window: stopped for a failure"),
+                         C("PT_SERVICE", "service", "steps", "window: stopped for a preventive service (and no failure)"),
+                     ))
+TABLES = (T64_TABLE, T32_TABLE, CH64_TABLE, CH32_TABLE, LL64_TABLE, LL32_TABLE, SLOT32_TABLE, PORT32_TABLE,
+          PORT64_TABLE, G64_TABLE, PART32_TABLE, PART64_TABLE)
 
-
-# ToolParams.p32[t, :]: per-tool integers
-TP_N_STEPS = wp.constant(0)     # process steps (a serial sequence)
-TP_STEP0 = wp.constant(1)       # first step group of the tool (ToolParams.group rows)
-TP_CH0 = wp.constant(2)         # first chamber of the tool
-TP_N_CH = wp.constant(3)        # chambers
-TP_LL0 = wp.constant(4)         # first load lock of the tool
-TP_N_LL = wp.constant(5)        # load locks
-TP_LL_CAP = wp.constant(6)      # wafers per load lock
-TP_SLOT0 = wp.constant(7)       # first load-lock slot; lock l's slots: TP_SLOT0 + (l - TP_LL0) * cap
-TP_PORT0 = wp.constant(8)       # first load port (ToolState.port32)
-TP_PUMP = wp.constant(9)        # pump-down time distribution (Model.dists)
-TP_VENT = wp.constant(10)       # vent time distribution
-TP_DUAL = wp.constant(11)       # 1: dual-arm vacuum robot (arms 180 degrees apart)
-TP_N_ST = wp.constant(12)       # S = load locks + chambers
-TP_ROT0 = wp.constant(13)       # first entry of the tool in ToolParams.rot_steps
-TP_WAFERS = wp.constant(14)     # wafers per FOUP
-TP_WIP = wp.constant(15)        # most wafers out of their FOUPs at once
-TP_PORTS = wp.constant(16)      # load ports
-TP_PART0 = wp.constant(17)      # first part row of the tool (ToolState.part32/part64)
-TP32 = 18
-# ToolParams.p64[t, :]
-TP_ATM_STEPS = wp.constant(0)   # steps per ATM transfer (FOUP <-> load lock)
-TP_HAND_STEPS = wp.constant(1)  # steps per vacuum-robot handoff (extend + retract)
-TP64 = 2
-# ToolParams.group[g, :]: one row per process step of every tool
-G_CHAMBERS = wp.constant(0)    # parallel chambers of the step
-G_FIRST = wp.constant(1)       # first chamber of the step (global chamber index)
-G_RECIPE = wp.constant(2)      # recipe distribution (Model.dists)
-GROUP = 3
+# ToolParams tables (filled by twin.equipment.cluster_tool at compile time)
+P32_PARAMS = Table("tool.p32", "int32", ("tool",), "per-tool integers", owner=_T, width_const="TP32", columns=(
+    C("TP_N_STEPS", "n_steps", "steps", "process steps (a serial sequence)"),
+    C("TP_STEP0", "step0", "group", "first step group of the tool (ToolParams.group rows)"),
+    C("TP_CH0", "ch0", "chamber", "first chamber of the tool"),
+    C("TP_N_CH", "n_ch", "chambers", "chambers"),
+    C("TP_LL0", "ll0", "load lock", "first load lock of the tool"),
+    C("TP_N_LL", "n_ll", "load locks", "load locks"),
+    C("TP_LL_CAP", "ll_cap", "wafers", "wafers per load lock"),
+    C("TP_SLOT0", "slot0", "slot", "first load-lock slot; lock l's slots: TP_SLOT0 + (l - TP_LL0) * cap"),
+    C("TP_PORT0", "port0", "port", "first load port (ToolState.port32)"),
+    C("TP_PUMP", "pump", "distribution", "pump-down time distribution (Model.dists)"),
+    C("TP_VENT", "vent", "distribution", "vent time distribution"),
+    C("TP_DUAL", "dual", "flag", "1: dual-arm vacuum robot (arms 180 degrees apart)"),
+    C("TP_N_ST", "n_st", "stations", "S = load locks + chambers"),
+    C("TP_ROT0", "rot0", "entry", "first entry of the tool in ToolParams.rot_steps"),
+    C("TP_WAFERS", "wafers", "wafers", "wafers per FOUP"),
+    C("TP_WIP", "wip", "wafers", "most wafers out of their FOUPs at once"),
+    C("TP_PORTS", "ports", "ports", "load ports"),
+    C("TP_PART0", "part0", "part", "first part row of the tool (ToolState.part32/part64)"),
+))
+P64_PARAMS = Table("tool.p64", "int64", ("tool",), "per-tool times", owner=_T, width_const="TP64", columns=(
+    C("TP_ATM_STEPS", "atm_steps", "steps", "steps per ATM transfer (FOUP <-> load lock)"),
+    C("TP_HAND_STEPS", "hand_steps", "steps", "steps per vacuum-robot handoff (extend + retract)"),
+))
+GROUP_PARAMS = Table("tool.group", "int32", ("group",), "one row per process step of every tool", owner=_T,
+                     width_const="GROUP", columns=(
+                         C("GP_CHAMBERS", "chambers", "chambers", "parallel chambers of the step"),
+                         C("GP_FIRST", "first", "chamber", "first chamber of the step (global chamber index)"),
+                         C("GP_RECIPE", "recipe", "distribution", "recipe distribution (Model.dists)"),
+                     ))
+PARAM_TABLES = (P32_PARAMS, P64_PARAMS, GROUP_PARAMS)
+for _t in TABLES + PARAM_TABLES:
+    globals().update({_k: wp.constant(_v) for _k, _v in _t.constants().items()})
 
 
 @wp.struct
@@ -158,24 +188,25 @@ class ToolParams:
     """Per-tool numbers in one table (p32/p64, TP_* columns), per-step rows in ``group``."""
 
     index: wp.array(dtype=int)             # [E] tool number of element e, -1 for other kinds
-    p32: wp.array2d(dtype=int)             # [T, TP32] (TP_* fields)
-    p64: wp.array2d(dtype=wp.int64)        # [T, TP64]
-    group: wp.array2d(dtype=int)           # [G, GROUP] (G_* fields)
+    p32: wp.array2d(dtype=int)             # P32_PARAMS [T, TP32]
+    p64: wp.array2d(dtype=wp.int64)        # P64_PARAMS [T, TP64]
+    group: wp.array2d(dtype=int)           # GROUP_PARAMS [G, GROUP]
     ch_group: wp.array(dtype=int)          # [C] step (0-based, within its tool) of each chamber
     rot_steps: wp.array(dtype=wp.int64)    # [sum(S + 1)] steps to rotate by d * pi / S, d = 0 .. S
 
 
 @wp.struct
 class ToolState:
-    t64: wp.array3d(dtype=wp.int64)   # [R, T, T64] robot timing and statistics (T_* fields)
-    t32: wp.array3d(dtype=int)        # [R, T, T32] robot state and counters (V_*, A_*, T_WIP, T_INSIDE)
-    ch64: wp.array2d(dtype=wp.int64)  # [R, C] chamber step (see CH_*)
-    ch32: wp.array3d(dtype=int)       # [R, C, CH32]
-    ll64: wp.array2d(dtype=wp.int64)  # [R, L] load-lock step (see LL_*)
-    ll32: wp.array3d(dtype=int)       # [R, L, LL32]
-    slot32: wp.array3d(dtype=int)     # [R, L * cap, SL32] load-lock slots
-    port32: wp.array3d(dtype=int)     # [R, P, P32] load ports
-    port64: wp.array2d(dtype=wp.int64)  # [R, P] step the FOUP at the port docked
-    g64: wp.array3d(dtype=wp.int64)   # [R, G, G64] chamber-steps per step group
-    part32: wp.array3d(dtype=int)     # [R, NP, PT32] the crew's holds on each part (PART_*)
-    part64: wp.array3d(dtype=wp.int64)  # [R, NP, PT64] operating clock, uses and stops of each part
+    # the tables declared above (TABLES)
+    t64: wp.array3d(dtype=wp.int64)   # T64_TABLE [R, T, T64]
+    t32: wp.array3d(dtype=int)        # T32_TABLE [R, T, T32]
+    ch64: wp.array2d(dtype=wp.int64)  # CH64_TABLE [R, C]
+    ch32: wp.array3d(dtype=int)       # CH32_TABLE [R, C, CH32]
+    ll64: wp.array2d(dtype=wp.int64)  # LL64_TABLE [R, L]
+    ll32: wp.array3d(dtype=int)       # LL32_TABLE [R, L, LL32]
+    slot32: wp.array3d(dtype=int)     # SLOT32_TABLE [R, L * cap, SL32]
+    port32: wp.array3d(dtype=int)     # PORT32_TABLE [R, P, P32]
+    port64: wp.array2d(dtype=wp.int64)  # PORT64_TABLE [R, P]
+    g64: wp.array3d(dtype=wp.int64)   # G64_TABLE [R, G, G64]
+    part32: wp.array3d(dtype=int)     # PART32_TABLE [R, NP, PT32]
+    part64: wp.array3d(dtype=wp.int64)  # PART64_TABLE [R, NP, PT64]

@@ -3,7 +3,7 @@
 import warp as wp
 
 from .layout import E_COUNT, Model, State
-from .tool_layout import (A_KIND, CH_STATUS, LL_PROC, LL_RAW, LL_STATE, PART_CH0, PH_FAIL, PH_SERVICE, T_VTM_ROT,
+from .tool_layout import (ATM_KIND, CH_STATUS, LL_PROC, LL_RAW, LL_STATE, PART_CH0, PT_HOLD_FAIL, PT_HOLD_SERVICE, T_VTM_ROT,
                           T_VTM_START, T_WIP, TP_CH0, TP_LL0, TP_N_CH, TP_N_LL, TP_N_ST, TP_PART0, V_ARM0, V_ARM1,
                           V_FROM, V_ORIENT, V_PHASE)
 
@@ -29,7 +29,7 @@ def snapshot_tools(m: Model, s: State, r: int, frame: int, k: wp.int64, elem: wp
     p0 = m.tool[0].p32[t, TP_PART0] + PART_CH0
     for i in range(m.tool[0].p32[t, TP_N_CH]):
         code = s.tool[0].ch32[r, c0 + i, CH_STATUS]
-        if s.tool[0].part32[r, p0 + i, PH_FAIL] > 0 or s.tool[0].part32[r, p0 + i, PH_SERVICE] > 0:
+        if s.tool[0].part32[r, p0 + i, PT_HOLD_FAIL] > 0 or s.tool[0].part32[r, p0 + i, PT_HOLD_SERVICE] > 0:
             code = CHAMBER_DOWN
         chambers[frame, c0 + i] = wp.int8(code)
     l0 = m.tool[0].p32[t, TP_LL0]
@@ -58,6 +58,6 @@ def snapshot_tools(m: Model, s: State, r: int, frame: int, k: wp.int64, elem: wp
     two_pi = wp.float64(2.0) * PI
     a = a - two_pi * wp.floor(a / two_pi)
     angle[frame, t] = wp.float32(a)
-    atm[frame, t] = wp.int8(wp.min(s.tool[0].t32[r, t, A_KIND], 1))
+    atm[frame, t] = wp.int8(wp.min(s.tool[0].t32[r, t, ATM_KIND], 1))
     foups[frame, t] = s.el32[r, e, E_COUNT]
     wafers[frame, t] = s.tool[0].t32[r, t, T_WIP]

@@ -13,6 +13,7 @@ from twin import (Buffer, Deterministic, Exponential, Failures, Machine, Plant, 
 from twin import simulator as simulator_module
 from twin.invariants import check_run, is_fraction
 from twin.kernels import layout
+from twin.kernels.buffer import BF_FULL
 from twin.results import Results
 
 
@@ -87,7 +88,7 @@ def test_fraction_above_one_is_refused(run):
     window = run[3] - run[2]
 
     def corrupt(a):
-        a["acc"][1, b, layout.A_FULL] = 2 * window  # full 200% of the time
+        a["acc"][1, b, BF_FULL] = 2 * window  # full 200% of the time
 
     fails(run, corrupt, "element 'b'", "full is outside [0, 1]", "replica 1")
 

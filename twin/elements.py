@@ -482,7 +482,7 @@ class Conveyor(Element):
         """``utilization``: mean fill of the belt; ``blocked``, ``running``, ``down``, ``service``:
         fractions of time; ``power_w`` and ``energy_per_item_j`` of the motor."""
         running = run.acc("busy")    # steps the belt ran
-        carried = run.acc("idle")    # item-steps carried while running
+        carried = run.acc("carried")  # item-steps carried while running (the conveyor's own column)
         energy_j = (self.idle_power * running + self.power_per_item * carried) * run.dt
         out = run.out
         with np.errstate(invalid="ignore", divide="ignore"):

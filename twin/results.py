@@ -36,8 +36,7 @@ class _KPINames(Mapping):
 
 
 ELEMENT_KPIS = _KPINames()
-ACC_COLUMNS = {"busy": layout.A_BUSY, "blocked": layout.A_BLOCKED, "idle": layout.A_IDLE, "down": layout.A_DOWN,
-               "held": layout.A_HELD, "full": layout.A_FULL, "service": layout.A_SERVICE}
+EL64, EL32, ACC, REP64 = layout.EL64_TABLE, layout.EL32_TABLE, layout.ACC_TABLE, layout.REP64_TABLE
 
 
 class ElementRun:
@@ -46,14 +45,16 @@ class ElementRun:
 
     def __init__(self, model, arrays: dict, i: int, window_steps: float, window_s: float):
         self.model, self.arrays, self.index = model, arrays, i
+        self.kind = model.kinds[i]
         self.window_steps, self.window, self.dt = window_steps, window_s, model.dt
         self.capacity = float(model.capacity[i])
-        self.out = arrays["el64"][:, i, layout.E_OUT].astype(np.float64)  # parts that left in the window
-        self.held = self.acc("held") / window_steps                        # time-average parts held
+        self.out = EL64.column(arrays["el64"][:, i], "out").astype(np.float64)  # parts that left in the window
+        self.held = self.acc("held") / window_steps                            # time-average parts held
 
     def acc(self, name: str) -> np.ndarray:
-        """The window integral ``name`` (ACC_COLUMNS), steps (x servers or parts), per replica."""
-        return self.arrays["acc"][:, self.index, ACC_COLUMNS[name]].astype(np.float64)
+        """The window integral ``name`` as the element's kind declares it (kernels/layout.py
+        ACC_TABLE and the kind's own columns), steps (x servers or parts), per replica."""
+        return ACC.column(self.arrays["acc"][:, self.index], name, kind=self.kind).astype(np.float64)
 
     def nan(self) -> np.ndarray:
         return np.full(len(self.out), np.nan)
@@ -122,9 +123,9 @@ class Results:
     def from_arrays(cls, model, a: dict, meta: dict) -> "Results":
         window_steps = float(model.steps(meta["horizon_s"]) - model.steps(meta["warmup_s"]))
         window = window_steps * model.dt  # seconds
-        out = a["el64"][:, :, layout.E_OUT].astype(np.float64)
+        out = EL64.column(a["el64"], "out").astype(np.float64)
         rep = a["rep64"]
-        exited = rep[:, layout.R_EXITED].astype(np.float64)
+        exited = REP64.column(rep, "exited").astype(np.float64)
         per_hour = 3600.0 / window
         elements, wip = {}, np.zeros(len(rep))
         for i, name in enumerate(model.names):
@@ -137,7 +138,7 @@ class Results:
             elements[name] = {k: kpis[k] for k in el.KPIS}
             elements[name].update({k: v for k, v in kpis.items() if k not in elements[name]})  # kind extras
         with np.errstate(invalid="ignore", divide="ignore"):
-            ct_mean = np.where(exited > 0, rep[:, layout.R_CT_SUM] / np.maximum(exited, 1) * model.dt, np.nan)
+            ct_mean = np.where(exited > 0, REP64.column(rep, "ct_sum") / np.maximum(exited, 1) * model.dt, np.nan)
         good = sum((out[:, i] for i, name in enumerate(model.names)
                     if getattr(model.plant[name], "good_units", False)), np.zeros(len(rep)))
         has_scrap = any(getattr(model.plant[name], "scrap", False) for name in model.names)
@@ -149,9 +150,9 @@ class Results:
             "wip": wip,
             "cycle_time_s": ct_mean,
             "parts_out": exited,
-            "parts_in": rep[:, layout.R_ENTERED].astype(np.float64),
+            "parts_in": REP64.column(rep, "entered").astype(np.float64),
             "elements": elements,
-            "held_at_end": {name: a["el32"][:, i, layout.E_COUNT].astype(np.int64)
+            "held_at_end": {name: EL32.column(a["el32"][:, i], "count").astype(np.int64)
                             for i, name in enumerate(model.names)},
         }
         if model.n_components:
@@ -406,20 +407,24 @@ def maintenance_per_replica(model, a: dict, elements: dict, good: np.ndarray, wi
     crew = model.plant.crew
     rate = crew.hourly_rate if crew is not None else 0.0
     technicians = crew.technicians if crew is not None else 1
-    hours = a["health.crew"][:, hl.Q_BUSY] * model.dt / 3600.0
-    failures = i64[:, :len(comps), hl.H_FAILURES]
-    services = i64[:, :len(comps), hl.H_SERVICES]
+    hours = hl.CREW_TABLE.column(a["health.crew"], "busy") * model.dt / 3600.0
+
+    def col(name):  # [R, H] a health component column by name (kernels/health_layout.py)
+        return hl.I64_TABLE.column(i64, name)
+
+    failures = col("failures")[:, :len(comps)]
+    services = col("services")[:, :len(comps)]
     cost = hours * rate
     per_comp = {}
     for h, (host, c) in enumerate(comps):
         cost = cost + failures[:, h] * c.repair_cost + services[:, h] * c.service_cost
-        clock_h = i64[:, h, hl.H_CLOCK] * model.dt / 3600.0
-        first = i64[:, h, hl.H_FIRST_FAIL]
+        clock_h = col("clock")[:, h] * model.dt / 3600.0
+        first = col("first_fail")[:, h]
         with np.errstate(invalid="ignore", divide="ignore"):
             mttf = np.where(failures[:, h] > 0, clock_h / np.maximum(failures[:, h], 1), np.nan)
         per_comp[f"{host}.{c.name}"] = {"failures": failures[:, h], "services": services[:, h], "mttf_h": mttf,
                                         "first_failure_h": np.where(first > 0, first * model.dt / 3600.0, np.nan),
-                                        "maintenance_hours": i64[:, h, hl.H_WORK_STEPS] * model.dt / 3600.0}
+                                        "maintenance_hours": col("work_steps")[:, h] * model.dt / 3600.0}
     hosts = sorted({host for host, _ in comps})
     avail = np.mean([1.0 - elements[hname].get("down", 0.0) - elements[hname].get("service", 0.0)
                      if "down" in elements[hname] else np.ones(len(good)) for hname in hosts], axis=0)

@@ -29,7 +29,8 @@ from .model import Model, compile_plant
 from . import progress as progress_bars
 from .recording import Recorded, Recording
 from .results import Results
-from .state import new_state, state_nbytes, to_numpy
+from .kernels.tables import LAYOUTS
+from .state import bytes_per_replica, new_state, state_nbytes, to_numpy
 from .stepclock import HORIZON_LIMIT, whole_steps
 
 PROGRESS_CHUNKS = 50
@@ -83,11 +84,18 @@ def _seconds(value, key: str, allow_zero: bool) -> float:
 
 class Simulator:
     """Runs ``replicas`` independent replicas of ``model``: on the CPU in blocks, one per thread
-    (``threads``, default: every core), on CUDA in one launch."""
+    (``threads``, default: every core), on CUDA in one launch.
 
-    def __init__(self, model: Model, replicas: int):
+    ``layout`` (internal): the memory layout of the State tables, "replica_major" or
+    "replica_minor" (twin/state.py; None: replica-minor on CUDA, replica-major on CPU). Results
+    do not depend on it (tests/test_state.py)."""
+
+    def __init__(self, model: Model, replicas: int, layout: str | None = None):
         self.model = model
         self.replicas = _positive_int(replicas, "replicas")
+        if layout is not None and layout not in LAYOUTS:
+            raise StudyError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+        self.layout = layout
 
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
@@ -139,10 +147,11 @@ class Simulator:
                                        policies=policies, sensor_log=log)
             kmodel.replica0 = first
             try:
-                state = new_state(model, count, kmodel)
+                state = new_state(model, count, kmodel, self.layout)
             except Exception as err:  # out of device memory, typically
-                raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas) / 2**20:.0f} MiB of state "
-                                      f"for {self.replicas} replicas on {device}: {err}") from None
+                raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas, kmodel) / 2**20:.0f} MiB of "
+                                      f"state ({bytes_per_replica(model, kmodel) / 1024:.1f} KiB per replica) for "
+                                      f"{self.replicas} replicas on {device}: {err}") from None
             blocks.append(Block(first, count, kmodel, state))
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = progress_bars.for_run(progress, f"{model.plant.name}: {self.replicas} replicas", horizon_step)

@@ -1,54 +1,114 @@
-"""State: everything that changes during a run, one row per replica, allocated once per run."""
+"""State: everything that changes during a run, one row per replica, allocated once per run.
+
+Every State table is declared once (kernels/tables.py; the declarations live in
+kernels/layout.py, health_layout.py, robot_layout.py and tool_layout.py): ``new_state`` allocates
+them all in one loop from those declarations, ``state_nbytes`` sums their bytes.
+
+Layouts (the same kernel code indexes either: Warp arrays carry their strides):
+
+- ``replica_major``: each table is contiguous in its declared axis order (replica outermost):
+  one replica's rows are together, which suits one CPU thread walking one replica.
+- ``replica_minor``: the replica axis is innermost in memory (``[element, column, replica]``),
+  viewed in the declared order through strides: the threads of a GPU warp (consecutive replicas)
+  reading the same entry load one contiguous segment (coalesced).
+
+Default: ``replica_minor`` on CUDA, ``replica_major`` on CPU (``default_layout``).
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import warp as wp
 
 from .equipment import cluster_tool, robot
-from .kernels import layout
+from .kernels import health_layout, layout, robot_layout, tool_layout
+from .kernels.tables import LAYOUTS, REPLICA
 from .maintenance import compiled as maintenance
 from .model import Model
 
+# every State table, by struct: "" is State itself, "robot" State.robot, ...
+STRUCTS = {"": (layout.State, layout.TABLES), "robot": (robot_layout.RobotState, robot_layout.TABLES),
+           "tool": (tool_layout.ToolState, tool_layout.TABLES), "health": (health_layout.HealthState, health_layout.TABLES)}
+TABLES = tuple(t for _, tables in STRUCTS.values() for t in tables)
 
-def new_state(model: Model, replicas: int, kernel_model: layout.Model) -> layout.State:
+_DTYPES = {"int64": wp.int64, "int32": wp.int32, "float64": wp.float64, "float32": wp.float32}
+
+
+def default_layout(device) -> str:
+    """``replica_minor`` on CUDA (coalesced loads), ``replica_major`` on CPU (a replica's rows in
+    one place for the one thread that runs it)."""
+    return "replica_major" if wp.get_device(device).is_cpu else "replica_minor"
+
+
+def state_dims(model: Model, replicas: int, kernel_model: layout.Model) -> dict:
+    """The size of every named axis of the State tables for this run (``kernel_model``: the run's
+    kernel struct, for the sensor log's size; ``model.arrays`` for the compiled default)."""
+    n = model.n_kernel_elements
+    dims = {REPLICA: replicas, "element": n, "slot": max(model.n_slots, 1),
+            "stream": n + model.n_components,  # random streams: elements, then health components
+            "bin": layout.HIST_BINS}
+    dims.update(robot.state_dims(model))
+    dims.update(cluster_tool.state_dims(model))
+    dims.update(maintenance.state_dims(replicas, layout.host_struct(kernel_model.health)))
+    return dims
+
+
+def allocate(table, dims: dict, table_layout: str, device) -> wp.array:
+    """One table, filled with its start value, in the logical (declared) axis order; with
+    ``replica_minor`` its memory order puts the replica axis innermost (a strided view)."""
+    shape = table.shape(dims)
+    order = table.physical_order(table_layout)
+    physical = wp.full(tuple(shape[a] for a in order), table.fill, dtype=_DTYPES[table.dtype], device=device) \
+        if table.fill else wp.zeros(tuple(shape[a] for a in order), dtype=_DTYPES[table.dtype], device=device)
+    if list(order) == sorted(order):
+        return physical
+    return physical.transpose(tuple(order.index(a) for a in range(len(order))))  # back to the logical order
+
+
+def new_state(model: Model, replicas: int, kernel_model: layout.Model, table_layout: str | None = None
+              ) -> layout.State:
     """Zeroed state for ``replicas`` replicas of ``model`` (the kernels start it); sized for the
-    run's ``kernel_model`` (its sensor log)."""
+    run's ``kernel_model`` (its sensor log). ``table_layout``: one of ``kernels.tables.LAYOUTS``
+    (None: ``default_layout`` of the model's device)."""
     dev = model.device
-    n, slots = model.n_kernel_elements, max(model.n_slots, 1)
-    streams = n + model.n_components  # random streams: elements, then health components
-    s = layout.State()
-    s.el64 = wp.zeros((replicas, n, layout.EL64), dtype=wp.int64, device=dev)
-    s.el32 = wp.zeros((replicas, n, layout.EL32), dtype=wp.int32, device=dev)
-    s.acc = wp.zeros((replicas, n, layout.ACC), dtype=wp.int64, device=dev)
-    s.s64 = wp.zeros((replicas, slots, 2), dtype=wp.int64, device=dev)
-    s.s32 = wp.zeros((replicas, slots, 2), dtype=wp.int32, device=dev)
-    s.draws = wp.zeros((replicas, streams, layout.STREAMS), dtype=wp.int64, device=dev)
-    s.carry = wp.zeros((replicas, streams, layout.STREAMS), dtype=wp.float64, device=dev)
-    s.work = wp.zeros((replicas, n), dtype=wp.int32, device=dev)
-    s.rep64 = wp.zeros((replicas, layout.REP64), dtype=wp.int64, device=dev)
-    s.ct_sumsq = wp.zeros(replicas, dtype=wp.float64, device=dev)
-    s.ct_hist = wp.zeros(layout.HIST_BINS, dtype=wp.int64, device=dev)
-    s.robot = layout.struct_ref(robot.new_state(model, replicas), dev)
-    s.tool = layout.struct_ref(cluster_tool.new_state(model, replicas), dev)
-    s.health = layout.struct_ref(maintenance.new_health_state(model, replicas, layout.host_struct(kernel_model.health)),
-                                 dev)
+    table_layout = table_layout or default_layout(dev)
+    if table_layout not in LAYOUTS:
+        raise ValueError(f"unknown table layout {table_layout!r}; one of {', '.join(LAYOUTS)}")
+    dims = state_dims(model, replicas, kernel_model)
+    structs = {}
+    for path, (cls, tables) in STRUCTS.items():
+        st = structs[path] = cls()
+        for t in tables:
+            setattr(st, t.name.rpartition(".")[2], allocate(t, dims, table_layout, dev))
+    s = structs.pop("")
+    for path, st in structs.items():
+        setattr(s, path, layout.struct_ref(st, dev))
     return s
 
 
-def state_nbytes(model: Model, replicas: int) -> int:
-    """Bytes of device memory a run of ``replicas`` replicas needs (for error messages)."""
-    n, slots = model.n_kernel_elements + model.n_components, max(model.n_slots, 1)
-    per = n * (layout.EL64 * 8 + layout.EL32 * 4 + layout.ACC * 8 + layout.STREAMS * 16 + 4) + slots * 24 + 56
-    return replicas * per + layout.HIST_BINS * 8
+def state_nbytes(model: Model, replicas: int, kernel_model: layout.Model | None = None) -> int:
+    """Bytes of device memory the State tables of a run of ``replicas`` replicas take (for error
+    messages and reports): the declared tables at this model's sizes."""
+    dims = state_dims(model, replicas, kernel_model if kernel_model is not None else model.arrays)
+    return sum(t.nbytes(dims) for t in TABLES)
+
+
+def bytes_per_replica(model: Model, kernel_model: layout.Model | None = None) -> int:
+    """Bytes one more replica adds to the State (tables with a replica axis)."""
+    dims = state_dims(model, 1, kernel_model if kernel_model is not None else model.arrays)
+    return sum(t.nbytes_per_replica(dims) for t in TABLES)
 
 
 def to_numpy(state) -> dict:
-    """Host copies of every state array, by field name ("robot.i64" for nested structs)."""
+    """Host copies of every state array, by field name ("robot.i64" for nested structs), in the
+    logical axis order and C-contiguous whatever the layout: numpy sums along an axis in an order
+    that depends on the strides, so a strided (replica-minor) view could change the last bit of a
+    float KPI (tests/test_state.py). Free for replica-major tables (already contiguous)."""
     out = {}
     for name in state._cls.vars:  # the Warp struct behind the instance
         value = layout.host_struct(getattr(state, name))
         if isinstance(value, wp.array):
-            out[name] = value.numpy()
+            out[name] = np.ascontiguousarray(value.numpy())
         else:
             out.update({f"{name}.{k}": v for k, v in to_numpy(value).items()})
     return out

@@ -66,8 +66,8 @@ def check_tool(model, a: dict, name: str) -> dict:
             for p in sl[l, :, tl.SL_PORT]:
                 if p >= 0:
                     add(p)
-        if t32[tl.A_KIND] == tl.ATM_LOAD:
-            add(t32[tl.A_PORT])
+        if t32[tl.ATM_KIND] == tl.ATM_LOAD:
+            add(t32[tl.ATM_PORT])
         inside = sum(1 for c in range(nc) if ch[c, tl.CH_STATUS] != tl.CH_EMPTY) + len(arms)
         assert t32[tl.T_INSIDE] == inside, f"{name}: wafers on the vacuum side"
         total = sum(where.values())

@@ -2,7 +2,7 @@
 
 Each kind's module holds its element spec (registered with ``twin.elements.register_kind``; the
 kind registry, twin/kernels/registry.py, names the module) and what the rest of twin asks the
-kind: ``compile_params`` (Model), ``new_state`` (State), ``KPIS``/``kpis`` (Results),
+kind: ``compile_params`` (Model), ``state_dims`` (State table sizes), ``KPIS``/``kpis`` (Results),
 ``Recorder`` (recordings). See docs/architecture.md.
 """
 

@@ -1,5 +1,5 @@
 """Wafer-handling cluster tools: the element spec (:class:`ClusterTool`, :class:`ProcessStep`) and
-the hooks the simulator calls (``compile_params``, ``new_state``, ``KPIS``/``kpis``,
+the hooks the simulator calls (``compile_params``, ``state_dims``, ``KPIS``/``kpis``,
 ``summary_lines``, ``Recorder``). The behaviour is documented in ``docs/cluster_tool.md`` and
 implemented in ``kernels/cluster_tool.py``.
 
@@ -23,7 +23,7 @@ from ..errors import PlantError, TwinError
 from ..look import Look
 from ..stepclock import whole_steps
 from ..kernels import tool_layout as tl
-from ..kernels.tool_layout import ToolParams, ToolState
+from ..kernels.tool_layout import ToolParams
 from ..maintenance.spec import HealthComponent
 
 KIND = "cluster_tool"
@@ -334,27 +334,13 @@ def compile_params(plant, names: list[str], dt: float, device: str, dist_id=None
     return p
 
 
-def new_state(model, replicas: int) -> ToolState:
+def state_dims(model) -> dict:
+    """Axis sizes of the cluster-tool State tables (kernels/tool_layout.py TABLES; twin/state.py
+    allocates them), at least 1 each."""
     lay = _Layout(model.plant, model.names)
-    dev = model.device
-
-    def zeros(shape, dtype):
-        return wp.zeros(tuple(max(n, 1) for n in shape), dtype=dtype, device=dev)
-
-    st = ToolState()
-    st.t64 = zeros((replicas, lay.n_tools, tl.T64), wp.int64)
-    st.t32 = zeros((replicas, lay.n_tools, tl.T32), wp.int32)
-    st.ch64 = zeros((replicas, lay.n_chambers), wp.int64)
-    st.ch32 = zeros((replicas, lay.n_chambers, tl.CH32), wp.int32)
-    st.ll64 = zeros((replicas, lay.n_ll), wp.int64)
-    st.ll32 = zeros((replicas, lay.n_ll, tl.LL32), wp.int32)
-    st.slot32 = zeros((replicas, lay.n_slots, tl.SL32), wp.int32)
-    st.port32 = zeros((replicas, lay.n_ports, tl.P32), wp.int32)
-    st.port64 = zeros((replicas, lay.n_ports), wp.int64)
-    st.g64 = zeros((replicas, lay.n_groups, tl.G64), wp.int64)
-    st.part32 = zeros((replicas, lay.n_parts, tl.PT32), wp.int32)
-    st.part64 = zeros((replicas, lay.n_parts, tl.PT64), wp.int64)
-    return st
+    sizes = {"tool": lay.n_tools, "chamber": lay.n_chambers, "load_lock": lay.n_ll, "lock_slot": lay.n_slots,
+             "port": lay.n_ports, "group": lay.n_groups, "part": lay.n_parts}
+    return {k: max(int(n), 1) for k, n in sizes.items()}
 
 
 # ---- results ----------------------------------------------------------------------------------

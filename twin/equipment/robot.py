@@ -27,10 +27,9 @@ from ..look import Look
 from ..stepclock import whole_steps
 from ..kernels import robot_kinematics as rk
 from ..kernels.layout import host_struct
-from ..kernels.layout import A_BLOCKED, A_BUSY, A_DOWN, A_IDLE, A_SERVICE
+from ..kernels.layout import ACC_TABLE
 from ..maintenance.spec import HealthComponent
-from ..kernels.robot_layout import (JMAX, RB32, RB64, RB_CYCLE_SUM, RB_CYCLES, RB_PICKS, RobotParams,
-                                    RobotState)
+from ..kernels.robot_layout import JMAX, RB_CYCLE_SUM, RB_CYCLES, RB_PICKS, RobotParams
 
 KIND = "robot"
 KPIS: tuple[str, ...] = ("utilization", "blocked", "starved", "down", "service", "picks_per_hour", "cycle_time_s",
@@ -755,18 +754,14 @@ def _host(model) -> dict:
     return cache
 
 
-def new_state(model, replicas: int) -> RobotState:
+def state_dims(model) -> dict:
+    """Axis sizes of the robot State tables (kernels/robot_layout.py TABLES; twin/state.py
+    allocates them): robots, moves per robot (the largest 2 * n_conf^2), joint rows."""
     robots = _robots(model)
     h = _host(model)
-    nr = max(len(robots), 1)
     moves = max([2 * int(c) ** 2 for c in h["n_conf"][:len(robots)]] or [1])
-    st = RobotState()
-    st.i32 = wp.zeros((replicas, nr, RB32), dtype=wp.int32, device=model.device)
-    st.i64 = wp.zeros((replicas, nr, RB64), dtype=wp.int64, device=model.device)
-    st.moves = wp.zeros((replicas, nr, moves), dtype=wp.int64, device=model.device)
-    st.joint_mj = wp.zeros((replicas, max(int(h["joint_start"][len(robots)]) if robots else 0, 1)),
-                           dtype=wp.int64, device=model.device)
-    return st
+    return {"robot": max(len(robots), 1), "move": moves,
+            "joint": max(int(h["joint_start"][len(robots)]) if robots else 0, 1)}
 
 
 def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> dict:
@@ -781,7 +776,7 @@ def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> d
     b = int(h["index"][i])
     J = int(h["joint_start"][b + 1] - h["joint_start"][b])
     C, ms = int(h["n_conf"][b]), int(h["move_start"][b])
-    acc = arrays["acc"][:, i, :].astype(np.float64)
+    acc = arrays["acc"][:, i, :]
     i64 = arrays["robot.i64"][:, b, :].astype(np.float64)
     moves = arrays["robot.moves"][:, b, :2 * C * C].astype(np.float64)  # [R, pair * 2 + loaded]
     energy_tab = h["move_energy"][ms:ms + C * C].reshape(-1)
@@ -793,9 +788,12 @@ def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> d
         per_cycle = np.where(cycles > 0, energy / np.maximum(cycles, 1), np.nan)
         ct = np.where(cycles > 0, i64[:, RB_CYCLE_SUM] / np.maximum(cycles, 1) * model.dt, np.nan)
     peak = np.array([peak_tab[u].max() if u.any() else np.nan for u in used])
-    return {"utilization": acc[:, A_BUSY] / window_steps, "blocked": acc[:, A_BLOCKED] / window_steps,
-            "starved": acc[:, A_IDLE] / window_steps, "down": acc[:, A_DOWN] / window_steps,
-            "service": acc[:, A_SERVICE] / window_steps, "picks_per_hour": i64[:, RB_PICKS] * 3600.0 / window_s,
+
+    def frac(name):  # a window integral by name (kernels/tables.py decoder), fraction of the window
+        return ACC_TABLE.column(acc, name, kind="robot").astype(np.float64) / window_steps
+
+    return {"utilization": frac("busy"), "blocked": frac("blocked"), "starved": frac("idle"), "down": frac("down"),
+            "service": frac("service"), "picks_per_hour": i64[:, RB_PICKS] * 3600.0 / window_s,
             "cycle_time_s": ct, "energy_per_cycle_j": per_cycle, "power_w": energy / window_s,
             "peak_torque_nm": peak}
 

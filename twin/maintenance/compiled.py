@@ -195,28 +195,15 @@ def run_params(model, policies: list[Policy], log: SensorLog | None) -> hl.Healt
     return p
 
 
-def new_health_state(model, replicas: int, params: hl.HealthParams) -> hl.HealthState:
-    dev = model.device
-    n = max(params.n, 1)
-    st = hl.HealthState()
-    st.f64 = wp.zeros((replicas, n, hl.HF64), dtype=wp.float64, device=dev)
-    st.i64 = wp.zeros((replicas, n, hl.HI64), dtype=wp.int64, device=dev)
-    st.signal = wp.zeros((replicas, n, 3), dtype=wp.float32, device=dev)
-    t = max(params.technicians, 1)
-    st.tech_job = wp.full((replicas, t), -1, dtype=wp.int32, device=dev)
-    st.tech_end = wp.zeros((replicas, t), dtype=wp.int64, device=dev)
-    st.tech_start = wp.zeros((replicas, t), dtype=wp.int64, device=dev)
-    st.queue = wp.zeros((replicas, n), dtype=wp.int32, device=dev)
-    st.crew = wp.zeros((replicas, hl.CREW), dtype=wp.int64, device=dev)
-    lr = max(min(params.log_replicas, replicas), 1) if params.log_replicas else 1
-    ll = params.log_len if params.log_replicas else 1
-    st.log_step = wp.zeros((lr, n, ll), dtype=wp.int64, device=dev)
-    st.log_value = wp.zeros((lr, n, ll, len(LOG_COLUMNS)), dtype=wp.float32, device=dev)
-    st.log_n = wp.zeros((lr, n), dtype=wp.int32, device=dev)
-    return st
+def state_dims(replicas: int, params: hl.HealthParams) -> dict:
+    """Axis sizes of the health State tables (kernels/health_layout.py TABLES; twin/state.py
+    allocates them): components, technicians, and the sensor log's replicas and samples."""
+    return {"component": max(params.n, 1), "technician": max(params.technicians, 1),
+            "logged": max(min(params.log_replicas, replicas), 1) if params.log_replicas else 1,
+            "sample": params.log_len if params.log_replicas else 1}
 
 
-LOG_COLUMNS = ("wear", "health", "vibration", "temperature", "current", "load", "failed")
+LOG_COLUMNS = tuple(c.name for c, _ in hl.LOG_VALUE_TABLE.columns())  # wear, health, vibration, ... (declared once)
 
 
 @dataclass
