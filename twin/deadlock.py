@@ -37,16 +37,12 @@ import numpy as np
 from .errors import CapacityLoopWarning
 
 MAX_CYCLES = 200  # simple cycles examined for the validation warning (a plant may have very many)
-LOCKABLE_KINDS = ("machine", "buffer", "conveyor")
 
 
 # ---- validation: loops of finite capacity ------------------------------------------------------
 def element_capacity(plant, name: str) -> float:
-    """Parts the element can hold (math.inf for an unbounded buffer)."""
-    el = plant[name]
-    if el.kind == "buffer" and el.capacity is None:
-        return math.inf
-    return float(el.kernel_capacity(plant))
+    """Parts the element can hold (math.inf for one that is unbounded: ``Element.holds_at_most``)."""
+    return plant[name].holds_at_most(plant)
 
 
 def flow_graph(plant) -> nx.DiGraph:
@@ -129,44 +125,92 @@ class Deadlock:
     since_s: float
 
 
+@dataclass
+class Holding:
+    """How an element that holds parts stands in every replica (what ``Element.holding`` returns):
+    ``full`` [R]: no room now, and none can come unless a part leaves it; ``waits``: [R] int arrays,
+    the destination of each part that may leave it (-1: any successor); ``since`` [R]: the last
+    step a part arrived or finished in it."""
+
+    full: np.ndarray
+    waits: list
+    since: np.ndarray
+
+
+class StateView:
+    """The final state of a run's replicas, read by the kinds (``Element.holding``) through the
+    shared part-slot columns and, for their own columns, by name (kernels/tables.py)."""
+
+    def __init__(self, model, a: dict):
+        from .kernels import layout as L
+        self.model, self.a, self.L = model, a, L
+        self.replicas = a["el32"].shape[0]
+        self._rows = np.arange(self.replicas)
+
+    def count(self, e: int) -> np.ndarray:
+        """[R] parts element e holds."""
+        return self.a["el32"][:, e, self.L.E_COUNT]
+
+    def capacity(self, e: int) -> int:
+        """Part slots element e has in the kernel."""
+        return int(self.model.capacity[e])
+
+    def slots(self, e: int) -> range:
+        start = int(self.model.slot_start[e])
+        return range(start, start + int(self.model.capacity[e]))
+
+    def finished_dests(self, e: int) -> list:
+        """Per slot of e, [R]: the destination of a finished part waiting there, else -1."""
+        s32, L = self.a["s32"], self.L
+        return [np.where(s32[:, j, L.S_STATUS] == L.DONE, s32[:, j, L.S_DEST], -1) for j in self.slots(e)]
+
+    def ring_slot(self, e: int, offset) -> np.ndarray:
+        """[R] the slot ``offset`` places behind the head of e's ring (0: its front part)."""
+        start, cap = int(self.model.slot_start[e]), int(self.model.capacity[e])
+        return start + (self.a["el32"][:, e, self.L.E_HEAD] + offset) % cap
+
+    def front_dest(self, e: int) -> np.ndarray:
+        """[R] the destination of the front part of e's ring."""
+        return self.a["s32"][self._rows, self.ring_slot(e, 0), self.L.S_DEST]
+
+    def slot_step(self, slots) -> np.ndarray:
+        """[R] the step column of one slot per replica."""
+        return self.a["s64"][self._rows, slots, self.L.S_STEP]
+
+    def last_slot_step(self, e: int) -> np.ndarray:
+        """[R] the latest step column over e's slots (a part arrived or finished)."""
+        return self.a["s64"][:, self.slots(e), self.L.S_STEP].max(axis=1)
+
+    def own(self, table: str, e: int, kind: str, name: str) -> np.ndarray:
+        """[R] kind-specific column ``name`` of element e in State table ``table`` ("el64", "el32")."""
+        return getattr(self.L, table.upper() + "_TABLE").column(self.a[table][:, e, :], name, kind=kind)
+
+
 def find_deadlocks(model, a: dict) -> list[Deadlock]:
     """The replicas whose final state ``a`` (host arrays, ``twin.state.to_numpy``) holds a locked
-    set of elements, with one cycle of it each."""
+    set of elements, with one cycle of it each. Each kind says how it holds parts
+    (``Element.holding``); kinds that return None (robots, cluster tools, sources, ...) are never
+    counted as locked."""
     from .kernels import layout as L
-    from .kernels.conveyor import CV_BELT0, CV_BLOCKED
     plant = model.plant
-    names, kinds = model.names, model.kinds
+    names = model.names
     n = len(names)
-    el32, el64, s32, s64 = a["el32"], a["el64"], a["s32"], a["s64"]
-    R = el32.shape[0]
+    view = StateView(model, a)
+    R = view.replicas
     succ = [[model.index(s) for s in plant.successors(nm)] for nm in names]
-    pitch = model.arrays.conveyor.pitch.numpy()
-    acc_belt = model.arrays.conveyor.accumulating.numpy()
-    bounded = model.arrays.bounded.numpy()
-    count = el32[:, :n, L.E_COUNT]
+    count = a["el32"][:, :n, L.E_COUNT]
 
     sealed = np.zeros((R, n), bool)  # no room now, and none can come unless a part leaves
     waits = {}  # e -> list of [R] int arrays: a destination of a part that may leave e (-1: any successor)
-    for e, kind in enumerate(kinds):
-        if kind not in LOCKABLE_KINDS or not succ[e]:
+    since = {}  # e -> [R] last step a part arrived or finished in it
+    for e, nm in enumerate(names):
+        held = plant[nm].holding(view, e)
+        if held is None:
             continue
-        cap, start = int(model.capacity[e]), int(model.slot_start[e])
-        if kind == "machine":
-            sealed[:, e] = count[:, e] == cap
-            slots = range(start, start + cap)
-            waits[e] = [np.where(s32[:, j, L.S_STATUS] == L.DONE, s32[:, j, L.S_DEST], -1) for j in slots]
-        else:
-            if kind == "buffer" and not bounded[e]:
-                continue
-            head = start + el32[:, e, L.E_HEAD]
-            full = count[:, e] == cap
-            if kind == "conveyor" and not acc_belt[e]:
-                tail = start + (el32[:, e, L.E_HEAD] + count[:, e] - 1) % cap
-                entry_blocked = el64[:, e, CV_BELT0] - s64[np.arange(R), tail, L.S_STEP] < pitch[e]
-                full |= (el32[:, e, CV_BLOCKED] != 0) & (count[:, e] > 0) & entry_blocked
-            sealed[:, e] = full
-            waits[e] = [s32[np.arange(R), head, L.S_DEST]]  # only the front part can leave
-    stalled = (el64[:, :, L.E_NEXT] == L.NEVER).all(axis=1) & (count.sum(axis=1) > 0)
+        since[e] = held.since
+        if succ[e] and held.full.any():
+            sealed[:, e], waits[e] = held.full, held.waits
+    stalled = (a["el64"][:, :, L.E_NEXT] == L.NEVER).all(axis=1) & (count.sum(axis=1) > 0)
     if not sealed.any() and not stalled.any():
         return []
 
@@ -194,17 +238,20 @@ def find_deadlocks(model, a: dict) -> list[Deadlock]:
             cycle = _cycle(r, members, waits, succ, locked)
         else:  # no event will ever happen again, parts are in the plant: nothing can move
             members = [e for e in range(n) if count[r, e] > 0]
-            cycle = _holding_cycle(plant, names, kinds, members)
+            cycle = _holding_cycle(plant, names, members)
+        last = max((int(since[e][r]) for e in members if e in since), default=0)
         out.append(Deadlock(int(r), tuple(names[e] for e in cycle), tuple(names[e] for e in members),
-                            _since(model, a, r, members) * model.dt))
+                            last * model.dt))
     return out
 
 
-def _holding_cycle(plant, names: list[str], kinds: list[str], members: list[int]) -> list[int]:
+def _holding_cycle(plant, names: list[str], members: list[int]) -> list[int]:
     """A loop parts can take (``flow_graph``, else the plant's graph) through the elements that
-    hold parts and the robots and tools between them (in a stalled replica), else the holders."""
+    hold parts and the elements between them that move parts without being counted as locked
+    (robots, tools; not the plant's ends), in a stalled replica; else the holders."""
     index = {nm: i for i, nm in enumerate(names)}
-    keep = {names[e] for e in members} | {nm for nm, k in zip(names, kinds) if k not in LOCKABLE_KINDS + ("source", "sink")}
+    between = {nm for nm in names if not _can_lock(plant[nm]) and plant[nm].has_inputs and plant[nm].has_outputs}
+    keep = {names[e] for e in members} | between
     for g in (flow_graph(plant), plant.graph):  # a robot holding a part for a full place: q -> robot -> q
         sub = g.subgraph([v for v in g if (v if v in index else v.rpartition("[")[0]) in keep])
         try:
@@ -213,6 +260,12 @@ def _holding_cycle(plant, names: list[str], kinds: list[str], members: list[int]
             continue
         return [index[nm] for nm in dict.fromkeys(loop)]
     return members
+
+
+def _can_lock(el) -> bool:
+    """Its kind says how it holds parts (defines ``Element.holding``)."""
+    from .elements import Element
+    return type(el).holding is not Element.holding
 
 
 def _cycle(r: int, members: list[int], waits: dict, succ: list, locked) -> list[int]:
@@ -229,21 +282,6 @@ def _cycle(r: int, members: list[int], waits: dict, succ: list, locked) -> list[
         path.append(e)
         e = next_of(e)
     return path[seen[e]:]
-
-
-def _since(model, a: dict, r: int, members: list[int]) -> int:
-    """The last step at which a part in the locked set arrived or finished (the set has been
-    locked since then)."""
-    from .kernels import layout as L
-    from .kernels.conveyor import CV_READY
-    last = 0
-    for e in members:
-        start, cap = int(model.slot_start[e]), int(model.capacity[e])
-        if model.kinds[e] == "conveyor":
-            last = max(last, int(a["el64"][r, e, CV_READY]))
-        elif model.kinds[e] in ("machine", "buffer"):
-            last = max(last, int(a["s64"][r, start:start + cap, L.S_STEP].max()))
-    return last
 
 
 def deadlock_message(plant_name: str, locks: list[Deadlock], replicas: int) -> str:

@@ -144,6 +144,10 @@ class Element:
     KPIS: ClassVar[tuple[str, ...]] = ("throughput_per_hour",)  # the kind's KPIs in Results, in order
     in_wip: ClassVar[bool] = False  # the parts it holds count in the plant's WIP
     look: ClassVar[Look] = Look()  # how it is drawn (twin/look.py): renderers ask this, never the kind
+    # the run checks (twin/invariants.py) and the bottleneck (twin/results.py) ask these:
+    server_time: ClassVar[tuple[str, ...]] = ()  # acc columns that add up to servers x window steps
+    kpis_defined: ClassVar[bool] = False  # its KPIs (but energy per item) are numbers in every run
+    bottleneck_candidate: ClassVar[bool] = False  # may be the plant's bottleneck (active-period method)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -165,6 +169,17 @@ class Element:
     def items_drawn(self, held: int) -> int:
         """How many of the ``held`` parts an animation draws on it (``look.items == "stack"``)."""
         return held
+
+    def holds_at_most(self, plant) -> float:
+        """Parts it can hold (math.inf when unbounded): a loop of such elements can fill up and
+        deadlock (twin/deadlock.py)."""
+        return float(self.kernel_capacity(plant))
+
+    def holding(self, view, e: int):
+        """How it holds parts at the end of a run (a ``twin.deadlock.Holding`` for every replica,
+        read through ``view``, a ``twin.deadlock.StateView``), or None: a kind that returns None
+        is never counted in a locked set (its room depends on more than its contents)."""
+        return None
 
     def durations(self) -> dict[str, Distribution]:
         """Every distribution of this element by key (for validation and the default dt)."""
@@ -271,6 +286,9 @@ class Machine(Element):
     routing: str = "probability"
     kind: ClassVar[str] = "machine"
     look: ClassVar[Look] = Look("plinth", "#7895b8", (2.0, 1.5, 1.8), items="stack")
+    server_time: ClassVar[tuple[str, ...]] = ("busy", "blocked", "idle", "down", "service")
+    kpis_defined: ClassVar[bool] = True
+    bottleneck_candidate: ClassVar[bool] = True
 
     def __post_init__(self):
         super().__post_init__()
@@ -312,6 +330,11 @@ class Machine(Element):
         """Parts on its servers, at most six drawn."""
         return min(held, self.servers, 6)
 
+    def holding(self, view, e: int):
+        """Full when every server holds a part; a finished part may leave for its drawn destination."""
+        from .deadlock import Holding
+        return Holding(view.count(e) == view.capacity(e), view.finished_dests(e), view.last_slot_step(e))
+
     def kpis(self, run):
         """Fractions of server time busy, blocked, starved, down and in service; ``queue``: mean
         parts held."""
@@ -345,6 +368,7 @@ class Buffer(Element):
     capacity: int | None = None
     routing: str = "probability"
     kind: ClassVar[str] = "buffer"
+    kpis_defined: ClassVar[bool] = True
     look: ClassVar[Look] = Look("rack", "#c9a36b", (1.5, 0.6, 0.9), state_colored=False, items="stack")
     zero_time: ClassVar[bool] = True
 
@@ -358,6 +382,15 @@ class Buffer(Element):
 
     def kernel_capacity(self, plant) -> int:
         return plant.unbounded_storage if self.capacity is None else self.capacity
+
+    def holds_at_most(self, plant) -> float:
+        return math.inf if self.capacity is None else float(self.capacity)
+
+    def holding(self, view, e: int):
+        """A bounded buffer is full at capacity (an unbounded one never is); only its front part can leave."""
+        from .deadlock import Holding
+        full = view.count(e) == view.capacity(e) if self.capacity is not None else np.zeros(view.replicas, bool)
+        return Holding(full, [view.front_dest(e)], view.last_slot_step(e))
 
     def kernel_fields(self, dist_id, dt):
         return {"bounded": int(self.capacity is not None)}
@@ -374,6 +407,7 @@ class Sink(Element):
 
     scrap: bool = False
     kind: ClassVar[str] = "sink"
+    kpis_defined: ClassVar[bool] = True
     look: ClassVar[Look] = Look("bin", "#8f8f8f", (1.2, 1.0, 1.0), state_colored=False)
     has_outputs: ClassVar[bool] = False
 
@@ -421,6 +455,7 @@ class Conveyor(Element):
     health: tuple[HealthComponent, ...] = ()
     routing: str = "probability"
     kind: ClassVar[str] = "conveyor"
+    kpis_defined: ClassVar[bool] = True
     look: ClassVar[Look] = Look("belt", "#9aa5b1", (3.0, 0.6, 0.8), items="belt")
     field_units: ClassVar[dict[str, str]] = {"length": "length", "speed": "speed", "pitch": "length",
                                              "path": "length", "idle_power": "power", "power_per_item": "power"}
@@ -468,6 +503,19 @@ class Conveyor(Element):
 
     def kernel_capacity(self, plant) -> int:
         return self.capacity
+
+    def holding(self, view, e: int):
+        """Full at capacity, or (non-accumulating) stopped by its waiting front item while the
+        last item has not cleared the entry by a pitch; only the front item can leave."""
+        from .deadlock import Holding
+        count = view.count(e)
+        full = count == view.capacity(e)
+        if not self.accumulating:
+            pitch = int(view.model.arrays.conveyor.pitch.numpy()[e])
+            tail = view.ring_slot(e, count - 1)
+            entry_blocked = view.own("el64", e, "conveyor", "belt0") - view.slot_step(tail) < pitch
+            full |= (view.own("el32", e, "conveyor", "blocked") != 0) & (count > 0) & entry_blocked
+        return Holding(full, [view.front_dest(e)], view.own("el64", e, "conveyor", "ready"))
 
     def kernel_fields(self, dist_id, dt):
         return {"conveyor.transit": whole_steps(self.transit_time / dt),  # saturated: see twin/stepclock.py

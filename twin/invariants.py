@@ -25,7 +25,6 @@ from .kernels import layout
 
 FRACTIONS = ("utilization", "blocked", "starved", "down", "service", "full", "empty", "running")
 FRACTION_SUFFIXES = ("_utilization", "_blocked", "_stopped")
-NOT_NAN = ("machine", "buffer", "conveyor", "sink")  # kinds whose KPIs (but energy per item) always exist
 MAYBE_NAN = ("energy_per_item_j",)
 TOLERANCE = 1e-9  # ratios of int64 integrals: exact to rounding
 
@@ -50,6 +49,7 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
     ``inside_at_start``: parts inside at step 0 (a run started from a twin.live snapshot)."""
     n = model.n_elements
     names, kinds = model.names, model.kinds
+    elements = [model.plant[nm] for nm in names]
     window = horizon_step - warmup_step
     if window <= 0:
         raise SimulationError(f"plant: the statistics window has {window} steps")
@@ -74,14 +74,15 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
         if (rep[:, col] < 0).any():
             _fail(f"plant: {what} is negative", rep[:, col] < 0, rep[:, col])
 
-    # a machine's server-time adds up exactly (integers)
+    # server time adds up exactly (integers), for kinds that say which columns share it (a machine's)
     for i in range(n):
-        if kinds[i] != "machine":
+        parts = elements[i].server_time
+        if not parts:
             continue
-        total = acc[:, i, [layout.A_BUSY, layout.A_BLOCKED, layout.A_IDLE, layout.A_DOWN, layout.A_SERVICE]].sum(axis=1)
+        total = sum(layout.ACC_TABLE.column(acc[:, i, :], col, kind=kinds[i]) for col in parts)
         wrong = total != capacity[i] * window
         if wrong.any():
-            _fail(f"element '{names[i]}': busy + blocked + starved + down + service is not 100% of its server time "
+            _fail(f"element '{names[i]}': {' + '.join(parts)} is not 100% of its server time "
                   f"({capacity[i]} x {window} steps)", wrong, total)
 
     # element KPIs
@@ -90,7 +91,7 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
             v = np.asarray(values, dtype=np.float64)
             if np.isinf(v).any():
                 _fail(f"element '{name}': {key} is infinite", np.isinf(v), v)
-            if kinds[i] in NOT_NAN and key not in MAYBE_NAN and np.isnan(v).any():
+            if elements[i].kpis_defined and key not in MAYBE_NAN and np.isnan(v).any():
                 _fail(f"element '{name}': {key} is not a number", np.isnan(v), v)
             with np.errstate(invalid="ignore"):
                 if is_fraction(key):
@@ -121,7 +122,7 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
     inside = np.zeros(len(rep), np.int64)
     room = 0
     for i in range(n):
-        if kinds[i] not in ("source", "sink"):
+        if elements[i].has_inputs and elements[i].has_outputs:  # not the plant's ends
             inside += el32[:, i, layout.E_COUNT]
             room += int(capacity[i])
     gap = rep[:, layout.R_EXITED] + inside - rep[:, layout.R_ENTERED] - inside_at_start  # at the warm-up

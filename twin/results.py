@@ -248,7 +248,7 @@ class Results:
         share one constraint, so they are one candidate, active by the mean of their members: when
         such a group wins, ``group`` lists its machines and ``element`` is its most active member;
         the vote is not split between them. ``group`` is None for a single machine."""
-        names = [n for n, k in self.element_kinds.items() if k == "machine"]
+        names = [n for n, k in self.element_kinds.items() if _may_be_bottleneck(k)]
         if not names:
             return {"element": None, "group": None, "method": BOTTLENECK_METHOD, "share": None, "active": {}}
         els = self.per_replica["elements"]
@@ -387,9 +387,17 @@ def parallel_groups(plant) -> list[list[str]]:
         return (repr(spec), tuple(sorted(plant.predecessors(name))), tuple(sorted(plant.successors(name))))
     groups: dict = {}
     for name, el in plant.elements.items():
-        if el.kind == "machine":
+        if el.bottleneck_candidate:
             groups.setdefault(signature(name), []).append(name)
     return [g for g in groups.values() if len(g) > 1]
+
+
+def _may_be_bottleneck(kind: str) -> bool:
+    """The kind's element class says whether it can be the bottleneck (results read back from
+    JSON carry kind names only; an unregistered kind is not a candidate)."""
+    from .elements import KINDS
+    cls = KINDS.get(kind)
+    return bool(cls is not None and cls.bottleneck_candidate)
 
 
 def _maintenance_dict(mt: dict) -> dict:
