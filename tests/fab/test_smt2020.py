@@ -194,7 +194,6 @@ def test_smt2020_runs_and_conserves_lots(name):
     busy tools of every group stay below its offered load (x batch_max/batch_min for batch groups,
     which start at the minimum) x 1.05 (a fab filling from empty is below steady load; x1.05 allows
     the noise of 20 days)."""
-    import warnings
     from twin.fab import UnmodelledWarning, simulate
     fab = load_smt2020(dataset(name))
     with pytest.warns(UnmodelledWarning, match="STNCAP"):

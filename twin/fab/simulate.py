@@ -221,7 +221,6 @@ def _setups(fab: Fab, gnames, steps_of) -> dict:
     own group). Time from state a to b: the step's own setup_time when given, else the group's
     matrix; from no state (a tool's first setup): the step's own time, else the matrix's from-any
     time, else none."""
-    gid = {g: i for i, g in enumerate(gnames)}
     states = {g: [] for g in gnames}     # state names in order of first use
     plain = {g: False for g in gnames}   # lot steps without a setup
     for _, s in steps_of:
