@@ -138,6 +138,9 @@ def broken_copy(tmp_path, file, line, column, value):
     ("order.txt", 2, "DUE", "12/31/17 00:00:00", "before the release"),
     ("downcal.txt", 3, "MTTRUNITS", "weeks", "unknown time unit 'weeks'"),
     ("pmcal.txt", 4, "PMCALTYPE", "mtbpm_by_moon", "unsupported value"),
+    ("tool.txt.1l", 3, "FWLRANK", "rank_HP;rank_SPT", "unsupported ranking 'rank_HP;rank_SPT'"),
+    ("tool.txt.1l", 3, "WAKERESRANK", "wake_Random", "unsupported value 'wake_Random'"),
+    ("route_3.txt", 13, "WHEN", "after", "unsupported value 'after'"),
 ])
 def test_malformed_line_names_file_line_and_field(tmp_path, file, line, column, value, message):
     folder = broken_copy(tmp_path, file, line, column, value)
@@ -146,6 +149,21 @@ def test_malformed_line_names_file_line_and_field(tmp_path, file, line, column, 
     text = str(e.value)
     assert file in text and message in text, text
     assert f"line {line}" in text and f"key '{column}'" in text, text
+
+
+def test_setup_matrix_missing_a_pair_names_the_file_and_pair(tmp_path):
+    """setup.txt line 3 is DE_BE_13_2 -> DE_BE_13_1; without it the pair has no time."""
+    folder = broken_copy(tmp_path, "setup.txt", 3, "CURSETUP", "DE_BE_99_9")
+    with pytest.raises(PlantError) as e:
+        load_smt2020(folder)
+    text = str(e.value)
+    assert "setup.txt" in text and "tool group DE_BE_13" in text and "key 'DE_BE_13_2->DE_BE_13_1'" in text, text
+
+
+def test_wip_due_before_its_start_is_refused(tmp_path):
+    folder = broken_copy(tmp_path, "WIP.txt", 2, "DUE", "01/01/17 00:00:00")
+    with pytest.raises(PlantError, match=r"WIP.txt.*line 2.*key 'DUE'.*before the release"):
+        load_smt2020(folder)
 
 
 def test_an_unknown_column_is_refused(tmp_path):
@@ -160,11 +178,21 @@ def test_missing_folder_is_one_error(tmp_path):
 
 
 def test_unmodelled_fields_are_listed_not_dropped():
-    """Every column the simulator does not act on is named in fab.unmodelled with its reason."""
+    """Every column the simulator does not act on is named in fab.unmodelled with its reason;
+    setups, minimum runs, PMs, critical queue times and the rankings are modelled, so not listed."""
     fab = load_smt2020(dataset("HVLM"))
-    for key in ("route:SETUP", "route:SVESTN", "route:CQT", "pmcal.txt",
-                "tool.txt.1l:WAKERESRANK", "tool.txt.1l:STNCAP"):
-        assert key in fab.unmodelled and fab.unmodelled[key], key
+    assert set(fab.unmodelled) == {"route:SVESTN", "tool.txt.1l:STNCAP", "tool.txt.1l:STNFAMSTEP_ACTLIST",
+                                   "order.txt:ORDER", "IGNORE"}
+    assert all(fab.unmodelled.values())
+    g = fab.groups["Implant_128"]
+    assert (g.rule, g.rank_setup, g.setup_group) == ("least_setup", True, "smt2020")
+    assert fab.setups["smt2020"].min_run["SU128_1"] == 7 and fab.setups["smt2020"].to_any["SU128_1"] == 72 * 60
+    assert (fab.groups["DE_BE_11"].rule, fab.groups["DE_BE_11"].rank_setup) == ("priority_fifo", True)
+    lv = load_smt2020(dataset("LVHM"))
+    assert lv.groups["DE_BE_11"].rule == "priority_cr" and lv.groups["Implant_128"].rule == "priority_cr"
+    st = fab.products["part_3"].route.steps[29]
+    assert (st.number, st.cqt_to, st.cqt, st.cqt_action) == (30, 31, 7200.0, "count")
+    assert sum(p.basis == "wafers" for p in fab.pms) > 0 and sum(p.basis == "time" for p in fab.pms) > 0
     # ... and what is modelled is read: rework, sampling, cascading, batch sizes, hot lots
     steps = fab.products["part_3"].route.steps
     assert steps[66].rework_to == 65 and steps[66].rework_p == pytest.approx(0.017)
@@ -181,10 +209,9 @@ def test_smt2020_runs_and_conserves_lots(name):
     busy tools of every group stay below its offered load (x batch_max/batch_min for batch groups,
     which start at the minimum) x 1.05 (a fab filling from empty is below steady load; x1.05 allows
     the noise of 20 days)."""
-    import warnings
     from twin.fab import UnmodelledWarning, simulate
     fab = load_smt2020(dataset(name))
-    with pytest.warns(UnmodelledWarning, match="route:SETUP"):
+    with pytest.warns(UnmodelledWarning, match="STNCAP"):
         r = simulate(fab, replicas=2, horizon=20 * 86400.0, initial_wip=False)
     assert np.array_equal(r.raw["pr_released"], r.raw["pr_out"] + r.raw["pr_wip"])
     assert r.raw["pr_released"].sum() > 0 and r.raw["pr_wip"].sum() > 100
@@ -195,8 +222,16 @@ def test_smt2020_runs_and_conserves_lots(name):
         for s in p.route.steps:
             if s.per == "batch":
                 fill[s.group] = max(fill[s.group], s.batch_max / s.batch_min)
+    # setups, PMs and critical queue times act: implanters change gas, PM calendars take tools
+    # down, every CQT window of the routes is checked; shares are shares
+    assert r.groups["Implant_128"]["setup_share"][0] > 0 and r.groups["LithoTrack_FE_115"]["setup_share"][0] > 0
+    assert sum(k["pm_share"][0] > 0 for k in r.groups.values()) > 20
+    n_cqt = sum(s.cqt is not None for p in fab.products.values() for s in p.route.steps)
+    assert len(r.cqt) == n_cqt > 0 and sum(w["checks_per_day"][0] for w in r.cqt.values()) > 0
+    assert all(0.0 <= w["violation_share"][0] <= 1.0 for w in r.cqt.values() if w["checks_per_day"][0] > 0)
     for g, k in r.groups.items():
         assert 0.0 <= k["utilisation"][0] <= 1.0 + 1e-9 and 0.0 < k["availability"][0] <= 1.0, g
+        assert k["utilisation"][0] + k["setup_share"][0] + k["pm_share"][0] + k["down_share"][0] <= 1.0 + 1e-9, g
         assert k["busy_tools"][0] <= 1.05 * fill[g] * load[g] + 1e-9, (g, k["busy_tools"][0], load[g])
 
 
