@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import PlantError, SimulationError
-from ..stats import mean_ci, format_ci
+from ..stats import format_ci
+from . import kpis
 from .fab import Fab
 from .products import PER_BATCH, PER_WAFER
 
@@ -29,12 +30,19 @@ class UnmodelledWarning(UserWarning):
 
 @dataclass
 class FabResults:
+    """KPIs of a fab run over [warmup, horizon] (twin/fab/kpis.py says what each one is):
+    ``products[p][kpi]`` and ``groups[g][kpi]`` are ``(mean, 95% half-width)`` over replicas;
+    ``wip_by_step[p]`` lists them per route step, ``wip_by_group[p][g]`` per tool group."""
+
     fab: str
     replicas: int
     horizon: float
     warmup: float
     products: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # kpi -> (mean, ci95)
     groups: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    wip_by_step: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    wip_by_group: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    steps: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # product -> (step number, group)
     raw: dict[str, np.ndarray] = field(default_factory=dict)   # per-replica arrays, for tests
     events: int = 0
     state_bytes: int = 0     # all replicas' state arrays (per replica: / replicas)
@@ -43,13 +51,21 @@ class FabResults:
     kernel_cpu_s: float = 0.0  # CPU time of this process during the launch (less sensitive to a busy host)
 
     def to_dict(self) -> dict:
-        """JSON contract: {"fab", "replicas", "horizon_s", "warmup_s", "products": {p: {kpi:
-        {"mean", "ci95"}}}, "groups": {g: {kpi: {"mean", "ci95"}}}}; NaN as null."""
+        """JSON contract (README "Fabs and product mix"): {"fab", "replicas", "horizon_s",
+        "warmup_s", "products": {p: {kpi: {"mean", "ci95"}, "wip_by_step": [{"step", "group",
+        "mean", "ci95"}], "wip_by_group": {g: {"mean", "ci95"}}}}, "groups": {g: {kpi: {"mean",
+        "ci95"}}}}; NaN as null."""
         def kp(d):
             return {k: {"mean": _num(m), "ci95": _num(c)} for k, (m, c) in d.items()}
+        products = {}
+        for p, d in self.products.items():
+            products[p] = kp(d)
+            if p in self.wip_by_step:
+                products[p]["wip_by_step"] = [{"step": n, "group": g, "mean": _num(m), "ci95": _num(c)}
+                                              for (n, g), (m, c) in zip(self.steps[p], self.wip_by_step[p])]
+                products[p]["wip_by_group"] = kp(self.wip_by_group[p])
         return {"fab": self.fab, "replicas": self.replicas, "horizon_s": self.horizon, "warmup_s": self.warmup,
-                "products": {p: kp(d) for p, d in self.products.items()},
-                "groups": {g: kp(d) for g, d in self.groups.items()}}
+                "products": products, "groups": {g: kp(d) for g, d in self.groups.items()}}
 
     def summary(self) -> str:
         lines = [f"fab {self.fab}: {self.replicas} replicas, {(self.horizon - self.warmup) / DAY:g} days "
@@ -57,12 +73,17 @@ class FabResults:
         for p, k in self.products.items():
             lines.append(f"  {p}: {format_ci(*k['lots_out_per_day'])} lots/day out "
                          f"(released {format_ci(*k['released_per_day'])}), cycle time "
-                         f"{format_ci(*k['cycle_time_days'])} d (p90 {k['cycle_time_p90_days'][0]:.3g} d), "
-                         f"X-factor {format_ci(*k['x_factor'])}, WIP {format_ci(*k['wip'])} lots")
+                         f"{format_ci(*k['cycle_time_days'])} d (p50 {k['cycle_time_p50_days'][0]:.3g}, "
+                         f"p90 {k['cycle_time_p90_days'][0]:.3g}, p95 {k['cycle_time_p95_days'][0]:.3g} d), "
+                         f"X-factor {format_ci(*k['x_factor'])}, on time {format_ci(*k['on_time'])}, "
+                         f"WIP {format_ci(*k['wip'])} lots")
         busiest = sorted(self.groups.items(), key=lambda kv: -kv[1]["utilisation"][0])[:5]
         for g, k in busiest:
+            shares = "".join(f", {name.split('_')[0]} {format_ci(*k[name])}" for name in
+                             ("breakdown_share", "setup_share", "pm_share") if name in k and k[name][0] > 0)
+            fill = f", batch fill {format_ci(*k['batch_fill'])}" if math.isfinite(k["batch_fill"][0]) else ""
             lines.append(f"  {g}: utilisation {format_ci(*k['utilisation'])}, availability "
-                         f"{format_ci(*k['availability'])}, queue {format_ci(*k['queue'])} lots")
+                         f"{format_ci(*k['availability'])}{shares}, queue {format_ci(*k['queue'])} lots{fill}")
         return "\n".join(lines)
 
 
@@ -247,7 +268,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     R = replicas
     s = K.FabState()
     shapes = {"l_": lot_cap, "e_": m.ev_cap, "q_": G * q_cap, "g_": G, "p_": n_pools, "t_": max(1, n_tools),
-              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR}
+              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR, "sw": len(arrays["st_group"])}
     for name, ann in K.FabState.vars.items():
         dtype = ann.type.dtype
         s_shape = (R, shapes[name[:2]])
@@ -266,7 +287,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
         raise SimulationError(f"fab {fab.name}: a tool group's queue outgrew {q_cap} lots (queue=...): overloaded")
     if flags & K.F_EVENTS:
         raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
-    res = _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
+    res = _reduce(fab, s, prods, gnames, first, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
     if flags & K.F_RECORDS:
         warnings.warn(f"fab {fab.name}: more lots finished than records={records} per replica; cycle-time "
                       "percentiles are not reported (NaN): pass a larger records=", UserWarning, stacklevel=2)
@@ -276,42 +297,25 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     return res
 
 
-def _reduce(fab, s, prods, gnames, R, horizon, warmup, ctr, records_full) -> FabResults:
+def _reduce(fab, s, prods, gnames, first, R, horizon, warmup, ctr, records_full) -> FabResults:
     T = horizon - warmup
     res = FabResults(fab.name, R, horizon, warmup, events=int(ctr[:, 6].sum()))
-    a = {name: getattr(s, name).numpy() for name in ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime",
-                                                      "pr_wip_area", "g_busy", "g_down", "g_qarea", "g_starts",
-                                                      "g_batches", "g_fill", "rec_p", "rec_ct", "pr_wip", "pr_initial")}
+    names = [n for n in K_RAW if hasattr(s, n)]
+    a = {name: getattr(s, name).numpy() for name in names}
     res.raw = a
     nrec = ctr[:, 4]
     recs = [(a["rec_p"][r, :nrec[r]], a["rec_ct"][r, :nrec[r]]) for r in range(R)]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for i, p in enumerate(prods):
-            out = a["pr_out"][:, i]
-            ct_all = np.concatenate([c[pp == i] for pp, c in recs]) if recs else np.array([])
-            q = np.percentile(ct_all, [50, 90, 95]) / DAY if ct_all.size and not records_full else [math.nan] * 3
-            res.products[p] = {
-                "lots_out_per_day": mean_ci(out / T * DAY)[:2],
-                "released_per_day": mean_ci(a["pr_released"][:, i] / T * DAY)[:2],
-                "cycle_time_days": mean_ci(a["pr_ct"][:, i] / out / DAY)[:2],
-                "cycle_time_p50_days": (float(q[0]), math.nan),
-                "cycle_time_p90_days": (float(q[1]), math.nan),
-                "cycle_time_p95_days": (float(q[2]), math.nan),
-                "x_factor": mean_ci(a["pr_xf"][:, i] / out)[:2],
-                "on_time": mean_ci(a["pr_ontime"][:, i] / out)[:2],
-                "wip": mean_ci(a["pr_wip_area"][:, i] / T)[:2],
-            }
+    for i, p in enumerate(prods):
+        res.products[p] = kpis.product_kpis(a, i, T, recs, records_full)
+    res.wip_by_step, res.wip_by_group = kpis.wip_by_step(fab, prods, first, a["sw_area"], T)
+    res.steps = {p: [(st.number, st.group) for st in fab.products[p].route.steps] for p in prods}
     for j, g in enumerate(gnames):
-        tools = fab.groups[g].tools
-        if fab.groups[g].delay:
-            continue
-        b = a["g_batches"][:, j]
-        res.groups[g] = {
-            "utilisation": mean_ci(a["g_busy"][:, j] / (tools * T))[:2],
-            "availability": mean_ci(1.0 - a["g_down"][:, j] / (tools * T))[:2],
-            "busy_tools": mean_ci(a["g_busy"][:, j] / T)[:2],
-            "queue": mean_ci(a["g_qarea"][:, j] / T)[:2],
-            "lots_per_day": mean_ci(a["g_starts"][:, j] / T * DAY)[:2],
-            "batch_fill": mean_ci(np.where(b > 0, a["g_fill"][:, j] / np.maximum(b, 1), np.nan))[:2],
-        }
+        if not fab.groups[g].delay:
+            res.groups[g] = kpis.group_kpis(a, j, fab.groups[g].tools, T)
     return res
+
+
+# the per-replica arrays kept in FabResults.raw (those the kernel has)
+K_RAW = ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime", "pr_wip_area", "g_busy", "g_down",
+         "g_setup", "g_pm", "g_qarea", "g_starts", "g_batches", "g_fill", "rec_p", "rec_ct", "pr_wip", "pr_initial",
+         "sw_area")
