@@ -101,7 +101,7 @@ def _compile(fab: Fab):
     st = {k: [] for k in ("group", "per", "dist", "lo", "hi", "cascade", "occ", "rwk_p", "rwk_to", "sample_p",
                           "next", "pool", "bmin", "bmax")}
     first, rpt, pool_step = [], [], []
-    pools_of = {g: [] for g in gnames}
+    pools_of = {g: {} for g in gnames}  # batch pools: (route, step index) -> global steps (products sharing a route share its pools)
     kinds = {g: set() for g in gnames}
     for pname in prods:
         p = fab.products[pname]
@@ -132,7 +132,7 @@ def _compile(fab: Fab):
             st["next"].append(base + i + 1 if i + 1 < n else -1)
             kinds[s.group].add(s.per == PER_BATCH)
             if s.per == PER_BATCH and not g.delay:
-                pools_of[s.group].append(base + i)
+                pools_of[s.group].setdefault((id(p.route), i), []).append(base + i)
                 too_big = [w for w in wafers if w > s.batch_max]
                 if too_big:
                     raise PlantError(f"a lot of {too_big[0]} wafers can never fit a batch of at most {s.batch_max}",
@@ -146,9 +146,10 @@ def _compile(fab: Fab):
             raise PlantError("mixes per-batch and per-lot/per-wafer steps; the fab simulator needs one or the other "
                              "per tool group", element=f"tool group {g}", key="steps")
         g_pool0.append(len(pool_step))
-        for step in pools_of[g]:
-            st["pool"][step] = len(pool_step)
-            pool_step.append(step)
+        for steps in pools_of[g].values():
+            for step in steps:
+                st["pool"][step] = len(pool_step)
+            pool_step.append(steps[0])
         g_npool.append(len(pools_of[g]))
     tool_group, g_tool0 = [], []
     for i, g in enumerate(gnames):
