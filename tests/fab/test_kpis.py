@@ -145,3 +145,24 @@ def test_json_contract_and_summary():
     assert d["groups"]["litho"]["batch_fill"]["mean"] is None   # not a batch group
     text = r.summary()
     assert "p95" in text and "on time" in text and "batch fill" in text
+
+
+def test_fab_plot_draws_the_kpis(tmp_path):
+    """The utilisation bars are the groups' utilisation means; the cycle-time marks are the
+    products' means; a PNG is written from the results, their dict and a JSON file alike."""
+    pytest.importorskip("matplotlib")
+    from twin.fab.plots import fab_plot
+    fab = x_factor_fab()
+    fab.breakdowns = [Breakdown("b", Exponential(DAY), Exponential(3 * 3600.0), groups=["litho"])]
+    r = simulate(fab, replicas=2, horizon=10 * DAY, warmup=DAY)
+    fig = fab_plot(r, tmp_path / "fab.png")
+    assert (tmp_path / "fab.png").stat().st_size > 10_000
+    ax_ct, ax_g = fig.axes[:2]
+    busy = [b for b in ax_g.patches if b.get_facecolor()[:3] == pytest.approx((0x3b / 255, 0x6f / 255, 0xd1 / 255))]
+    assert [b.get_height() for b in busy] == pytest.approx([r.groups[g]["utilisation"][0] for g in r.groups])
+    down = [b for b in ax_g.patches if b.get_facecolor()[:3] == pytest.approx((0xd1 / 255, 0x49 / 255, 0x5b / 255))]
+    assert [b.get_height() for b in down] == pytest.approx([r.groups[g]["breakdown_share"][0] for g in r.groups])
+    path = tmp_path / "fab.json"
+    path.write_text(json.dumps(r.to_dict()))
+    fab_plot(path, tmp_path / "fab2.svg")
+    assert (tmp_path / "fab2.svg").stat().st_size > 5_000

@@ -14,13 +14,12 @@ from pathlib import Path
 
 from ..distributions import TIME_KEYS, canonical_name, from_dict
 from ..errors import PlantError, SceneError, UnitError, nearest
+from ..scenes import SCENES_DIR
 from ..units import quantity
 from .fab import Fab
 from .orders import Order
 from .products import Product, Route, Step
 from .tools import Breakdown, PMCalendar, SetupMatrix, ToolGroup
-
-from ..scenes import SCENES_DIR
 
 FABS_DIR = SCENES_DIR / "fabs"
 WEEK = 7 * 86400.0
