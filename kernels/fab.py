@@ -7,9 +7,14 @@ binary heap keyed by (time, insertion number), so equal times resolve in a fixed
 float64 seconds (never float32); random numbers are counter-based (kernels/rng.py), keyed by
 (seed, replica, purpose, draw number), so a replica's run does not depend on the others.
 
-Semantics (docs/fab.md): a failure that falls while a tool is busy takes the tool down when its
-lot or batch finishes; a batch starts as soon as a pool holds ``batch_min`` wafers (or its oldest
-lot has waited ``max_wait``) and takes lots first-in-first-out up to ``batch_max`` wafers.
+Semantics (docs/fab.md): a failure or a due PM that falls while a tool is busy takes the tool
+down when its lot or batch finishes; a batch starts as soon as a pool holds ``batch_min`` wafers
+(or its oldest lot has waited ``max_wait``) and takes lots first-in-first-out up to ``batch_max``
+wafers. On a group with setups the queue is one heap per setup state ("sub-queue"); an idle tool
+takes the head that ranks first by (minimum run, rule key, setup time) or, with setup ranking,
+(minimum run, priority, setup time, rule key): O(tools x states) per decision, never a lot scan.
+A critical queue time opens when a lot finishes its step and closes when it starts the target
+step; an overrun is counted and, per the step's action, the lot is reworked or scrapped there.
 """
 
 import warp as wp
@@ -20,15 +25,16 @@ from .rng import uniform
 
 wp.set_module_options({"enable_backward": False})
 
-EV_RELEASE, EV_DONE, EV_FREE, EV_FAIL, EV_REPAIR, EV_WAIT, EV_ARRIVE = 0, 1, 2, 3, 4, 5, 6
+EV_RELEASE, EV_DONE, EV_FREE, EV_FAIL, EV_REPAIR, EV_WAIT, EV_ARRIVE, EV_PM, EV_PMEND = 0, 1, 2, 3, 4, 5, 6, 7, 8
 KIND_SHIFT = 27
-IDLE, BUSY, DOWN, BUSY_FAILING = 0, 1, 2, 3
+IDLE, BUSY, DOWN, BUSY_FAILING, MAINT = 0, 1, 2, 3, 4
+CQT_COUNT, CQT_REWORK, CQT_SCRAP = 0, 1, 2
 PER_LOT, PER_WAFER, PER_BATCH = 0, 1, 2
 # counters per replica (State.ctr columns)
 C_SEQ, C_DRAW, C_NEV, C_NFREE, C_REC, C_FLAGS, C_EVENTS, C_NLOTS = range(8)
 N_CTR = 8
 F_LOTS, F_EVENTS, F_QUEUE, F_RECORDS = 1, 2, 4, 8
-S_TIME, S_ROUTE, S_FAIL, S_MOVE = 0, 1, 2, 3  # random streams
+S_TIME, S_ROUTE, S_FAIL, S_MOVE, S_PM = 0, 1, 2, 3, 4  # random streams
 
 
 @wp.struct
@@ -47,6 +53,16 @@ class FabModel:
     st_pool: wp.array(dtype=wp.int32)       # batch pool of the step, -1 for lot steps
     st_bmin: wp.array(dtype=wp.int32)
     st_bmax: wp.array(dtype=wp.int32)
+    st_setup: wp.array(dtype=wp.int32)     # setup state the step needs, -1: none
+    st_stime: wp.array(dtype=wp.float64)   # the step's own setup time from any other state, < 0: the matrix
+    st_sq: wp.array(dtype=wp.int32)        # the sub-queue (heap) of lot steps
+    st_pa: wp.array(dtype=wp.float64)      # expected process time of a lot of W wafers: pa + pb W
+    st_pb: wp.array(dtype=wp.float64)
+    st_ra: wp.array(dtype=wp.float64)      # expected raw process time from the step to the end: ra + rb W
+    st_rb: wp.array(dtype=wp.float64)
+    st_cqt_to: wp.array(dtype=wp.int32)    # critical queue time: target step (global), -1 none
+    st_cqt: wp.array(dtype=wp.float64)
+    st_cqt_act: wp.array(dtype=wp.int32)
     pr_first: wp.array(dtype=wp.int32)
     pr_rpt: wp.array(dtype=wp.float64)      # raw process time of a lot (X-factor)
     g_tools: wp.array(dtype=wp.int32)
@@ -55,7 +71,26 @@ class FabModel:
     g_delay: wp.array(dtype=wp.int32)
     g_pool0: wp.array(dtype=wp.int32)
     g_npool: wp.array(dtype=wp.int32)
-    g_qbase: wp.array(dtype=wp.int32)
+    g_sq0: wp.array(dtype=wp.int32)        # first sub-queue of the group
+    g_nsq: wp.array(dtype=wp.int32)
+    g_setups: wp.array(dtype=wp.int32)     # 1: the group has setup steps
+    g_rsetup: wp.array(dtype=wp.int32)     # 1: rank by priority, then least setup, then the rule key
+    sq_base: wp.array(dtype=wp.int32)      # heap columns of the sub-queue
+    sq_state: wp.array(dtype=wp.int32)     # setup state of its steps, -1: none
+    n_states: int
+    su_time: wp.array(dtype=wp.float64)    # n_states x n_states setup times (from, to)
+    su_first: wp.array(dtype=wp.float64)   # from no state (a tool's first setup)
+    su_minrun: wp.array(dtype=wp.int32)
+    t_ps0: wp.array(dtype=wp.int32)        # PM slots (tool, calendar) of each tool
+    t_nps: wp.array(dtype=wp.int32)
+    ps_tool: wp.array(dtype=wp.int32)
+    ps_basis: wp.array(dtype=wp.int32)     # 0 calendar time, 1 wafers processed
+    ps_every: wp.array(dtype=wp.float64)
+    ps_first: wp.array(dtype=wp.float64)
+    ps_dlo: wp.array(dtype=wp.float64)     # duration uniform [lo, hi]
+    ps_dhi: wp.array(dtype=wp.float64)
+    n_ps: int
+    n_steps: int
     g_load: wp.array(dtype=wp.float64)      # load + unload per lot
     g_maxwait: wp.array(dtype=wp.float64)   # <= 0: wait for batch_min
     g_mttf: wp.array(dtype=wp.float64)      # <= 0: no breakdowns
@@ -110,13 +145,21 @@ class FabState:
     e_v: wp.array2d(dtype=wp.int32)
     q_key: wp.array2d(dtype=wp.int64)
     q_lot: wp.array2d(dtype=wp.int32)
-    g_qn: wp.array2d(dtype=wp.int32)
+    sq_n: wp.array2d(dtype=wp.int32)
+    l_cqt: wp.array2d(dtype=wp.int32)      # open critical-queue-time window: origin step + 1, 0 none
+    l_cqtt: wp.array2d(dtype=wp.float64)   # when it opened
     g_waiting: wp.array2d(dtype=wp.int32)
     p_head: wp.array2d(dtype=wp.int32)
     p_tail: wp.array2d(dtype=wp.int32)
     p_wafers: wp.array2d(dtype=wp.int32)
     p_lots: wp.array2d(dtype=wp.int32)
     t_state: wp.array2d(dtype=wp.int32)
+    t_setup: wp.array2d(dtype=wp.int32)    # setup state + 1 (0: none yet)
+    t_run: wp.array2d(dtype=wp.int32)      # lots run in that state since the last change
+    t_wafers: wp.array2d(dtype=wp.int32)   # wafers of the running job (wafer-counted PMs)
+    t_failpend: wp.array2d(dtype=wp.int32) # a failure fell during a PM
+    ps_pend: wp.array2d(dtype=wp.int32)
+    ps_count: wp.array2d(dtype=wp.float64) # wafers since the last wafer-counted PM
     o_done: wp.array2d(dtype=wp.int32)
     ctr: wp.array2d(dtype=wp.int64)
     # statistics over [warmup, horizon]
@@ -132,6 +175,13 @@ class FabState:
     pr_wip: wp.array2d(dtype=wp.int32)
     g_busy: wp.array2d(dtype=wp.float64)
     g_down: wp.array2d(dtype=wp.float64)
+    g_setup: wp.array2d(dtype=wp.float64)
+    g_nsetup: wp.array2d(dtype=wp.float64)
+    g_pm: wp.array2d(dtype=wp.float64)
+    g_npm: wp.array2d(dtype=wp.float64)
+    sc_checks: wp.array2d(dtype=wp.float64)  # per origin step: windows closed / overrun
+    sc_viol: wp.array2d(dtype=wp.float64)
+    pr_scrap: wp.array2d(dtype=wp.float64)
     g_qarea: wp.array2d(dtype=wp.float64)
     g_qlast: wp.array2d(dtype=wp.float64)
     g_starts: wp.array2d(dtype=wp.float64)
@@ -145,11 +195,21 @@ class FabState:
 
 
 @wp.func
-def rule_key(rule: wp.int32, priority: wp.int32, seq: wp.int64, due: wp.float64, release: wp.float64) -> wp.int64:
+def rule_key(rule: wp.int32, priority: wp.int32, seq: wp.int64, due: wp.float64, release: wp.float64,
+             now: wp.float64, ptime: wp.float64, remaining: wp.float64) -> wp.int64:
     for i in range(wp.static(len(RULES))):
         if rule == i:
-            return wp.static(RULES[i][1])(priority, seq, due, release)
+            return wp.static(RULES[i][1])(priority, seq, due, release, now, ptime, remaining)
     return seq
+
+
+@wp.func
+def lot_key(m: FabModel, s: FabState, r: int, lot: int, g: int) -> wp.int64:
+    """The group's rule key of a lot waiting for its current step (computed at its arrival)."""
+    step = s.l_step[r, lot]
+    w = wp.float64(s.l_wafers[r, lot])
+    return rule_key(m.g_rule[g], s.l_prio[r, lot], s.l_seq[r, lot], s.l_due[r, lot], s.l_rel[r, lot],
+                    s.l_enq[r, lot], m.st_pa[step] + m.st_pb[step] * w, m.st_ra[step] + m.st_rb[step] * w)
 
 
 @wp.func(inline=True)
@@ -236,6 +296,52 @@ def finish(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64):
 
 
 @wp.func
+def scrap(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64):
+    """The lot leaves the fab without finishing (a critical-queue-time overrun with action scrap)."""
+    p = s.l_prod[r, lot]
+    wip_change(m, s, r, p, t, -1)
+    step_wip(m, s, r, s.l_step[r, lot], t, -1)
+    if t >= m.warmup:
+        s.pr_scrap[r, p] = s.pr_scrap[r, p] + wp.float64(1.0)
+    nf = int(s.ctr[r, C_NFREE])
+    s.l_free[r, nf] = lot
+    s.ctr[r, C_NFREE] = wp.int64(nf + 1)
+    s.ctr[r, C_NLOTS] = s.ctr[r, C_NLOTS] - wp.int64(1)
+
+
+@wp.func
+def cqt_start(m: FabModel, s: FabState, r: int, lot: int, step: int, t: wp.float64) -> int:
+    """The lot starts ``step``: closes its open critical-queue-time window if the step is at or past
+    the window's target; an overrun is counted and, per the origin step's action, the lot goes back
+    to the origin step (rework) or leaves the fab (scrap). Returns 1 if the lot does not start."""
+    c = s.l_cqt[r, lot]
+    if c == 0:
+        return 0
+    o = c - 1
+    if step < m.st_cqt_to[o]:
+        return 0
+    s.l_cqt[r, lot] = 0
+    over = t - s.l_cqtt[r, lot] > m.st_cqt[o]
+    if t >= m.warmup:
+        s.sc_checks[r, o] = s.sc_checks[r, o] + wp.float64(1.0)
+        if over:
+            s.sc_viol[r, o] = s.sc_viol[r, o] + wp.float64(1.0)
+    if not over:
+        return 0
+    act = m.st_cqt_act[o]
+    if act == CQT_REWORK:
+        step_wip(m, s, r, s.l_step[r, lot], t, -1)
+        step_wip(m, s, r, o, t, 1)
+        s.l_step[r, lot] = o
+        schedule(m, s, r, t, EV_ARRIVE, lot)
+        return 1
+    if act == CQT_SCRAP:
+        scrap(m, s, r, lot, t)
+        return 1
+    return 0
+
+
+@wp.func
 def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
     """The lot reaches its current step (skipping sampled-out steps): joins the step's queue or
     pool, or starts a delay. Returns the tool group to try to start, or -1."""
@@ -255,7 +361,8 @@ def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
     s.l_step[r, lot] = step
     g = m.st_group[step]
     if m.g_delay[g] != 0:
-        schedule(m, s, r, t + step_time(m, s, r, step, s.l_wafers[r, lot]), EV_DONE, lot)
+        if cqt_start(m, s, r, lot, step, t) == 0:
+            schedule(m, s, r, t + step_time(m, s, r, step, s.l_wafers[r, lot]), EV_DONE, lot)
         return -1
     queue_change(m, s, r, g, t, 1)
     s.l_enq[r, lot] = t
@@ -275,13 +382,61 @@ def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
         if m.g_maxwait[g] > wp.float64(0.0):
             schedule(m, s, r, t + m.g_maxwait[g], EV_WAIT, g)
     else:
-        n = s.g_qn[r, g]
+        sq = m.st_sq[step]
+        n = s.sq_n[r, sq]
         if n >= m.q_cap:
             s.ctr[r, C_FLAGS] = s.ctr[r, C_FLAGS] | wp.int64(F_QUEUE)
             return -1
-        key = rule_key(m.g_rule[g], s.l_prio[r, lot], q, s.l_due[r, lot], s.l_rel[r, lot])
-        s.g_qn[r, g] = q_push(s.q_key, s.q_lot, r, m.g_qbase[g], n, key, wp.int32(lot))
+        s.sq_n[r, sq] = q_push(s.q_key, s.q_lot, r, m.sq_base[sq], n, lot_key(m, s, r, lot, g), wp.int32(lot))
     return g
+
+
+@wp.func
+def setup_time(m: FabModel, cur: int, step: int) -> wp.float64:
+    """Time to bring a tool in setup state ``cur`` (-1: none yet) to the state ``step`` needs."""
+    b = m.st_setup[step]
+    if b < 0 or b == cur:
+        return wp.float64(0.0)
+    if m.st_stime[step] >= wp.float64(0.0):
+        return m.st_stime[step]
+    if cur < 0:
+        return m.su_first[b]
+    return m.su_time[cur * m.n_states + b]
+
+
+@wp.func
+def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, t: wp.float64):
+    """Pop the head of sub-queue ``sq`` onto ``tool``: setup (if its state differs), then process."""
+    base = m.sq_base[sq]
+    lot = s.q_lot[r, base]
+    s.sq_n[r, sq] = q_pop(s.q_key, s.q_lot, r, base, s.sq_n[r, sq])
+    queue_change(m, s, r, g, t, -1)
+    step = s.l_step[r, lot]
+    if cqt_start(m, s, r, lot, step, t) != 0:
+        return
+    cur = s.t_setup[r, tool] - 1
+    su = setup_time(m, cur, step)
+    b = m.st_setup[step]
+    if b >= 0:
+        if b != cur:
+            s.t_setup[r, tool] = b + 1
+            s.t_run[r, tool] = 1
+            if t >= m.warmup and (cur >= 0 or su > wp.float64(0.0)):
+                s.g_nsetup[r, g] = s.g_nsetup[r, g] + wp.float64(1.0)
+        else:
+            s.t_run[r, tool] = s.t_run[r, tool] + 1
+    busy = step_time(m, s, r, step, s.l_wafers[r, lot]) + m.g_load[g]
+    occ = busy
+    if m.st_occ[step] >= wp.float64(0.0):
+        occ = m.st_occ[step] + m.g_load[g]
+    schedule(m, s, r, t + su + busy, EV_DONE, lot)
+    schedule(m, s, r, t + su + occ, EV_FREE, tool)
+    s.t_state[r, tool] = BUSY
+    s.t_wafers[r, tool] = s.l_wafers[r, lot]
+    s.g_busy[r, g] = s.g_busy[r, g] + overlap(t + su, t + su + occ, m.warmup, m.horizon)
+    s.g_setup[r, g] = s.g_setup[r, g] + overlap(t, t + su, m.warmup, m.horizon)
+    if t >= m.warmup:
+        s.g_starts[r, g] = s.g_starts[r, g] + wp.float64(1.0)
 
 
 @wp.func
@@ -290,7 +445,63 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
     tool0 = m.g_tool0[g]
     ntools = m.g_tools[g]
     npool = m.g_npool[g]
+    sq0 = m.g_sq0[g]
+    nsq = m.g_nsq[g]
     while True:
+        if npool == 0 and m.g_setups[g] != 0:
+            # (tool, sub-queue head) pairs: minimum run first, then (rule key, setup time) or, with
+            # setup ranking, (priority, setup time, rule key); the first tool wins ties
+            best_tool = int(-1)
+            best_sq = int(-1)
+            bf = int(1)
+            b1 = wp.int64(0)
+            b2 = wp.float64(0.0)
+            b3 = wp.int64(0)
+            for i in range(ntools):
+                tool = tool0 + i
+                if s.t_state[r, tool] == IDLE:
+                    cur = s.t_setup[r, tool] - 1
+                    forced = int(-1)
+                    if cur >= 0:
+                        if s.t_run[r, tool] < m.su_minrun[cur]:
+                            for k in range(nsq):
+                                if m.sq_state[sq0 + k] == cur and s.sq_n[r, sq0 + k] > 0:
+                                    forced = sq0 + k
+                    for k in range(nsq):
+                        sq = sq0 + k
+                        if s.sq_n[r, sq] > 0 and (forced < 0 or sq == forced):
+                            head = s.q_lot[r, m.sq_base[sq]]
+                            key = s.q_key[r, m.sq_base[sq]]
+                            su = setup_time(m, cur, s.l_step[r, head])
+                            f = int(1)
+                            if forced >= 0:
+                                f = 0
+                            k1 = key
+                            k2 = su
+                            k3 = wp.int64(0)
+                            if m.g_rsetup[g] != 0:
+                                k1 = wp.int64(4096 - s.l_prio[r, head])
+                                k3 = key
+                            better = best_tool < 0
+                            if not better and f != bf:
+                                better = f < bf
+                            elif not better and k1 != b1:
+                                better = k1 < b1
+                            elif not better and k2 != b2:
+                                better = k2 < b2
+                            elif not better:
+                                better = k3 < b3
+                            if better:
+                                best_tool = tool
+                                best_sq = sq
+                                bf = f
+                                b1 = k1
+                                b2 = k2
+                                b3 = k3
+            if best_tool < 0:
+                return
+            start_lot(m, s, r, g, best_tool, best_sq, t)
+            continue
         tool = int(-1)
         for i in range(ntools):
             if s.t_state[r, tool0 + i] == IDLE:
@@ -299,24 +510,9 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
         if tool < 0:
             return
         if npool == 0:
-            n = s.g_qn[r, g]
-            if n == 0:
+            if s.sq_n[r, sq0] == 0:
                 return
-            base = m.g_qbase[g]
-            lot = s.q_lot[r, base]
-            s.g_qn[r, g] = q_pop(s.q_key, s.q_lot, r, base, n)
-            queue_change(m, s, r, g, t, -1)
-            step = s.l_step[r, lot]
-            busy = step_time(m, s, r, step, s.l_wafers[r, lot]) + m.g_load[g]
-            occ = busy
-            if m.st_occ[step] >= wp.float64(0.0):
-                occ = m.st_occ[step] + m.g_load[g]
-            schedule(m, s, r, t + busy, EV_DONE, lot)
-            schedule(m, s, r, t + occ, EV_FREE, tool)
-            s.t_state[r, tool] = BUSY
-            s.g_busy[r, g] = s.g_busy[r, g] + overlap(t, t + occ, m.warmup, m.horizon)
-            if t >= m.warmup:
-                s.g_starts[r, g] = s.g_starts[r, g] + wp.float64(1.0)
+            start_lot(m, s, r, g, tool, sq0, t)
         else:
             best = int(-1)
             best_key = wp.int64(0)
@@ -328,7 +524,7 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                     if not ready and m.g_maxwait[g] > wp.float64(0.0):
                         ready = t - s.l_enq[r, head] >= m.g_maxwait[g] * wp.float64(0.999999999)
                     if ready:
-                        key = rule_key(m.g_rule[g], s.l_prio[r, head], s.l_seq[r, head], s.l_due[r, head], s.l_rel[r, head])
+                        key = lot_key(m, s, r, head, g)
                         if best < 0 or key < best_key:
                             best = pl
                             best_key = key
@@ -339,8 +535,8 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
             wafers = int(0)
             lots = int(0)
             busy = step_time(m, s, r, step, 0)
-            first = s.p_head[r, best]
-            lot = first
+            first = int(-1)
+            last = int(-1)
             while s.p_lots[r, best] > 0:
                 lot = s.p_head[r, best]
                 w = s.l_wafers[r, lot]
@@ -349,9 +545,17 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                 s.p_head[r, best] = s.l_next[r, lot]
                 s.p_lots[r, best] = s.p_lots[r, best] - 1
                 s.p_wafers[r, best] = s.p_wafers[r, best] - w
-                wafers = wafers + w
-                lots = lots + 1
                 queue_change(m, s, r, g, t, -1)
+                if cqt_start(m, s, r, lot, step, t) == 0:
+                    if lots == 0:
+                        first = lot
+                    else:
+                        s.l_next[r, last] = lot
+                    last = lot
+                    wafers = wafers + w
+                    lots = lots + 1
+            if lots == 0:
+                continue
             busy = busy + wp.float64(lots) * m.g_load[g]
             lot = first
             for i in range(lots):
@@ -359,6 +563,7 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                 lot = s.l_next[r, lot]
             schedule(m, s, r, t + busy, EV_FREE, tool)
             s.t_state[r, tool] = BUSY
+            s.t_wafers[r, tool] = wafers
             s.g_busy[r, g] = s.g_busy[r, g] + overlap(t, t + busy, m.warmup, m.horizon)
             if t >= m.warmup:
                 s.g_starts[r, g] = s.g_starts[r, g] + wp.float64(lots)
@@ -373,6 +578,28 @@ def go_down(m: FabModel, s: FabState, r: int, tool: int, t: wp.float64):
     s.t_state[r, tool] = DOWN
     s.g_down[r, g] = s.g_down[r, g] + overlap(t, t + ttr, m.warmup, m.horizon)
     schedule(m, s, r, t + ttr, EV_REPAIR, tool)
+
+
+@wp.func
+def available(m: FabModel, s: FabState, r: int, tool: int, t: wp.float64) -> int:
+    """The tool is free: a due PM starts now, else the tool idles. Returns its group (to try to
+    start work on) or -1."""
+    for k in range(m.t_nps[tool]):
+        ps = m.t_ps0[tool] + k
+        if s.ps_pend[r, ps] != 0:
+            s.ps_pend[r, ps] = 0
+            d = m.ps_dlo[ps]
+            if m.ps_dhi[ps] > m.ps_dlo[ps]:
+                d = d + (m.ps_dhi[ps] - m.ps_dlo[ps]) * draw(m, s, r, S_PM)
+            g = m.tool_group[tool]
+            s.t_state[r, tool] = MAINT
+            s.g_pm[r, g] = s.g_pm[r, g] + overlap(t, t + d, m.warmup, m.horizon)
+            if t >= m.warmup:
+                s.g_npm[r, g] = s.g_npm[r, g] + wp.float64(1.0)
+            schedule(m, s, r, t + d, EV_PMEND, tool)
+            return -1
+    s.t_state[r, tool] = IDLE
+    return m.tool_group[tool]
 
 
 @wp.func
@@ -392,6 +619,7 @@ def new_lot(m: FabModel, s: FabState, r: int, p: int, step: int, wafers: int, pr
     s.l_prio[r, lot] = prio
     s.l_rel[r, lot] = rel
     s.l_due[r, lot] = due
+    s.l_cqt[r, lot] = 0
     wip_change(m, s, r, p, t, 1)
     step_wip(m, s, r, step, t, 1)
     return lot
@@ -426,6 +654,11 @@ def run_fab(m: FabModel, s: FabState):
         g = m.tool_group[tool]
         if m.g_mttf[g] > wp.float64(0.0):
             schedule(m, s, r, -m.g_mttf[g] * wp.log(draw(m, s, r, S_FAIL)), EV_FAIL, tool)
+    for ps in range(m.n_ps):
+        if m.ps_basis[ps] == 0:
+            schedule(m, s, r, m.ps_first[ps], EV_PM, ps)
+        else:
+            s.ps_count[r, ps] = m.ps_every[ps] - m.ps_first[ps]
     for w in range(m.n_wip):
         p = m.w_product[w]
         lot = new_lot(m, s, r, p, m.w_step[w], m.w_wafers[w], m.w_prio[w], m.w_rel[w], m.w_due[w], wp.float64(0.0))
@@ -456,6 +689,9 @@ def run_fab(m: FabModel, s: FabState):
                 schedule(m, s, r, nt, EV_RELEASE, idx)
         elif kind == EV_DONE:
             step = s.l_step[r, idx]
+            if m.st_cqt_to[step] >= 0:
+                s.l_cqt[r, idx] = step + 1
+                s.l_cqtt[r, idx] = t
             nxt = m.st_next[step]
             if m.st_rwk_p[step] > wp.float64(0.0):
                 if draw(m, s, r, S_ROUTE) < m.st_rwk_p[step]:
@@ -474,20 +710,41 @@ def run_fab(m: FabModel, s: FabState):
         elif kind == EV_ARRIVE:
             g = arrive(m, s, r, idx, t)
         elif kind == EV_FREE:
+            for k in range(m.t_nps[idx]):
+                ps = m.t_ps0[idx] + k
+                if m.ps_basis[ps] == 1:
+                    c = s.ps_count[r, ps] + wp.float64(s.t_wafers[r, idx])
+                    if c >= m.ps_every[ps]:
+                        s.ps_pend[r, ps] = 1
+                        c = c - m.ps_every[ps]
+                    s.ps_count[r, ps] = c
             if s.t_state[r, idx] == BUSY_FAILING:
                 go_down(m, s, r, idx, t)
             else:
-                s.t_state[r, idx] = IDLE
-                g = m.tool_group[idx]
+                g = available(m, s, r, idx, t)
         elif kind == EV_FAIL:
             if s.t_state[r, idx] == IDLE:
                 go_down(m, s, r, idx, t)
             elif s.t_state[r, idx] == BUSY:
                 s.t_state[r, idx] = BUSY_FAILING
+            elif s.t_state[r, idx] == MAINT:
+                s.t_failpend[r, idx] = 1
         elif kind == EV_REPAIR:
-            s.t_state[r, idx] = IDLE
-            g = m.tool_group[idx]
-            schedule(m, s, r, t - m.g_mttf[g] * wp.log(draw(m, s, r, S_FAIL)), EV_FAIL, idx)
+            gr = m.tool_group[idx]
+            schedule(m, s, r, t - m.g_mttf[gr] * wp.log(draw(m, s, r, S_FAIL)), EV_FAIL, idx)
+            g = available(m, s, r, idx, t)
+        elif kind == EV_PM:
+            s.ps_pend[r, idx] = 1
+            schedule(m, s, r, t + m.ps_every[idx], EV_PM, idx)
+            tool = m.ps_tool[idx]
+            if s.t_state[r, tool] == IDLE:
+                g = available(m, s, r, tool, t)
+        elif kind == EV_PMEND:
+            if s.t_failpend[r, idx] != 0:
+                s.t_failpend[r, idx] = 0
+                go_down(m, s, r, idx, t)
+            else:
+                g = available(m, s, r, idx, t)
         else:
             g = idx
         if g >= 0:

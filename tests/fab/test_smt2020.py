@@ -138,6 +138,9 @@ def broken_copy(tmp_path, file, line, column, value):
     ("order.txt", 2, "DUE", "12/31/17 00:00:00", "before the release"),
     ("downcal.txt", 3, "MTTRUNITS", "weeks", "unknown time unit 'weeks'"),
     ("pmcal.txt", 4, "PMCALTYPE", "mtbpm_by_moon", "unsupported value"),
+    ("tool.txt.1l", 3, "FWLRANK", "rank_HP;rank_SPT", "unsupported ranking 'rank_HP;rank_SPT'"),
+    ("tool.txt.1l", 3, "WAKERESRANK", "wake_Random", "unsupported value 'wake_Random'"),
+    ("route_3.txt", 13, "WHEN", "after", "unsupported value 'after'"),
 ])
 def test_malformed_line_names_file_line_and_field(tmp_path, file, line, column, value, message):
     folder = broken_copy(tmp_path, file, line, column, value)
@@ -160,11 +163,21 @@ def test_missing_folder_is_one_error(tmp_path):
 
 
 def test_unmodelled_fields_are_listed_not_dropped():
-    """Every column the simulator does not act on is named in fab.unmodelled with its reason."""
+    """Every column the simulator does not act on is named in fab.unmodelled with its reason;
+    setups, minimum runs, PMs, critical queue times and the rankings are modelled, so not listed."""
     fab = load_smt2020(dataset("HVLM"))
-    for key in ("route:SETUP", "route:SVESTN", "route:CQT", "pmcal.txt",
-                "tool.txt.1l:WAKERESRANK", "tool.txt.1l:STNCAP"):
-        assert key in fab.unmodelled and fab.unmodelled[key], key
+    assert set(fab.unmodelled) == {"route:SVESTN", "tool.txt.1l:STNCAP", "tool.txt.1l:STNFAMSTEP_ACTLIST",
+                                   "order.txt:ORDER", "IGNORE"}
+    assert all(fab.unmodelled.values())
+    g = fab.groups["Implant_128"]
+    assert (g.rule, g.rank_setup, g.setup_group) == ("least_setup", True, "smt2020")
+    assert fab.setups["smt2020"].min_run["SU128_1"] == 7 and fab.setups["smt2020"].to_any["SU128_1"] == 72 * 60
+    assert (fab.groups["DE_BE_11"].rule, fab.groups["DE_BE_11"].rank_setup) == ("priority_fifo", True)
+    lv = load_smt2020(dataset("LVHM"))
+    assert lv.groups["DE_BE_11"].rule == "priority_cr" and lv.groups["Implant_128"].rule == "priority_cr"
+    st = fab.products["part_3"].route.steps[29]
+    assert (st.number, st.cqt_to, st.cqt, st.cqt_action) == (30, 31, 7200.0, "count")
+    assert sum(p.basis == "wafers" for p in fab.pms) > 0 and sum(p.basis == "time" for p in fab.pms) > 0
     # ... and what is modelled is read: rework, sampling, cascading, batch sizes, hot lots
     steps = fab.products["part_3"].route.steps
     assert steps[66].rework_to == 65 and steps[66].rework_p == pytest.approx(0.017)
@@ -184,7 +197,7 @@ def test_smt2020_runs_and_conserves_lots(name):
     import warnings
     from twin.fab import UnmodelledWarning, simulate
     fab = load_smt2020(dataset(name))
-    with pytest.warns(UnmodelledWarning, match="route:SETUP"):
+    with pytest.warns(UnmodelledWarning, match="STNCAP"):
         r = simulate(fab, replicas=2, horizon=20 * 86400.0, initial_wip=False)
     assert np.array_equal(r.raw["pr_released"], r.raw["pr_out"] + r.raw["pr_wip"])
     assert r.raw["pr_released"].sum() > 0 and r.raw["pr_wip"].sum() > 100

@@ -42,6 +42,7 @@ def product_kpis(a: dict, i: int, T: float, records: list, records_full: bool) -
             "x_factor": _ci(a["pr_xf"][:, i] / out),
             "on_time": _ci(a["pr_ontime"][:, i] / out),
             "wip": _ci(a["pr_wip_area"][:, i] / T),
+            **({"scrapped_per_day": _ci(a["pr_scrap"][:, i] / T * DAY)} if "pr_scrap" in a else {}),
         }
 
 
@@ -72,6 +73,9 @@ def group_kpis(a: dict, j: int, tools: int, T: float) -> dict:
     for raw, name in SHARES:
         if raw in a:
             k[name] = _ci(a[raw][:, j] / cap)
+    for raw, name in (("g_npm", "pms_per_day"), ("g_nsetup", "setups_per_day")):
+        if raw in a:
+            k[name] = _ci(a[raw][:, j] / T * DAY)
     with np.errstate(invalid="ignore", divide="ignore"):
         k.update({
             "busy_tools": _ci(a["g_busy"][:, j] / T),
@@ -80,3 +84,23 @@ def group_kpis(a: dict, j: int, tools: int, T: float) -> dict:
             "batch_fill": _ci(np.where(b > 0, a["g_fill"][:, j] / np.maximum(b, 1), np.nan)),
         })
     return k
+
+
+def cqt_kpis(a: dict, steps_of: list, T: float) -> dict:
+    """Per critical-queue-time window ("product i->j"): its limit, windows closed and overrun per
+    day, and the overrun share (of the windows closed in the window)."""
+    out = {}
+    if "sc_checks" not in a:
+        return out
+    for j, (pname, st) in enumerate(steps_of):
+        if st.cqt is None:
+            continue
+        checks, viol = a["sc_checks"][:, j], a["sc_viol"][:, j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"{pname} {st.number}->{st.cqt_to}"] = {
+                "limit_h": (st.cqt / 3600.0, 0.0),
+                "checks_per_day": _ci(checks / T * DAY),
+                "violations_per_day": _ci(viol / T * DAY),
+                "violation_share": _ci(np.where(checks > 0, viol / np.maximum(checks, 1), np.nan)),
+            }
+    return out

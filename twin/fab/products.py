@@ -16,6 +16,7 @@ from ..errors import PlantError
 
 PER_LOT, PER_WAFER, PER_BATCH = "lot", "wafer", "batch"
 PER = (PER_LOT, PER_WAFER, PER_BATCH)
+CQT_ACTIONS = ("count", "rework", "scrap")  # what an overrun of a critical queue time does
 
 
 @dataclass
@@ -33,7 +34,8 @@ class Step:
     ``rework_to``/``rework_p``: with probability rework_p the lot goes back to step rework_to
     after this one. ``sample_p``: the probability the step is done at all (1: always).
     ``cqt_to``/``cqt``: critical queue time: the lot should start step cqt_to within cqt seconds
-    of finishing this one.
+    of finishing this one; ``cqt_action``: what an overrun does when the lot reaches step cqt_to:
+    "count" (only counted), "rework" (the lot goes back to this step) or "scrap" (it leaves the fab).
     """
 
     number: int
@@ -53,6 +55,7 @@ class Step:
     sample_p: float = 1.0
     cqt_to: int | None = None
     cqt: float | None = None
+    cqt_action: str = "count"
     area: str = ""
 
     def lot_time(self, wafers: int) -> float:
@@ -99,6 +102,8 @@ class Route:
             if s.cqt is not None and (s.cqt_to is None or not s.number < s.cqt_to <= n or s.cqt <= 0):
                 raise PlantError(f"a critical queue time needs a positive limit and a later step (up to {n}), "
                                  f"got cqt={s.cqt} to step {s.cqt_to}", element=at, key="cqt_to")
+            if s.cqt_action not in CQT_ACTIONS:
+                raise PlantError(f"must be one of {CQT_ACTIONS}, got {s.cqt_action!r}", element=at, key="cqt_action")
             if s.same_tool_as is not None and not s.number < s.same_tool_as <= n:
                 raise PlantError(f"must name a later step (up to {n}), got {s.same_tool_as}",
                                  element=at, key="same_tool_as")

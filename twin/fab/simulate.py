@@ -19,7 +19,7 @@ from ..errors import PlantError, SimulationError
 from ..stats import format_ci
 from . import kpis
 from .fab import Fab
-from .products import PER_BATCH, PER_WAFER
+from .products import CQT_ACTIONS, PER_BATCH, PER_WAFER
 
 DAY = 86400.0
 
@@ -43,6 +43,7 @@ class FabResults:
     wip_by_step: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     wip_by_group: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
     steps: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # product -> (step number, group)
+    cqt: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # "product i->j" -> kpi
     raw: dict[str, np.ndarray] = field(default_factory=dict)   # per-replica arrays, for tests
     events: int = 0
     state_bytes: int = 0     # all replicas' state arrays (per replica: / replicas)
@@ -54,7 +55,7 @@ class FabResults:
         """JSON contract (README "Fabs and product mix"): {"fab", "replicas", "horizon_s",
         "warmup_s", "products": {p: {kpi: {"mean", "ci95"}, "wip_by_step": [{"step", "group",
         "mean", "ci95"}], "wip_by_group": {g: {"mean", "ci95"}}}}, "groups": {g: {kpi: {"mean",
-        "ci95"}}}}; NaN as null."""
+        "ci95"}}}, "cqt": {"product i->j": {kpi: {"mean", "ci95"}}}}; NaN as null."""
         def kp(d):
             return {k: {"mean": _num(m), "ci95": _num(c)} for k, (m, c) in d.items()}
         products = {}
@@ -65,7 +66,8 @@ class FabResults:
                                               for (n, g), (m, c) in zip(self.steps[p], self.wip_by_step[p])]
                 products[p]["wip_by_group"] = kp(self.wip_by_group[p])
         return {"fab": self.fab, "replicas": self.replicas, "horizon_s": self.horizon, "warmup_s": self.warmup,
-                "products": products, "groups": {g: kp(d) for g, d in self.groups.items()}}
+                "products": products, "groups": {g: kp(d) for g, d in self.groups.items()},
+                "cqt": {w: kp(d) for w, d in self.cqt.items()}}
 
     def summary(self) -> str:
         lines = [f"fab {self.fab}: {self.replicas} replicas, {(self.horizon - self.warmup) / DAY:g} days "
@@ -99,7 +101,8 @@ def _compile(fab: Fab):
     gnames = list(fab.groups)
     gid = {g: i for i, g in enumerate(gnames)}
     st = {k: [] for k in ("group", "per", "dist", "lo", "hi", "cascade", "occ", "rwk_p", "rwk_to", "sample_p",
-                          "next", "pool", "bmin", "bmax")}
+                          "next", "pool", "bmin", "bmax", "pa", "pb", "ra", "rb", "cqt_to", "cqt", "cqt_act")}
+    steps_of = []  # (product, Step) of each global step
     first, rpt, pool_step = [], [], []
     pools_of = {g: {} for g in gnames}  # batch pools: (route, step index) -> global steps (products sharing a route share its pools)
     kinds = {g: set() for g in gnames}
@@ -110,8 +113,15 @@ def _compile(fab: Fab):
         wafers = [o.wafers for o in fab.orders if o.product == pname] or [1]
         rpt.append(p.raw_process_time(max(wafers)))
         n = len(p.route.steps)
+        _check_cqt_windows(p)
         for i, s in enumerate(p.route.steps):
             g = fab.groups[s.group]
+            steps_of.append((pname, s))
+            pa, pb = _time_terms(s)
+            st["pa"].append(pa); st["pb"].append(pb)
+            st["cqt_to"].append(base + s.cqt_to - 1 if s.cqt is not None else -1)
+            st["cqt"].append(s.cqt if s.cqt is not None else 0.0)
+            st["cqt_act"].append(CQT_ACTIONS.index(s.cqt_action))
             st["group"].append(gid[s.group])
             st["per"].append({"lot": 0, "wafer": 1, "batch": 2}[s.per])
             d = s.time
@@ -140,6 +150,14 @@ def _compile(fab: Fab):
             st["bmin"].append(s.batch_min or 0)
             st["bmax"].append(s.batch_max or 0)
             st["pool"].append(-1)
+        ra, rb = 0.0, 0.0  # expected raw process time from each step to the end (critical ratio)
+        tail = []
+        for s in reversed(p.route.steps):
+            pa, pb = _time_terms(s)
+            ra, rb = ra + s.sample_p * pa, rb + s.sample_p * pb
+            tail.append((ra, rb))
+        for ra, rb in reversed(tail):
+            st["ra"].append(ra); st["rb"].append(rb)
     g_pool0, g_npool = [], []
     for g in gnames:
         if len(kinds[g]) > 1 and not fab.groups[g].delay:
@@ -169,6 +187,9 @@ def _compile(fab: Fab):
         if o.times is not None:
             raise PlantError("the fab simulator releases orders at fixed intervals; explicit times are not simulated yet",
                              element=f"order {o.name}", key="times")
+    setups = _setups(fab, gnames, steps_of)
+    for k in ("setup", "stime", "sq"):
+        st[k] = setups.pop("st_" + k)
     arrays = dict(
         st_group=st["group"], st_per=st["per"], st_dist=st["dist"], st_lo=st["lo"], st_hi=st["hi"],
         st_cascade=st["cascade"], st_occ=st["occ"], st_rwk_p=st["rwk_p"], st_rwk_to=st["rwk_to"],
@@ -183,8 +204,138 @@ def _compile(fab: Fab):
         o_lpr=[o.lots_per_release for o in orders], o_start=[o.start for o in orders],
         o_interval=[o.interval or 0.0 for o in orders], o_due=[o.due_after if o.due_after is not None else 1e18 for o in orders],
         o_poisson=[int(o.poisson) for o in orders],
+        st_setup=st["setup"], st_stime=st["stime"], st_sq=st["sq"], st_pa=st["pa"], st_pb=st["pb"],
+        st_ra=st["ra"], st_rb=st["rb"], st_cqt_to=st["cqt_to"], st_cqt=st["cqt"], st_cqt_act=st["cqt_act"],
     )
-    return arrays, prods, gnames, len(tool_group), first
+    arrays.update(setups)
+    arrays.update(_pm_slots(fab, gnames, tool_group))
+    return arrays, prods, gnames, len(tool_group), first, steps_of
+
+
+def _time_terms(step) -> tuple[float, float]:
+    """Expected process time of a lot of W wafers at the step as a + b W (per batch: the batch's)."""
+    m = step.time.mean
+    if step.per == PER_WAFER:
+        if step.cascade is not None:
+            return m - step.cascade, step.cascade
+        return 0.0, m
+    return m, 0.0
+
+
+def _check_cqt_windows(p) -> None:
+    """A lot holds one open critical-queue-time window at a time: windows of a route must not nest
+    or overlap (SMT2020's do not)."""
+    end = 0
+    for s in p.route.steps:
+        if s.cqt is not None:
+            if s.number < end:
+                raise PlantError(f"critical queue time from step {s.number} opens inside the window that ends at step "
+                                 f"{end}; overlapping windows are not simulated",
+                                 element=f"product {p.name} step {s.number}", key="cqt_to")
+            end = s.cqt_to
+
+
+def _setups(fab: Fab, gnames, steps_of) -> dict:
+    """Setup states, sub-queues and the setup-time tables. A group with setup steps gets one
+    sub-queue (heap) per setup state its lot steps need, plus one for its steps without a setup;
+    a group without, one sub-queue. States are numbered per group (a tool only holds states of its
+    own group). Time from state a to b: the step's own setup_time when given, else the group's
+    matrix; from no state (a tool's first setup): the step's own time, else the matrix's from-any
+    time, else none."""
+    gid = {g: i for i, g in enumerate(gnames)}
+    states = {g: [] for g in gnames}     # state names in order of first use
+    plain = {g: False for g in gnames}   # lot steps without a setup
+    for _, s in steps_of:
+        if s.setup is not None:
+            if s.setup not in states[s.group]:
+                states[s.group].append(s.setup)
+        else:
+            plain[s.group] = True
+    sid, names = {}, []
+    for g in gnames:
+        for x in states[g]:
+            sid[(g, x)] = len(names)
+            names.append((g, x))
+    S = len(names)
+    su_time = np.zeros((max(S, 1), max(S, 1)))
+    su_first = np.zeros(max(S, 1))
+    su_minrun = np.zeros(max(S, 1), dtype=np.int32)
+    for g in gnames:
+        grp = fab.groups[g]
+        if states[g] and any(s.per == PER_BATCH for _, s in steps_of if s.group == g):
+            raise PlantError("setups on batch tools are not simulated", element=f"tool group {g}", key="setup_group")
+        mat = fab.setups.get(grp.setup_group) if grp.setup_group else None
+        for b in states[g]:
+            j = sid[(g, b)]
+            if mat is not None:
+                su_first[j] = mat.to_any.get(b, 0.0)
+                su_minrun[j] = mat.min_run.get(b, 0)
+                for a in states[g]:
+                    t = mat.time(a, b)
+                    su_time[sid[(g, a)], j] = math.nan if t is None else t
+    sq_state, g_sq0, g_nsq = [], [], []
+    sq_of = {}
+    for g in gnames:
+        g_sq0.append(len(sq_state))
+        for x in states[g]:
+            sq_of[(g, x)] = len(sq_state)
+            sq_state.append(sid[(g, x)])
+        if plain[g] or not states[g]:
+            sq_of[(g, None)] = len(sq_state)
+            sq_state.append(-1)
+        g_nsq.append(len(sq_state) - g_sq0[-1])
+    st_setup, st_stime, st_sq = [], [], []
+    for pname, s in steps_of:
+        st_setup.append(sid[(s.group, s.setup)] if s.setup is not None else -1)
+        st_stime.append(s.setup_time if (s.setup is not None and s.setup_time is not None) else -1.0)
+        st_sq.append(sq_of[(s.group, s.setup)])
+        if s.setup is not None and s.setup_time is None:  # matrix-timed: every state of the group must reach it
+            for a in states[s.group]:
+                if math.isnan(su_time[sid[(s.group, a)], sid[(s.group, s.setup)]]):
+                    raise PlantError(f"no setup time from {a!r} to {s.setup!r} in setup matrix "
+                                     f"{fab.groups[s.group].setup_group!r}", element=f"tool group {s.group}",
+                                     key=f"{a}->{s.setup}")
+    return dict(st_setup=st_setup, st_stime=st_stime, st_sq=st_sq, sq_state=sq_state, g_sq0=g_sq0, g_nsq=g_nsq,
+                g_setups=[int(bool(states[g])) for g in gnames],
+                g_rsetup=[int(fab.groups[g].rule == "least_setup" or fab.groups[g].rank_setup) for g in gnames],
+                su_time=np.nan_to_num(su_time).ravel(), su_first=su_first, su_minrun=su_minrun, n_states=S)
+
+
+def _pm_slots(fab: Fab, gnames, tool_group) -> dict:
+    """One PM slot per (tool, PM calendar of its group). A time-based PM falls due at first, first +
+    every, ... (a fixed calendar grid); a wafer-based one after first, first + every, ... wafers the
+    tool has processed. A due PM waits for the tool's running job (and a repair) to end."""
+    cal_of = {g: [] for g in gnames}
+    for pm in fab.pms:
+        d = pm.duration
+        if d.name == "uniform":
+            lo, hi = d.low, d.high
+        elif d.name == "deterministic":
+            lo = hi = d.value
+        else:
+            raise PlantError(f"PM durations are uniform or constant in the fab simulator, got {d.name}",
+                             element=f"PM calendar {pm.name}", key="duration")
+        if pm.basis == "time" and not hi < pm.every:
+            raise PlantError(f"a PM of up to {hi:g} s every {pm.every:g} s would never leave the tool up",
+                             element=f"PM calendar {pm.name}", key="duration")
+        for g in pm.groups:
+            cal_of[g].append((pm, lo, hi))
+    cols = {k: [] for k in ("ps_tool", "ps_basis", "ps_every", "ps_first", "ps_dlo", "ps_dhi")}
+    t_ps0, t_nps = [], []
+    for tool, gi in enumerate(tool_group):
+        t_ps0.append(len(cols["ps_tool"]))
+        for pm, lo, hi in cal_of[gnames[gi]]:
+            cols["ps_tool"].append(tool)
+            cols["ps_basis"].append(0 if pm.basis == "time" else 1)
+            cols["ps_every"].append(pm.every)
+            cols["ps_first"].append(pm.first if pm.first is not None else pm.every)
+            cols["ps_dlo"].append(lo)
+            cols["ps_dhi"].append(hi)
+        t_nps.append(len(cols["ps_tool"]) - t_ps0[-1])
+    n_ps = len(cols["ps_tool"])
+    out = {k: (v or [0]) for k, v in cols.items()}
+    out.update(t_ps0=t_ps0 or [0], t_nps=t_nps or [0], n_ps=n_ps)
+    return out
 
 
 def _initial_wip(fab: Fab, prods, first) -> dict:
@@ -237,7 +388,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     if fab.unmodelled:
         warnings.warn(f"fab {fab.name}: the simulator does not act on {', '.join(fab.unmodelled)} "
                       "(reasons in fab.unmodelled and docs/fab.md)", UnmodelledWarning, stacklevel=2)
-    arrays, prods, gnames, n_tools, first = _compile(fab)
+    arrays, prods, gnames, n_tools, first, steps_of = _compile(fab)
     start = list(fab.wip) if initial_wip else []
     arrays.update(_initial_wip(Fab(fab.name, products=fab.products, wip=start), prods, first))
     move_lo, move_hi = _transport(fab) if transport else (0.0, 0.0)
@@ -253,23 +404,29 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     elif max_batch_wait is not None:
         mw[:] = max_batch_wait
     m = K.FabModel()
-    f64 = {"st_lo", "st_hi", "st_cascade", "st_occ", "st_rwk_p", "st_sample_p", "pr_rpt", "g_load", "g_mttf",
+    n_ps, n_states = arrays.pop("n_ps"), arrays.pop("n_states")
+    f64 = {"st_stime", "st_pa", "st_pb", "st_ra", "st_rb", "st_cqt", "su_time", "su_first", "ps_every", "ps_first",
+           "ps_dlo", "ps_dhi",
+           "st_lo", "st_hi", "st_cascade", "st_occ", "st_rwk_p", "st_sample_p", "pr_rpt", "g_load", "g_mttf",
            "g_mttr", "o_start", "o_interval", "o_due", "w_rel", "w_due"}
     for k, v in arrays.items():
         setattr(m, k, wp.array(np.asarray(v, dtype=np.float64 if k in f64 else np.int32), device=device))
     G, P, O = len(gnames), len(prods), len(fab.orders)
     n_pools = max(1, len(arrays["pool_step"]))
     m.g_maxwait = wp.array(mw, dtype=wp.float64, device=device)
-    m.g_qbase = wp.array(np.arange(G, dtype=np.int32) * q_cap, device=device)
+    n_sq = len(arrays["sq_state"])
+    m.sq_base = wp.array(np.arange(n_sq, dtype=np.int32) * q_cap, device=device)
+    m.n_ps, m.n_states, m.n_steps = n_ps, n_states, len(steps_of)
     m.n_orders, m.n_tools, m.n_groups, m.n_products = O, n_tools, G, P
     m.n_wip, m.move_lo, m.move_hi = len(start), float(move_lo), float(move_hi)
     m.lot_cap, m.q_cap, m.rec_cap = lot_cap, q_cap, records
-    m.ev_cap = 2 * lot_cap + 2 * n_tools + O + 8
+    m.ev_cap = 2 * lot_cap + 2 * n_tools + 2 * n_ps + O + 8
     m.warmup, m.horizon, m.seed = float(warmup), float(horizon), wp.uint64(seed)
     R = replicas
     s = K.FabState()
-    shapes = {"l_": lot_cap, "e_": m.ev_cap, "q_": G * q_cap, "g_": G, "p_": n_pools, "t_": max(1, n_tools),
-              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR, "sw": len(arrays["st_group"])}
+    shapes = {"l_": lot_cap, "e_": m.ev_cap, "q_": n_sq * q_cap, "sq": n_sq, "ps": max(1, n_ps),
+              "sc": max(1, len(steps_of)), "g_": G, "p_": n_pools, "t_": max(1, n_tools),
+              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR, "sw": max(1, len(steps_of))}
     for name, ann in K.FabState.vars.items():
         dtype = ann.type.dtype
         s_shape = (R, shapes[name[:2]])
@@ -288,7 +445,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
         raise SimulationError(f"fab {fab.name}: a tool group's queue outgrew {q_cap} lots (queue=...): overloaded")
     if flags & K.F_EVENTS:
         raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
-    res = _reduce(fab, s, prods, gnames, first, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
+    res = _reduce(fab, s, prods, gnames, first, steps_of, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
     if flags & K.F_RECORDS:
         warnings.warn(f"fab {fab.name}: more lots finished than records={records} per replica; cycle-time "
                       "percentiles are not reported (NaN): pass a larger records=", UserWarning, stacklevel=2)
@@ -298,7 +455,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     return res
 
 
-def _reduce(fab, s, prods, gnames, first, R, horizon, warmup, ctr, records_full) -> FabResults:
+def _reduce(fab, s, prods, gnames, first, steps_of, R, horizon, warmup, ctr, records_full) -> FabResults:
     T = horizon - warmup
     res = FabResults(fab.name, R, horizon, warmup, events=int(ctr[:, 6].sum()))
     names = [n for n in K_RAW if hasattr(s, n)]
@@ -310,6 +467,7 @@ def _reduce(fab, s, prods, gnames, first, R, horizon, warmup, ctr, records_full)
         res.products[p] = kpis.product_kpis(a, i, T, recs, records_full)
     res.wip_by_step, res.wip_by_group = kpis.wip_by_step(fab, prods, first, a["sw_area"], T)
     res.steps = {p: [(st.number, st.group) for st in fab.products[p].route.steps] for p in prods}
+    res.cqt = kpis.cqt_kpis(a, steps_of, T)
     for j, g in enumerate(gnames):
         if not fab.groups[g].delay:
             res.groups[g] = kpis.group_kpis(a, j, fab.groups[g].tools, T)
@@ -318,5 +476,5 @@ def _reduce(fab, s, prods, gnames, first, R, horizon, warmup, ctr, records_full)
 
 # the per-replica arrays kept in FabResults.raw (those the kernel has)
 K_RAW = ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime", "pr_wip_area", "g_busy", "g_down",
-         "g_setup", "g_pm", "g_qarea", "g_starts", "g_batches", "g_fill", "rec_p", "rec_ct", "pr_wip", "pr_initial",
-         "sw_area")
+         "g_setup", "g_nsetup", "g_pm", "g_npm", "g_qarea", "g_starts", "g_batches", "g_fill", "rec_p", "rec_ct",
+         "pr_wip", "pr_initial", "sc_checks", "sc_viol", "pr_scrap", "sw_area")

@@ -21,22 +21,21 @@ from .tools import Breakdown, PMCalendar, SetupMatrix, ToolGroup, Transport
 
 UNITS = {"sec": 1.0, "s": 1.0, "min": 60.0, "hr": 3600.0, "hour": 3600.0, "day": 86400.0}
 PER = {"per_lot": PER_LOT, "per_piece": PER_WAFER, "per_batch": PER_BATCH}
-RULES = {"rule_HotLotFIRST": "priority_fifo", "rule_FIFO": "fifo", "rule_LSSU": "least_setup"}
+RULES = ("rule_HotLotFIRST", "rule_FIFO", "rule_LSSU")
 DATE = "%m/%d/%y %H:%M:%S"
 SETUP_MATRIX = "smt2020"
 
-# Columns the simulator keeps but does not act on (yet), with the reason shown to the user.
+RANKS = {"": None, "rank_HP;rank_RSETUP;rank_FIFO": "fifo", "rank_HP;rank_RSETUP;rank_CR": "cr",
+         "rank_HP;rank_FIFO": "fifo", "rank_HP;rank_CR": "cr", "rank_FIFO": "fifo", "rank_CR": "cr"}
+WAKE = ("", "wake_LeastSetupTime")
+
+# Columns the simulator keeps but does not act on, with the reason shown to the user.
 UNMODELLED = {
-    "tool.txt.1l:FWLRANK": "tie-break ranks beyond priority then FIFO (rank_RSETUP) are not applied",
-    "tool.txt.1l:WAKERESRANK": "which idle tool wakes first (wake_LeastSetupTime) is not modelled; the first idle tool takes the lot",
-    "tool.txt.1l:STNFAMSTEP_ACTLIST": "custom action lists are not modelled",
-    "tool.txt.1l:SETUPGRP": "setup groups are read (setup matrix, MINRUN) but the simulator does not do setups yet",
-    "route:SETUP": "setups are read but the simulator does not do setups yet",
+    "tool.txt.1l:STNFAMSTEP_ACTLIST": "custom action lists (operator actions during setups, extra load/unload) "
+                                      "are not modelled",
     "route:SVESTN": "same-tool constraints (litho alignment) are read but not enforced by the simulator",
-    "route:CQT": "critical queue times are read but violations are not counted by the simulator yet",
-    "pmcal.txt": "PM calendars are read (and count in availability and offered load) but the simulator does not do PMs yet",
-    "setupgrp.txt:MINRUN": "minimum runs are read but not enforced by the simulator",
-    "tool.txt.1l:STNCAP": "lots a tool holds at once is read (lots_per_tool) but the simulator runs one lot (or batch) per tool",
+    "tool.txt.1l:STNCAP": "lots a tool holds at once is read (lots_per_tool) but the simulator runs one lot (or batch) "
+                          "per tool",
     "order.txt:ORDER": "order ids are labels; lots are named by LOT",
     "IGNORE": "the dataset's annotation columns named IGNORE (area names): kept as Step.area, not used",
 }
@@ -47,20 +46,33 @@ def _unmodelled(fab: Fab) -> dict[str, str]:
     steps = [s for p in fab.products.values() for s in p.route.steps]
     groups = list(fab.groups.values())
     used = {
-        "tool.txt.1l:FWLRANK": any(set(g.rank) - {"rank_HP", "rank_FIFO"} for g in groups),
-        "tool.txt.1l:WAKERESRANK": any(g.wake_rank for g in groups),
         "tool.txt.1l:STNFAMSTEP_ACTLIST": any(g.action_list for g in groups),
-        "tool.txt.1l:SETUPGRP": any(r.startswith("setupgrp:") for g in groups for r in g.rank),
-        "route:SETUP": any(s.setup for s in steps),
         "route:SVESTN": any(s.same_tool_as for s in steps),
-        "route:CQT": any(s.cqt for s in steps),
-        "pmcal.txt": bool(fab.pms),
-        "setupgrp.txt:MINRUN": any(fab.setups[SETUP_MATRIX].min_run.values()),
         "tool.txt.1l:STNCAP": any(g.lots_per_tool > 1 for g in groups),
         "order.txt:ORDER": True,
         "IGNORE": True,
     }
     return {k: UNMODELLED[k] for k, u in used.items() if u}
+
+
+def _rule(t, n, r) -> tuple[str, bool]:
+    """RULE + FWLRANK -> (twin rule, rank by least setup): rule_HotLotFIRST and rank_HP put higher
+    priority first; the last rank (rank_FIFO / rank_CR) orders within; rank_RSETUP (and rule_LSSU)
+    rank by least setup between the two (docs/fab.md)."""
+    rule = t.choice(n, r, "RULE", tuple(RULES))
+    last = RANKS.get(r["FWLRANK"], "refused")
+    if last == "refused":
+        raise t.err(n, "FWLRANK", f"unsupported ranking {r['FWLRANK']!r}; twin reads "
+                    + ", ".join(repr(k) for k in RANKS if k))
+    hp = rule in ("rule_HotLotFIRST", "rule_LSSU") or "rank_HP" in r["FWLRANK"]
+    if rule == "rule_FIFO" and "rank_HP" in r["FWLRANK"]:
+        raise t.err(n, "FWLRANK", "rank_HP (priority first) contradicts rule_FIFO")
+    name = {(True, "cr"): "priority_cr", (False, "cr"): "cr", (True, "fifo"): "priority_fifo",
+            (False, "fifo"): "fifo"}[(hp, last or "fifo")]
+    rank_setup = rule == "rule_LSSU" or "rank_RSETUP" in r["FWLRANK"]
+    if name == "priority_fifo" and rule == "rule_LSSU":
+        name = "least_setup"
+    return name, rank_setup
 
 
 class _Table:
@@ -212,7 +224,8 @@ def _tools(fab: Fab, t: _Table) -> None:
             raise t.err(n, "STNFAM", f"tool group {name!r} defined twice")
         if not r["STN"]:
             raise t.err(n, "STN", "missing tool name")
-        rule = t.choice(n, r, "RULE", tuple(RULES))
+        rule, rank_setup = _rule(t, n, r)
+        t.choice(n, r, "WAKERESRANK", WAKE)
         crit = t.choice(n, r, "BATCHCRITF", ("", "crit_sameroutestep"))
         t.choice(n, r, "BATCHPER", ("", "piece"))
         t.choice(n, r, "PRERULERWL", ("", "no"))
@@ -221,7 +234,7 @@ def _tools(fab: Fab, t: _Table) -> None:
         if tools < 1:
             raise t.err(n, "STNQTY", f"must be >= 1, got {r['STNQTY']!r}")
         fab.groups[name] = ToolGroup(
-            name=name, tools=tools, rule=RULES[rule], batch_criterion="same_step" if crit else None,
+            name=name, tools=tools, rule=rule, rank_setup=rank_setup, batch_criterion="same_step" if crit else None,
             load=t.time(n, r, "LTIME", "LTUNITS", required=False) or 0.0,
             unload=t.time(n, r, "ULTIME", "ULTUNITS", required=False) or 0.0,
             lots_per_tool=t.number(n, r, "STNCAP", required=False, integer=True) or 1,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..distributions import Distribution
 from ..errors import PlantError
 
-RULES = ("fifo", "priority_fifo", "edd", "least_setup")  # kernels/fab_rules.py has their keys
+RULES = ("fifo", "priority_fifo", "edd", "least_setup", "cr", "priority_cr", "spt")  # keys: kernels/fab_rules.py
 CALENDAR_BASES = ("time", "wafers")
 
 
@@ -23,7 +23,9 @@ class ToolGroup:
     ``setup_group``: the name of the setup matrix the tools use (None: no setups).
     ``lots_per_tool``: lots a tool holds at once (SMT2020's STNCAP; 1 unless given).
     ``area``: the area (SMT2020 STNGRP) area-wide breakdown calendars attach to.
-    ``delay``: the group is a pure delay (every lot starts at once; no queue)."""
+    ``delay``: the group is a pure delay (every lot starts at once; no queue).
+    ``rank_setup``: among lots of equal priority, the one needing the least setup on the idle tool
+    goes first, before the rule's own order (SMT2020 rank_RSETUP; implied by rule "least_setup")."""
 
     name: str
     tools: int
@@ -41,6 +43,7 @@ class ToolGroup:
     action_list: str | None = None
     pre_rule: bool = False
     tool_name: str = ""   # the name prefix of its tools (SMT2020 STN)
+    rank_setup: bool = False
 
     def validate(self) -> None:
         if not isinstance(self.tools, int) or self.tools < 1:
