@@ -9,9 +9,15 @@ Semantics reproduced (docs/fab.md, "The simulator"):
   starts the ready pool (at least batch_min wafers) whose oldest lot arrived first, taking lots
   first in first out while the batch stays within batch_max wafers; all lots of the batch finish
   together after the step's time;
+- setups: a step naming a setup state costs its setup_time before processing when the tool is
+  in another state (or none yet); the tool then stays in the step's state; with FIFO the setup
+  never reorders the queue;
 - breakdowns: each tool of a group fails after an exponential time in calendar time counted from
   the end of its last repair; a failure falling while the tool is busy takes it down when its
-  job finishes; the repair time is exponential;
+  job finishes, one falling during a PM when the PM ends; the repair time is exponential;
+- PMs (calendar time): every tool of the group falls due at first + k x every; a due PM starts
+  as soon as the tool is free (at once when idle, else when its job ends or its repair does) and
+  keeps it for the duration;
 - statistics: lots finishing in [warmup, horizon]: count and cycle time (finish - release).
 """
 
@@ -50,8 +56,14 @@ def read(path: Path) -> dict:
 class Tool:
     def __init__(self, group, index):
         self.group, self.index = group, index
-        self.busy = self.down = self.failing = False
+        self.busy = self.down = self.failing = self.maint = self.failpend = False
         self.repaired = None
+        self.setup = None
+        self.pm_due = []       # per PM calendar of the group: [pending, duration]
+
+    @property
+    def idle(self):
+        return not (self.busy or self.down or self.maint)
 
 
 class Model:
@@ -76,6 +88,14 @@ class Model:
             for g in b["groups"]:
                 for tool in self.groups[g]["tools"]:
                     self.env.process(self.failures(tool, seconds(b["ttf"]["mean"]), seconds(b["ttr"]["mean"])))
+        for pm in doc.get("pms", []):
+            assert pm.get("basis", "time") == "time", "the reference model does calendar-time PMs only"
+            for g in pm["groups"]:
+                for tool in self.groups[g]["tools"]:
+                    slot = [False, seconds(pm["duration"])]
+                    tool.pm_due.append(slot)
+                    self.env.process(self.pm_calendar(tool, slot, seconds(pm.get("first", pm["every"])),
+                                                      seconds(pm["every"])))
 
     # --- lots -------------------------------------------------------------------------------
     def releases(self, o):
@@ -110,7 +130,7 @@ class Model:
     def dispatch(self, gname):
         g = self.groups[gname]
         while True:
-            tool = next((t for t in g["tools"] if not t.busy and not t.down), None)
+            tool = next((t for t in g["tools"] if t.idle), None)
             if tool is None:
                 return
             if g["queue"]:
@@ -128,8 +148,13 @@ class Model:
                 while pool and (not lots or wafers + pool[0]["wafers"] <= st["batch_max"]):
                     wafers += pool[0]["wafers"]
                     lots.append(pool.pop(0))
+            setup = 0.0
+            if "setup" in st:
+                if tool.setup != st["setup"]:
+                    setup = seconds(st["setup_time"])
+                tool.setup = st["setup"]
             tool.busy = True
-            self.env.process(self.job(tool, lots, seconds(st["time"])))
+            self.env.process(self.job(tool, lots, setup + seconds(st["time"])))
 
     def job(self, tool, lots, duration):
         yield self.env.timeout(duration)
@@ -141,7 +166,34 @@ class Model:
             tool.failing = False
             self.go_down(tool)
         else:
-            self.dispatch(tool.group)
+            self.available(tool)
+
+    def available(self, tool):
+        """The tool is free: a due PM starts now, else it takes work."""
+        for slot in tool.pm_due:
+            if slot[0]:
+                slot[0] = False
+                tool.maint = True
+                self.env.process(self.pm(tool, slot[1]))
+                return
+        self.dispatch(tool.group)
+
+    def pm(self, tool, duration):
+        yield self.env.timeout(duration)
+        tool.maint = False
+        if tool.failpend:
+            tool.failpend = False
+            self.go_down(tool)
+        else:
+            self.available(tool)
+
+    def pm_calendar(self, tool, slot, first, every):
+        yield self.env.timeout(first)
+        while True:
+            slot[0] = True
+            if tool.idle:
+                self.available(tool)
+            yield self.env.timeout(every)
 
     def failures(self, tool, mttf, mttr):
         tool.mttr = mttr
@@ -150,6 +202,8 @@ class Model:
             tool.repaired = self.env.event()
             if tool.busy:
                 tool.failing = True
+            elif tool.maint:
+                tool.failpend = True
             else:
                 self.go_down(tool)
             yield tool.repaired
@@ -162,7 +216,7 @@ class Model:
         yield self.env.timeout(self.rng.exponential(tool.mttr))
         tool.down = False
         tool.repaired.succeed()
-        self.dispatch(tool.group)
+        self.available(tool)
 
     def run(self) -> dict:
         self.env.run(until=self.horizon)

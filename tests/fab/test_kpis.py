@@ -166,3 +166,26 @@ def test_fab_plot_draws_the_kpis(tmp_path):
     path.write_text(json.dumps(r.to_dict()))
     fab_plot(path, tmp_path / "fab2.svg")
     assert (tmp_path / "fab2.svg").stat().st_size > 5_000
+
+
+def test_setup_and_pm_shares_of_a_hand_worked_schedule():
+    """One tool; products A and B released alternately every hour (A a minute after even hours), 10 min of
+    processing, each needing its own setup state (5 min from any other): every lot changes the
+    state, so 24 setups a day and a setup share of 24 x 300 s / 1 day = 1/12; the tool is busy
+    24 x 600 s a day = 1/6. A PM every day at noon for 2 h (no lot is running then: lots run
+    in minutes 1-16 of each hour) gives a PM share of 1/12 and an availability of 11/12,
+    exactly over whole days."""
+    from twin.fab import PMCalendar
+    routes = {p: Route(p, [Step(1, "m", Deterministic(600.0), setup=p, setup_time=300.0)]) for p in "AB"}
+    fab = Fab("su", products={p: Product(p, routes[p]) for p in "AB"}, groups={"m": ToolGroup("m", 1)},
+              orders=[Order("a", "A", wafers=25, start=60.0, interval=7200.0, count=10 ** 6),
+                      Order("b", "B", wafers=25, start=3660.0, interval=7200.0, count=10 ** 6)],
+              pms=[PMCalendar("pm", "time", DAY, Deterministic(7200.0), groups=["m"], first=0.5 * DAY + 1800.0)])
+    r = simulate(fab, replicas=2, horizon=11 * DAY, warmup=DAY)
+    g = r.groups["m"]
+    assert g["setup_share"][0] == pytest.approx(1 / 12, rel=1e-12)
+    assert g["setups_per_day"][0] == pytest.approx(24.0, rel=1e-12)
+    assert g["utilisation"][0] == pytest.approx(1 / 6, rel=1e-12)
+    assert g["pm_share"][0] == pytest.approx(1 / 12, rel=1e-12)
+    assert g["availability"][0] == pytest.approx(11 / 12, rel=1e-12)
+    assert g["breakdown_share"][0] == 0.0
