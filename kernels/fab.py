@@ -189,6 +189,9 @@ class FabState:
     g_fill: wp.array2d(dtype=wp.float64)
     rec_p: wp.array2d(dtype=wp.int32)
     rec_ct: wp.array2d(dtype=wp.float64)
+    sw_n: wp.array2d(dtype=wp.int32)        # lots at each global step (waiting for, travelling to or in it)
+    sw_area: wp.array2d(dtype=wp.float64)   # their time integral over [warmup, horizon] (WIP by step)
+    sw_last: wp.array2d(dtype=wp.float64)
 
 
 @wp.func
@@ -260,9 +263,17 @@ def wip_change(m: FabModel, s: FabState, r: int, p: int, t: wp.float64, delta: i
 
 
 @wp.func(inline=True)
+def step_wip(m: FabModel, s: FabState, r: int, step: int, t: wp.float64, delta: int):
+    s.sw_area[r, step] = s.sw_area[r, step] + wp.float64(s.sw_n[r, step]) * overlap(s.sw_last[r, step], t, m.warmup, m.horizon)
+    s.sw_last[r, step] = t
+    s.sw_n[r, step] = s.sw_n[r, step] + delta
+
+
+@wp.func(inline=True)
 def finish(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64):
     p = s.l_prod[r, lot]
     wip_change(m, s, r, p, t, -1)
+    step_wip(m, s, r, s.l_step[r, lot], t, -1)
     if t >= m.warmup:
         ct = t - s.l_rel[r, lot]
         s.pr_out[r, p] = s.pr_out[r, p] + wp.float64(1.0)
@@ -289,6 +300,7 @@ def scrap(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64):
     """The lot leaves the fab without finishing (a critical-queue-time overrun with action scrap)."""
     p = s.l_prod[r, lot]
     wip_change(m, s, r, p, t, -1)
+    step_wip(m, s, r, s.l_step[r, lot], t, -1)
     if t >= m.warmup:
         s.pr_scrap[r, p] = s.pr_scrap[r, p] + wp.float64(1.0)
     nf = int(s.ctr[r, C_NFREE])
@@ -318,6 +330,8 @@ def cqt_start(m: FabModel, s: FabState, r: int, lot: int, step: int, t: wp.float
         return 0
     act = m.st_cqt_act[o]
     if act == CQT_REWORK:
+        step_wip(m, s, r, s.l_step[r, lot], t, -1)
+        step_wip(m, s, r, o, t, 1)
         s.l_step[r, lot] = o
         schedule(m, s, r, t, EV_ARRIVE, lot)
         return 1
@@ -341,6 +355,9 @@ def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
     if step < 0:
         finish(m, s, r, lot, t)
         return -1
+    if step != s.l_step[r, lot]:
+        step_wip(m, s, r, s.l_step[r, lot], t, -1)
+        step_wip(m, s, r, step, t, 1)
     s.l_step[r, lot] = step
     g = m.st_group[step]
     if m.g_delay[g] != 0:
@@ -611,6 +628,7 @@ def new_lot(m: FabModel, s: FabState, r: int, p: int, step: int, wafers: int, pr
     s.l_due[r, lot] = due
     s.l_cqt[r, lot] = 0
     wip_change(m, s, r, p, t, 1)
+    step_wip(m, s, r, step, t, 1)
     return lot
 
 
@@ -688,6 +706,8 @@ def run_fab(m: FabModel, s: FabState):
             if nxt < 0:
                 finish(m, s, r, idx, t)
             else:
+                step_wip(m, s, r, step, t, -1)
+                step_wip(m, s, r, nxt, t, 1)
                 s.l_step[r, idx] = nxt
                 if m.move_hi > wp.float64(0.0):
                     u = draw(m, s, r, S_MOVE)
@@ -740,3 +760,5 @@ def run_fab(m: FabModel, s: FabState):
         queue_change(m, s, r, g, m.horizon, 0)
     for p in range(m.n_products):
         wip_change(m, s, r, p, m.horizon, 0)
+    for i in range(m.st_group.shape[0]):
+        step_wip(m, s, r, i, m.horizon, 0)

@@ -151,7 +151,8 @@ def _run(args) -> int:
     from .files import check_output, write_text
     to_stdout = args.out == "-"
     out = check_output(args.out, "--out") if args.out is not None and not to_stdout else None
-    if Path(args.scene).is_dir() and (Path(args.scene) / "tool.txt.1l").is_file():
+    from .fab.scene import fab_file
+    if Path(args.scene).is_dir() and (Path(args.scene) / "tool.txt.1l").is_file() or fab_file(args.scene):
         return _run_fab(args, out, to_stdout)
     import twin
     scene = twin.load_scene(resolve_scene(args.scene))
@@ -250,18 +251,25 @@ def _warmup() -> int:
 
 
 def _run_fab(args, out, to_stdout) -> int:
-    """``twin run FOLDER`` on an SMT2020 dataset folder: twin.fab (defaults: 4 replicas, 90 days
-    after 30 days of warm-up from an empty fab)."""
+    """``twin run FOLDER`` on an SMT2020 dataset folder (defaults: 4 replicas, 120 days with 30
+    days of warm-up from the dataset's WIP), or on a fab TOML file such as the bundled
+    ``minifab`` (defaults: its [study] table): twin.fab."""
     from .files import write_text
     from .fab import load_smt2020, simulate
+    from .fab.scene import load_fab_file
     if args.dt is not None:
         raise TwinError("--dt does not apply to a fab (the fab simulator keeps float64 seconds)")
-    fab = load_smt2020(args.scene)
+    if Path(args.scene).is_dir():
+        fab, run = load_smt2020(args.scene), {"replicas": 4, "horizon": 120 * 86400.0, "warmup": 30 * 86400.0,
+                                               "seed": 0, "max_batch_wait": None}
+    else:
+        fab, run = load_fab_file(args.scene)
     import twin.kernels  # noqa: F401  (sets Warp's log level before it starts)
     _start_warp(args.device)
-    res = simulate(fab, replicas=args.replicas or 4, horizon=args.horizon or 120 * 86400.0,
-                   warmup=30 * 86400.0 if args.warmup is None else args.warmup, seed=args.seed or 0,
-                   device=args.device or "cpu")
+    res = simulate(fab, replicas=args.replicas or run["replicas"], horizon=args.horizon or run["horizon"],
+                   warmup=run["warmup"] if args.warmup is None else args.warmup,
+                   seed=run["seed"] if args.seed is None else args.seed, device=args.device or "cpu",
+                   max_batch_wait=run["max_batch_wait"])
     text = json.dumps(res.to_dict(), indent=2) + "\n"
     if to_stdout:
         sys.stdout.write(text)
@@ -289,6 +297,9 @@ def _command(args) -> int:
         from .scenes import bundled, scene_path
         for name in bundled():
             print(f"{name:24s} {scene_path(name)}")
+        from .fab.scene import FABS_DIR, bundled_fabs
+        for name in bundled_fabs():
+            print(f"{name:24s} {FABS_DIR / (name + '.toml')} (a fab: twin.fab)")
         return 0
     if args.command == "warmup":
         return _warmup()

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import PlantError, SimulationError
-from ..stats import mean_ci, format_ci
+from ..stats import format_ci
+from . import kpis
 from .fab import Fab
 from .products import CQT_ACTIONS, PER_BATCH, PER_WAFER
 
@@ -29,12 +30,19 @@ class UnmodelledWarning(UserWarning):
 
 @dataclass
 class FabResults:
+    """KPIs of a fab run over [warmup, horizon] (twin/fab/kpis.py says what each one is):
+    ``products[p][kpi]`` and ``groups[g][kpi]`` are ``(mean, 95% half-width)`` over replicas;
+    ``wip_by_step[p]`` lists them per route step, ``wip_by_group[p][g]`` per tool group."""
+
     fab: str
     replicas: int
     horizon: float
     warmup: float
     products: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # kpi -> (mean, ci95)
     groups: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    wip_by_step: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    wip_by_group: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    steps: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # product -> (step number, group)
     cqt: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # "product i->j" -> kpi
     raw: dict[str, np.ndarray] = field(default_factory=dict)   # per-replica arrays, for tests
     events: int = 0
@@ -44,14 +52,21 @@ class FabResults:
     kernel_cpu_s: float = 0.0  # CPU time of this process during the launch (less sensitive to a busy host)
 
     def to_dict(self) -> dict:
-        """JSON contract: {"fab", "replicas", "horizon_s", "warmup_s", "products": {p: {kpi:
-        {"mean", "ci95"}}}, "groups": {g: {kpi: {"mean", "ci95"}}}, "cqt": {"product i->j": {kpi: {"mean",
-        "ci95"}}}}; NaN as null."""
+        """JSON contract (README "Fabs and product mix"): {"fab", "replicas", "horizon_s",
+        "warmup_s", "products": {p: {kpi: {"mean", "ci95"}, "wip_by_step": [{"step", "group",
+        "mean", "ci95"}], "wip_by_group": {g: {"mean", "ci95"}}}}, "groups": {g: {kpi: {"mean",
+        "ci95"}}}, "cqt": {"product i->j": {kpi: {"mean", "ci95"}}}}; NaN as null."""
         def kp(d):
             return {k: {"mean": _num(m), "ci95": _num(c)} for k, (m, c) in d.items()}
+        products = {}
+        for p, d in self.products.items():
+            products[p] = kp(d)
+            if p in self.wip_by_step:
+                products[p]["wip_by_step"] = [{"step": n, "group": g, "mean": _num(m), "ci95": _num(c)}
+                                              for (n, g), (m, c) in zip(self.steps[p], self.wip_by_step[p])]
+                products[p]["wip_by_group"] = kp(self.wip_by_group[p])
         return {"fab": self.fab, "replicas": self.replicas, "horizon_s": self.horizon, "warmup_s": self.warmup,
-                "products": {p: kp(d) for p, d in self.products.items()},
-                "groups": {g: kp(d) for g, d in self.groups.items()},
+                "products": products, "groups": {g: kp(d) for g, d in self.groups.items()},
                 "cqt": {w: kp(d) for w, d in self.cqt.items()}}
 
     def summary(self) -> str:
@@ -60,12 +75,17 @@ class FabResults:
         for p, k in self.products.items():
             lines.append(f"  {p}: {format_ci(*k['lots_out_per_day'])} lots/day out "
                          f"(released {format_ci(*k['released_per_day'])}), cycle time "
-                         f"{format_ci(*k['cycle_time_days'])} d (p90 {k['cycle_time_p90_days'][0]:.3g} d), "
-                         f"X-factor {format_ci(*k['x_factor'])}, WIP {format_ci(*k['wip'])} lots")
+                         f"{format_ci(*k['cycle_time_days'])} d (p50 {k['cycle_time_p50_days'][0]:.3g}, "
+                         f"p90 {k['cycle_time_p90_days'][0]:.3g}, p95 {k['cycle_time_p95_days'][0]:.3g} d), "
+                         f"X-factor {format_ci(*k['x_factor'])}, on time {format_ci(*k['on_time'])}, "
+                         f"WIP {format_ci(*k['wip'])} lots")
         busiest = sorted(self.groups.items(), key=lambda kv: -kv[1]["utilisation"][0])[:5]
         for g, k in busiest:
+            shares = "".join(f", {name.split('_')[0]} {format_ci(*k[name])}" for name in
+                             ("breakdown_share", "setup_share", "pm_share") if name in k and k[name][0] > 0)
+            fill = f", batch fill {format_ci(*k['batch_fill'])}" if math.isfinite(k["batch_fill"][0]) else ""
             lines.append(f"  {g}: utilisation {format_ci(*k['utilisation'])}, availability "
-                         f"{format_ci(*k['availability'])}, queue {format_ci(*k['queue'])} lots")
+                         f"{format_ci(*k['availability'])}{shares}, queue {format_ci(*k['queue'])} lots{fill}")
         return "\n".join(lines)
 
 
@@ -84,7 +104,7 @@ def _compile(fab: Fab):
                           "next", "pool", "bmin", "bmax", "pa", "pb", "ra", "rb", "cqt_to", "cqt", "cqt_act")}
     steps_of = []  # (product, Step) of each global step
     first, rpt, pool_step = [], [], []
-    pools_of = {g: [] for g in gnames}
+    pools_of = {g: {} for g in gnames}  # batch pools: (route, step index) -> global steps (products sharing a route share its pools)
     kinds = {g: set() for g in gnames}
     for pname in prods:
         p = fab.products[pname]
@@ -122,7 +142,7 @@ def _compile(fab: Fab):
             st["next"].append(base + i + 1 if i + 1 < n else -1)
             kinds[s.group].add(s.per == PER_BATCH)
             if s.per == PER_BATCH and not g.delay:
-                pools_of[s.group].append(base + i)
+                pools_of[s.group].setdefault((id(p.route), i), []).append(base + i)
                 too_big = [w for w in wafers if w > s.batch_max]
                 if too_big:
                     raise PlantError(f"a lot of {too_big[0]} wafers can never fit a batch of at most {s.batch_max}",
@@ -144,9 +164,10 @@ def _compile(fab: Fab):
             raise PlantError("mixes per-batch and per-lot/per-wafer steps; the fab simulator needs one or the other "
                              "per tool group", element=f"tool group {g}", key="steps")
         g_pool0.append(len(pool_step))
-        for step in pools_of[g]:
-            st["pool"][step] = len(pool_step)
-            pool_step.append(step)
+        for steps in pools_of[g].values():
+            for step in steps:
+                st["pool"][step] = len(pool_step)
+            pool_step.append(steps[0])
         g_npool.append(len(pools_of[g]))
     tool_group, g_tool0 = [], []
     for i, g in enumerate(gnames):
@@ -404,7 +425,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     s = K.FabState()
     shapes = {"l_": lot_cap, "e_": m.ev_cap, "q_": n_sq * q_cap, "sq": n_sq, "ps": max(1, n_ps),
               "sc": max(1, len(steps_of)), "g_": G, "p_": n_pools, "t_": max(1, n_tools),
-              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR}
+              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR, "sw": max(1, len(steps_of))}
     for name, ann in K.FabState.vars.items():
         dtype = ann.type.dtype
         s_shape = (R, shapes[name[:2]])
@@ -423,7 +444,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
         raise SimulationError(f"fab {fab.name}: a tool group's queue outgrew {q_cap} lots (queue=...): overloaded")
     if flags & K.F_EVENTS:
         raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
-    res = _reduce(fab, s, prods, gnames, steps_of, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
+    res = _reduce(fab, s, prods, gnames, first, steps_of, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
     if flags & K.F_RECORDS:
         warnings.warn(f"fab {fab.name}: more lots finished than records={records} per replica; cycle-time "
                       "percentiles are not reported (NaN): pass a larger records=", UserWarning, stacklevel=2)
@@ -433,60 +454,26 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     return res
 
 
-def _reduce(fab, s, prods, gnames, steps_of, R, horizon, warmup, ctr, records_full) -> FabResults:
+def _reduce(fab, s, prods, gnames, first, steps_of, R, horizon, warmup, ctr, records_full) -> FabResults:
     T = horizon - warmup
     res = FabResults(fab.name, R, horizon, warmup, events=int(ctr[:, 6].sum()))
-    a = {name: getattr(s, name).numpy() for name in ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime",
-                                                      "pr_wip_area", "g_busy", "g_down", "g_qarea", "g_starts",
-                                                      "g_batches", "g_fill", "rec_p", "rec_ct", "pr_wip", "pr_initial",
-                                                      "g_setup", "g_nsetup", "g_pm", "g_npm", "sc_checks", "sc_viol",
-                                                      "pr_scrap")}
+    names = [n for n in K_RAW if hasattr(s, n)]
+    a = {name: getattr(s, name).numpy() for name in names}
     res.raw = a
     nrec = ctr[:, 4]
     recs = [(a["rec_p"][r, :nrec[r]], a["rec_ct"][r, :nrec[r]]) for r in range(R)]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for i, p in enumerate(prods):
-            out = a["pr_out"][:, i]
-            ct_all = np.concatenate([c[pp == i] for pp, c in recs]) if recs else np.array([])
-            q = np.percentile(ct_all, [50, 90, 95]) / DAY if ct_all.size and not records_full else [math.nan] * 3
-            res.products[p] = {
-                "lots_out_per_day": mean_ci(out / T * DAY)[:2],
-                "released_per_day": mean_ci(a["pr_released"][:, i] / T * DAY)[:2],
-                "cycle_time_days": mean_ci(a["pr_ct"][:, i] / out / DAY)[:2],
-                "cycle_time_p50_days": (float(q[0]), math.nan),
-                "cycle_time_p90_days": (float(q[1]), math.nan),
-                "cycle_time_p95_days": (float(q[2]), math.nan),
-                "x_factor": mean_ci(a["pr_xf"][:, i] / out)[:2],
-                "on_time": mean_ci(a["pr_ontime"][:, i] / out)[:2],
-                "wip": mean_ci(a["pr_wip_area"][:, i] / T)[:2],
-                "scrapped_per_day": mean_ci(a["pr_scrap"][:, i] / T * DAY)[:2],
-            }
-    for j, (pname, st) in enumerate(steps_of):  # critical queue times, per window
-        if st.cqt is None:
-            continue
-        checks, viol = a["sc_checks"][:, j], a["sc_viol"][:, j]
-        res.cqt[f"{pname} {st.number}->{st.cqt_to}"] = {
-            "limit_h": (st.cqt / 3600.0, 0.0),
-            "checks_per_day": mean_ci(checks / T * DAY)[:2],
-            "violations_per_day": mean_ci(viol / T * DAY)[:2],
-            "violation_share": mean_ci(np.where(checks > 0, viol / np.maximum(checks, 1), np.nan))[:2],
-        }
+    for i, p in enumerate(prods):
+        res.products[p] = kpis.product_kpis(a, i, T, recs, records_full)
+    res.wip_by_step, res.wip_by_group = kpis.wip_by_step(fab, prods, first, a["sw_area"], T)
+    res.steps = {p: [(st.number, st.group) for st in fab.products[p].route.steps] for p in prods}
+    res.cqt = kpis.cqt_kpis(a, steps_of, T)
     for j, g in enumerate(gnames):
-        tools = fab.groups[g].tools
-        if fab.groups[g].delay:
-            continue
-        b = a["g_batches"][:, j]
-        res.groups[g] = {
-            "utilisation": mean_ci(a["g_busy"][:, j] / (tools * T))[:2],
-            "availability": mean_ci(1.0 - (a["g_down"][:, j] + a["g_pm"][:, j]) / (tools * T))[:2],
-            "down_share": mean_ci(a["g_down"][:, j] / (tools * T))[:2],
-            "pm_share": mean_ci(a["g_pm"][:, j] / (tools * T))[:2],
-            "pms_per_day": mean_ci(a["g_npm"][:, j] / T * DAY)[:2],
-            "setup_share": mean_ci(a["g_setup"][:, j] / (tools * T))[:2],
-            "setups_per_day": mean_ci(a["g_nsetup"][:, j] / T * DAY)[:2],
-            "busy_tools": mean_ci(a["g_busy"][:, j] / T)[:2],
-            "queue": mean_ci(a["g_qarea"][:, j] / T)[:2],
-            "lots_per_day": mean_ci(a["g_starts"][:, j] / T * DAY)[:2],
-            "batch_fill": mean_ci(np.where(b > 0, a["g_fill"][:, j] / np.maximum(b, 1), np.nan))[:2],
-        }
+        if not fab.groups[g].delay:
+            res.groups[g] = kpis.group_kpis(a, j, fab.groups[g].tools, T)
     return res
+
+
+# the per-replica arrays kept in FabResults.raw (those the kernel has)
+K_RAW = ("pr_released", "pr_out", "pr_ct", "pr_ct2", "pr_xf", "pr_ontime", "pr_wip_area", "g_busy", "g_down",
+         "g_setup", "g_nsetup", "g_pm", "g_npm", "g_qarea", "g_starts", "g_batches", "g_fill", "rec_p", "rec_ct",
+         "pr_wip", "pr_initial", "sc_checks", "sc_viol", "pr_scrap", "sw_area")
