@@ -100,7 +100,8 @@ class Simulator:
         ``threads``: CPU threads (default: every core), see ``simulate``. ``progress``:
         None/True/False (a bar on stderr, twin.progress) or a function of the fraction done, called per chunk.
         ``start``: a twin.live.Snapshot (or a list, one per replica, cycled) to start every replica
-        from (step 0 is its moment; the replicas then run as one block)."""
+        from (step 0 is its moment; written block by block, keyed by replica: bit-identical
+        for any thread count)."""
         model = self.model
         if start is not None:  # a twin.live.Snapshot, or a list of them (one per replica, cycled)
             for snap in ([start] if hasattr(start, "check") else start):
@@ -111,8 +112,6 @@ class Simulator:
             raise StudyError(f"warmup ({warmup:g} s) must be shorter than the horizon ({horizon:g} s)")
         seed = _positive_int(seed, "seed", minimum=0, maximum=MAX_SEED - 1)
         threads = default_threads() if threads is None else _positive_int(threads, "threads")
-        if start is not None:
-            threads = 1  # a snapshot's start state is written for all replicas at once
         horizon_step, warmup_step = model.steps(horizon), model.steps(warmup)
         if horizon_step >= HORIZON_LIMIT:
             raise StudyError(f"horizon {horizon:g} s is {horizon_step} steps of dt = {model.dt:g} s; "
@@ -159,8 +158,9 @@ class Simulator:
         if start is not None:  # twin.live: the snapshot's state, then the elements pull parts at step 0
             from .kernels import snapshot as kernels_snapshot
             from .live.restart import write_start
-            inside_at_start = write_start(model, blocks[0].state, start, self.replicas, seed)
-            blocks[0].resume = kernels_snapshot.resume_replicas
+            inside_at_start = np.concatenate([write_start(model, b.state, start, seed, b.first) for b in blocks])
+            for b in blocks:
+                b.resume = kernels_snapshot.resume_replicas
         for b in blocks:
             b.kernels = kernels  # the engine built for the plant's kinds
         run_blocks(blocks, device, bar)

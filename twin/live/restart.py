@@ -19,26 +19,31 @@ from .snapshot import Snapshot
 NEVER = int(layout.NEVER)
 
 
-def write_start(model, state, start, replicas: int, seed: int) -> np.ndarray:
+def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
     """Fills ``state`` (zeroed, new_state) from ``start``: a Snapshot, or a list of them (replica
-    r starts from ``start[r % len(start)]``). Returns the parts inside the plant at the start,
-    per replica (for the conservation check)."""
+    r of the run starts from ``start[r % len(start)]``). ``state`` holds the replicas ``first``,
+    ``first + 1``, ... of the run (a block of them, twin/simulator.py): conditioned draws are keyed
+    by the replica's index in the run, so a replica's start does not depend on the split. Returns
+    the parts inside the plant at the start, per row (for the conservation check)."""
     snaps = [start] if isinstance(start, Snapshot) else list(start)
     arrays = {k: getattr(state, k).numpy() for k in ("el64", "el32", "s64", "s32")}
-    inside = np.zeros(replicas, np.int64)
+    count = arrays["el64"].shape[0]
+    run_index = np.arange(first, first + count)
+    inside = np.zeros(count, np.int64)
     for k, snap in enumerate(snaps):
-        rows = np.arange(k, replicas, len(snaps))
+        rows = np.flatnonzero(run_index % len(snaps) == k)
         snap.check(model.plant)
         if rows.size:
-            _write(model, arrays, snap, rows, seed)
+            _write(model, arrays, snap, rows, run_index[rows], seed)
             inside[rows] = snap.wip()
     for k, v in arrays.items():
         getattr(state, k).assign(v)
     return inside
 
 
-def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, seed: int) -> None:
-    """Writes ``snapshot`` into the replicas ``rows`` of the State arrays (numpy, in place)."""
+def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.ndarray, seed: int) -> None:
+    """Writes ``snapshot`` into the rows ``rows`` of the State arrays (numpy, in place); ``keys``:
+    their replica indices in the run (they key the conditioned draws)."""
     plant, dt, R = model.plant, model.dt, len(rows)
     el64v, el32v, s64v, s32v = arrays["el64"], arrays["el32"], arrays["s64"], arrays["s32"]
     el64, el32, s64, s32 = el64v[rows], el32v[rows], s64v[rows], s32v[rows]  # copies, written back below
@@ -61,7 +66,7 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, seed: int)
     for i, name in enumerate(model.names):
         el, st = plant[name], snapshot.elements[name]
         start = int(model.slot_start[i])
-        main, tbf, ttr, route = (Stream(seed, rows, i, p) for p in (layout.RNG_MAIN, layout.RNG_TBF, layout.RNG_TTR,
+        main, tbf, ttr, route = (Stream(seed, keys, i, p) for p in (layout.RNG_MAIN, layout.RNG_TBF, layout.RNG_TTR,
                                                                    layout.RNG_ROUTE))
 
         def dest() -> np.ndarray:
