@@ -88,6 +88,7 @@ class Simulator:
     def __init__(self, model: Model, replicas: int):
         self.model = model
         self.replicas = _positive_int(replicas, "replicas")
+        self.first_replica = 0  # index in the run of replica 0 (twin.live re-runs one replica of a run)
 
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
@@ -131,6 +132,7 @@ class Simulator:
         policies = maintenance.resolve_policies(model.plant, policy)
         blocks = []
         for first, count in split_replicas(self.replicas, threads if wp.get_device(device).is_cpu else 1):
+            first += self.first_replica
             # each block its own kernel struct (its first replica keys the random streams: the
             # numbers of a replica do not depend on the split) and its own State
             log = _block_log(sensor_log, first, count)
@@ -193,7 +195,9 @@ class Simulator:
         else:  # parts were inside at step 0
             check_run(model, arrays, results.per_replica, warmup_step, horizon_step, inside_at_start)
         from .live.snapshot import FinalState
-        results.final_state = FinalState(model, arrays, horizon_step)  # for results.snapshot (twin.live)
+        results.final_state = FinalState(model, arrays, horizon_step,  # for results.snapshot (twin.live)
+                                         dict(seed=seed, warmup=warmup, policy=policy, start=start,
+                                              first_replica=self.first_replica))
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None

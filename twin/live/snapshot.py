@@ -19,6 +19,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 
 from ..errors import TwinError
 from ..kernels import layout
@@ -272,33 +274,60 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
 
 
 class FinalState:
-    """A run's State at its horizon, kept on its Results for ``results.snapshot``. It holds the
+    """A run's State at its horizon, kept on its Results for ``results.snapshot``, with what it
+    takes to re-run one of its replicas (``inputs``: seed, warm-up, policy, start). It holds the
     compiled model (Warp arrays), so it is not carried across processes: a pickled copy is empty."""
 
-    def __init__(self, model, arrays: dict, step: int):
-        self.model, self.arrays, self.step = model, arrays, step
+    def __init__(self, model, arrays: dict, step: int, inputs: dict | None = None):
+        self.model, self.arrays, self.step, self.inputs = model, arrays, step, inputs or {}
 
     def __getstate__(self):
         return {}
 
     def __setstate__(self, state):
-        self.model = self.arrays = self.step = None
+        self.model = self.arrays = self.step = self.inputs = None
 
 
 def snapshot_of_results(results, replica: int = 0, at=None) -> Snapshot:
-    """``results.snapshot(replica, at)``: the state of one replica at the end of its run. Only
-    the horizon is kept (``at`` must be None or the horizon)."""
+    """``results.snapshot(replica, at)``: the state of one replica at ``at`` seconds (None: the
+    end of the run). At the horizon it is read from the run's final State; earlier, that one
+    replica is simulated again up to ``at`` (its random streams depend only on the seed and its
+    index in the run, so the re-run is the run itself, cut at ``at``)."""
     final = getattr(results, "final_state", None)
     if final is None or final.model is None:
         raise SnapshotError("these results keep no final state (loaded from a file, or from another process): "
                             "take the snapshot where the run was made")
     model, arrays, step = final.model, final.arrays, final.step
-    if not 0 <= int(replica) < len(arrays["rep64"]):
-        raise SnapshotError(f"replica {replica} is not in this run of {len(arrays['rep64'])} replicas")
-    if at is not None and abs(float(at) - step * model.dt) > model.dt / 2:
-        raise SnapshotError(f"a snapshot can only be taken at the end of the run ({step * model.dt:g} s), "
-                            f"not at {at!r}: run to the moment you want, then take it")
-    return from_arrays(model, arrays, int(replica), step)
+    n = len(arrays["rep64"])
+    if isinstance(replica, bool) or not isinstance(replica, (int, np.integer)) or not 0 <= int(replica) < n:
+        raise SnapshotError(f"replica {replica!r} is not in this run of {n} replicas (0 to {n - 1})")
+    if at is None:
+        return from_arrays(model, arrays, int(replica), step)
+    if isinstance(at, str):
+        from ..simulator import _seconds
+        at = _seconds(at, "at", allow_zero=False)
+    if isinstance(at, bool) or not isinstance(at, (int, float, np.integer, np.floating)) or not math.isfinite(at):
+        raise SnapshotError(f"at must be a time in seconds, got {at!r}")
+    k = int(round(float(at) / model.dt))
+    if not 0 < k <= step:
+        raise SnapshotError(f"a snapshot can be taken inside the run only: at = {float(at):g} s is not in "
+                            f"(0, {step * model.dt:g}] s (dt = {model.dt:g} s)")
+    if k == step:
+        return from_arrays(model, arrays, int(replica), step)
+    return rerun(final, int(replica), k)
+
+
+def rerun(final: FinalState, replica: int, step: int) -> Snapshot:
+    """Replica ``replica`` of the run of ``final``, simulated again from its start up to ``step``."""
+    from ..simulator import Simulator
+    inputs = final.inputs
+    sim = Simulator(final.model, 1)
+    sim.first_replica = inputs.get("first_replica", 0) + replica
+    horizon = step * final.model.dt
+    warmup = inputs.get("warmup", 0.0)
+    res = sim.run(horizon, warmup=warmup if final.model.steps(warmup) < step else 0.0, seed=inputs.get("seed", 0),
+                  policy=inputs.get("policy"), start=inputs.get("start"), progress=False, threads=1)
+    return from_arrays(final.model, res.final_state.arrays, 0, step)
 
 
 def machine_state(parts: list[Part], down: bool) -> str:
