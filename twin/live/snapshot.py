@@ -8,8 +8,9 @@ of the snapshot. A snapshot taken from a simulated run also knows the *remaining
 where present, and otherwise draws them conditioned on the elapsed times (twin.live.conditional).
 ``Snapshot.observed()`` drops what a real line could not know.
 
-Kinds: sources, buffers, machines and sinks. Conveyors, robots, cluster tools and plants with
-health components (wear clocks) cannot be snapshotted yet: ``check`` refuses them by name.
+Kinds: sources, buffers, machines and sinks here; every other kind through the snapshot hooks
+its kernel module exports (kernels/hooks.py ``SnapshotHooks``, found by the registry: conveyors,
+delays). A kind without them (robots, cluster tools) is refused by name.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Part:
     status: str = "waiting"
     elapsed_s: float | None = None
     remaining_s: float | None = None
+    position_m: float | None = None  # conveyor: metres from the start of the belt
 
 
 @dataclass
@@ -52,7 +54,7 @@ class ElementState:
     """One element at the moment of the snapshot (fields a kind does not use stay at defaults)."""
 
     kind: str
-    state: str = ""                         # machine: processing | blocked | starved | down
+    state: str = ""                         # machine: processing | blocked | starved | down; conveyor: running | blocked | empty
     time_in_state_s: float | None = None
     parts: list[Part] = field(default_factory=list)
     repair_elapsed_s: float | None = None   # down: time since the failure
@@ -133,8 +135,7 @@ class Snapshot:
                                 "snapshotted yet")
         for name in plant.elements:
             if plant[name].kind not in SUPPORTED:
-                raise SnapshotError(f"element '{name}': kind {plant[name].kind} cannot be snapshotted yet "
-                                    f"(supported: {', '.join(SUPPORTED)})")
+                kind_hooks(name, plant[name].kind)
         for name in plant.elements:
             el = plant[name]
             if name not in self.elements:
@@ -164,12 +165,20 @@ def _check_element(name: str, el, st: ElementState, plant) -> None:
                 "arrival_elapsed_s", "arrival_in_s"):
         _nonneg(name, key, getattr(st, key))
     for p in st.parts:
-        for key in ("age_s", "elapsed_s", "remaining_s"):
+        for key in ("age_s", "elapsed_s", "remaining_s", "position_m"):
             _nonneg(name, f"parts.{key}", getattr(p, key))
         if p.status not in PART_STATUS:
             raise SnapshotError(f"element '{name}': unknown part status {p.status!r} "
                                 f"(known: {', '.join(PART_STATUS)})")
     n = len(st.parts)
+    if el.kind not in SUPPORTED:  # a kind with snapshot hooks (kernels/hooks.py)
+        cap = el.kernel_capacity(plant)
+        if n > cap:
+            raise SnapshotError(f"element '{name}': {n} parts in the snapshot, more than its capacity {cap}")
+        problem = kind_hooks(name, el.kind).check(el, st)
+        if problem:
+            raise SnapshotError(f"element '{name}': {problem}")
+        return
     if el.kind == "sink":
         if n:
             raise SnapshotError(f"element '{name}': a sink holds no parts, the snapshot gives {n}")
@@ -217,13 +226,16 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
     el64, el32 = arrays["el64"][replica], arrays["el32"][replica]
     s64, s32 = arrays["s64"][replica], arrays["s32"][replica]
     plant = model.plant
+    view = CaptureView(model, arrays, replica, step)
     out = {}
     for i, name in enumerate(model.names):
         kind = model.kinds[i]
         st = ElementState(kind)
         if kind not in SUPPORTED:
-            raise SnapshotError(f"element '{name}': kind {kind} cannot be snapshotted yet "
-                                f"(supported: {', '.join(SUPPORTED)})")
+            fields = kind_hooks(name, kind).capture(view, i)
+            parts = [Part(**p) for p in fields.pop("parts", [])]
+            out[name] = ElementState(kind, parts=parts, **fields)
+            continue
         start, cap = int(model.slot_start[i]), int(model.capacity[i])
         count = int(el32[i, layout.E_COUNT])
         if kind == "source":
@@ -271,6 +283,39 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
             st.parts_out = int(el64[i, layout.E_OUT])
         out[name] = st
     return Snapshot(plant.name, step * dt if time_s is None else time_s, out)
+
+
+def kind_hooks(name: str, kind: str):
+    """The snapshot hooks of a kind (its kernel module's, by the registry), or a SnapshotError."""
+    from ..kernels.snapshot import snapshot_hooks
+    hooks = snapshot_hooks(kind)
+    if hooks is None:
+        raise SnapshotError(f"element '{name}': kind {kind} cannot be snapshotted yet (its kernel module "
+                            "exports no snapshot hooks)")
+    return hooks
+
+
+class CaptureView:
+    """One replica of a run's State (numpy), as a kind's ``capture`` hook reads it."""
+
+    def __init__(self, model, arrays: dict, replica: int, step: int):
+        self.model, self.step, self.dt = model, int(step), model.dt
+        self.el64, self.el32 = arrays["el64"][replica], arrays["el32"][replica]
+        self.s64, self.s32 = arrays["s64"][replica], arrays["s32"][replica]
+        self.slot_start, self.capacity = model.slot_start, model.capacity
+
+    def param(self, path: str) -> np.ndarray:
+        """A column of the kernel Model by name ("conveyor.transit")."""
+        value = self.model.arrays
+        for part in path.split("."):
+            value = layout.host_struct(getattr(value, part))
+        return value.numpy()
+
+    def spec(self, e: int):
+        return self.model.plant[self.model.names[e]]
+
+    def seconds(self, steps) -> float:
+        return float(int(steps) * self.dt)
 
 
 class FinalState:
