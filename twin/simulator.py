@@ -93,7 +93,7 @@ class Simulator:
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
             sensor_log: SensorLog | None = None, threads: int | None = None,
-            start=None) -> Results:
+            start=None, probe=None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
         [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``).
         ``policy``: the maintenance policy (a twin.maintenance.Policy, or a dict of them by
@@ -102,7 +102,9 @@ class Simulator:
         None/True/False (a bar on stderr, twin.progress) or a function of the fraction done, called per chunk.
         ``start``: a twin.live.Snapshot (or a list, one per replica, cycled) to start every replica
         from (step 0 is its moment; written block by block, keyed by replica: bit-identical
-        for any thread count)."""
+        for any thread count). ``probe``: an object with ``steps`` (int64 steps where the run
+        stops, besides its chunk edges) and ``read(first, state, step)``, called by each block
+        after each of them (twin.live.forecast reads the sinks' counts for order finish times)."""
         model = self.model
         if start is not None:  # a twin.live.Snapshot, or a list of them (one per replica, cycled)
             for snap in ([start] if hasattr(start, "check") else start):
@@ -156,6 +158,9 @@ class Simulator:
                 b.edges = np.unique(np.concatenate([edges, recorder.steps]))
             else:
                 b.edges = edges
+            if probe is not None:
+                b.probe = probe
+                b.edges = np.unique(np.concatenate([b.edges, np.asarray(probe.steps, np.int64)]))
         inside_at_start = 0
         if start is not None:  # twin.live: the snapshot's state, then the elements pull parts at step 0
             from .kernels import snapshot as kernels_snapshot
@@ -247,6 +252,7 @@ class Block:
         self.first, self.count, self.kmodel, self.state = first, count, kmodel, state
         self.edges = np.zeros(0, np.int64)
         self.recorder = None
+        self.probe = None  # Simulator.run's probe
         self.step = 0  # simulated up to here (progress)
 
     def run(self, device, stop: threading.Event | None = None, on_step=None) -> None:
@@ -258,6 +264,8 @@ class Block:
             launches.advance(self.kmodel, self.state, self.count, device, int(step_end))
             if self.recorder is not None:
                 self.recorder.snapshot(self.kmodel, self.state, int(step_end))
+            if self.probe is not None:
+                self.probe.read(self.first, self.state, int(step_end))
             self.step = int(step_end)
             if on_step is not None:
                 on_step(float(step_end))
