@@ -18,7 +18,7 @@ is DONE for an item waiting at the end.
 
 import warp as wp
 
-from .hooks import Hooks
+from .hooks import Hooks, SnapshotHooks
 from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_SERVICE, ACC_TABLE, BUSY, DONE, E_COUNT, E_HEAD,
@@ -238,3 +238,104 @@ def conveyor_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
 HOOKS = Hooks(room=conveyor_room, offer=conveyor_offer, take=conveyor_take,
               accept=conveyor_accept, event=conveyor_event, account=conveyor_account, work=conveyor_work,
               hold=conveyor_hold, release=conveyor_release, status=conveyor_status)
+
+
+# ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
+def _belt_now(v, e) -> int:
+    """The belt clock at the snapshot step (it stands while blocked or held by the crew)."""
+    el64, el32 = v.el64[e], v.el32[e]
+    held = el32[E_HOLD_FAIL] + el32[E_HOLD_SERVICE] > 0
+    if el32[CV_BLOCKED] == 0 and not held:
+        return int(el64[CV_BELT0] + (v.step - el64[CV_ANCHOR]))
+    return int(el64[CV_BELT0])
+
+
+def conveyor_capture(v, e) -> dict:
+    """Items front first: position on the belt (metres from the start), ``processing`` (moving,
+    or queued behind the front item) or ``blocked`` (waiting at the end, ``elapsed_s`` since it
+    arrived there); a moving item's ``elapsed_s`` is the belt time since it entered (its free
+    travel: more than its position when it queued)."""
+    el64, el32 = v.el64[e], v.el32[e]
+    transit, pitch = int(v.param("conveyor.transit")[e]), int(v.param("conveyor.pitch")[e])
+    length = float(v.spec(e).length)
+    start, cap = int(v.slot_start[e]), int(v.capacity[e])
+    belt = _belt_now(v, e)
+    parts, ahead = [], 0
+    for i in range(int(el32[E_COUNT])):
+        slot = start + (int(el32[E_HEAD]) + i) % cap
+        travel = belt - int(v.s64[slot, S_STEP])
+        pos = transit - max(int(el64[CV_LEAD_BELT]) - belt, 0) if i == 0 else min(travel, ahead - pitch)
+        ahead = pos
+        waiting = int(v.s32[slot, S_STATUS]) == int(DONE)
+        parts.append({"age_s": v.seconds(v.step - int(v.s64[slot, S_ENTRY])),
+                      "status": "blocked" if waiting else "processing",
+                      "elapsed_s": v.seconds(v.step - int(el64[CV_READY])) if waiting else v.seconds(travel),
+                      "position_m": pos * length / transit})
+    return {"state": "blocked" if parts and parts[0]["status"] == "blocked" else "running" if parts else "empty",
+            "parts": parts}
+
+
+def conveyor_restore(v, e, st) -> None:
+    """The belt clock restarts at 0 at the snapshot (anchor 0): an item's entry belt step is
+    minus its free travel (``elapsed_s``; its position when only that is known)."""
+    transit, pitch = int(v.param("conveyor.transit")[e]), int(v.param("conveyor.pitch")[e])
+    length = float(v.spec(e).length)
+    accumulating = int(v.param("conveyor.accumulating")[e]) != 0
+    start = int(v.slot_start[e])
+    n = len(st.parts)
+    v.el32[:, e, E_COUNT] = n
+    v.el32[:, e, E_HEAD] = 0
+    v.el64[:, e, CV_BELT0] = 0
+    v.el64[:, e, CV_ANCHOR] = 0
+    if n == 0:
+        v.schedule(e, NEVER)
+        return
+    pos = [int(v.steps(p.position_m * transit / length)) if p.position_m is not None else None for p in st.parts]
+    for i, p in enumerate(st.parts):
+        slot = start + i
+        travel = v.steps(p.elapsed_s) if p.status != "blocked" and p.elapsed_s is not None else pos[i]
+        if p.status == "blocked":
+            travel = transit
+        v.s64[:, slot, S_STEP] = -int(travel)
+        v.s64[:, slot, S_ENTRY] = -v.steps(p.age_s)
+        v.s32[:, slot, S_STATUS] = int(DONE) if p.status == "blocked" else int(BUSY)
+        v.s32[:, slot, S_DEST] = v.dest(e)
+    front = st.parts[0]
+    waiting = front.status == "blocked"
+    blocked = waiting and not accumulating
+    v.el32[:, e, CV_BLOCKED] = int(blocked)
+    if waiting:
+        v.el64[:, e, CV_READY] = -v.steps(front.elapsed_s or 0.0)
+        v.el64[:, e, CV_LEAD_BELT] = 0
+    else:
+        left = transit - pos[0] if pos[0] is not None else max(transit - int(v.steps(front.elapsed_s)), 0)
+        v.el64[:, e, CV_LEAD_BELT] = max(left, 0)
+    nxt = NEVER
+    if not blocked:  # conveyor_schedule at step 0 with the belt running
+        if not waiting:
+            nxt = int(v.el64[0, e, CV_LEAD_BELT])
+        clear = int(v.s64[0, start + n - 1, S_STEP]) + pitch  # the entry clears: the last item one pitch in
+        if clear > 0:
+            nxt = min(nxt, clear)
+    v.schedule(e, nxt)
+
+
+def conveyor_check(spec, st):
+    length = float(spec.length)
+    last = None
+    for i, p in enumerate(st.parts):
+        if p.status not in ("processing", "blocked"):
+            return f"an item on a belt is processing (moving) or blocked (waiting at the end), not {p.status!r}"
+        if p.position_m is None and (p.status != "processing" or p.elapsed_s is None):
+            return f"item {i} has no position_m"
+        if p.position_m is not None and not 0.0 <= p.position_m <= length * (1 + 1e-9):
+            return f"item {i} is at {p.position_m:g} m, outside the belt (0 to {length:g} m)"
+        if p.status == "blocked" and (i > 0 or (p.position_m is not None and p.position_m < length * (1 - 1e-9))):
+            return f"item {i} is blocked but not the front item at the end of the belt"
+        if last is not None and p.position_m is not None and p.position_m >= last:
+            return "items must be listed front first (decreasing position_m)"
+        last = p.position_m if p.position_m is not None else last
+    return None
+
+
+SNAPSHOT = SnapshotHooks(capture=conveyor_capture, restore=conveyor_restore, check=conveyor_check)

@@ -8,10 +8,11 @@ high-water mark (DL_HIGH) and an unlimited delay (plant.unbounded_storage slots)
 what its largest content costs, not its reserve.
 """
 
+import numpy as np
 import warp as wp
 
 from .common import bound_for, choose_successor, wake, wake_receivers
-from .hooks import Hooks
+from .hooks import Hooks, SnapshotHooks
 from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_NEXT, E_USES, IDLE,
                      EL32_TABLE, NEVER, R_OVERFLOW, RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
 from .sampling import sample_steps
@@ -109,3 +110,59 @@ def delay_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
 
 HOOKS = Hooks(room=delay_room, offer=delay_offer, take=delay_take, accept=delay_accept, full=delay_full,
               event=delay_event, account=delay_account)
+
+
+# ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
+def delay_capture(v, e) -> dict:
+    """Parts in their delay (``processing``, ``remaining_s`` exact; the elapsed time is not kept)
+    or done and waiting for the successor (``blocked``, ``elapsed_s`` since the delay ended), in
+    slot order."""
+    parts = []
+    start = int(v.slot_start[e])
+    for i in range(int(v.el32[e, DL_HIGH])):
+        slot = start + i
+        status, t = int(v.s32[slot, S_STATUS]), int(v.s64[slot, S_STEP])
+        age = v.seconds(v.step - int(v.s64[slot, S_ENTRY]))
+        if status == int(BUSY):
+            parts.append({"age_s": age, "status": "processing", "remaining_s": v.seconds(t - v.step)})
+        elif status == int(DONE):
+            parts.append({"age_s": age, "status": "blocked", "elapsed_s": v.seconds(v.step - t)})
+    return {"parts": parts}
+
+
+def delay_restore(v, e, st) -> None:
+    """Parts in slots 0..n-1; a delay under way gets its remaining time (exact if known, else
+    drawn conditioned on its elapsed time); the element's next event is the earliest end."""
+    start = int(v.slot_start[e])
+    busy = sum(p.status == "processing" for p in st.parts)
+    nxt = None
+    for i, p in enumerate(st.parts):
+        slot = start + i
+        v.s64[:, slot, S_ENTRY] = -v.steps(p.age_s)
+        if p.status == "processing":
+            left = v.duration(e, "delay", p.remaining_s, p.elapsed_s)
+            v.s32[:, slot, S_STATUS] = int(BUSY)
+            v.s64[:, slot, S_STEP] = left
+            nxt = left if nxt is None else np.minimum(nxt, left)
+        else:
+            v.s32[:, slot, S_STATUS] = int(DONE)
+            v.s64[:, slot, S_STEP] = -v.steps(p.elapsed_s or 0.0)
+            v.s32[:, slot, S_DEST] = v.dest(e)
+    v.el32[:, e, E_COUNT] = len(st.parts)
+    v.el32[:, e, E_BUSY] = busy
+    v.el32[:, e, E_DONE] = len(st.parts) - busy
+    v.el32[:, e, DL_HIGH] = len(st.parts)
+    v.schedule(e, NEVER if nxt is None else nxt)
+
+
+def delay_check(spec, st):
+    for p in st.parts:
+        if p.status not in ("processing", "blocked"):
+            return f"a part in a delay is processing (in its delay) or blocked (done, waiting), not {p.status!r}"
+        if p.status == "processing" and p.elapsed_s is None and p.remaining_s is None \
+                and spec.delay.name != "exponential":
+            return "a part in its delay needs elapsed_s (the delay time is not memoryless)"
+    return None
+
+
+SNAPSHOT = SnapshotHooks(capture=delay_capture, restore=delay_restore, check=delay_check)

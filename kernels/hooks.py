@@ -84,3 +84,29 @@ class Kind(Hooks):
     @classmethod
     def of(cls, entry, hooks: Hooks) -> "Kind":
         return cls(name=entry.name, id=entry.id, timed=entry.timed, **hooks.provided())
+
+
+@dataclass(frozen=True)
+class SnapshotHooks:
+    """Host side of a kind's snapshots (numpy, no Warp): a kernel module exports them as
+    ``SNAPSHOT = SnapshotHooks(...)`` beside its ``HOOKS``, because only the kind knows what its
+    State columns mean. twin.live finds them through the registry (kernels/snapshot.py
+    ``snapshot_hooks``); a kind without them cannot be snapshotted (a clear error, by name).
+
+    * ``capture(v, e) -> dict``: element e of one replica at step ``v.step`` as snapshot fields
+      (``state``, ``time_in_state_s``, ``parts``: a list of dicts with ``age_s``, ``status``,
+      ``elapsed_s``, ``remaining_s``, ``position_m``), seconds before the moment.
+      ``v``: ``el64[e, F]``, ``el32``, ``s64[slot, F]``, ``s32``, ``slot_start``, ``capacity``,
+      ``param("conveyor.transit")`` (a Model column), ``spec(e)`` (the element), ``step``, ``seconds(steps)``.
+    * ``restore(v, e, st)``: writes snapshot element ``st`` into rows of zeroed State arrays
+      (``v.el64[R, e, F]``, ...), the moment of the snapshot being step 0: ``v.steps(seconds)``,
+      ``v.duration(e, name, known_s, elapsed_s)`` (steps left, conditioned on the elapsed time),
+      ``v.dest(e)`` (a routing draw per row), ``v.schedule(e, steps)`` (the element's next
+      event: the one place that writes E_NEXT).
+    * ``check(spec, st) -> str | None``: what is wrong with ``st`` for element ``spec``, or None
+      (the capacity and the common fields are checked by twin.live).
+    """
+
+    capture: object = None
+    restore: object = None
+    check: object = None

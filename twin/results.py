@@ -166,7 +166,8 @@ class Results:
         return res
 
     def snapshot(self, replica: int = 0, at=None):
-        """The twin.live.Snapshot of one replica at the end of the run (``at``: None or the horizon)."""
+        """The twin.live.Snapshot of one replica at ``at`` seconds (None: the end of the run; earlier
+        moments re-simulate that replica up to ``at``)."""
         from .live.snapshot import snapshot_of_results
         return snapshot_of_results(self, replica, at)
 

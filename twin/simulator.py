@@ -96,11 +96,12 @@ class Simulator:
         if layout is not None and layout not in LAYOUTS:
             raise StudyError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
         self.layout = layout
+        self.first_replica = 0  # index in the run of replica 0 (twin.live re-runs one replica of a run)
 
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
             chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
             sensor_log: SensorLog | None = None, threads: int | None = None,
-            start=None) -> Results:
+            start=None, probe=None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
         [warmup, horizon]; with ``record``, also the frames of one replica (``results.recording``).
         ``policy``: the maintenance policy (a twin.maintenance.Policy, or a dict of them by
@@ -108,7 +109,10 @@ class Simulator:
         ``threads``: CPU threads (default: every core), see ``simulate``. ``progress``:
         None/True/False (a bar on stderr, twin.progress) or a function of the fraction done, called per chunk.
         ``start``: a twin.live.Snapshot (or a list, one per replica, cycled) to start every replica
-        from (step 0 is its moment; the replicas then run as one block)."""
+        from (step 0 is its moment; written block by block, keyed by replica: bit-identical
+        for any thread count). ``probe``: an object with ``steps`` (int64 steps where the run
+        stops, besides its chunk edges) and ``read(first, state, step)``, called by each block
+        after each of them (twin.live.forecast reads the sinks' counts for order finish times)."""
         model = self.model
         if start is not None:  # a twin.live.Snapshot, or a list of them (one per replica, cycled)
             for snap in ([start] if hasattr(start, "check") else start):
@@ -119,8 +123,6 @@ class Simulator:
             raise StudyError(f"warmup ({warmup:g} s) must be shorter than the horizon ({horizon:g} s)")
         seed = _positive_int(seed, "seed", minimum=0, maximum=MAX_SEED - 1)
         threads = default_threads() if threads is None else _positive_int(threads, "threads")
-        if start is not None:
-            threads = 1  # a snapshot's start state is written for all replicas at once
         horizon_step, warmup_step = model.steps(horizon), model.steps(warmup)
         if horizon_step >= HORIZON_LIMIT:
             raise StudyError(f"horizon {horizon:g} s is {horizon_step} steps of dt = {model.dt:g} s; "
@@ -140,6 +142,7 @@ class Simulator:
         policies = maintenance.resolve_policies(model.plant, policy)
         blocks = []
         for first, count in split_replicas(self.replicas, threads if wp.get_device(device).is_cpu else 1):
+            first += self.first_replica
             # each block its own kernel struct (its first replica keys the random streams: the
             # numbers of a replica do not depend on the split) and its own State
             log = _block_log(sensor_log, first, count)
@@ -164,12 +167,16 @@ class Simulator:
                 b.edges = np.unique(np.concatenate([edges, recorder.steps]))
             else:
                 b.edges = edges
+            if probe is not None:
+                b.probe = probe
+                b.edges = np.unique(np.concatenate([b.edges, np.asarray(probe.steps, np.int64)]))
         inside_at_start = 0
         if start is not None:  # twin.live: the snapshot's state, then the elements pull parts at step 0
             from .kernels import snapshot as kernels_snapshot
             from .live.restart import write_start
-            inside_at_start = write_start(model, blocks[0].state, start, self.replicas, seed)
-            blocks[0].resume = kernels_snapshot.resume_replicas
+            inside_at_start = np.concatenate([write_start(model, b.state, start, seed, b.first) for b in blocks])
+            for b in blocks:
+                b.resume = kernels_snapshot.resume_replicas
         for b in blocks:
             b.kernels = kernels  # the engine built for the plant's kinds
         run_blocks(blocks, device, bar)
@@ -202,7 +209,9 @@ class Simulator:
         else:  # parts were inside at step 0
             check_run(model, arrays, results.per_replica, warmup_step, horizon_step, inside_at_start)
         from .live.snapshot import FinalState
-        results.final_state = FinalState(model, arrays, horizon_step)  # for results.snapshot (twin.live)
+        results.final_state = FinalState(model, arrays, horizon_step,  # for results.snapshot (twin.live)
+                                         dict(seed=seed, warmup=warmup, policy=policy, start=start,
+                                              first_replica=self.first_replica))
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None
@@ -252,6 +261,7 @@ class Block:
         self.first, self.count, self.kmodel, self.state = first, count, kmodel, state
         self.edges = np.zeros(0, np.int64)
         self.recorder = None
+        self.probe = None  # Simulator.run's probe
         self.step = 0  # simulated up to here (progress)
 
     def run(self, device, stop: threading.Event | None = None, on_step=None) -> None:
@@ -263,6 +273,8 @@ class Block:
             launches.advance(self.kmodel, self.state, self.count, device, int(step_end))
             if self.recorder is not None:
                 self.recorder.snapshot(self.kmodel, self.state, int(step_end))
+            if self.probe is not None:
+                self.probe.read(self.first, self.state, int(step_end))
             self.step = int(step_end)
             if on_step is not None:
                 on_step(float(step_end))

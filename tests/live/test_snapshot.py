@@ -97,11 +97,39 @@ def test_snapshot_json_round_trip(stopped, tmp_path):
     assert Snapshot.load(path) == s
 
 
-def test_snapshot_only_at_the_end_of_the_run(stopped):
-    res, _ = stopped
-    assert res.snapshot(0, at=3600).plant == "live-line"
-    with pytest.raises(SnapshotError, match="end of the run"):
-        res.snapshot(0, at=1800)
+def test_snapshot_at_any_moment_is_the_run_cut_there(plant, stopped):
+    """``res.snapshot(r, at)`` re-simulates replica r up to ``at``: at the horizon the re-run
+    gives exactly the run's final state; at 30 min it is exactly the snapshot of a run of the
+    same seed whose horizon is 30 min (a replica's streams depend only on the seed and r)."""
+    from twin.live.snapshot import rerun
+    res, snaps = stopped
+    for r in (0, 7, R - 1):
+        assert rerun(res.final_state, r, res.final_state.step) == snaps[r]
+    short = twin.simulate(plant, replicas=12, horizon=1800, seed=5, progress=False, threads=1)
+    for r in (0, 5, 11):
+        cut = res.snapshot(r, at=1800)
+        assert cut == short.snapshot(r) and cut.time_s == 1800.0
+        assert res.snapshot(r, at="30min") == cut
+    assert sum(short.snapshot(r).wip() for r in range(12)) > 0
+    assert res.snapshot(3, at=3600) == snaps[3]
+    for bad, msg in ((0, "not in \\(0, 3600\\] s"), (3601, "not in"), ("later", "not a time"), ([1], "at must be")):
+        with pytest.raises((SnapshotError, twin.errors.TwinError), match=msg):
+            res.snapshot(0, at=bad)
+    with pytest.raises(SnapshotError, match=f"replica {R} is not in this run of {R} replicas"):
+        res.snapshot(R)
+
+
+def test_snapshot_at_a_moment_of_a_run_from_snapshots_with_threads():
+    """A run that itself started from snapshots, in thread blocks: the re-run of replica r
+    starts from the same snapshot with the same draws (keyed by r), so cutting it at 20 min
+    equals a 20-minute run from the same snapshots."""
+    p = line(process=twin.Exponential(55), name="memoryless")
+    first = twin.simulate(p, replicas=3, horizon=3600, seed=2, progress=False)
+    start = [first.snapshot(r).observed() for r in range(3)]
+    long = twin.simulate(p, replicas=8, horizon=3600, seed=6, progress=False, start=start, threads=3)
+    short = twin.simulate(p, replicas=8, horizon=1200, seed=6, progress=False, start=start, threads=2)
+    for r in (1, 4, 7):
+        assert long.snapshot(r, at=1200) == short.snapshot(r)
 
 
 def test_a_snapshot_that_does_not_fit_the_plant_is_refused(plant, stopped):
@@ -141,3 +169,22 @@ def test_kinds_without_snapshots_are_refused_by_name():
     snap = Snapshot("belt", 0.0, {})
     with pytest.raises(SnapshotError, match="element 'c': kind conveyor cannot be snapshotted yet"):
         snap.check(p)
+
+
+def test_runs_from_snapshots_are_bit_identical_for_any_thread_count():
+    """Runs from snapshots use the CPU thread blocks like any run; a replica's start (its
+    snapshot, its conditioned draws) is keyed by its index in the run, so the split changes
+    nothing (observed snapshots: every remaining time is a draw of the restart)."""
+    plant = line(process=twin.Exponential(55), name="memoryless")
+    res = twin.simulate(plant, replicas=5, horizon=3600, seed=2, progress=False)
+    start = [res.snapshot(r).observed() for r in range(5)]
+    runs = {n: twin.simulate(plant, replicas=11, horizon=1800, seed=4, progress=False, start=start, threads=n)
+            for n in (1, 2, 3)}
+    assert runs[3].meta["threads"] == 3
+    for n in (2, 3):
+        for key in ("parts_out", "parts_in", "cycle_time_s"):
+            np.testing.assert_array_equal(runs[1].per_replica[key], runs[n].per_replica[key])
+        for el in ("m1", "b1", "m2"):
+            for kpi, v in runs[1].per_replica["elements"][el].items():
+                np.testing.assert_array_equal(v, runs[n].per_replica["elements"][el][kpi], err_msg=f"{el}.{kpi}")
+        assert runs[n].snapshot(7) == runs[1].snapshot(7)

@@ -1,6 +1,6 @@
 """``twin forecast``, ``twin emulate`` and ``twin sync``: the live twin on the command line.
 
-    twin forecast SCENE --from snapshot.json --until 8h --replicas 2000 [--target N] [--out f.json]
+    twin forecast SCENE --from snapshot.json --until 8h --replicas 2000 [--target N] [--order lot7=40[@SINK] ...] [--out f.json]
     twin emulate SCENE --opcua-port 4840 [--mqtt-port 1883] --speed 60 [--write-mapping map.toml]
     twin sync SCENE --opcua opc.tcp://127.0.0.1:4840/twin/ --mapping map.toml --every 5min
 """
@@ -36,6 +36,11 @@ def add_parser(subparsers) -> None:
     fc.add_argument("--replicas", "-r", type=int, default=2000, help="futures simulated from the snapshot (default 2000)")
     fc.add_argument("--target", type=int, default=None, help="parts: report the probability of reaching it")
     fc.add_argument("--seed", type=int, default=0, help="random seed of the futures (default 0)")
+    fc.add_argument("--order", action="append", default=[], metavar="NAME=PARTS[@SINK]",
+                    help="an open order or lot, served in the order given: report its finish-time quantiles "
+                         "(repeat for several)")
+    fc.add_argument("--resolution", type=positive_duration, default=None,
+                    help="time grid of the order finish times (default: horizon / 1000)")
     fc.add_argument("--out", type=Path, default=None, help="write the forecast JSON here")
     em = subparsers.add_parser("emulate", help="run one replica as an emulated line served over OPC UA / MQTT")
     em.add_argument("scene", help="scene file (TOML) or the name of a bundled scene (see 'twin scenes')")
@@ -84,7 +89,7 @@ def run(args) -> int:
         snap = Snapshot.load(args.snapshot)
         snap.check(plant)
         f = forecast(plant, snap, until=args.until, replicas=args.replicas, target=args.target, seed=args.seed,
-                     progress=None)
+                     progress=None, orders=args.order, resolution=args.resolution)
         if args.out is not None:
             args.out.write_text(json.dumps(f.to_dict(), indent=1))
         print(f.summary())

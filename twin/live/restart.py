@@ -14,43 +14,48 @@ import numpy as np
 
 from ..kernels import layout
 from .conditional import Stream, remaining
-from .snapshot import Snapshot
+from .snapshot import SUPPORTED, CaptureView, Snapshot, kind_hooks
 
 NEVER = int(layout.NEVER)
 
 
-def write_start(model, state, start, replicas: int, seed: int) -> np.ndarray:
+def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
     """Fills ``state`` (zeroed, new_state) from ``start``: a Snapshot, or a list of them (replica
-    r starts from ``start[r % len(start)]``). Returns the parts inside the plant at the start,
-    per replica (for the conservation check)."""
+    r of the run starts from ``start[r % len(start)]``). ``state`` holds the replicas ``first``,
+    ``first + 1``, ... of the run (a block of them, twin/simulator.py): conditioned draws are keyed
+    by the replica's index in the run, so a replica's start does not depend on the split. Returns
+    the parts inside the plant at the start, per row (for the conservation check)."""
     snaps = [start] if isinstance(start, Snapshot) else list(start)
     arrays = {k: getattr(state, k).numpy() for k in ("el64", "el32", "s64", "s32")}
-    inside = np.zeros(replicas, np.int64)
+    count = arrays["el64"].shape[0]
+    run_index = np.arange(first, first + count)
+    inside = np.zeros(count, np.int64)
     for k, snap in enumerate(snaps):
-        rows = np.arange(k, replicas, len(snaps))
+        rows = np.flatnonzero(run_index % len(snaps) == k)
         snap.check(model.plant)
         if rows.size:
-            _write(model, arrays, snap, rows, seed)
+            _write(model, arrays, snap, rows, run_index[rows], seed)
             inside[rows] = snap.wip()
     for k, v in arrays.items():
         getattr(state, k).assign(v)
     return inside
 
 
-def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, seed: int) -> None:
-    """Writes ``snapshot`` into the replicas ``rows`` of the State arrays (numpy, in place)."""
+def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.ndarray, seed: int) -> None:
+    """Writes ``snapshot`` into the rows ``rows`` of the State arrays (numpy, in place); ``keys``:
+    their replica indices in the run (they key the conditioned draws)."""
     plant, dt, R = model.plant, model.dt, len(rows)
     el64v, el32v, s64v, s32v = arrays["el64"], arrays["el32"], arrays["s64"], arrays["s32"]
     el64, el32, s64, s32 = el64v[rows], el32v[rows], s64v[rows], s32v[rows]  # copies, written back below
     km = model.arrays
     out_start, out_elem, out_cum = km.out_start.numpy(), km.out_elem.numpy(), km.out_cum.numpy()
     routing = km.routing.numpy()
-    el64[:, :, layout.E_NEXT] = NEVER
+    view = RestoreView(model, dict(el64=el64, el32=el32, s64=s64, s32=s32), keys, seed)
+    for e in range(el64.shape[1]):
+        view.schedule(e, NEVER)
     el64[:, :, layout.E_FAIL] = NEVER
     el64[:, :, layout.E_REPAIR] = NEVER
-
-    def steps(seconds) -> np.ndarray:
-        return np.rint(np.asarray(seconds, dtype=np.float64) / dt).astype(np.int64)
+    steps = view.steps
 
     def duration(dist, known, elapsed, stream, least=0) -> np.ndarray:
         """Steps left: ``known`` seconds if the snapshot has them, else a conditioned draw."""
@@ -60,8 +65,11 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, seed: int)
 
     for i, name in enumerate(model.names):
         el, st = plant[name], snapshot.elements[name]
+        if el.kind not in SUPPORTED:  # the kind's own restore (kernels/hooks.py SnapshotHooks)
+            kind_hooks(name, el.kind).restore(view, i, st)
+            continue
         start = int(model.slot_start[i])
-        main, tbf, ttr, route = (Stream(seed, rows, i, p) for p in (layout.RNG_MAIN, layout.RNG_TBF, layout.RNG_TTR,
+        main, tbf, ttr, route = (Stream(seed, keys, i, p) for p in (layout.RNG_MAIN, layout.RNG_TBF, layout.RNG_TTR,
                                                                    layout.RNG_ROUTE))
 
         def dest() -> np.ndarray:
@@ -80,7 +88,7 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, seed: int)
                 s64[:, start, layout.S_STEP] = -steps(waited)
                 s32[:, start, layout.S_DEST] = dest()
             else:
-                el64[:, i, layout.E_NEXT] = duration(el.interarrival, st.arrival_in_s, st.arrival_elapsed_s, main)
+                view.schedule(i, duration(el.interarrival, st.arrival_in_s, st.arrival_elapsed_s, main))
         elif el.kind == "buffer":
             el32[:, i, layout.E_COUNT] = len(st.parts)
             for j, p in enumerate(st.parts):
@@ -115,7 +123,7 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, seed: int)
             if down:
                 el64[:, i, layout.E_REPAIR] = duration(f.ttr, st.repair_remaining_s, st.repair_elapsed_s, ttr,
                                                        least=1)
-                el64[:, i, layout.E_NEXT] = el64[:, i, layout.E_REPAIR]
+                view.schedule(i, el64[:, i, layout.E_REPAIR])
                 continue
             fail = np.full(R, NEVER, np.int64)
             if f is not None:
@@ -126,5 +134,60 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, seed: int)
                     fail = np.where(busy > 0, left, NEVER)
                     el64[:, i, layout.E_FAIL_LEFT] = left
             el64[:, i, layout.E_FAIL] = fail
-            el64[:, i, layout.E_NEXT] = np.minimum(fail, next_done)
+            view.schedule(i, np.minimum(fail, next_done))
     el64v[rows], el32v[rows], s64v[rows], s32v[rows] = el64, el32, s64, s32
+
+
+class RestoreView:
+    """The rows of the State arrays (numpy) that one snapshot is written into, as a kind's
+    ``restore`` hook sees them, with the conditioned draws and routing draws of those rows
+    (keyed by replica index in the run, element and purpose)."""
+
+    def __init__(self, model, arrays: dict, keys: np.ndarray, seed: int):
+        self.model, self.dt, self.keys, self.seed = model, model.dt, keys, seed
+        self.el64, self.el32, self.s64, self.s32 = arrays["el64"], arrays["el32"], arrays["s64"], arrays["s32"]
+        self.slot_start, self.capacity = model.slot_start, model.capacity
+        self._streams = {}
+        km = model.arrays
+        self._out = km.out_start.numpy(), km.out_elem.numpy(), km.out_cum.numpy(), km.routing.numpy()
+
+    param = CaptureView.param
+
+    def spec(self, e: int):
+        return self.model.plant[self.model.names[e]]
+
+    def steps(self, seconds) -> np.ndarray:
+        """Whole steps in ``seconds`` (nearest)."""
+        return np.rint(np.asarray(seconds, dtype=np.float64) / self.dt).astype(np.int64)
+
+    def stream(self, e: int, purpose: int) -> Stream:
+        key = (e, purpose)
+        if key not in self._streams:
+            self._streams[key] = Stream(self.seed, self.keys, e, purpose)
+        return self._streams[key]
+
+    def duration(self, e: int, name: str, known_s, elapsed_s, least: int = 0, purpose: int = int(layout.RNG_MAIN)):
+        """Steps left per row of element e's duration ``name`` (Element.durations()): ``known_s``
+        if given, else a draw conditioned on ``elapsed_s``."""
+        n = len(self.keys)
+        if known_s is not None:
+            return np.maximum(np.full(n, self.steps(known_s)), least)
+        dist = self.spec(e).durations()[name]
+        return np.maximum(self.steps(remaining(dist, elapsed_s or 0.0, self.stream(e, purpose).next())), least)
+
+    def dest(self, e: int) -> np.ndarray:
+        """The successor each row's part is bound for (routing draws of e)."""
+        out_start, out_elem, out_cum, routing = self._out
+        n = len(self.keys)
+        j0, j1 = int(out_start[e]), int(out_start[e + 1])
+        if routing[e] == int(layout.ROUTE_FIRST_AVAILABLE):
+            return np.full(n, int(layout.ANY_SUCCESSOR))
+        if j1 - j0 == 1:
+            return np.full(n, int(out_elem[j0]))
+        j = np.searchsorted(out_cum[j0:j1 - 1], self.stream(e, int(layout.RNG_ROUTE)).next(), side="right")
+        return out_elem[j0 + j]
+
+    def schedule(self, e: int, steps) -> None:
+        """Element e's next timed event (NEVER: none), per row. The one place a restore writes
+        E_NEXT: a structure kept over E_NEXT (a next-event tree) is rebuilt from it afterwards."""
+        self.el64[:, e, layout.E_NEXT] = steps

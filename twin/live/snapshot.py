@@ -8,8 +8,9 @@ of the snapshot. A snapshot taken from a simulated run also knows the *remaining
 where present, and otherwise draws them conditioned on the elapsed times (twin.live.conditional).
 ``Snapshot.observed()`` drops what a real line could not know.
 
-Kinds: sources, buffers, machines and sinks. Conveyors, robots, cluster tools and plants with
-health components (wear clocks) cannot be snapshotted yet: ``check`` refuses them by name.
+Kinds: sources, buffers, machines and sinks here; every other kind through the snapshot hooks
+its kernel module exports (kernels/hooks.py ``SnapshotHooks``, found by the registry: conveyors,
+delays). A kind without them (robots, cluster tools) is refused by name.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 
 from ..errors import TwinError
@@ -43,6 +46,7 @@ class Part:
     status: str = "waiting"
     elapsed_s: float | None = None
     remaining_s: float | None = None
+    position_m: float | None = None  # conveyor: metres from the start of the belt
 
 
 @dataclass
@@ -50,7 +54,7 @@ class ElementState:
     """One element at the moment of the snapshot (fields a kind does not use stay at defaults)."""
 
     kind: str
-    state: str = ""                         # machine: processing | blocked | starved | down
+    state: str = ""                         # machine: processing | blocked | starved | down; conveyor: running | blocked | empty
     time_in_state_s: float | None = None
     parts: list[Part] = field(default_factory=list)
     repair_elapsed_s: float | None = None   # down: time since the failure
@@ -131,8 +135,7 @@ class Snapshot:
                                 "snapshotted yet")
         for name in plant.elements:
             if plant[name].kind not in SUPPORTED:
-                raise SnapshotError(f"element '{name}': kind {plant[name].kind} cannot be snapshotted yet "
-                                    f"(supported: {', '.join(SUPPORTED)})")
+                kind_hooks(name, plant[name].kind)
         for name in plant.elements:
             el = plant[name]
             if name not in self.elements:
@@ -162,12 +165,20 @@ def _check_element(name: str, el, st: ElementState, plant) -> None:
                 "arrival_elapsed_s", "arrival_in_s"):
         _nonneg(name, key, getattr(st, key))
     for p in st.parts:
-        for key in ("age_s", "elapsed_s", "remaining_s"):
+        for key in ("age_s", "elapsed_s", "remaining_s", "position_m"):
             _nonneg(name, f"parts.{key}", getattr(p, key))
         if p.status not in PART_STATUS:
             raise SnapshotError(f"element '{name}': unknown part status {p.status!r} "
                                 f"(known: {', '.join(PART_STATUS)})")
     n = len(st.parts)
+    if el.kind not in SUPPORTED:  # a kind with snapshot hooks (kernels/hooks.py)
+        cap = el.kernel_capacity(plant)
+        if n > cap:
+            raise SnapshotError(f"element '{name}': {n} parts in the snapshot, more than its capacity {cap}")
+        problem = kind_hooks(name, el.kind).check(el, st)
+        if problem:
+            raise SnapshotError(f"element '{name}': {problem}")
+        return
     if el.kind == "sink":
         if n:
             raise SnapshotError(f"element '{name}': a sink holds no parts, the snapshot gives {n}")
@@ -215,13 +226,16 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
     el64, el32 = arrays["el64"][replica], arrays["el32"][replica]
     s64, s32 = arrays["s64"][replica], arrays["s32"][replica]
     plant = model.plant
+    view = CaptureView(model, arrays, replica, step)
     out = {}
     for i, name in enumerate(model.names):
         kind = model.kinds[i]
         st = ElementState(kind)
         if kind not in SUPPORTED:
-            raise SnapshotError(f"element '{name}': kind {kind} cannot be snapshotted yet "
-                                f"(supported: {', '.join(SUPPORTED)})")
+            fields = kind_hooks(name, kind).capture(view, i)
+            parts = [Part(**p) for p in fields.pop("parts", [])]
+            out[name] = ElementState(kind, parts=parts, **fields)
+            continue
         start, cap = int(model.slot_start[i]), int(model.capacity[i])
         count = int(el32[i, layout.E_COUNT])
         if kind == "source":
@@ -271,34 +285,94 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
     return Snapshot(plant.name, step * dt if time_s is None else time_s, out)
 
 
+def kind_hooks(name: str, kind: str):
+    """The snapshot hooks of a kind (its kernel module's, by the registry), or a SnapshotError."""
+    from ..kernels.snapshot import snapshot_hooks
+    hooks = snapshot_hooks(kind)
+    if hooks is None:
+        raise SnapshotError(f"element '{name}': kind {kind} cannot be snapshotted yet (its kernel module "
+                            "exports no snapshot hooks)")
+    return hooks
+
+
+class CaptureView:
+    """One replica of a run's State (numpy), as a kind's ``capture`` hook reads it."""
+
+    def __init__(self, model, arrays: dict, replica: int, step: int):
+        self.model, self.step, self.dt = model, int(step), model.dt
+        self.el64, self.el32 = arrays["el64"][replica], arrays["el32"][replica]
+        self.s64, self.s32 = arrays["s64"][replica], arrays["s32"][replica]
+        self.slot_start, self.capacity = model.slot_start, model.capacity
+
+    def param(self, path: str) -> np.ndarray:
+        """A column of the kernel Model by name ("conveyor.transit")."""
+        value = self.model.arrays
+        for part in path.split("."):
+            value = layout.host_struct(getattr(value, part))
+        return value.numpy()
+
+    def spec(self, e: int):
+        return self.model.plant[self.model.names[e]]
+
+    def seconds(self, steps) -> float:
+        return float(int(steps) * self.dt)
+
+
 class FinalState:
-    """A run's State at its horizon, kept on its Results for ``results.snapshot``. It holds the
+    """A run's State at its horizon, kept on its Results for ``results.snapshot``, with what it
+    takes to re-run one of its replicas (``inputs``: seed, warm-up, policy, start). It holds the
     compiled model (Warp arrays), so it is not carried across processes: a pickled copy is empty."""
 
-    def __init__(self, model, arrays: dict, step: int):
-        self.model, self.arrays, self.step = model, arrays, step
+    def __init__(self, model, arrays: dict, step: int, inputs: dict | None = None):
+        self.model, self.arrays, self.step, self.inputs = model, arrays, step, inputs or {}
 
     def __getstate__(self):
         return {}
 
     def __setstate__(self, state):
-        self.model = self.arrays = self.step = None
+        self.model = self.arrays = self.step = self.inputs = None
 
 
 def snapshot_of_results(results, replica: int = 0, at=None) -> Snapshot:
-    """``results.snapshot(replica, at)``: the state of one replica at the end of its run. Only
-    the horizon is kept (``at`` must be None or the horizon)."""
+    """``results.snapshot(replica, at)``: the state of one replica at ``at`` seconds (None: the
+    end of the run). At the horizon it is read from the run's final State; earlier, that one
+    replica is simulated again up to ``at`` (its random streams depend only on the seed and its
+    index in the run, so the re-run is the run itself, cut at ``at``)."""
     final = getattr(results, "final_state", None)
     if final is None or final.model is None:
         raise SnapshotError("these results keep no final state (loaded from a file, or from another process): "
                             "take the snapshot where the run was made")
     model, arrays, step = final.model, final.arrays, final.step
-    if not 0 <= int(replica) < len(arrays["rep64"]):
-        raise SnapshotError(f"replica {replica} is not in this run of {len(arrays['rep64'])} replicas")
-    if at is not None and abs(float(at) - step * model.dt) > model.dt / 2:
-        raise SnapshotError(f"a snapshot can only be taken at the end of the run ({step * model.dt:g} s), "
-                            f"not at {at!r}: run to the moment you want, then take it")
-    return from_arrays(model, arrays, int(replica), step)
+    n = len(arrays["rep64"])
+    if isinstance(replica, bool) or not isinstance(replica, (int, np.integer)) or not 0 <= int(replica) < n:
+        raise SnapshotError(f"replica {replica!r} is not in this run of {n} replicas (0 to {n - 1})")
+    if at is None:
+        return from_arrays(model, arrays, int(replica), step)
+    if isinstance(at, str):
+        from ..simulator import _seconds
+        at = _seconds(at, "at", allow_zero=False)
+    if isinstance(at, bool) or not isinstance(at, (int, float, np.integer, np.floating)) or not math.isfinite(at):
+        raise SnapshotError(f"at must be a time in seconds, got {at!r}")
+    k = int(round(float(at) / model.dt))
+    if not 0 < k <= step:
+        raise SnapshotError(f"a snapshot can be taken inside the run only: at = {float(at):g} s is not in "
+                            f"(0, {step * model.dt:g}] s (dt = {model.dt:g} s)")
+    if k == step:
+        return from_arrays(model, arrays, int(replica), step)
+    return rerun(final, int(replica), k)
+
+
+def rerun(final: FinalState, replica: int, step: int) -> Snapshot:
+    """Replica ``replica`` of the run of ``final``, simulated again from its start up to ``step``."""
+    from ..simulator import Simulator
+    inputs = final.inputs
+    sim = Simulator(final.model, 1)
+    sim.first_replica = inputs.get("first_replica", 0) + replica
+    horizon = step * final.model.dt
+    warmup = inputs.get("warmup", 0.0)
+    res = sim.run(horizon, warmup=warmup if final.model.steps(warmup) < step else 0.0, seed=inputs.get("seed", 0),
+                  policy=inputs.get("policy"), start=inputs.get("start"), progress=False, threads=1)
+    return from_arrays(final.model, res.final_state.arrays, 0, step)
 
 
 def machine_state(parts: list[Part], down: bool) -> str:
