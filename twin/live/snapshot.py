@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import TwinError
 from ..kernels import layout
+from ..kernels.registry import CREW
 
 SUPPORTED = ("source", "buffer", "machine", "sink")
 MACHINE_STATES = ("processing", "blocked", "starved", "down")
@@ -73,11 +74,15 @@ class Snapshot:
     plant: str
     time_s: float
     elements: dict[str, ElementState]
+    health: dict[str, dict] = field(default_factory=dict)  # "element.component": wear and clocks (kernels/health.py)
 
     # ---- JSON ---------------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return {"format": FORMAT, "plant": self.plant, "time_s": self.time_s,
-                "elements": {n: _strip(asdict(e)) for n, e in self.elements.items()}}
+        d = {"format": FORMAT, "plant": self.plant, "time_s": self.time_s,
+             "elements": {n: _strip(asdict(e)) for n, e in self.elements.items()}}
+        if self.health:
+            d["health"] = {n: {k: v for k, v in c.items() if v is not None} for n, c in self.health.items()}
+        return d
 
     def save(self, path) -> Path:
         path = Path(path)
@@ -94,7 +99,8 @@ class Snapshot:
                 e = dict(e)
                 parts = [Part(**p) for p in e.pop("parts", [])]
                 els[name] = ElementState(parts=parts, **e)
-            return cls(str(d["plant"]), float(d["time_s"]), els)
+            health = {str(n): dict(c) for n, c in d.get("health", {}).items()}
+            return cls(str(d["plant"]), float(d["time_s"]), els, health)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise SnapshotError(f"{source}: malformed snapshot ({err})") from None
 
@@ -130,9 +136,7 @@ class Snapshot:
         for name in self.elements:
             if name not in plant.elements:
                 raise SnapshotError(f"element '{name}': in the snapshot but not in plant '{plant.name}'")
-        if plant.health_components():
-            raise SnapshotError(f"plant '{plant.name}' has health components: wear clocks cannot be "
-                                "snapshotted yet")
+        self._check_health(plant)
         for name in plant.elements:
             if plant[name].kind not in SUPPORTED:
                 kind_hooks(name, plant[name].kind)
@@ -141,6 +145,22 @@ class Snapshot:
             if name not in self.elements:
                 raise SnapshotError(f"element '{name}': missing from the snapshot")
             _check_element(name, el, self.elements[name], plant)
+
+
+    def _check_health(self, plant) -> None:
+        names = [f"{h}.{c.name}" for h, c in plant.health_components()]
+        for name in self.health:
+            if name not in names:
+                raise SnapshotError(f"health component '{name}': in the snapshot but not in plant '{plant.name}'")
+        if not names:
+            return
+        hooks = kind_hooks("(maintenance crew)", CREW)
+        for name in names:
+            if name not in self.health:
+                raise SnapshotError(f"health component '{name}': missing from the snapshot")
+            problem = hooks.check(name, self.health[name])
+            if problem:
+                raise SnapshotError(f"health component '{name}': {problem}")
 
 
 def _strip(d: dict) -> dict:
@@ -282,7 +302,11 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
         elif kind == "sink":
             st.parts_out = int(el64[i, layout.E_OUT])
         out[name] = st
-    return Snapshot(plant.name, step * dt if time_s is None else time_s, out)
+    health = {}
+    if model.n_components:  # the crew, an internal element after the plant's
+        comps = kind_hooks("(maintenance crew)", CREW).capture(view, model.n_elements)["components"]
+        health = {f"{h}.{c.name}": comp for (h, c), comp in zip(plant.health_components(), comps)}
+    return Snapshot(plant.name, step * dt if time_s is None else time_s, out, health)
 
 
 def kind_hooks(name: str, kind: str):
@@ -300,6 +324,7 @@ class CaptureView:
 
     def __init__(self, model, arrays: dict, replica: int, step: int):
         self.model, self.step, self.dt = model, int(step), model.dt
+        self.arrays, self.replica = arrays, replica
         self.el64, self.el32 = arrays["el64"][replica], arrays["el32"][replica]
         self.s64, self.s32 = arrays["s64"][replica], arrays["s32"][replica]
         self.slot_start, self.capacity = model.slot_start, model.capacity
@@ -313,6 +338,10 @@ class CaptureView:
 
     def spec(self, e: int):
         return self.model.plant[self.model.names[e]]
+
+    def struct(self, name: str) -> np.ndarray:
+        """A per-kind State array of this replica by name ("health.f64")."""
+        return self.arrays[name][self.replica]
 
     def seconds(self, steps) -> float:
         return float(int(steps) * self.dt)
