@@ -77,9 +77,13 @@ def test_health_snapshots_round_trip_and_are_checked(tmp_path):
     p = worn_line()
     s = twin.simulate(p, replicas=1, horizon=7000, progress=False).snapshot(0)
     assert Snapshot.load(s.save(tmp_path / "s.json")) == s
-    observed = s.to_dict()  # what a line knows: wear, age, uses
-    observed["health"] = {"M1.drive": {k: observed["health"]["M1.drive"][k] for k in ("wear", "age_s", "uses")}}
-    twin.simulate(p, replicas=2, horizon=600, progress=False, start=Snapshot.from_dict(observed))
+    observed = s.observed()  # what a line knows: status, wear, age, uses, readings
+    assert set(observed.health["M1.drive"]) == {"status", "wear", "age_s", "uses", "signal"}
+    d = observed.to_dict()
+    d["health"]["M1.drive"] = {k: d["health"]["M1.drive"][k] for k in ("wear", "age_s", "uses")}
+    for start in (observed, Snapshot.from_dict(d)):  # the missing clocks: an update at once
+        res = twin.simulate(p, replicas=2, horizon=3600, progress=False, start=start)
+        assert res.snapshot(0).health["M1.drive"]["uses"] > s.health["M1.drive"]["uses"]
 
     def edited(fn):
         d = s.to_dict()

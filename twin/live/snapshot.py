@@ -31,6 +31,7 @@ SUPPORTED = ("source", "buffer", "machine", "sink")
 MACHINE_STATES = ("processing", "blocked", "starved", "down")
 PART_STATUS = ("waiting", "processing", "blocked", "paused")
 FORMAT = "twin-snapshot/1"
+OBSERVED_HEALTH = ("status", "wear", "age_s", "uses", "signal")  # what a line knows of a component
 
 
 class SnapshotError(TwinError, ValueError):
@@ -116,8 +117,10 @@ class Snapshot:
         return cls.from_dict(d, str(path))
 
     def observed(self) -> "Snapshot":
-        """The snapshot without the remaining times (what a running line can report)."""
+        """The snapshot without the remaining times and the health components' internal clocks
+        (what a running line can report: a component's status, wear, age, uses and readings)."""
         out = Snapshot.from_dict(self.to_dict())
+        out.health = {n: {k: v for k, v in c.items() if k in OBSERVED_HEALTH} for n, c in out.health.items()}
         for e in out.elements.values():
             e.repair_remaining_s = e.failure_in_s = e.arrival_in_s = None
             for p in e.parts:
@@ -377,9 +380,9 @@ def snapshot_of_results(results, replica: int = 0, at=None) -> Snapshot:
         raise SnapshotError(f"replica {replica!r} is not in this run of {n} replicas (0 to {n - 1})")
     if at is None:
         return from_arrays(model, arrays, int(replica), step)
-    if isinstance(at, str):
-        from ..simulator import _seconds
-        at = _seconds(at, "at", allow_zero=False)
+    if isinstance(at, str):  # "30min": the units of scene files
+        from ..units import api_quantity
+        at = api_quantity(at, "time", key="at")
     if isinstance(at, bool) or not isinstance(at, (int, float, np.integer, np.floating)) or not math.isfinite(at):
         raise SnapshotError(f"at must be a time in seconds, got {at!r}")
     k = int(round(float(at) / model.dt))
@@ -392,10 +395,10 @@ def snapshot_of_results(results, replica: int = 0, at=None) -> Snapshot:
 
 
 def rerun(final: FinalState, replica: int, step: int) -> Snapshot:
-    """Replica ``replica`` of the run of ``final``, simulated again from its start up to ``step``."""
-    from ..simulator import Simulator
+    """Replica ``replica`` of the run of ``final``, simulated again from its start up to ``step``
+    (by the Simulator class that made the run: twin.live does not import the simulator)."""
     inputs = final.inputs
-    sim = Simulator(final.model, 1)
+    sim = inputs["simulator"](final.model, 1)
     sim.first_replica = inputs.get("first_replica", 0) + replica
     horizon = step * final.model.dt
     warmup = inputs.get("warmup", 0.0)
