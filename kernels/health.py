@@ -10,16 +10,17 @@ A failed component stops its host at once (until repaired); a preventive service
 technician starts. Components draw random numbers from streams of their own (after the elements').
 """
 
+import numpy as np
 import warp as wp
 
-from .hooks import Hooks
+from .hooks import Hooks, SnapshotHooks
 from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE, H_EST_RATE, H_EST_WEAR,
                             H_CLOCK, H_EST_LEVEL, H_FAILURES, H_FIRST_FAIL, H_LAST, H_LIFE, H_LOAD, H_NEXT, H_RENEWED, H_SERVICES, H_STATUS,
                             H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, LOG_CURRENT, LOG_FAILED,
                             LOG_HEALTH, LOG_LOAD, LOG_TEMPERATURE, LOG_VIBRATION, LOG_WEAR, POLICY_CONDITION,
                             POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, SIG_CURRENT,
                             SIG_TEMPERATURE, SIG_VIBRATION, WEAR_GAMMA, WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
-from .layout import E_NEXT, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
+from .layout import E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
 from .sampling import next_gamma, next_normal, next_uniform, row_key, sample_steps, saturated_steps
 
 wp.set_module_options({"enable_backward": False})
@@ -342,3 +343,89 @@ def make_crew_event(d):
 
 
 HOOKS = Hooks(event=make_crew_event, start=health_start)
+
+
+# ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
+# The crew's snapshot is the state of every health component (its wear and its clocks), by
+# component number h; twin.live names them "element.component". Only a moment where no component
+# is failed, queued or in the crew's hands (every host running, the crew idle) can be restored:
+# ``health_check`` says so for the others.
+STATUS_NAMES = ("ok", "failed", "repair", "queued", "service")
+
+
+def health_capture(v, c) -> dict:
+    """Per component: status, wear, age (clock seconds since its last renewal), uses since then,
+    a Weibull life (clock seconds), the sensors' last readings and smoothed load, and the exact
+    clocks of its next update (seconds ahead; the time, host work and uses since the last one)."""
+    f64, i64, sig = v.struct("health.f64"), v.struct("health.i64"), v.struct("health.signal")
+    host, weibull = v.param("health.host"), v.param("health.model")
+    out = []
+    for h in range(f64.shape[0]):
+        e = int(host[h])
+        comp = {"status": STATUS_NAMES[int(i64[h, H_STATUS])], "wear": float(f64[h, H_WEAR]),
+                "age_s": v.seconds(int(i64[h, H_AGE])), "uses": int(i64[h, H_USES]),
+                "load": float(f64[h, H_LOAD]), "signal": [float(x) for x in sig[h]],
+                "next_update_in_s": v.seconds(int(i64[h, H_NEXT]) - v.step) if int(i64[h, H_NEXT]) < int(NEVER)
+                else None,
+                "since_update_s": v.seconds(v.step - int(i64[h, H_LAST])),
+                "work_since_update_s": v.seconds(int(v.el64[e, E_WORK]) - int(i64[h, H_WORK_AT])),
+                "uses_since_update": int(v.el64[e, E_USES]) - int(i64[h, H_USES_AT]),
+                "est_wear": float(f64[h, H_EST_WEAR]), "est_level": float(f64[h, H_EST_LEVEL]),
+                "est_rate_per_s": float(f64[h, H_EST_RATE]) / v.dt}
+        if int(weibull[h]) == int(WEAR_WEIBULL):
+            comp["life_s"] = float(f64[h, H_LIFE]) * v.dt
+        out.append(comp)
+    return {"components": out}
+
+
+def health_restore(v, c, comps: list) -> None:
+    """Writes the components (in component order) into the rows: clocks relative to step 0 (the
+    hosts' work and use counters restart at 0). A missing next update is due at step 0 (it
+    re-reads the component and schedules the next one as after any update); a missing Weibull
+    life is drawn conditioned on the age (``v.weibull_life``)."""
+    f64, i64, sig = v.struct("health.f64"), v.struct("health.i64"), v.struct("health.signal")
+    model = v.param("health.model")
+    nxt = np.full(f64.shape[0], int(NEVER), np.int64)
+    for h, comp in enumerate(comps):
+        f64[:, h, H_WEAR] = comp["wear"]
+        f64[:, h, H_LOAD] = comp.get("load") or 0.0
+        f64[:, h, H_EST_WEAR] = comp.get("est_wear") or 0.0
+        f64[:, h, H_EST_LEVEL] = comp.get("est_level") or 0.0
+        f64[:, h, H_EST_RATE] = (comp.get("est_rate_per_s") or 0.0) * v.dt
+        age = int(v.steps(comp.get("age_s") or 0.0))
+        i64[:, h, H_AGE] = age
+        i64[:, h, H_USES] = int(comp.get("uses") or 0)
+        i64[:, h, H_STATUS] = int(C_OK)
+        if int(model[h]) == int(WEAR_WEIBULL):
+            life = comp.get("life_s")
+            f64[:, h, H_LIFE] = life / v.dt if life is not None else v.weibull_life(h, age)
+        if comp.get("signal") is not None:
+            sig[:, h, :] = np.asarray(comp["signal"], np.float32)
+        i64[:, h, H_LAST] = -v.steps(comp.get("since_update_s") or 0.0)
+        i64[:, h, H_WORK_AT] = -v.steps(comp.get("work_since_update_s") or 0.0)
+        i64[:, h, H_USES_AT] = -int(comp.get("uses_since_update") or 0)
+        due = comp.get("next_update_in_s")
+        i64[:, h, H_NEXT] = v.steps(due) if due is not None else 0
+        nxt = np.minimum(nxt, i64[:, h, H_NEXT])
+    v.struct("health.tech_job")[:] = -1
+    v.schedule(c, nxt if len(comps) else int(NEVER))
+
+
+def health_check(name: str, comp: dict):
+    status = comp.get("status", "ok")
+    if status not in STATUS_NAMES:
+        return f"unknown status {status!r} (known: {', '.join(STATUS_NAMES)})"
+    if status != "ok":
+        return (f"is {status} at this moment: a component failed, queued or in the crew's hands (its host "
+                "stopped) cannot be restored yet; take the snapshot at a moment where every component is ok")
+    if not isinstance(comp.get("wear"), (int, float)):
+        return "needs its wear (a number)"
+    for key in ("age_s", "life_s", "next_update_in_s", "since_update_s", "work_since_update_s", "uses",
+                "uses_since_update"):
+        x = comp.get(key)
+        if x is not None and (not isinstance(x, (int, float)) or not x >= 0):
+            return f"{key} must be a number >= 0, got {x!r}"
+    return None
+
+
+SNAPSHOT = SnapshotHooks(capture=health_capture, restore=health_restore, check=health_check)

@@ -211,7 +211,7 @@ class Simulator:
         from .live.snapshot import FinalState
         results.final_state = FinalState(model, arrays, horizon_step,  # for results.snapshot (twin.live)
                                          dict(seed=seed, warmup=warmup, policy=policy, start=start,
-                                              first_replica=self.first_replica))
+                                              first_replica=self.first_replica, simulator=type(self)))
         if sensor_log is not None:
             results.sensors = maintenance.SensorRecords.from_arrays(model, arrays, sensor_log.replicas)
         results.recording = recorder.finish() if recorder is not None else None

@@ -162,15 +162,6 @@ def test_a_snapshot_that_does_not_fit_the_plant_is_refused(plant, stopped):
         Snapshot.from_dict({"plant": "x"})
 
 
-def test_kinds_without_snapshots_are_refused_by_name():
-    p = twin.Plant("belt")
-    p.add(twin.Source("s"), twin.Conveyor("c", length=2.0, speed=0.5, pitch=0.5), twin.Sink("k"))
-    p.line("s", "c", "k")
-    snap = Snapshot("belt", 0.0, {})
-    with pytest.raises(SnapshotError, match="element 'c': kind conveyor cannot be snapshotted yet"):
-        snap.check(p)
-
-
 def test_runs_from_snapshots_are_bit_identical_for_any_thread_count():
     """Runs from snapshots use the CPU thread blocks like any run; a replica's start (its
     snapshot, its conditioned draws) is keyed by its index in the run, so the split changes

@@ -14,9 +14,11 @@ import numpy as np
 
 from ..kernels import layout
 from .conditional import Stream, remaining
+from ..kernels.registry import CREW
 from .snapshot import SUPPORTED, CaptureView, Snapshot, kind_hooks
 
 NEVER = int(layout.NEVER)
+HEALTH_ARRAYS = ("f64", "i64", "signal", "tech_job")  # what a restore of the health components writes
 
 
 def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
@@ -27,6 +29,9 @@ def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
     the parts inside the plant at the start, per row (for the conservation check)."""
     snaps = [start] if isinstance(start, Snapshot) else list(start)
     arrays = {k: getattr(state, k).numpy() for k in ("el64", "el32", "s64", "s32")}
+    health = layout.host_struct(state.health)
+    if model.n_components:
+        arrays.update({f"health.{k}": getattr(health, k).numpy() for k in HEALTH_ARRAYS})
     count = arrays["el64"].shape[0]
     run_index = np.arange(first, first + count)
     inside = np.zeros(count, np.int64)
@@ -37,20 +42,24 @@ def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
             _write(model, arrays, snap, rows, run_index[rows], seed)
             inside[rows] = snap.wip()
     for k, v in arrays.items():
-        getattr(state, k).assign(v)
+        if k.startswith("health."):
+            getattr(health, k.split(".")[1]).assign(v)
+        else:
+            getattr(state, k).assign(v)
     return inside
 
 
 def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.ndarray, seed: int) -> None:
     """Writes ``snapshot`` into the rows ``rows`` of the State arrays (numpy, in place); ``keys``:
     their replica indices in the run (they key the conditioned draws)."""
-    plant, dt, R = model.plant, model.dt, len(rows)
+    plant, R = model.plant, len(rows)
     el64v, el32v, s64v, s32v = arrays["el64"], arrays["el32"], arrays["s64"], arrays["s32"]
     el64, el32, s64, s32 = el64v[rows], el32v[rows], s64v[rows], s32v[rows]  # copies, written back below
+    rowed = {k: v[rows] for k, v in arrays.items() if k.startswith("health.")}
     km = model.arrays
     out_start, out_elem, out_cum = km.out_start.numpy(), km.out_elem.numpy(), km.out_cum.numpy()
     routing = km.routing.numpy()
-    view = RestoreView(model, dict(el64=el64, el32=el32, s64=s64, s32=s32), keys, seed)
+    view = RestoreView(model, dict(el64=el64, el32=el32, s64=s64, s32=s32, **rowed), keys, seed)
     for e in range(el64.shape[1]):
         view.schedule(e, NEVER)
     el64[:, :, layout.E_FAIL] = NEVER
@@ -135,7 +144,12 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.n
                     el64[:, i, layout.E_FAIL_LEFT] = left
             el64[:, i, layout.E_FAIL] = fail
             view.schedule(i, np.minimum(fail, next_done))
+    if model.n_components:  # the health components, by the crew's hooks (an internal element after the plant's)
+        comps = [snapshot.health[f"{h}.{c.name}"] for h, c in plant.health_components()]
+        kind_hooks("(maintenance crew)", CREW).restore(view, model.n_elements, comps)
     el64v[rows], el32v[rows], s64v[rows], s32v[rows] = el64, el32, s64, s32
+    for k, v in rowed.items():
+        arrays[k][rows] = v
 
 
 class RestoreView:
@@ -145,6 +159,7 @@ class RestoreView:
 
     def __init__(self, model, arrays: dict, keys: np.ndarray, seed: int):
         self.model, self.dt, self.keys, self.seed = model, model.dt, keys, seed
+        self.arrays = arrays
         self.el64, self.el32, self.s64, self.s32 = arrays["el64"], arrays["el32"], arrays["s64"], arrays["s32"]
         self.slot_start, self.capacity = model.slot_start, model.capacity
         self._streams = {}
@@ -155,6 +170,17 @@ class RestoreView:
 
     def spec(self, e: int):
         return self.model.plant[self.model.names[e]]
+
+    def struct(self, name: str) -> np.ndarray:
+        """A per-kind State array (these rows) by name ("health.f64")."""
+        return self.arrays[name]
+
+    def weibull_life(self, h: int, age: int) -> np.ndarray:
+        """A Weibull life (clock steps) of health component h per row, conditioned on having
+        lasted ``age`` clock steps (inverse CDF of the truncated Weibull)."""
+        shape, scale = (float(x) for x in self.param("health.param")[h])
+        u = self.stream(self.model.n_kernel_elements + h, int(layout.RNG_MAIN)).next()
+        return scale * ((age / scale) ** shape - np.log(u)) ** (1.0 / shape)
 
     def steps(self, seconds) -> np.ndarray:
         """Whole steps in ``seconds`` (nearest)."""

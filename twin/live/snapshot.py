@@ -25,11 +25,13 @@ import numpy as np
 
 from ..errors import TwinError
 from ..kernels import layout
+from ..kernels.registry import CREW
 
 SUPPORTED = ("source", "buffer", "machine", "sink")
 MACHINE_STATES = ("processing", "blocked", "starved", "down")
 PART_STATUS = ("waiting", "processing", "blocked", "paused")
 FORMAT = "twin-snapshot/1"
+OBSERVED_HEALTH = ("status", "wear", "age_s", "uses", "signal")  # what a line knows of a component
 
 
 class SnapshotError(TwinError, ValueError):
@@ -73,11 +75,15 @@ class Snapshot:
     plant: str
     time_s: float
     elements: dict[str, ElementState]
+    health: dict[str, dict] = field(default_factory=dict)  # "element.component": wear and clocks (kernels/health.py)
 
     # ---- JSON ---------------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return {"format": FORMAT, "plant": self.plant, "time_s": self.time_s,
-                "elements": {n: _strip(asdict(e)) for n, e in self.elements.items()}}
+        d = {"format": FORMAT, "plant": self.plant, "time_s": self.time_s,
+             "elements": {n: _strip(asdict(e)) for n, e in self.elements.items()}}
+        if self.health:
+            d["health"] = {n: {k: v for k, v in c.items() if v is not None} for n, c in self.health.items()}
+        return d
 
     def save(self, path) -> Path:
         path = Path(path)
@@ -94,7 +100,8 @@ class Snapshot:
                 e = dict(e)
                 parts = [Part(**p) for p in e.pop("parts", [])]
                 els[name] = ElementState(parts=parts, **e)
-            return cls(str(d["plant"]), float(d["time_s"]), els)
+            health = {str(n): dict(c) for n, c in d.get("health", {}).items()}
+            return cls(str(d["plant"]), float(d["time_s"]), els, health)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise SnapshotError(f"{source}: malformed snapshot ({err})") from None
 
@@ -110,8 +117,10 @@ class Snapshot:
         return cls.from_dict(d, str(path))
 
     def observed(self) -> "Snapshot":
-        """The snapshot without the remaining times (what a running line can report)."""
+        """The snapshot without the remaining times and the health components' internal clocks
+        (what a running line can report: a component's status, wear, age, uses and readings)."""
         out = Snapshot.from_dict(self.to_dict())
+        out.health = {n: {k: v for k, v in c.items() if k in OBSERVED_HEALTH} for n, c in out.health.items()}
         for e in out.elements.values():
             e.repair_remaining_s = e.failure_in_s = e.arrival_in_s = None
             for p in e.parts:
@@ -130,9 +139,7 @@ class Snapshot:
         for name in self.elements:
             if name not in plant.elements:
                 raise SnapshotError(f"element '{name}': in the snapshot but not in plant '{plant.name}'")
-        if plant.health_components():
-            raise SnapshotError(f"plant '{plant.name}' has health components: wear clocks cannot be "
-                                "snapshotted yet")
+        self._check_health(plant)
         for name in plant.elements:
             if plant[name].kind not in SUPPORTED:
                 kind_hooks(name, plant[name].kind)
@@ -141,6 +148,22 @@ class Snapshot:
             if name not in self.elements:
                 raise SnapshotError(f"element '{name}': missing from the snapshot")
             _check_element(name, el, self.elements[name], plant)
+
+
+    def _check_health(self, plant) -> None:
+        names = [f"{h}.{c.name}" for h, c in plant.health_components()]
+        for name in self.health:
+            if name not in names:
+                raise SnapshotError(f"health component '{name}': in the snapshot but not in plant '{plant.name}'")
+        if not names:
+            return
+        hooks = kind_hooks("(maintenance crew)", CREW)
+        for name in names:
+            if name not in self.health:
+                raise SnapshotError(f"health component '{name}': missing from the snapshot")
+            problem = hooks.check(name, self.health[name])
+            if problem:
+                raise SnapshotError(f"health component '{name}': {problem}")
 
 
 def _strip(d: dict) -> dict:
@@ -282,7 +305,11 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
         elif kind == "sink":
             st.parts_out = int(el64[i, layout.E_OUT])
         out[name] = st
-    return Snapshot(plant.name, step * dt if time_s is None else time_s, out)
+    health = {}
+    if model.n_components:  # the crew, an internal element after the plant's
+        comps = kind_hooks("(maintenance crew)", CREW).capture(view, model.n_elements)["components"]
+        health = {f"{h}.{c.name}": comp for (h, c), comp in zip(plant.health_components(), comps)}
+    return Snapshot(plant.name, step * dt if time_s is None else time_s, out, health)
 
 
 def kind_hooks(name: str, kind: str):
@@ -300,6 +327,7 @@ class CaptureView:
 
     def __init__(self, model, arrays: dict, replica: int, step: int):
         self.model, self.step, self.dt = model, int(step), model.dt
+        self.arrays, self.replica = arrays, replica
         self.el64, self.el32 = arrays["el64"][replica], arrays["el32"][replica]
         self.s64, self.s32 = arrays["s64"][replica], arrays["s32"][replica]
         self.slot_start, self.capacity = model.slot_start, model.capacity
@@ -313,6 +341,10 @@ class CaptureView:
 
     def spec(self, e: int):
         return self.model.plant[self.model.names[e]]
+
+    def struct(self, name: str) -> np.ndarray:
+        """A per-kind State array of this replica by name ("health.f64")."""
+        return self.arrays[name][self.replica]
 
     def seconds(self, steps) -> float:
         return float(int(steps) * self.dt)
@@ -348,9 +380,9 @@ def snapshot_of_results(results, replica: int = 0, at=None) -> Snapshot:
         raise SnapshotError(f"replica {replica!r} is not in this run of {n} replicas (0 to {n - 1})")
     if at is None:
         return from_arrays(model, arrays, int(replica), step)
-    if isinstance(at, str):
-        from ..simulator import _seconds
-        at = _seconds(at, "at", allow_zero=False)
+    if isinstance(at, str):  # "30min": the units of scene files
+        from ..units import api_quantity
+        at = api_quantity(at, "time", key="at")
     if isinstance(at, bool) or not isinstance(at, (int, float, np.integer, np.floating)) or not math.isfinite(at):
         raise SnapshotError(f"at must be a time in seconds, got {at!r}")
     k = int(round(float(at) / model.dt))
@@ -363,10 +395,10 @@ def snapshot_of_results(results, replica: int = 0, at=None) -> Snapshot:
 
 
 def rerun(final: FinalState, replica: int, step: int) -> Snapshot:
-    """Replica ``replica`` of the run of ``final``, simulated again from its start up to ``step``."""
-    from ..simulator import Simulator
+    """Replica ``replica`` of the run of ``final``, simulated again from its start up to ``step``
+    (by the Simulator class that made the run: twin.live does not import the simulator)."""
     inputs = final.inputs
-    sim = Simulator(final.model, 1)
+    sim = inputs["simulator"](final.model, 1)
     sim.first_replica = inputs.get("first_replica", 0) + replica
     horizon = step * final.model.dt
     warmup = inputs.get("warmup", 0.0)
