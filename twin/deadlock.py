@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from .elements import Element
 from .errors import CapacityLoopWarning
 
 MAX_CYCLES = 200  # simple cycles examined for the validation warning (a plant may have very many)
@@ -123,18 +124,6 @@ class Deadlock:
     cycle: tuple[str, ...]
     elements: tuple[str, ...]
     since_s: float
-
-
-@dataclass
-class Holding:
-    """How an element that holds parts stands in every replica (what ``Element.holding`` returns):
-    ``full`` [R]: no room now, and none can come unless a part leaves it; ``waits``: [R] int arrays,
-    the destination of each part that may leave it (-1: any successor); ``since`` [R]: the last
-    step a part arrived or finished in it."""
-
-    full: np.ndarray
-    waits: list
-    since: np.ndarray
 
 
 class StateView:
@@ -264,7 +253,6 @@ def _holding_cycle(plant, names: list[str], members: list[int]) -> list[int]:
 
 def _can_lock(el) -> bool:
     """Its kind says how it holds parts (defines ``Element.holding``)."""
-    from .elements import Element
     return type(el).holding is not Element.holding
 
 

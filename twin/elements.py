@@ -98,6 +98,18 @@ def _count(value, element: str, key: str, minimum: int = 1) -> int:
     return value
 
 
+@dataclass
+class Holding:
+    """How an element that holds parts stands in every replica (what ``Element.holding`` returns, for twin/deadlock.py):
+    ``full`` [R]: no room now, and none can come unless a part leaves it; ``waits``: [R] int arrays,
+    the destination of each part that may leave it (-1: any successor); ``since`` [R]: the last
+    step a part arrived or finished in it."""
+
+    full: np.ndarray
+    waits: list
+    since: np.ndarray
+
+
 @dataclass(frozen=True)
 class Failures:
     """Breakdowns of a machine.
@@ -176,7 +188,7 @@ class Element:
         return float(self.kernel_capacity(plant))
 
     def holding(self, view, e: int):
-        """How it holds parts at the end of a run (a ``twin.deadlock.Holding`` for every replica,
+        """How it holds parts at the end of a run (a ``Holding`` for every replica,
         read through ``view``, a ``twin.deadlock.StateView``), or None: a kind that returns None
         is never counted in a locked set (its room depends on more than its contents)."""
         return None
@@ -332,7 +344,6 @@ class Machine(Element):
 
     def holding(self, view, e: int):
         """Full when every server holds a part; a finished part may leave for its drawn destination."""
-        from .deadlock import Holding
         return Holding(view.count(e) == view.capacity(e), view.finished_dests(e), view.last_slot_step(e))
 
     def kpis(self, run):
@@ -388,7 +399,6 @@ class Buffer(Element):
 
     def holding(self, view, e: int):
         """A bounded buffer is full at capacity (an unbounded one never is); only its front part can leave."""
-        from .deadlock import Holding
         full = view.count(e) == view.capacity(e) if self.capacity is not None else np.zeros(view.replicas, bool)
         return Holding(full, [view.front_dest(e)], view.last_slot_step(e))
 
@@ -507,7 +517,6 @@ class Conveyor(Element):
     def holding(self, view, e: int):
         """Full at capacity, or (non-accumulating) stopped by its waiting front item while the
         last item has not cleared the entry by a pitch; only the front item can leave."""
-        from .deadlock import Holding
         count = view.count(e)
         full = count == view.capacity(e)
         if not self.accumulating:
