@@ -158,9 +158,10 @@ class Table:
         for c, i in self.columns(kind):
             if name in (c.name, c.const):
                 return i
-        for c, _ in self.kinds.get(kind, []) if kind is not None else []:
-            if c.replaces is not None and name in {sc.name for sc, _ in self.shared if sc.const == c.replaces} | \
-                    {c.replaces}:
+        shared = {c.const: c for c, _ in self.shared}
+        for c, _ in self.kinds.get(kind, []):
+            gone = shared.get(c.replaces)
+            if gone is not None and name in (gone.name, gone.const):
                 raise KeyError(f"table {self.name}: kind {kind!r} does not have column {name!r} "
                                f"(its column {c.name!r} takes that place)")
         known = [c.name for c, _ in self.columns(kind)]
