@@ -60,6 +60,9 @@ def test_a_bad_fab_file_is_one_line_naming_file_element_and_key(tmp_path, capsys
     bad.write_text((FABS_DIR / "minifab.toml").read_text().replace('group = "implant",', 'group = "implnt",', 1))
     with pytest.raises(SceneError, match=r"route minifab step 2.*implnt.*implant"):
         load_fab_file(bad)
+    bad.write_text((FABS_DIR / "minifab.toml").read_text().replace("tools = 2", "tool = 2", 1))
+    with pytest.raises(SceneError, match=r"bad.toml.*tool group diffusion.*tool.*unknown key 'tool'.*tools"):
+        load_fab_file(bad)
 
 
 def test_minifab_agrees_with_the_simpy_reference():
