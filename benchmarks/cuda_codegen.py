@@ -40,17 +40,39 @@ from pathlib import Path
 import warp as wp
 
 
-def kernel_source_modules() -> dict:
-    """Every kernel source of twin once, by Warp module name: the every-kind engine module and each
-    Warp module of ``twin.kernels`` that defines a kernel (the per-kind-set engine specialisations
-    are left out: their code is a subset of the every-kind module's)."""
+def engine_modules(how: str) -> dict:
+    """The engine modules that hold every kind's kernel code, by Warp module name. ``all``: the
+    every-kind module (``kernels.engine.ALL``), one module whose ``advance`` kernel is about 1 MB
+    of C++ once the dispatch's forced inlining is expanded. ``cover``: one module per kind, that
+    kind with a source, a sink and the maintenance crew (so the crew's hooks on it, hold, release,
+    uses and clock, are compiled too): every kind's hooks and the whole generated dispatch, in
+    modules of a few hundred kB each."""
+    from twin.kernels import engine
+    from twin.kernels.kinds import CREW, KINDS
+    if how == "all":
+        sets = [[k.name for k in KINDS]]
+    else:
+        base = {"source", "sink", CREW.name}
+        sets = [sorted(base | {k.name}) for k in KINDS if k.name not in base]
+    found = {}
+    for names in sets:
+        module = engine.for_kinds(names).advance.module
+        found[module.name] = module
+    return found
+
+
+def kernel_source_modules(engines: str = "cover") -> dict:
+    """Every kernel source of twin once, by Warp module name: the engine modules (``engine_modules``)
+    and each Warp module of ``twin.kernels`` that defines a kernel (the per-kind-set engine
+    specialisations of the scenes are left out: their code is in the engine modules)."""
     import twin.kernels as package
     from twin.kernels import engine
-    found = {engine.ALL.advance.module.name: engine.ALL.advance.module}
+    found = engine_modules(engines)
+    everything = engine.ALL.advance.module.name
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, wp.Kernel):
+            if isinstance(value, wp.Kernel) and value.module.name != everything:
                 found.setdefault(value.module.name, value.module)
     return found
 
@@ -152,6 +174,8 @@ def main(argv=None) -> int:
     ap.add_argument("--specialised", choices=["codegen", "compile", "none"], default="codegen",
                     help="the scenes' engine specialisations: Warp's code generation only (default), "
                          "compiled with NVRTC as well, or not looked at")
+    ap.add_argument("--engines", choices=["cover", "all"], default="cover",
+                    help="the engine's kernel code as one module per kind (default) or the one every-kind module")
     ap.add_argument("--modules", nargs="+", default=None, metavar="PYTHON_MODULE",
                     help="compile only the kernels of these Python modules (no scenes, no twin.kernels)")
     ap.add_argument("--cubin", action="store_true", help="compile to CUBIN instead of PTX (runs ptxas too: slower)")
@@ -167,7 +191,7 @@ def main(argv=None) -> int:
     if args.modules:
         compiled = python_module_kernels(args.modules)
     else:
-        compiled = kernel_source_modules()
+        compiled = kernel_source_modules(args.engines)
         for name in compiled:
             users[name] = ["(every kernel source)"]
         if args.specialised != "none":
