@@ -1,8 +1,9 @@
 """The CUDA compile path without a GPU (benchmarks/cuda_codegen.py): Warp generates CUDA C++ and
-compiles it with NVRTC, which needs no driver. Kept to tiny modules: the full check of every
-scene's modules is a CI step of its own (.ci/run)."""
+compiles it with NVRTC, which needs no driver. Kept to tiny modules and to finding the modules:
+the compile of twin's own kernels is a CI step of its own (.ci/run)."""
 
 import importlib.util
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 import warp as wp
 
 from twin.kernels import rng
+from twin.kernels import engine
+from twin.kernels.kinds import CREW, KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +30,7 @@ def nvrtc_archs() -> set:
     return set(getattr(wp._src.context.runtime, "nvrtc_supported_archs", None) or [])
 
 
-pytestmark = pytest.mark.skipif(not {80, 90} <= nvrtc_archs(), reason="this Warp build has no NVRTC for sm_80/sm_90")
+needs_nvrtc = pytest.mark.skipif(not {80, 90} <= nvrtc_archs(), reason="this Warp build has no NVRTC for sm_80/sm_90")
 
 
 def load(tmp_path, name: str, source: str):
@@ -40,6 +43,26 @@ def load(tmp_path, name: str, source: str):
         sys.path.remove(str(tmp_path))
 
 
+@pytest.mark.parametrize("engines", ["cover", "all"])
+def test_every_kernel_source_file_is_found_once_and_the_engines_hold_every_kind(engines):
+    """The reference is the source text: each kernels/*.py with a module-level ``@wp.kernel`` must
+    give its Warp module, and the engine modules must hold every registered kind, each with the
+    maintenance crew (else the crew's hooks on that kind would never be compiled)."""
+    files = sorted(p.stem for p in (ROOT / "kernels").glob("*.py")
+                   if re.search(r"^@wp\.kernel\b", p.read_text(), re.MULTILINE))
+    assert files, "no kernel file found: the reference scan is broken"
+    found = codegen().kernel_source_modules(engines)
+    built = {k.advance.module.name: set(k.kinds) for k in engine._BUILT.values()}
+    engines_found = [n for n in found if n in built]
+    assert sorted(n for n in found if n not in built) == [f"twin.kernels.{f}" for f in files]
+    assert set().union(*(built[n] for n in engines_found)) == {k.name for k in KINDS}
+    assert all(CREW.name in built[n] for n in engines_found)
+    assert len(engines_found) == (1 if engines == "all" else len(KINDS) - 3)  # cover: all but source, sink, crew
+    for name, module in found.items():
+        assert module.kernels, f"{name}: a module without kernels would compile nothing"
+
+
+@needs_nvrtc
 def test_a_kernel_using_twins_random_numbers_compiles_to_ptx_for_sm80_and_sm90(tmp_path):
     mod = load(tmp_path, "twin_codegen_ok", """
         import warp as wp
@@ -70,7 +93,38 @@ def test_a_codegen_error_is_reported_not_raised(tmp_path):
         def broken(out: wp.array(dtype=float)):
             out[wp.tid()] = no_such_function(1.0)
     """)
-    rows = codegen().compile_modules({"twin_codegen_bad": wp.get_module(mod.__name__)}, [90], tmp_path / "out",
-                                     use_ptx=True)
+    rows = codegen().generate_modules({"twin_codegen_bad": wp.get_module(mod.__name__)})
     assert len(rows) == 1 and rows[0]["ok"] is False
     assert "no_such_function" in rows[0]["error"]
+
+
+@needs_nvrtc
+def test_the_script_exits_1_naming_a_module_that_does_not_compile_and_0_when_all_do(tmp_path, capsys):
+    """What CI runs, end to end on two tiny modules: one a C++ error that only the CUDA compiler
+    sees (Warp's own code generation accepts it: a native snippet with an undeclared name)."""
+    load(tmp_path, "twin_codegen_cxx_bad", """
+        import warp as wp
+
+        @wp.func_native("out[tid] = undeclared_in_cuda + 1.0f;")
+        def bad_native(out: wp.array(dtype=float), tid: int): ...
+
+        @wp.kernel
+        def uses_it(out: wp.array(dtype=float)):
+            bad_native(out, wp.tid())
+    """)
+    load(tmp_path, "twin_codegen_fine", """
+        import warp as wp
+
+        @wp.kernel
+        def twice(out: wp.array(dtype=float)):
+            out[wp.tid()] = 2.0 * out[wp.tid()]
+    """)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        main = codegen().main
+        assert main(["--arch", "90", "--modules", "twin_codegen_fine"]) == 0
+        assert main(["--arch", "90", "--modules", "twin_codegen_cxx_bad", "twin_codegen_fine"]) == 1
+    finally:
+        sys.path.remove(str(tmp_path))
+    err = capsys.readouterr().err
+    assert "FAILED sm_90 twin_codegen_cxx_bad" in err and "twin_codegen_fine" not in err, err
