@@ -203,7 +203,7 @@ def rule_key(rule: wp.int32, priority: wp.int32, seq: wp.int64, due: wp.float64,
     return seq
 
 
-@wp.func
+@wp.func(inline=True)
 def lot_key(m: FabModel, s: FabState, r: int, lot: int, g: int) -> wp.int64:
     """The group's rule key of a lot waiting for its current step (computed at its arrival)."""
     step = s.l_step[r, lot]
@@ -341,7 +341,7 @@ def cqt_start(m: FabModel, s: FabState, r: int, lot: int, step: int, t: wp.float
     return 0
 
 
-@wp.func
+@wp.func(inline=True)
 def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
     """The lot reaches its current step (skipping sampled-out steps): joins the step's queue or
     pool, or starts a delay. Returns the tool group to try to start, or -1."""
@@ -361,7 +361,10 @@ def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
     s.l_step[r, lot] = step
     g = m.st_group[step]
     if m.g_delay[g] != 0:
-        if cqt_start(m, s, r, lot, step, t) == 0:
+        diverted = int(0)
+        if s.l_cqt[r, lot] != 0:
+            diverted = cqt_start(m, s, r, lot, step, t)
+        if diverted == 0:
             schedule(m, s, r, t + step_time(m, s, r, step, s.l_wafers[r, lot]), EV_DONE, lot)
         return -1
     queue_change(m, s, r, g, t, 1)
@@ -391,7 +394,7 @@ def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
     return g
 
 
-@wp.func
+@wp.func(inline=True)
 def setup_time(m: FabModel, cur: int, step: int) -> wp.float64:
     """Time to bring a tool in setup state ``cur`` (-1: none yet) to the state ``step`` needs."""
     b = m.st_setup[step]
@@ -404,7 +407,7 @@ def setup_time(m: FabModel, cur: int, step: int) -> wp.float64:
     return m.su_time[cur * m.n_states + b]
 
 
-@wp.func
+@wp.func(inline=True)
 def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, t: wp.float64):
     """Pop the head of sub-queue ``sq`` onto ``tool``: setup (if its state differs), then process."""
     base = m.sq_base[sq]
@@ -412,8 +415,9 @@ def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, t: w
     s.sq_n[r, sq] = q_pop(s.q_key, s.q_lot, r, base, s.sq_n[r, sq])
     queue_change(m, s, r, g, t, -1)
     step = s.l_step[r, lot]
-    if cqt_start(m, s, r, lot, step, t) != 0:
-        return
+    if s.l_cqt[r, lot] != 0:  # guarded: a call copies the model and state structs
+        if cqt_start(m, s, r, lot, step, t) != 0:
+            return
     cur = s.t_setup[r, tool] - 1
     su = setup_time(m, cur, step)
     b = m.st_setup[step]
@@ -439,7 +443,7 @@ def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, t: w
         s.g_starts[r, g] = s.g_starts[r, g] + wp.float64(1.0)
 
 
-@wp.func
+@wp.func(inline=True)
 def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
     """Start lots (or batches) on the group's idle tools while there is startable work."""
     tool0 = m.g_tool0[g]
@@ -546,7 +550,10 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                 s.p_lots[r, best] = s.p_lots[r, best] - 1
                 s.p_wafers[r, best] = s.p_wafers[r, best] - w
                 queue_change(m, s, r, g, t, -1)
-                if cqt_start(m, s, r, lot, step, t) == 0:
+                diverted = int(0)
+                if s.l_cqt[r, lot] != 0:
+                    diverted = cqt_start(m, s, r, lot, step, t)
+                if diverted == 0:
                     if lots == 0:
                         first = lot
                     else:
@@ -571,7 +578,7 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                 s.g_fill[r, g] = s.g_fill[r, g] + wp.float64(wafers) / wp.float64(bmax)
 
 
-@wp.func
+@wp.func(inline=True)
 def go_down(m: FabModel, s: FabState, r: int, tool: int, t: wp.float64):
     g = m.tool_group[tool]
     ttr = -m.g_mttr[g] * wp.log(draw(m, s, r, S_FAIL))
@@ -580,7 +587,7 @@ def go_down(m: FabModel, s: FabState, r: int, tool: int, t: wp.float64):
     schedule(m, s, r, t + ttr, EV_REPAIR, tool)
 
 
-@wp.func
+@wp.func(inline=True)
 def available(m: FabModel, s: FabState, r: int, tool: int, t: wp.float64) -> int:
     """The tool is free: a due PM starts now, else the tool idles. Returns its group (to try to
     start work on) or -1."""

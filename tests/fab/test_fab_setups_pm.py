@@ -3,7 +3,6 @@ ratio / SPT rules of the fab kernel, each against a hand-computed schedule or a 
 Deterministic cases are exact (float64 sums of a few exact terms: 1e-12 relative); the stochastic
 utilisation law uses 3 x the replicas' 95% interval."""
 
-import numpy as np
 import pytest
 
 from twin.distributions import Deterministic, Exponential

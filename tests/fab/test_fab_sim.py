@@ -85,7 +85,6 @@ def test_conservation_little_and_output_equals_release_rate():
     fab.groups["S0"].rule = "priority_fifo"
     fab.orders[1].priority = 20
     r = simulate(fab, replicas=8, horizon=200 * DAY, warmup=20 * DAY)
-    T = 180 * DAY
     for i, (p, o) in enumerate(zip(["a", "b"], fab.orders)):
         k = r.products[p]
         released = r.raw["pr_released"][:, i]

@@ -151,6 +151,21 @@ def test_malformed_line_names_file_line_and_field(tmp_path, file, line, column, 
     assert f"line {line}" in text and f"key '{column}'" in text, text
 
 
+def test_setup_matrix_missing_a_pair_names_the_file_and_pair(tmp_path):
+    """setup.txt line 3 is DE_BE_13_2 -> DE_BE_13_1; without it the pair has no time."""
+    folder = broken_copy(tmp_path, "setup.txt", 3, "CURSETUP", "DE_BE_99_9")
+    with pytest.raises(PlantError) as e:
+        load_smt2020(folder)
+    text = str(e.value)
+    assert "setup.txt" in text and "tool group DE_BE_13" in text and "key 'DE_BE_13_2->DE_BE_13_1'" in text, text
+
+
+def test_wip_due_before_its_start_is_refused(tmp_path):
+    folder = broken_copy(tmp_path, "WIP.txt", 2, "DUE", "01/01/17 00:00:00")
+    with pytest.raises(PlantError, match=r"WIP.txt.*line 2.*key 'DUE'.*before the release"):
+        load_smt2020(folder)
+
+
 def test_an_unknown_column_is_refused(tmp_path):
     folder = broken_copy(tmp_path, "fromto.txt", 1, "DUNITS", "DUNITS\tSPEED")
     with pytest.raises(PlantError, match=r"fromto.txt.*line 1.*header must be"):
@@ -194,7 +209,6 @@ def test_smt2020_runs_and_conserves_lots(name):
     busy tools of every group stay below its offered load (x batch_max/batch_min for batch groups,
     which start at the minimum) x 1.05 (a fab filling from empty is below steady load; x1.05 allows
     the noise of 20 days)."""
-    import warnings
     from twin.fab import UnmodelledWarning, simulate
     fab = load_smt2020(dataset(name))
     with pytest.warns(UnmodelledWarning, match="STNCAP"):
@@ -208,8 +222,16 @@ def test_smt2020_runs_and_conserves_lots(name):
         for s in p.route.steps:
             if s.per == "batch":
                 fill[s.group] = max(fill[s.group], s.batch_max / s.batch_min)
+    # setups, PMs and critical queue times act: implanters change gas, PM calendars take tools
+    # down, every CQT window of the routes is checked; shares are shares
+    assert r.groups["Implant_128"]["setup_share"][0] > 0 and r.groups["LithoTrack_FE_115"]["setup_share"][0] > 0
+    assert sum(k["pm_share"][0] > 0 for k in r.groups.values()) > 20
+    n_cqt = sum(s.cqt is not None for p in fab.products.values() for s in p.route.steps)
+    assert len(r.cqt) == n_cqt > 0 and sum(w["checks_per_day"][0] for w in r.cqt.values()) > 0
+    assert all(0.0 <= w["violation_share"][0] <= 1.0 for w in r.cqt.values() if w["checks_per_day"][0] > 0)
     for g, k in r.groups.items():
         assert 0.0 <= k["utilisation"][0] <= 1.0 + 1e-9 and 0.0 < k["availability"][0] <= 1.0, g
+        assert k["utilisation"][0] + k["setup_share"][0] + k["pm_share"][0] + k["down_share"][0] <= 1.0 + 1e-9, g
         assert k["busy_tools"][0] <= 1.05 * fill[g] * load[g] + 1e-9, (g, k["busy_tools"][0], load[g])
 
 

@@ -211,8 +211,30 @@ def load_smt2020(path) -> Fab:
     uses_setup = {s.group for p in fab.products.values() for s in p.route.steps if s.setup}
     for g in uses_setup:
         fab.groups[g].setup_group = SETUP_MATRIX
+    _check_setup_pairs(fab, folder / "setup.txt")
     fab.unmodelled = _unmodelled(fab)
     return fab.validate()
+
+
+def _check_setup_pairs(fab: Fab, path: Path) -> None:
+    """Every state met on a group's tools must reach each state whose steps take the matrix time
+    (no STIME of their own): a missing pair is one error naming setup.txt and the pair."""
+    m = fab.setups[SETUP_MATRIX]
+    states: dict[str, set] = {}
+    targets: dict[str, set] = {}
+    for p in fab.products.values():
+        for st in p.route.steps:
+            if st.setup:
+                states.setdefault(st.group, set()).add(st.setup)
+                if st.setup_time is None:
+                    targets.setdefault(st.group, set()).add(st.setup)
+    for g, tos in targets.items():
+        for b in sorted(tos):
+            for a in sorted(states[g]):
+                if m.time(a, b) is None:
+                    raise PlantError(f"no setup time from {a!r} to {b!r} (tool group {g} needs both): add a line "
+                                     f"CURSETUP={a} NEWSETUP={b}, or one with an empty CURSETUP",
+                                     file=str(path), element=f"tool group {g}", key=f"{a}->{b}")
 
 
 def _tools(fab: Fab, t: _Table) -> None:
@@ -355,6 +377,8 @@ def _wip(fab: Fab, t: _Table, origin: datetime) -> None:
         if r["TRACE"]:
             raise t.err(n, "TRACE", f"lot traces are not read, got {r['TRACE']!r}")
         t.choice(n, r, "HOTLOT", ("", "yes", "no"))
+        if t.date(n, r, "DUE") < t.date(n, r, "START"):
+            raise t.err(n, "DUE", f"due date {r['DUE']} is before the release {r['START']}")
         fab.wip.append(WipLot(
             name=r["LOT"], product=r["PART"], step=t.number(n, r, "CURSTEP", integer=True),
             wafers=t.number(n, r, "PIECES", integer=True), priority=t.number(n, r, "PRIOR", integer=True),
