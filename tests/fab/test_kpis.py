@@ -115,7 +115,7 @@ def test_wip_by_step_sums_to_the_product_wip_with_rework_sampling_and_transport(
     assert set(r.wip_by_group["p"]) == {"litho", "furnace", "metro"}
 
 
-def test_breakdown_share_and_availability():
+def test_down_share_and_availability():
     """Exponential failures (MTTF 1 day, calendar time) and repairs (MTTR 3 h) of every tool:
     the down share is MTTR/(MTTF+MTTR) = 1/9 within 3 x the 95% interval (a failure waits for the
     running lot, < 20 min against a 1-day MTTF); availability is 1 - that share, exactly."""
@@ -123,10 +123,10 @@ def test_breakdown_share_and_availability():
     fab.breakdowns = [Breakdown("b", Exponential(DAY), Exponential(3 * 3600.0), groups=["litho", "metro"])]
     r = simulate(fab, replicas=8, horizon=200 * DAY, warmup=5 * DAY)
     for g in ("litho", "metro"):
-        share, ci = r.groups[g]["breakdown_share"]
+        share, ci = r.groups[g]["down_share"]
         assert abs(share - 1 / 9) <= 3 * ci, (g, share, ci)
         assert r.groups[g]["availability"][0] == pytest.approx(1 - share, rel=1e-12)
-    assert r.groups["furnace"]["breakdown_share"][0] == 0.0
+    assert r.groups["furnace"]["down_share"][0] == 0.0
 
 
 def test_json_contract_and_summary():
@@ -140,7 +140,7 @@ def test_json_contract_and_summary():
     assert [s["step"] for s in p["wip_by_step"]] == [1, 2, 3, 4]
     assert [s["group"] for s in p["wip_by_step"]] == ["litho", "furnace", "metro", "litho"]
     assert set(p["wip_by_group"]) == {"litho", "furnace", "metro"}
-    for kpi in ("utilisation", "availability", "breakdown_share", "busy_tools", "queue", "lots_per_day", "batch_fill"):
+    for kpi in ("utilisation", "availability", "down_share", "busy_tools", "queue", "lots_per_day", "batch_fill"):
         assert set(d["groups"]["furnace"][kpi]) == {"mean", "ci95"}, kpi
     assert d["groups"]["litho"]["batch_fill"]["mean"] is None   # not a batch group
     text = r.summary()
@@ -161,7 +161,7 @@ def test_fab_plot_draws_the_kpis(tmp_path):
     busy = [b for b in ax_g.patches if b.get_facecolor()[:3] == pytest.approx((0x3b / 255, 0x6f / 255, 0xd1 / 255))]
     assert [b.get_height() for b in busy] == pytest.approx([r.groups[g]["utilisation"][0] for g in r.groups])
     down = [b for b in ax_g.patches if b.get_facecolor()[:3] == pytest.approx((0xd1 / 255, 0x49 / 255, 0x5b / 255))]
-    assert [b.get_height() for b in down] == pytest.approx([r.groups[g]["breakdown_share"][0] for g in r.groups])
+    assert [b.get_height() for b in down] == pytest.approx([r.groups[g]["down_share"][0] for g in r.groups])
     path = tmp_path / "fab.json"
     path.write_text(json.dumps(r.to_dict()))
     fab_plot(path, tmp_path / "fab2.svg")
@@ -188,4 +188,4 @@ def test_setup_and_pm_shares_of_a_hand_worked_schedule():
     assert g["utilisation"][0] == pytest.approx(1 / 6, rel=1e-12)
     assert g["pm_share"][0] == pytest.approx(1 / 12, rel=1e-12)
     assert g["availability"][0] == pytest.approx(11 / 12, rel=1e-12)
-    assert g["breakdown_share"][0] == 0.0
+    assert g["down_share"][0] == 0.0

@@ -18,7 +18,7 @@ from ..stats import mean_ci
 
 DAY = 86400.0
 # per-group time integrals the kernel may collect (tool-seconds) -> KPI name of their share
-SHARES = (("g_down", "breakdown_share"), ("g_setup", "setup_share"), ("g_pm", "pm_share"))
+SHARES = (("g_down", "down_share"), ("g_setup", "setup_share"), ("g_pm", "pm_share"))
 
 
 def _ci(values) -> tuple[float, float]:

@@ -17,7 +17,7 @@ from ..errors import TwinError
 
 DAY = 86400.0
 SHARE_COLORS = (("utilisation", "busy", "#3b6fd1"), ("setup_share", "setup", "#f0a202"),
-                ("pm_share", "PM", "#7b7b7b"), ("breakdown_share", "breakdown", "#d1495b"))
+                ("pm_share", "PM", "#7b7b7b"), ("down_share", "breakdown", "#d1495b"))
 
 
 def _figure(width: float, height: float):

@@ -82,7 +82,7 @@ class FabResults:
         busiest = sorted(self.groups.items(), key=lambda kv: -kv[1]["utilisation"][0])[:5]
         for g, k in busiest:
             shares = "".join(f", {name.split('_')[0]} {format_ci(*k[name])}" for name in
-                             ("breakdown_share", "setup_share", "pm_share") if name in k and k[name][0] > 0)
+                             ("down_share", "setup_share", "pm_share") if name in k and k[name][0] > 0)
             fill = f", batch fill {format_ci(*k['batch_fill'])}" if math.isfinite(k["batch_fill"][0]) else ""
             lines.append(f"  {g}: utilisation {format_ci(*k['utilisation'])}, availability "
                          f"{format_ci(*k['availability'])}{shares}, queue {format_ci(*k['queue'])} lots{fill}")
