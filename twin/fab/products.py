@@ -29,7 +29,7 @@ class Step:
     which the tool takes the next lot (SMT2020's BatchInterval; None: the full process time).
     ``batch_min``/``batch_max``: batch size in wafers (per-batch steps only).
     ``setup``: the setup state the tool must be in; ``setup_time``: the time to reach it from any
-    other state when the tool group's setup matrix has no entry. ``same_tool_as``: index (1-based
+    other state (and from none); None: the tool group's setup matrix. ``same_tool_as``: index (1-based
     step number) of a later step that must run on the tool this step used (litho alignment).
     ``rework_to``/``rework_p``: with probability rework_p the lot goes back to step rework_to
     after this one. ``sample_p``: the probability the step is done at all (1: always).
