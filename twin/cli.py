@@ -151,8 +151,7 @@ def _run(args) -> int:
     from .files import check_output, write_text
     to_stdout = args.out == "-"
     out = check_output(args.out, "--out") if args.out is not None and not to_stdout else None
-    from .fab.scene import fab_file
-    if Path(args.scene).is_dir() and (Path(args.scene) / "tool.txt.1l").is_file() or fab_file(args.scene):
+    if _is_fab(args.scene):
         return _run_fab(args, out, to_stdout)
     import twin
     scene = twin.load_scene(resolve_scene(args.scene))
@@ -248,6 +247,18 @@ def _warmup() -> int:
             wp.load_module(module, device=device)
         print(f"twin kernels ready on {device} ({len(engines)} engines: every kind and the bundled scenes' kind sets)")
     return 0
+
+
+def _is_fab(name) -> bool:
+    """An SMT2020 folder or a fab TOML file (twin.fab) rather than a line scene."""
+    from .fab.scene import fab_file
+    try:
+        p = Path(name)
+        if p.is_dir() and (p / "tool.txt.1l").is_file():
+            return True
+    except OSError:   # a name the OS refuses: the scene reader says what is wrong with it
+        return False
+    return fab_file(name) is not None
 
 
 def _run_fab(args, out, to_stdout) -> int:

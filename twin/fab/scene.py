@@ -40,14 +40,14 @@ def bundled_fabs() -> list[str]:
 def fab_file(name) -> Path | None:
     """The fab file ``name`` names (a path to a TOML file with a ``[fab]`` table, or a bundled
     fab by its bare name), or None when it is not one."""
-    p = Path(name)
-    if not p.exists() and len(p.parts) == 1 and p.suffix in ("", ".toml"):
-        p = FABS_DIR / (p.name if p.suffix else f"{p.name}.toml")
-    if not (p.is_file() and p.suffix == ".toml"):
-        return None
-    try:
+    try:   # a name the OS refuses (too long, ...) is not a fab file: the scene reader says why
+        p = Path(name)
+        if not p.exists() and len(p.parts) == 1 and p.suffix in ("", ".toml"):
+            p = FABS_DIR / (p.name if p.suffix else f"{p.name}.toml")
+        if not (p.is_file() and p.suffix == ".toml"):
+            return None
         head = p.read_bytes()[:65536].decode("utf-8-sig", errors="replace")
-    except OSError:
+    except (OSError, ValueError):
         return None
     return p if any(line.strip() == "[fab]" for line in head.splitlines()) else None
 
