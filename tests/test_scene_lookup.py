@@ -79,3 +79,9 @@ def test_quantity_is_si_for_numbers_and_reads_units_in_strings():
     assert quantity("250 ms", "time") == 0.25
     with pytest.raises(twin.PlantError, match="is a length, but a time is needed"):
         quantity("5 m", "time", key="horizon")
+
+
+def test_a_name_too_long_for_the_file_system_is_one_scene_error():
+    """Path.exists raises OSError (ENAMETOOLONG) for such a name: it must come out as a SceneError."""
+    with pytest.raises(twin.errors.SceneError, match="cannot read the scene file"):
+        twin.scene.find_scene("x" * 5000)

@@ -83,10 +83,13 @@ def find_scene(name) -> Path:
     ``load_scene`` and of the CLI; a path with a folder is never replaced by a bundled scene."""
     from .scenes import bundled, scene_path
     p = Path(name)
-    if p.exists():
-        return p
-    if len(p.parts) == 1 and p.suffix in ("", ".toml") and scene_path(p.name).exists():
-        return scene_path(p.name)
+    try:
+        if p.exists():
+            return p
+        if len(p.parts) == 1 and p.suffix in ("", ".toml") and scene_path(p.name).exists():
+            return scene_path(p.name)
+    except OSError as err:  # e.g. a name longer than the file system allows
+        raise SceneError(f"cannot read the scene file: {err.strerror or err}", file=str(name)[:200]) from None
     why = "no such file"
     if len(p.parts) > 1 and not p.parent.exists():
         why = f"no folder '{p.parent}'"
