@@ -146,3 +146,14 @@ def test_cpu_launches_of_two_blocks_overlap_in_time(monkeypatch):
     overlap = sum(max(0.0, min(x[2], y[2]) - max(x[1], y[1])) for x in a for y in b)
     busy = sum(x[2] - x[1] for x in a)
     assert overlap > 0.1 * busy, (overlap, busy)
+
+
+def test_a_block_without_logged_replicas_merges():
+    """6 replicas in 2 blocks, sensors of replicas 0-2 only: the second block logs nothing (its
+    log arrays are shaped apart); the merged log equals one block's, it does not crash."""
+    kw = dict(RUN, replicas=6)
+    runs = [twin.simulate(line(), threads=n, sensor_log=SensorLog(replicas=3, every=1, max_samples=200), **kw)
+            for n in (1, 2)]
+    assert set(runs[0].sensors.replica) == {0, 1, 2}
+    np.testing.assert_array_equal(runs[1].sensors.values, runs[0].sensors.values)
+    np.testing.assert_array_equal(runs[1].sensors.time_s, runs[0].sensors.time_s)

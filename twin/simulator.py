@@ -333,6 +333,7 @@ def merge_blocks(parts: list[dict], counts: list[int], logged: int) -> dict:
         elif name in LOGGED:
             rows = [p[name][:max(0, min(logged - first, n))]
                     for p, first, n in zip(parts, np.cumsum([0] + counts[:-1]), counts)]
+            rows = [r for r in rows if r.shape[0]]  # a block with no logged replica may be shaped apart
             out[name] = np.concatenate(rows) if logged else parts[0][name]
         else:
             for p, n in zip(parts, counts):
