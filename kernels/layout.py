@@ -128,6 +128,8 @@ class Model:
     n_elem: int
     n_timed: int
     timed: wp.array(dtype=int)             # [n_timed] elements that schedule timed events, ascending
+    timed_leaf: wp.array(dtype=int)        # [E] e's leaf in State.next_tree (its index in timed), -1: not timed
+    tree_leaves: int                       # leaves of State.next_tree: a power of two >= n_timed (kernels/next_event.py)
     kind: wp.array(dtype=int)              # [E] Kind.id of the element's kind (kernels/kinds.py)
     capacity: wp.array(dtype=int)          # [E] servers (machine), places (buffer, conveyor), 1 (source), 0 (sink)
     bounded: wp.array(dtype=int)           # [E] 0: unbounded buffer (running out of storage is an error)
@@ -170,6 +172,7 @@ class State:
     carry: wp.array3d(dtype=wp.float64)  # [R, E, STREAMS] rounding residual of durations, steps in [-0.5, 0.5]
     work: wp.array2d(dtype=int)          # [R, E] stack of elements to revisit at the current step
     rep64: wp.array2d(dtype=wp.int64)    # [R, REP64] (R_* fields)
+    next_tree: wp.array2d(dtype=wp.int64)  # [R, 2 * Model.tree_leaves] min-tree over E_NEXT of the timed elements
     ct_sumsq: wp.array(dtype=wp.float64)  # [R] sum of squared cycle times, steps^2
     ct_hist: wp.array(dtype=wp.int64)    # [HIST_BINS] cycle times of all replicas, log-spaced bins
     robot: wp.array(dtype=RobotState)    # [1] (see Model.robot)

@@ -26,6 +26,7 @@ def new_state(model: Model, replicas: int, kernel_model: layout.Model) -> layout
     s.carry = wp.zeros((replicas, streams, layout.STREAMS), dtype=wp.float64, device=dev)
     s.work = wp.zeros((replicas, n), dtype=wp.int32, device=dev)
     s.rep64 = wp.zeros((replicas, layout.REP64), dtype=wp.int64, device=dev)
+    s.next_tree = wp.zeros((replicas, 2 * kernel_model.tree_leaves), dtype=wp.int64, device=dev)  # advance builds it
     s.ct_sumsq = wp.zeros(replicas, dtype=wp.float64, device=dev)
     s.ct_hist = wp.zeros(layout.HIST_BINS, dtype=wp.int64, device=dev)
     s.robot = layout.struct_ref(robot.new_state(model, replicas), dev)
