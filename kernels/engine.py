@@ -47,6 +47,7 @@ def build(kinds: list) -> SimpleNamespace:
         n = m.n_elem
         for e in range(n):
             start_element(m, s, r, e)
+        build_tree(m, s, r)  # from here on every E_NEXT write keeps it (set_next_event)
         for i in range(n):
             wake(s, r, n - 1 - i)  # element 0 is visited first
         drain(m, s, r, wp.int64(0))
@@ -55,7 +56,6 @@ def build(kinds: list) -> SimpleNamespace:
     @wp.kernel(module=module)
     def advance(m: Model, s: State, step_end: wp.int64):
         r = wp.tid()
-        build_tree(m, s, r)
         while True:
             # The next step with an event: the root of the next-event tree (kernels/next_event.py).
             k = s.next_tree[r, 1]
