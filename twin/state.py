@@ -40,7 +40,8 @@ def state_nbytes(model: Model, replicas: int) -> int:
     """Bytes of device memory a run of ``replicas`` replicas needs (for error messages)."""
     n, slots = model.n_kernel_elements + model.n_components, max(model.n_slots, 1)
     per = n * (layout.EL64 * 8 + layout.EL32 * 4 + layout.ACC * 8 + layout.STREAMS * 16 + 4) + slots * 24 + 56
-    return replicas * per + layout.HIST_BINS * 8
+    leaves = 1 << max(model.n_kernel_elements - 1, 0).bit_length()  # at most: the next-event tree
+    return replicas * (per + 16 * leaves) + layout.HIST_BINS * 8
 
 
 def to_numpy(state) -> dict:
