@@ -53,7 +53,7 @@ after the release, busy time is neither lost nor counted twice. A pick the vacuu
 hand off at a chamber that stops while processing waits (T_VTM_HAND = NEVER) for its release.
 
 Code layout (for speed): the hooks flow.py calls are thin inline shells, the only code here that
-sees the whole Model and State (load-port slots, E_NEXT, routing of finished FOUPs). Everything
+sees the whole Model and State (load-port slots, routing of finished FOUPs). Everything
 else runs out of line and receives only ``m.tool[0]``, ``s.tool[0]`` and the sampling arrays: passing
 the whole Model/State by value to an out-of-line function makes the compiler keep them in memory
 throughout ``advance`` and slowed every plant, with or without tools, about fourfold on the CPU.
@@ -65,8 +65,9 @@ import warp as wp
 
 from .hooks import Hooks
 from .common import bound_for, choose_successor, wake, wake_receivers
-from .layout import (A_HELD, BUSY, CARRY_TABLE, DONE, DRAWS_TABLE, E_COUNT, E_DONE, E_NEXT, E_STAT, IDLE, NEVER,
+from .layout import (A_HELD, BUSY, CARRY_TABLE, DONE, DRAWS_TABLE, E_COUNT, E_DONE, E_STAT, IDLE, NEVER,
                      RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
+from .next_event import set_next_event
 from .sampling import HALF, LONGEST, LONGEST_F, ONE, row_key, sample_seconds
 from .tables import Column
 from .tool_layout import (ATM_KIND, CH_NOT_BUSY, ATM_LL, ATM_PORT, ATM_SLOT, ATM_IDLE, ATM_LOAD, ATM_UNLOAD, CH_BUSY, CH_DONE,
@@ -966,7 +967,7 @@ def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64
             port = p
     s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
     tool_core_dock(m.tool[0], s.tool[0], m.dists, row_key(m, r), m.steps_per_second, s.draws, s.carry, r, y, t, port, k)
-    s.el64[r, y, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
+    set_next_event(m, s, r, y, tool_next_event(m.tool[0], s.tool[0], r, t))
 
 
 @wp.func(inline=True)
@@ -983,7 +984,7 @@ def tool_event(m: Model, s: State, r: int, e: int, k: wp.int64):
         s.s64[r, slot, S_STEP] = k
         s.el32[r, e, E_DONE] = s.el32[r, e, E_DONE] + 1
         wake_receivers(m, s, r, e, dest)
-    s.el64[r, e, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
+    set_next_event(m, s, r, e, tool_next_event(m.tool[0], s.tool[0], r, t))
 
 
 @wp.func(inline=True)
@@ -1004,7 +1005,7 @@ def tool_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, servic
     """The crew stops part ``part`` of tool e at step k (the caller accounted e)."""
     t = m.tool[0].index[e]
     tool_core_hold(m.tool[0], s.tool[0], r, t, part, k, service)
-    s.el64[r, e, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
+    set_next_event(m, s, r, e, tool_next_event(m.tool[0], s.tool[0], r, t))
 
 
 @wp.func(inline=True)
@@ -1013,7 +1014,7 @@ def tool_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, ser
     t = m.tool[0].index[e]
     tool_core_release(m.tool[0], s.tool[0], m.dists, row_key(m, r), m.steps_per_second, s.draws, s.carry, r, e, t, part, k,
                       service)
-    s.el64[r, e, E_NEXT] = tool_next_event(m.tool[0], s.tool[0], r, t)
+    set_next_event(m, s, r, e, tool_next_event(m.tool[0], s.tool[0], r, t))
 
 
 @wp.func(inline=True)

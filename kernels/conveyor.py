@@ -22,8 +22,9 @@ from .hooks import Hooks, SnapshotHooks
 from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_SERVICE, ACC_TABLE, BUSY, DONE, E_COUNT, E_HEAD,
-                     E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, EL32_TABLE, EL64_TABLE, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
+                     E_HOLD_FAIL, E_HOLD_SERVICE, E_USES, E_WORK, EL32_TABLE, EL64_TABLE, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
 from .tables import Column
+from .next_event import set_next_event
 
 wp.set_module_options({"enable_backward": False})
 
@@ -95,7 +96,7 @@ def conveyor_schedule(m: Model, s: State, r: int, e: int, k: wp.int64):
         clear = clear_step(m, s, r, e)
         if clear > k:
             nxt = wp.min(nxt, clear)
-    s.el64[r, e, E_NEXT] = nxt
+    set_next_event(m, s, r, e, nxt)
 
 
 @wp.func(inline=True)

@@ -15,6 +15,7 @@ from .common import bound_for, choose_successor, wake, wake_receivers
 from .hooks import Hooks, SnapshotHooks
 from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_NEXT, E_USES, IDLE,
                      EL32_TABLE, NEVER, R_OVERFLOW, RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
+from .next_event import set_next_event
 from .sampling import sample_steps
 from .tables import Column
 
@@ -75,7 +76,7 @@ def delay_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int6
             s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
             s.el32[r, y, E_BUSY] = s.el32[r, y, E_BUSY] + 1
             s.el32[r, y, DL_HIGH] = wp.max(s.el32[r, y, DL_HIGH], i + 1)
-            s.el64[r, y, E_NEXT] = wp.min(s.el64[r, y, E_NEXT], done_at)
+            set_next_event(m, s, r, y, wp.min(s.el64[r, y, E_NEXT], done_at))
             return
 
 
@@ -97,7 +98,7 @@ def delay_event(m: Model, s: State, r: int, e: int, k: wp.int64):
                 wake_receivers(m, s, r, e, dest)
             else:
                 nxt = wp.min(nxt, s.s64[r, slot, S_STEP])
-    s.el64[r, e, E_NEXT] = nxt
+    set_next_event(m, s, r, e, nxt)
 
 
 @wp.func(inline=True)

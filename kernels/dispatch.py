@@ -51,6 +51,8 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
         """Adds element e's state since its last change: the operating clock and uses always, the
         statistics clipped to the window [warmup_step, horizon_step)."""
         last = s.el64[r, e, E_STAT]
+        if k == last:
+            return  # accounted at this step already (e.g. an event, then a part taken): nothing to add
         s.el64[r, e, E_STAT] = k
         kind = m.kind[e]
         if k > last:

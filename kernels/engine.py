@@ -24,7 +24,8 @@ import warp as wp
 from .common import wake
 from .flow import flow_functions
 from .kinds import KINDS
-from .layout import E_NEXT, NEVER, R_STEP, Model, State
+from .layout import R_STEP, Model, State
+from .next_event import build_tree, first_due, next_due
 
 wp.set_module_options({"enable_backward": False})
 
@@ -46,6 +47,7 @@ def build(kinds: list) -> SimpleNamespace:
         n = m.n_elem
         for e in range(n):
             start_element(m, s, r, e)
+        build_tree(m, s, r)  # from here on every E_NEXT write keeps it (set_next_event)
         for i in range(n):
             wake(s, r, n - 1 - i)  # element 0 is visited first
         drain(m, s, r, wp.int64(0))
@@ -54,29 +56,21 @@ def build(kinds: list) -> SimpleNamespace:
     @wp.kernel(module=module)
     def advance(m: Model, s: State, step_end: wp.int64):
         r = wp.tid()
-        n = m.n_timed
         while True:
-            # The next step with an event: only some kinds (m.timed) schedule timed events.
-            k = NEVER
-            first = int(0)
-            ties = int(0)
-            for i in range(n):
-                v = s.el64[r, m.timed[i], E_NEXT]
-                if v < k:
-                    k = v
-                    first = i
-                    ties = 1
-                elif v == k:
-                    ties += 1
+            # The next step with an event: the root of the next-event tree (kernels/next_event.py).
+            k = s.next_tree[r, 1]
             if k >= step_end:
                 break
-            if ties == 1:
-                handle_event(m, s, r, m.timed[first], k)
-            else:
-                for i in range(first, n):
-                    e = m.timed[i]
-                    if s.el64[r, e, E_NEXT] == k:
-                        handle_event(m, s, r, e, k)
+            i, tie = first_due(m, s, r, k)
+            handle_event(m, s, r, m.timed[i], k)
+            # On a tie the elements due at k are handled in element order, each one's E_NEXT
+            # read when its turn comes (an earlier one's event may have moved it).
+            if tie:
+                while True:
+                    i = next_due(m, s, r, i, k)
+                    if i < 0:
+                        break
+                    handle_event(m, s, r, m.timed[i], k)
             drain(m, s, r, k)
         s.rep64[r, R_STEP] = step_end
 

@@ -18,7 +18,8 @@ from types import SimpleNamespace
 import warp as wp
 
 from .dispatch import element_dispatch
-from .layout import E_FAIL, E_NEXT, E_QUEUED, E_REPAIR, NEVER, R_WORK_N, Model, State
+from .layout import E_FAIL, E_QUEUED, E_REPAIR, NEVER, R_WORK_N, Model, State
+from .next_event import set_next_event
 
 wp.set_module_options({"enable_backward": False})
 
@@ -100,7 +101,7 @@ def flow_functions(kinds: list) -> SimpleNamespace:
     @wp.func(inline=True, module="unique")
     def start_element(m: Model, s: State, r: int, e: int):
         """Puts element e in its state at step 0 (the plant starts empty)."""
-        s.el64[r, e, E_NEXT] = NEVER
+        set_next_event(m, s, r, e, NEVER)
         s.el64[r, e, E_FAIL] = NEVER
         s.el64[r, e, E_REPAIR] = NEVER
         kind = m.kind[e]

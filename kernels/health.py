@@ -20,7 +20,8 @@ from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE
                             LOG_HEALTH, LOG_LOAD, LOG_TEMPERATURE, LOG_VIBRATION, LOG_WEAR, POLICY_CONDITION,
                             POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, SIG_CURRENT,
                             SIG_TEMPERATURE, SIG_VIBRATION, WEAR_GAMMA, WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
-from .layout import E_NEXT, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
+from .layout import E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
+from .next_event import set_next_event
 from .sampling import next_gamma, next_normal, next_uniform, row_key, sample_steps, saturated_steps
 
 wp.set_module_options({"enable_backward": False})
@@ -179,7 +180,7 @@ def health_start(m: Model, s: State, r: int, c: int):
         schedule_update(m, s, r, h, wp.int64(0))
     for t in range(m.health[0].technicians):
         s.health[0].tech_job[r, t] = -1
-    s.el64[r, c, E_NEXT] = health_next_event(m, s, r)
+    set_next_event(m, s, r, c, health_next_event(m, s, r))
 
 
 def make_crew_event(d):
@@ -337,7 +338,7 @@ def make_crew_event(d):
                 s.health[0].crew[r, Q_HEAD] = wp.int64((head + 1) % n)
                 s.health[0].crew[r, Q_COUNT] = s.health[0].crew[r, Q_COUNT] - wp.int64(1)
                 wp.static(start_job)(m, s, r, t, h, k)
-        s.el64[r, c, E_NEXT] = health_next_event(m, s, r)
+        set_next_event(m, s, r, c, health_next_event(m, s, r))
 
     return health_event
 

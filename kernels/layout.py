@@ -118,10 +118,13 @@ REP64_TABLE = Table("rep64", "int64", ("replica",), "per-replica clock and plant
                   Column("R_OVERFLOW", "overflow", "element + 1",
                          "1 + element index of the first unbounded buffer that ran out of storage"),
               ))
+NEXT_TREE_TABLE = Table("next_tree", "int64", ("replica", "tree"),
+                        "min-tree over E_NEXT of the timed elements (kernels/next_event.py; advance builds it)",
+                        owner=_T)
 CT_SUMSQ_TABLE = Table("ct_sumsq", "float64", ("replica",), "sum of squared cycle times, steps^2", owner=_T)
 CT_HIST_TABLE = Table("ct_hist", "int64", ("bin",), "cycle times of all replicas, log-spaced bins", owner=_T)
 TABLES = (EL64_TABLE, EL32_TABLE, ACC_TABLE, S64_TABLE, S32_TABLE, DRAWS_TABLE, CARRY_TABLE, WORK_TABLE, REP64_TABLE,
-          CT_SUMSQ_TABLE, CT_HIST_TABLE)
+          NEXT_TREE_TABLE, CT_SUMSQ_TABLE, CT_HIST_TABLE)
 for _t in (EL64_TABLE, EL32_TABLE, ACC_TABLE, S64_TABLE, S32_TABLE, DRAWS_TABLE, REP64_TABLE):  # CARRY has the purposes of DRAWS
     globals().update({_k: wp.constant(_v) for _k, _v in _t.constants().items()})
 
@@ -155,6 +158,8 @@ class Model:
     n_elem: int
     n_timed: int
     timed: wp.array(dtype=int)             # [n_timed] elements that schedule timed events, ascending
+    timed_leaf: wp.array(dtype=int)        # [E] e's leaf in State.next_tree (its index in timed), -1: not timed
+    tree_leaves: int                       # leaves of State.next_tree: a power of two >= n_timed (kernels/next_event.py)
     kind: wp.array(dtype=int)              # [E] Kind.id of the element's kind (kernels/kinds.py)
     capacity: wp.array(dtype=int)          # [E] servers (machine), places (buffer, conveyor), 1 (source), 0 (sink)
     bounded: wp.array(dtype=int)           # [E] 0: unbounded buffer (running out of storage is an error)
@@ -198,6 +203,7 @@ class State:
     carry: wp.array3d(dtype=wp.float64)  # CARRY_TABLE [R, E + H, STREAMS]
     work: wp.array2d(dtype=int)          # WORK_TABLE [R, E]
     rep64: wp.array2d(dtype=wp.int64)    # REP64_TABLE [R, REP64]
+    next_tree: wp.array2d(dtype=wp.int64)  # NEXT_TREE_TABLE [R, 2 * Model.tree_leaves]
     ct_sumsq: wp.array(dtype=wp.float64)  # CT_SUMSQ_TABLE [R]
     ct_hist: wp.array(dtype=wp.int64)    # CT_HIST_TABLE [HIST_BINS]
     robot: wp.array(dtype=RobotState)    # [1] (see Model.robot)

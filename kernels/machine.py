@@ -16,6 +16,7 @@ from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY,
                      E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_USES, E_WORK,
                      FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED, RNG_MAIN, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY,
                      S_STATUS, S_STEP, Model, State)
+from .next_event import set_next_event
 from .sampling import sample_steps
 from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 
@@ -89,7 +90,7 @@ def machine_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.in
             if m.fail_mode[y] == FAIL_OPERATION and s.el32[r, y, E_BUSY] == 1:
                 s.el64[r, y, E_FAIL] = k + s.el64[r, y, E_FAIL_LEFT]  # the failure clock runs again
                 nxt = wp.min(nxt, s.el64[r, y, E_FAIL])
-            s.el64[r, y, E_NEXT] = nxt
+            set_next_event(m, s, r, y, nxt)
             return
 
 
@@ -132,7 +133,7 @@ def machine_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, ser
     count_hold(s, r, e, service, 1)
     if not was_stopped:
         machine_pause(m, s, r, e, k)
-    s.el64[r, e, E_NEXT] = machine_next_event(m, s, r, e)
+    set_next_event(m, s, r, e, machine_next_event(m, s, r, e))
 
 
 @wp.func(inline=True)
@@ -140,7 +141,7 @@ def machine_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, 
     count_hold(s, r, e, service, -1)
     if not machine_stopped(s, r, e):
         machine_resume(m, s, r, e, k)
-    s.el64[r, e, E_NEXT] = machine_next_event(m, s, r, e)
+    set_next_event(m, s, r, e, machine_next_event(m, s, r, e))
 
 
 @wp.func(inline=True)
@@ -178,7 +179,7 @@ def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
             s.el64[r, e, E_FAIL_LEFT] = up
         if not crew_held(s, r, e):
             machine_resume(m, s, r, e, k)
-    s.el64[r, e, E_NEXT] = machine_next_event(m, s, r, e)
+    set_next_event(m, s, r, e, machine_next_event(m, s, r, e))
 
 
 @wp.func(inline=True)
@@ -207,7 +208,7 @@ def machine_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64
 def machine_start(m: Model, s: State, r: int, e: int):
     if m.fail_mode[e] == FAIL_TIME:
         s.el64[r, e, E_FAIL] = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])
-        s.el64[r, e, E_NEXT] = s.el64[r, e, E_FAIL]
+        set_next_event(m, s, r, e, s.el64[r, e, E_FAIL])
     elif m.fail_mode[e] == FAIL_OPERATION:
         s.el64[r, e, E_FAIL_LEFT] = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])
 

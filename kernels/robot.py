@@ -33,6 +33,7 @@ from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, EL64_TABLE, NEVER, S_DEST, S_ENTRY,
                      S_STATUS, S_STEP, Model, State)
+from .next_event import set_next_event
 from .robot_layout import (PH_AT_PLACE, PH_GRIP, PH_IDLE, PH_LIFT, PH_RELEASE, PH_TO_PICK, PH_TO_PLACE, RB_CONF,
                            RB_CYCLE_START, RB_CYCLE_SUM, RB_CYCLES, RB_FROM, RB_MOVE_START, RB_PHASE,
                            RB_PICK_ELEM, RB_PICK_SLOT, RB_PICKS, RB_TASK)
@@ -69,7 +70,7 @@ def robot_start_move(m: Model, s: State, r: int, e: int, b: int, to: int, loaded
     s.robot[0].i32[r, b, RB_CONF] = to
     s.robot[0].i64[r, b, RB_MOVE_START] = k
     mv = m.robot[0].move_start[b] + pair
-    s.el64[r, e, E_NEXT] = k + m.robot[0].move_steps[mv]
+    set_next_event(m, s, r, e, k + m.robot[0].move_steps[mv])
     j0 = m.robot[0].joint_start[b]
     for j in range(m.robot[0].joint_start[b + 1] - j0):
         s.robot[0].joint_mj[r, j0 + j] = s.robot[0].joint_mj[r, j0 + j] \
@@ -138,7 +139,7 @@ def robot_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp
     b = m.robot[0].index[x]
     s.el32[r, x, E_COUNT] = 0
     s.robot[0].i32[r, b, RB_PHASE] = PH_RELEASE
-    s.el64[r, x, E_NEXT] = k + m.robot[0].release_steps[b]
+    set_next_event(m, s, r, x, k + m.robot[0].release_steps[b])
     return entry
 
 
@@ -165,10 +166,10 @@ def robot_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The end of a move, grip or release at step k."""
     b = m.robot[0].index[e]
     phase = s.robot[0].i32[r, b, RB_PHASE]
-    s.el64[r, e, E_NEXT] = NEVER
+    set_next_event(m, s, r, e, NEVER)
     if phase == PH_TO_PICK:
         s.robot[0].i32[r, b, RB_PHASE] = PH_GRIP
-        s.el64[r, e, E_NEXT] = k + m.robot[0].grip_steps[b]
+        set_next_event(m, s, r, e, k + m.robot[0].grip_steps[b])
     elif phase == PH_GRIP:
         s.robot[0].i32[r, b, RB_PHASE] = PH_LIFT
         wake(s, r, e)
@@ -240,7 +241,7 @@ def robot_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, servi
         s.el64[r, e, ARM_LEFT] = wp.int64(-1)
         if s.el64[r, e, E_NEXT] != NEVER:
             s.el64[r, e, ARM_LEFT] = s.el64[r, e, E_NEXT] - k
-        s.el64[r, e, E_NEXT] = NEVER
+        set_next_event(m, s, r, e, NEVER)
 
 
 @wp.func(inline=True)
@@ -250,7 +251,7 @@ def robot_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, se
     count_hold(s, r, e, service, -1)
     if not crew_held(s, r, e):
         if s.el64[r, e, ARM_LEFT] >= wp.int64(0):
-            s.el64[r, e, E_NEXT] = k + s.el64[r, e, ARM_LEFT]
+            set_next_event(m, s, r, e, k + s.el64[r, e, ARM_LEFT])
         s.el64[r, e, ARM_LEFT] = wp.int64(-1)
         wake(s, r, e)
         if s.robot[0].i32[r, m.robot[0].index[e], RB_PHASE] == PH_AT_PLACE:

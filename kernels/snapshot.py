@@ -12,6 +12,7 @@ from .flow import flow_functions
 from .kinds import KINDS
 from .layout import R_STEP, Model, State
 from .registry import entry
+from .next_event import build_tree
 
 drain = flow_functions(list(KINDS)).drain  # the transfer loop over every registered kind
 
@@ -21,6 +22,7 @@ wp.set_module_options({"enable_backward": False})
 @wp.kernel
 def resume_replicas(m: Model, s: State):
     r = wp.tid()
+    build_tree(m, s, r)  # E_NEXT was written on the host
     n = m.n_elem
     for i in range(n):
         wake(s, r, n - 1 - i)  # element 0 is visited first

@@ -8,7 +8,8 @@ import warp as wp
 
 from .hooks import Hooks
 from .common import bound_for, choose_successor, wake_receivers
-from .layout import (A_BLOCKED, E_COUNT, E_NEXT, NEVER, R_ENTERED, RNG_MAIN, S_DEST, S_STEP, Model, State)
+from .layout import (A_BLOCKED, E_COUNT, NEVER, R_ENTERED, RNG_MAIN, S_DEST, S_STEP, Model, State)
+from .next_event import set_next_event
 from .sampling import sample_steps
 
 wp.set_module_options({"enable_backward": False})
@@ -34,7 +35,7 @@ def source_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> w
         wake_receivers(m, s, r, x, dest)
     else:
         s.el32[r, x, E_COUNT] = 0
-        s.el64[r, x, E_NEXT] = k + sample_steps(m, s, r, x, RNG_MAIN, m.main_dist[x])
+        set_next_event(m, s, r, x, k + sample_steps(m, s, r, x, RNG_MAIN, m.main_dist[x]))
     return k
 
 
@@ -46,7 +47,7 @@ def source_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     s.el32[r, e, E_COUNT] = 1
     s.s64[r, slot, S_STEP] = k
     s.s32[r, slot, S_DEST] = dest
-    s.el64[r, e, E_NEXT] = NEVER
+    set_next_event(m, s, r, e, NEVER)
     wake_receivers(m, s, r, e, dest)
 
 
@@ -59,7 +60,7 @@ def source_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
 @wp.func(inline=True)
 def source_start(m: Model, s: State, r: int, e: int):
     if m.main_dist[e] >= 0:
-        s.el64[r, e, E_NEXT] = sample_steps(m, s, r, e, RNG_MAIN, m.main_dist[e])
+        set_next_event(m, s, r, e, sample_steps(m, s, r, e, RNG_MAIN, m.main_dist[e]))
     else:
         s.el32[r, e, E_COUNT] = 1
         s.s32[r, m.slot_start[e], S_DEST] = choose_successor(m, s, r, e)

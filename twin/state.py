@@ -46,7 +46,8 @@ def state_dims(model: Model, replicas: int, kernel_model: layout.Model) -> dict:
     n = model.n_kernel_elements
     dims = {REPLICA: replicas, "element": n, "slot": max(model.n_slots, 1),
             "stream": n + model.n_components,  # random streams: elements, then health components
-            "bin": layout.HIST_BINS}
+            "bin": layout.HIST_BINS,
+            "tree": 2 * kernel_model.tree_leaves}  # the next-event tree (kernels/next_event.py)
     dims.update(robot.state_dims(model))
     dims.update(cluster_tool.state_dims(model))
     dims.update(maintenance.state_dims(replicas, layout.host_struct(kernel_model.health)))

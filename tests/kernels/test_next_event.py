@@ -1,0 +1,147 @@
+"""The next-event tree (kernels/next_event.py): the engine finds the next event through a min-tree
+over E_NEXT, and must handle events in exactly the order of the plain scan it replaced."""
+
+import numpy as np
+import pytest
+import warp as wp
+
+import twin
+from twin.kernels import engine
+from twin.kernels.flow import flow_functions
+from twin.kernels.kinds import KINDS
+from twin.kernels.layout import E_NEXT, NEVER, R_STEP, Model, State
+from twin.model import compile_plant
+from twin.state import new_state, to_numpy
+
+D = twin.Deterministic
+
+
+def tie_line() -> twin.Plant:
+    """Whole-step constant times: completions, arrivals, failures and repairs fall on the same
+    steps all the time; a routing split and two-server machines add random choices between them."""
+    p = twin.Plant("ties")
+    p.add(twin.Source("in", interarrival=D(10.0)), twin.Buffer("q0", capacity=2),
+          twin.Machine("a", process=D(10.0), failures=twin.Failures(D(200.0), D(30.0))),
+          twin.Buffer("q1", capacity=1),
+          twin.Machine("b1", process=D(20.0), servers=2), twin.Machine("b2", process=D(20.0)),
+          twin.Buffer("q2", capacity=1),
+          twin.Machine("c", process=D(10.0), failures=twin.Failures(D(300.0), D(20.0), mode="operation")),
+          twin.Machine("d", process=twin.Uniform(5.0, 15.0)), twin.Delay("cool", delay=D(30.0), capacity=3),
+          twin.Sink("out"))
+    p.line("in", "q0", "a", "q1")
+    p.connect("q1", "b1", probability=0.5)
+    p.connect("q1", "b2", probability=0.5)
+    p.line("b1", "q2")
+    p.line("b2", "q2")
+    p.line("q2", "c", "d", "cool", "out")
+    return p
+
+
+def scan_kernel(kinds):
+    """The engine's event loop as it was before the tree: a scan of every timed element for the
+    smallest E_NEXT; on a tie, the elements from the first minimum on, in index order, each
+    handled if its E_NEXT still equals the step when its turn comes. ``ties`` counts those steps."""
+    f = flow_functions(kinds)
+    drain, handle_event = f.drain, f.handle_event
+    module = wp.get_module("test_next_event_scan_" + "_".join(k.name for k in kinds) + "_" + engine.SOURCE_DIGEST)
+
+    @wp.kernel(module=module)
+    def advance_by_scan(m: Model, s: State, step_end: wp.int64, ties: wp.array(dtype=int)):
+        r = wp.tid()
+        n = m.n_timed
+        while True:
+            k = NEVER
+            first = int(0)
+            count = int(0)
+            for i in range(n):
+                v = s.el64[r, m.timed[i], E_NEXT]
+                if v < k:
+                    k = v
+                    first = i
+                    count = 1
+                elif v == k:
+                    count += 1
+            if k >= step_end:
+                break
+            if count == 1:
+                handle_event(m, s, r, m.timed[first], k)
+            else:
+                ties[r] = ties[r] + 1
+                for i in range(first, n):
+                    e = m.timed[i]
+                    if s.el64[r, e, E_NEXT] == k:
+                        handle_event(m, s, r, e, k)
+            drain(m, s, r, k)
+        s.rep64[r, R_STEP] = step_end
+
+    return advance_by_scan
+
+
+def tree_of(a: dict, model, km) -> np.ndarray:
+    """The tree rebuilt by hand from E_NEXT (heap numbering, leaves in element order; node 0
+    is unused)."""
+    leaves = km.tree_leaves
+    timed = km.timed.numpy()[:km.n_timed]
+    tree = np.full((a["el64"].shape[0], 2 * leaves), NEVER, np.int64)
+    tree[:, leaves:leaves + len(timed)] = a["el64"][:, timed, E_NEXT]
+    for v in range(leaves - 1, 0, -1):
+        tree[:, v] = np.minimum(tree[:, 2 * v], tree[:, 2 * v + 1])
+    return tree
+
+
+def run(model, advance, replicas, horizon_s, chunks, extra=(), check=None):
+    km = model.kernel_view(seed=11, warmup_step=model.steps(500.0), horizon_step=model.steps(horizon_s))
+    st = new_state(model, replicas, km)
+    kernels = engine.for_kinds(model.kernel_kinds)
+    wp.launch(kernels.start_replicas, dim=replicas, inputs=[km, st], device="cpu")
+    for end in np.linspace(0, model.steps(horizon_s), chunks + 1).round().astype(np.int64)[1:]:
+        wp.launch(advance, dim=replicas, inputs=[km, st, wp.int64(int(end)), *extra], device="cpu")
+        if check is not None:
+            check(to_numpy(st), km)
+    wp.launch(kernels.close_statistics, dim=replicas, inputs=[km, st], device="cpu")
+    return to_numpy(st)
+
+
+def test_the_tree_handles_events_in_the_order_of_the_scan():
+    """Bit for bit the state of the plain scan, on a line where most event steps are ties
+    (otherwise the order of handling would never matter and the test could not fail)."""
+    model = compile_plant(tie_line(), device="cpu", dt=1.0)
+    kinds = [k for k in KINDS if k.name in set(model.kernel_kinds)]
+    replicas, horizon = 8, 30_000.0
+    ties = wp.zeros(replicas, dtype=int, device="cpu")
+    scanned = run(model, scan_kernel(kinds), replicas, horizon, 7, extra=(ties,))
+    tree = run(model, engine.for_kinds(model.kernel_kinds).advance, replicas, horizon, 7)
+    assert ties.numpy().min() > 500, ties.numpy()  # steps where two or more elements were due
+    assert scanned["rep64"][:, 2].min() > 1000  # parts went through (R_EXITED)
+    for key in scanned:
+        if key != "next_tree":
+            np.testing.assert_array_equal(tree[key], scanned[key], err_msg=key)
+
+
+def test_every_write_of_e_next_keeps_the_tree():
+    """After every launch the tree equals the one rebuilt from E_NEXT: no kind writes E_NEXT
+    around ``set_next_event`` (advance rebuilds the tree only when it starts)."""
+    model = compile_plant(tie_line(), device="cpu", dt=1.0)
+    checked = []
+
+    def check(a, km):
+        np.testing.assert_array_equal(a["next_tree"][:, 1:], tree_of(a, model, km)[:, 1:])
+        checked.append(int(a["rep64"][0, R_STEP]))
+
+    run(model, engine.for_kinds(model.kernel_kinds).advance, 4, 20_000.0, 25, check=check)
+    assert len(checked) == 25 and checked[-1] == model.steps(20_000.0)
+
+
+@pytest.mark.parametrize("scene", ["electronics_assembly", "press_shop", "etch_cell"])
+def test_the_tree_holds_for_robots_conveyors_tools_and_the_crew(scene):
+    """The same check on the bundled scenes with the other timed kinds (robots and conveyors,
+    the maintenance crew stopping machines, cluster tools)."""
+    model = compile_plant(twin.load_scene(scene).plant, device="cpu")
+    checked = []
+
+    def check(a, km):
+        np.testing.assert_array_equal(a["next_tree"][:, 1:], tree_of(a, model, km)[:, 1:])
+        checked.append(int(a["rep64"][0, R_STEP]))
+
+    end = run(model, engine.for_kinds(model.kernel_kinds).advance, 2, 4 * 3600.0, 12, check=check)
+    assert len(checked) == 12 and end["rep64"][:, 2].min() > 0  # parts went through (R_EXITED)
