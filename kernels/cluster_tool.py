@@ -966,7 +966,7 @@ def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64
             s.s64[r, slot, S_ENTRY] = entry
             port = p
     s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
-    tool_core_dock(m.tool[0], s.tool[0], m.dists, row_key(m, r), m.steps_per_second, s.draws, s.carry, r, y, t, port, k)
+    tool_core_dock(m.tool[0], s.tool[0], m.dists, row_key(s, r), m.steps_per_second, s.draws, s.carry, r, y, t, port, k)
     set_next_event(m, s, r, y, tool_next_event(m.tool[0], s.tool[0], r, t))
 
 
@@ -974,8 +974,8 @@ def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64
 def tool_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The tool's events due at step k; a completed FOUP is offered to its successor."""
     t = m.tool[0].index[e]
-    p = tool_core_event(m.tool[0], s.tool[0], m.dists, row_key(m, r), m.steps_per_second, s.draws, s.carry, r, e, t, k,
-                        m.warmup_step)
+    p = tool_core_event(m.tool[0], s.tool[0], m.dists, row_key(s, r), m.steps_per_second, s.draws, s.carry, r, e, t, k,
+                        s.control[0].warmup_step)
     if p >= 0:
         slot = m.slot_start[e] + p
         dest = choose_successor(m, s, r, e)
@@ -990,7 +990,7 @@ def tool_event(m: Model, s: State, r: int, e: int, k: wp.int64):
 @wp.func(inline=True)
 def tool_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
     """Integrates the tool over the last ``dt`` steps of the window (ending at E_STAT)."""
-    hi = wp.min(s.el64[r, e, E_STAT], m.horizon_step)
+    hi = wp.min(s.el64[r, e, E_STAT], s.control[0].horizon_step)
     s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + wp.int64(s.el32[r, e, E_COUNT]) * dt
     tool_core_account(m.tool[0], s.tool[0], r, m.tool[0].index[e], hi - dt, hi, dt)
 
@@ -1012,7 +1012,7 @@ def tool_hold(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, servic
 def tool_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
     """The crew's work on part ``part`` of tool e ends at step k (the caller accounted e)."""
     t = m.tool[0].index[e]
-    tool_core_release(m.tool[0], s.tool[0], m.dists, row_key(m, r), m.steps_per_second, s.draws, s.carry, r, e, t, part, k,
+    tool_core_release(m.tool[0], s.tool[0], m.dists, row_key(s, r), m.steps_per_second, s.draws, s.carry, r, e, t, part, k,
                       service)
     set_next_event(m, s, r, e, tool_next_event(m.tool[0], s.tool[0], r, t))
 

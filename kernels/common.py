@@ -58,7 +58,7 @@ def choose_successor(m: Model, s: State, r: int, e: int) -> int:
     j1 = m.out_start[e + 1]
     if j1 - j0 == 1:
         return m.out_elem[j0]
-    u = next_uniform(row_key(m, r), s.draws, r, e, RNG_ROUTE)
+    u = next_uniform(row_key(s, r), s.draws, r, e, RNG_ROUTE)
     for j in range(j0, j1 - 1):
         if u < m.out_cum[j]:
             return m.out_elem[j]

@@ -59,8 +59,8 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
             for i in range(wp.static(len(WORK))):
                 if kind == wp.static(WORK[i].id):
                     wp.static(WORK[i].work)(m, s, r, e, last, k)
-        lo = wp.max(last, m.warmup_step)
-        hi = wp.min(k, m.horizon_step)
+        lo = wp.max(last, s.control[0].warmup_step)
+        hi = wp.min(k, s.control[0].horizon_step)
         if hi <= lo:
             return
         dt = hi - lo
@@ -90,7 +90,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
     def take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
         """Removes the part in ``slot`` from x at step k; returns the step it entered the plant."""
         account(m, s, r, x, k)
-        if k >= m.warmup_step:
+        if k >= s.control[0].warmup_step:
             s.el64[r, x, E_OUT] = s.el64[r, x, E_OUT] + wp.int64(1)
         kind = m.kind[x]
         for i in range(wp.static(len(TAKE))):

@@ -79,7 +79,7 @@ def build(kinds: list) -> SimpleNamespace:
         """Integrates every element's state up to the horizon (after the last advance)."""
         r = wp.tid()
         for e in range(m.n_elem):
-            account(m, s, r, e, m.horizon_step)
+            account(m, s, r, e, s.control[0].horizon_step)
 
     return SimpleNamespace(start_replicas=start_replicas, advance=advance, close_statistics=close_statistics,
                            kinds=tuple(k.name for k in kinds))

@@ -40,7 +40,7 @@ def stream_of(m: Model, h: int) -> int:
 @wp.func
 def draw_life(m: Model, s: State, r: int, h: int) -> wp.float64:
     """A Weibull life in clock steps."""
-    u = next_uniform(row_key(m, r), s.draws, r, stream_of(m, h), RNG_MAIN)
+    u = next_uniform(row_key(s, r), s.draws, r, stream_of(m, h), RNG_MAIN)
     return m.health[0].param[h, 1] * wp.pow(-wp.log(u), ONE / m.health[0].param[h, 0])
 
 
@@ -52,8 +52,8 @@ def schedule_update(m: Model, s: State, r: int, h: int, k: wp.int64):
     age = wp.float64(s.health[0].i64[r, h, H_AGE])
     if m.health[0].model[h] == WEAR_WEIBULL:
         nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(s.health[0].f64[r, h, H_LIFE] - age)), wp.int64(1)))
-    if m.health[0].policy[h] == POLICY_TIME and s.health[0].i64[r, h, H_STATUS] == C_OK:
-        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(m.health[0].policy_value[h] - age)), wp.int64(1)))
+    if s.control[0].policy[h] == POLICY_TIME and s.health[0].i64[r, h, H_STATUS] == C_OK:
+        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(s.control[0].policy_value[h] - age)), wp.int64(1)))
     s.health[0].i64[r, h, H_NEXT] = nxt
 
 
@@ -92,18 +92,18 @@ def wear_increment(m: Model, s: State, r: int, h: int, clock: wp.float64, uses: 
         if clock <= ZERO:
             return ZERO
         shape = a * a * clock / (b * b)
-        return (b * b / a) * next_gamma(row_key(m, r), s.draws, r, owner, RNG_MAIN, shape)
+        return (b * b / a) * next_gamma(row_key(s, r), s.draws, r, owner, RNG_MAIN, shape)
     if model == WEAR_WIENER:
         if clock <= ZERO:
             return ZERO
-        return a * clock + b * wp.sqrt(clock) * next_normal(row_key(m, r), s.draws, r, owner, RNG_MAIN)
+        return a * clock + b * wp.sqrt(clock) * next_normal(row_key(s, r), s.draws, r, owner, RNG_MAIN)
     if model == WEAR_USAGE:  # a per use, each use gamma with cv b
         if uses <= ZERO:
             return ZERO
         if b <= ZERO:
             return a * uses
         shape = uses / (b * b)
-        return a * b * b * next_gamma(row_key(m, r), s.draws, r, owner, RNG_MAIN, shape)
+        return a * b * b * next_gamma(row_key(s, r), s.draws, r, owner, RNG_MAIN, shape)
     return ZERO
 
 
@@ -113,9 +113,9 @@ def read_sensors(m: Model, s: State, r: int, h: int, worn: wp.float64, load: wp.
     owner = stream_of(m, h)
     p = m.health[0].sensor
     vib = p[h, 0] * (ONE + p[h, 1] * worn * worn) * (wp.float64(0.5) + wp.float64(0.5) * load) \
-        + p[h, 2] * next_normal(row_key(m, r), s.draws, r, owner, RNG_ROUTE)
-    temp = p[h, 3] + p[h, 4] * load + p[h, 5] * worn + p[h, 6] * next_normal(row_key(m, r), s.draws, r, owner, RNG_ROUTE)
-    cur = p[h, 7] + p[h, 8] * load * (ONE + p[h, 9] * worn) + p[h, 10] * next_normal(row_key(m, r), s.draws, r, owner,
+        + p[h, 2] * next_normal(row_key(s, r), s.draws, r, owner, RNG_ROUTE)
+    temp = p[h, 3] + p[h, 4] * load + p[h, 5] * worn + p[h, 6] * next_normal(row_key(s, r), s.draws, r, owner, RNG_ROUTE)
+    cur = p[h, 7] + p[h, 8] * load * (ONE + p[h, 9] * worn) + p[h, 10] * next_normal(row_key(s, r), s.draws, r, owner,
                                                                                        RNG_ROUTE)
     s.health[0].signal[r, h, SIG_VIBRATION] = wp.float32(vib)
     s.health[0].signal[r, h, SIG_TEMPERATURE] = wp.float32(temp)
@@ -198,7 +198,7 @@ def make_crew_event(d):
         else:  # a preventive order: the host stops now
             s.health[0].i64[r, h, H_STATUS] = wp.int64(C_SERVICE)
             wp.static(hold)(m, s, r, m.health[0].host[h], m.health[0].part[h], k, True)
-            if k >= m.warmup_step:
+            if k >= s.control[0].warmup_step:
                 s.health[0].i64[r, h, H_SERVICES] = s.health[0].i64[r, h, H_SERVICES] + wp.int64(1)
             dur = sample_steps(m, s, r, stream_of(m, h), RNG_TBF, m.health[0].service_dist[h])
         s.health[0].tech_job[r, t] = h
@@ -215,8 +215,8 @@ def make_crew_event(d):
         else:
             restore(m, s, r, h, m.health[0].service_restores[h], k)
             wp.static(release)(m, s, r, host, m.health[0].part[h], k, True)
-        lo = wp.max(s.health[0].tech_start[r, t], m.warmup_step)
-        hi = wp.min(k, m.horizon_step)
+        lo = wp.max(s.health[0].tech_start[r, t], s.control[0].warmup_step)
+        hi = wp.min(k, s.control[0].horizon_step)
         if hi > lo:
             s.health[0].crew[r, Q_BUSY] = s.health[0].crew[r, Q_BUSY] + (hi - lo)
             s.health[0].i64[r, h, H_WORK_STEPS] = s.health[0].i64[r, h, H_WORK_STEPS] + (hi - lo)
@@ -261,25 +261,25 @@ def make_crew_event(d):
                 vol = m.health[0].param[h, 1]
                 if vol > ZERO:  # Brownian bridge: did the path cross the threshold between the updates?
                     crossed = wp.exp(wp.float64(-2.0) * (top - before) * (top - wear) / (vol * vol * clock))
-                    failed = next_uniform(row_key(m, r), s.draws, r, stream_of(m, h), RNG_TTR) < crossed
+                    failed = next_uniform(row_key(s, r), s.draws, r, stream_of(m, h), RNG_TTR) < crossed
         if m.health[0].hazard[h] != 0:  # the hazard rule replaces the threshold
             rate = m.health[0].hazard_rate[h] * wp.exp(m.health[0].hazard_growth[h] * (wear - x0) / (top - x0))
-            failed = next_uniform(row_key(m, r), s.draws, r, stream_of(m, h), RNG_TTR) < ONE - wp.exp(-rate * clock)
+            failed = next_uniform(row_key(s, r), s.draws, r, stream_of(m, h), RNG_TTR) < ONE - wp.exp(-rate * clock)
         s.health[0].f64[r, h, H_WEAR] = wear
-        if k > m.warmup_step:  # clock time inside the window (for the mean time to failure)
-            inside = wp.float64(k - wp.max(s.health[0].i64[r, h, H_LAST], m.warmup_step))
+        if k > s.control[0].warmup_step:  # clock time inside the window (for the mean time to failure)
+            inside = wp.float64(k - wp.max(s.health[0].i64[r, h, H_LAST], s.control[0].warmup_step))
             if span > ZERO:
                 s.health[0].i64[r, h, H_CLOCK] = s.health[0].i64[r, h, H_CLOCK] + wp.int64(clock * inside / span)
         worn = wp.clamp((wear - x0) / (top - x0), ZERO, ONE)
         ticks = s.health[0].i64[r, h, H_TICKS]
         s.health[0].i64[r, h, H_TICKS] = ticks + wp.int64(1)
-        logged = r < m.health[0].log_replicas and (failed or ticks % wp.int64(m.health[0].log_every) == wp.int64(0))
-        policy = m.health[0].policy[h]
+        logged = r < s.control[0].log_replicas and (failed or ticks % wp.int64(s.control[0].log_every) == wp.int64(0))
+        policy = s.control[0].policy[h]
         if logged or policy == POLICY_CONDITION or policy == POLICY_PREDICTIVE:  # sensors only when read
             read_sensors(m, s, r, h, worn, load)
         if logged:
             n = s.health[0].log_n[r, h]
-            if n < m.health[0].log_len:
+            if n < s.control[0].log_len:
                 s.health[0].log_step[r, h, n] = k
                 s.health[0].log_value[r, h, n, LOG_WEAR] = wp.float32(wear)
                 s.health[0].log_value[r, h, n, LOG_HEALTH] = wp.float32(ONE - worn)
@@ -294,7 +294,7 @@ def make_crew_event(d):
         s.health[0].i64[r, h, H_USES_AT] = wp.static(host_uses)(m, s, r, h, host)
         status = s.health[0].i64[r, h, H_STATUS]
         if failed:
-            if k >= m.warmup_step:
+            if k >= s.control[0].warmup_step:
                 s.health[0].i64[r, h, H_FAILURES] = s.health[0].i64[r, h, H_FAILURES] + wp.int64(1)
             if s.health[0].i64[r, h, H_FIRST_FAIL] == wp.int64(0):
                 s.health[0].i64[r, h, H_FIRST_FAIL] = k
@@ -305,14 +305,14 @@ def make_crew_event(d):
             wp.static(hold)(m, s, r, host, m.health[0].part[h], k, False)
             return
         if status == wp.int64(C_OK):
-            value = m.health[0].policy_value[h]
+            value = s.control[0].policy_value[h]
             due = False
             if policy == POLICY_TIME:
                 due = wp.float64(age) >= value
             elif policy == POLICY_USAGE:
                 due = wp.float64(s.health[0].i64[r, h, H_USES]) >= value
             elif policy == POLICY_CONDITION:
-                due = wp.float64(s.health[0].signal[r, h, m.health[0].policy_signal[h]]) >= value
+                due = wp.float64(s.health[0].signal[r, h, s.control[0].policy_signal[h]]) >= value
             elif policy == POLICY_PREDICTIVE:
                 due = predicted_life(m, s, r, h, load) <= value
             if due:

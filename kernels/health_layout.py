@@ -120,12 +120,6 @@ class HealthParams:
     service_restores: wp.array(dtype=wp.float64)  # [H]
     period: wp.array(dtype=wp.int64)         # [H] steps between updates (sensor samples)
     sensor: wp.array2d(dtype=wp.float64)     # [H, 11] SensorModel.kernel_params()
-    policy: wp.array(dtype=int)              # [H] POLICY_* (set per run)
-    policy_value: wp.array(dtype=wp.float64)  # [H] steps (time, predictive), uses, or signal level (per run)
-    policy_signal: wp.array(dtype=int)       # [H] 0 vibration, 1 temperature, 2 current (per run)
-    log_replicas: int                        # sensor log: replicas 0..log_replicas-1 ...
-    log_every: int                           # ... every log_every-th update ...
-    log_len: int                             # ... at most log_len samples per component
 
 
 @wp.struct

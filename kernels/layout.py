@@ -183,10 +183,23 @@ class Model:
     in_elem: wp.array(dtype=int)           # [J]
     dists: Distributions
     steps_per_second: wp.float64           # 1 / dt
-    warmup_step: wp.int64                  # statistics cover [warmup_step, horizon_step)
-    horizon_step: wp.int64
+
+
+@wp.struct
+class Control:
+    """The inputs of one run (Newton's Model / State / Control split): a new seed, statistics
+    window, policy or sensor log is a new Control, never a copy of the Model. H health components."""
+
     seed: wp.uint64
     replica0: int                          # run index of row 0 of this launch (replicas in blocks: kernels/sampling.py row_key)
+    warmup_step: wp.int64                  # statistics cover [warmup_step, horizon_step)
+    horizon_step: wp.int64
+    policy: wp.array(dtype=int)            # [H] POLICY_* (kernels/health_layout.py)
+    policy_value: wp.array(dtype=wp.float64)  # [H] steps (time, predictive), uses, or signal level
+    policy_signal: wp.array(dtype=int)     # [H] SIGNAL_TABLE column: 0 vibration, 1 temperature, 2 current
+    log_replicas: int                      # sensor log: replicas 0..log_replicas-1 ...
+    log_every: int                         # ... every log_every-th update ...
+    log_len: int                           # ... at most log_len samples per component
 
 
 @wp.struct
@@ -209,6 +222,9 @@ class State:
     robot: wp.array(dtype=RobotState)    # [1] (see Model.robot)
     tool: wp.array(dtype=ToolState)      # [1]
     health: wp.array(dtype=HealthState)  # [1]
+    # the run's Control, as a one-element array: per run like the tables, and read by the hooks
+    # through the State they already receive (s.control[0].seed), so hook signatures stay (m, s, r, ...)
+    control: wp.array(dtype=Control)     # [1]
 
 
 def struct_ref(instance, device) -> wp.array:

@@ -57,8 +57,8 @@ def robot_lifting(m: Model, s: State, r: int, e: int) -> bool:
 
 
 @wp.func(inline=True)
-def in_window(m: Model, k: wp.int64) -> bool:
-    return k >= m.warmup_step and k < m.horizon_step
+def in_window(s: State, k: wp.int64) -> bool:
+    return k >= s.control[0].warmup_step and k < s.control[0].horizon_step
 
 
 @wp.func(inline=True)
@@ -75,7 +75,7 @@ def robot_start_move(m: Model, s: State, r: int, e: int, b: int, to: int, loaded
     for j in range(m.robot[0].joint_start[b + 1] - j0):
         s.robot[0].joint_mj[r, j0 + j] = s.robot[0].joint_mj[r, j0 + j] \
             + wp.int64(wp.round(m.robot[0].move_joint_energy[mv, loaded, j] * wp.float64(1000.0)))
-    if in_window(m, k):
+    if in_window(s, k):
         i = pair * 2 + loaded
         s.robot[0].moves[r, b, i] = s.robot[0].moves[r, b, i] + wp.int64(1)
 
@@ -156,7 +156,7 @@ def robot_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int6
     s.s32[r, slot, S_DEST] = m.robot[0].task_place[task]
     s.el32[r, y, E_COUNT] = 1
     s.robot[0].i32[r, b, RB_PHASE] = PH_TO_PLACE
-    if in_window(m, k):
+    if in_window(s, k):
         s.robot[0].i64[r, b, RB_PICKS] = s.robot[0].i64[r, b, RB_PICKS] + wp.int64(1)
     robot_start_move(m, s, r, y, b, m.robot[0].task_place_conf[task], 1, k)
 
@@ -182,7 +182,7 @@ def robot_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     elif phase == PH_RELEASE:
         s.robot[0].i32[r, b, RB_PHASE] = PH_IDLE
         s.el64[r, e, E_USES] = s.el64[r, e, E_USES] + wp.int64(1)
-        if in_window(m, k):
+        if in_window(s, k):
             s.robot[0].i64[r, b, RB_CYCLES] = s.robot[0].i64[r, b, RB_CYCLES] + wp.int64(1)
             s.robot[0].i64[r, b, RB_CYCLE_SUM] = s.robot[0].i64[r, b, RB_CYCLE_SUM] + (
                 k - s.robot[0].i64[r, b, RB_CYCLE_START])

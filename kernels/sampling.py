@@ -42,11 +42,11 @@ def saturated_steps(n: wp.float64) -> wp.int64:
 
 
 @wp.func(inline=True)
-def row_key(m: Model, r: int) -> wp.uint64:
-    """The random key of row r of this launch: replica r + m.replica0 of the run (the first
+def row_key(s: State, r: int) -> wp.uint64:
+    """The random key of row r of this launch: replica r + replica0 of the run (the Control) (the first
     replica of the block being launched, twin/simulator.py), so a replica draws the same numbers
     however the replicas are split into blocks. Every ``seed`` argument below is such a key."""
-    return replica_key(m.seed, r + m.replica0)
+    return replica_key(s.control[0].seed, r + s.control[0].replica0)
 
 
 @wp.func(inline=True)
@@ -134,7 +134,7 @@ def sample_steps(m: Model, s: State, r: int, e: int, purpose: int, d: int) -> wp
     """A duration in whole steps, at least one and at most LONGEST (see saturated_steps). The rounding residual of each stream is carried to
     its next draw (error diffusion), so the stream's total time stays within half a step of the
     exact sum and mean durations are not biased by the step size."""
-    x = sample_seconds(m.dists, row_key(m, r), s.draws, r, e, purpose, d) * m.steps_per_second + s.carry[r, e, purpose]
+    x = sample_seconds(m.dists, row_key(s, r), s.draws, r, e, purpose, d) * m.steps_per_second + s.carry[r, e, purpose]
     n = wp.floor(x + HALF)
     if n < ONE:
         n = ONE

@@ -17,7 +17,7 @@ def sink_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
 
 @wp.func(inline=True)
 def sink_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
-    if k >= m.warmup_step:
+    if k >= s.control[0].warmup_step:
         s.el64[r, y, E_OUT] = s.el64[r, y, E_OUT] + wp.int64(1)
         record_exit(m, s, r, entry, k)
 

@@ -26,7 +26,7 @@ def source_offer(m: Model, s: State, r: int, x: int, y: int):
 @wp.func(inline=True)
 def source_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
     """The held part leaves at step k: it enters the plant now."""
-    if k >= m.warmup_step:
+    if k >= s.control[0].warmup_step:
         s.rep64[r, R_ENTERED] = s.rep64[r, R_ENTERED] + wp.int64(1)
     if m.main_dist[x] < 0:  # saturated: the next part is ready at once
         s.s64[r, slot, S_STEP] = k

@@ -73,7 +73,7 @@ def test_replica_minor_tables_are_strided_views():
     """replica_minor: consecutive replicas of one entry are adjacent in memory (stride = one
     item); the host copy keeps the logical [replica, ...] order."""
     model = compile_plant(twin.load_scene("balanced_line").plant, device="cpu")
-    km = model.kernel_view(seed=1, warmup_step=0, horizon_step=10)
+    km = model.control(seed=1, warmup_step=0, horizon_step=10)
     st = new_state(model, 3, km, "replica_minor")
     assert st.el64.shape == (3, model.n_kernel_elements, 12)
     assert st.el64.strides[0] == 8 and not st.el64.is_contiguous
@@ -92,7 +92,7 @@ def test_byte_count_is_what_is_allocated():
     """state_nbytes (from the declarations) equals the bytes of the arrays new_state allocates,
     for a plant with every per-kind table in use; bytes_per_replica is the slope."""
     model = compile_plant(twin.load_scene("press_shop").plant, device="cpu")
-    km = model.kernel_view(seed=1, warmup_step=0, horizon_step=10)
+    km = model.control(seed=1, warmup_step=0, horizon_step=10)
     for replicas in (1, 4):
         arrays = to_numpy(new_state(model, replicas, km))
         assert sum(v.nbytes for v in arrays.values()) == state_nbytes(model, replicas, km)

@@ -1,8 +1,8 @@
 """Plant -> Model: the plant flattened into struct-of-arrays Warp arrays on one device.
 
 This is the only bridge from element specs to kernels. The Model is derived from the plant and
-never edited by hand; per-run values (seed, warm-up, horizon) go into a copy of the kernel struct
-made by ``Model.kernel_view``.
+never edited by hand; per-run values (seed, warm-up, horizon, maintenance policies, sensor log)
+go into a ``layout.Control`` of their own (``Model.control``): a new run copies nothing of the Model.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class Model:
     capacity: np.ndarray     # [E] servers / places / 1 / 0
     slot_start: np.ndarray   # [E]
     n_slots: int
-    arrays: layout.Model     # steps_per_second set; per-run fields left for kernel_view
+    arrays: layout.Model     # the kernel struct (per-run inputs are a Control: Model.control)
     n_kernel_elements: int   # the plant's elements, and the maintenance crew if there is one
     n_components: int        # health components
 
@@ -117,18 +117,18 @@ class Model:
             f"< 2^63); use dt > {largest_dt:.3g} s, a shorter horizon or smaller capacities",
             element=worst)
 
-    def kernel_view(self, *, seed: int, warmup_step: int, horizon_step: int, policies=None,
-                    sensor_log=None) -> layout.Model:
-        """A copy of the kernel struct with the run's seed, statistics window, maintenance
-        policies (one twin.maintenance.Policy per component) and sensor log."""
-        view = layout.Model()
-        for name in layout.Model.vars:
-            setattr(view, name, getattr(self.arrays, name))
-        view.seed = wp.uint64(seed % (1 << 64))
-        view.warmup_step = wp.int64(warmup_step)
-        view.horizon_step = wp.int64(horizon_step)
-        view.health = layout.struct_ref(maintenance.run_params(self, policies or [], sensor_log), self.device)
-        return view
+    def control(self, *, seed: int, warmup_step: int, horizon_step: int, policies=None, sensor_log=None,
+                replica0: int = 0) -> layout.Control:
+        """The inputs of one run (or one block of its replicas, starting at run index
+        ``replica0``): seed, statistics window, maintenance policies (one
+        twin.maintenance.Policy per component) and sensor log. The Model is not copied."""
+        c = layout.Control()
+        c.seed = wp.uint64(seed % (1 << 64))
+        c.replica0 = int(replica0)
+        c.warmup_step = wp.int64(warmup_step)
+        c.horizon_step = wp.int64(horizon_step)
+        maintenance.run_control(self, policies or [], sensor_log, c)
+        return c
 
 
 def held_bound(el, plant) -> int:

@@ -146,16 +146,15 @@ class Simulator:
             # each block its own kernel struct (its first replica keys the random streams: the
             # numbers of a replica do not depend on the split) and its own State
             log = _block_log(sensor_log, first, count)
-            kmodel = model.kernel_view(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step,
-                                       policies=policies, sensor_log=log)
-            kmodel.replica0 = first
+            control = model.control(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step,
+                                    policies=policies, sensor_log=log, replica0=first)
             try:
-                state = new_state(model, count, kmodel, self.layout)
+                state = new_state(model, count, control, self.layout)
             except Exception as err:  # out of device memory, typically
-                raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas, kmodel) / 2**20:.0f} MiB of "
-                                      f"state ({bytes_per_replica(model, kmodel) / 1024:.1f} KiB per replica) for "
+                raise SimulationError(f"cannot allocate {state_nbytes(model, self.replicas, control) / 2**20:.0f} MiB "
+                                      f"of state ({bytes_per_replica(model, control) / 1024:.1f} KiB per replica) for "
                                       f"{self.replicas} replicas on {device}: {err}") from None
-            blocks.append(Block(first, count, kmodel, state))
+            blocks.append(Block(first, count, model.arrays, state))  # one Model for every block and run
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = progress_bars.for_run(progress, f"{model.plant.name}: {self.replicas} replicas", horizon_step)
         t1 = time.perf_counter()
@@ -254,8 +253,8 @@ def _block_log(log: SensorLog | None, first: int, count: int) -> SensorLog | Non
 
 
 class Block:
-    """A contiguous range of replicas: its kernel struct (``replica0`` = ``first``), its State,
-    the steps where it stops (chunk edges, and the frames if it holds the recorded replica)."""
+    """A contiguous range of replicas: the kernel Model (shared), its State (carrying its
+    Control, ``replica0`` = ``first``), the steps where it stops (chunk edges, and the frames if it holds the recorded replica)."""
 
     def __init__(self, first: int, count: int, kmodel, state):
         self.first, self.count, self.kmodel, self.state = first, count, kmodel, state

@@ -13,9 +13,14 @@ Layouts (the same kernel code indexes either: Warp arrays carry their strides):
   reading the same entry load one contiguous segment (coalesced).
 
 Default: ``replica_minor`` on CUDA, ``replica_major`` on CPU (``default_layout``).
+
+``State.control`` holds the run's Control (seed, window, policies, sensor log; ``Model.control``):
+per run like the tables, so a new run allocates a State and a Control and shares the Model.
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 import warp as wp
@@ -31,6 +36,7 @@ STRUCTS = {"": (layout.State, layout.TABLES), "robot": (robot_layout.RobotState,
            "tool": (tool_layout.ToolState, tool_layout.TABLES), "health": (health_layout.HealthState, health_layout.TABLES)}
 TABLES = tuple(t for _, tables in STRUCTS.values() for t in tables)
 
+_NO_LOG = SimpleNamespace(log_replicas=0, log_len=1)
 _DTYPES = {"int64": wp.int64, "int32": wp.int32, "float64": wp.float64, "float32": wp.float32}
 
 
@@ -40,17 +46,18 @@ def default_layout(device) -> str:
     return "replica_major" if wp.get_device(device).is_cpu else "replica_minor"
 
 
-def state_dims(model: Model, replicas: int, kernel_model: layout.Model) -> dict:
-    """The size of every named axis of the State tables for this run (``kernel_model``: the run's
-    kernel struct, for the sensor log's size; ``model.arrays`` for the compiled default)."""
+def state_dims(model: Model, replicas: int, control: layout.Control | None = None) -> dict:
+    """The size of every named axis of the State tables for this run (``control``: the run's
+    Control, for the sensor log's size; None: no sensor log)."""
     n = model.n_kernel_elements
     dims = {REPLICA: replicas, "element": n, "slot": max(model.n_slots, 1),
             "stream": n + model.n_components,  # random streams: elements, then health components
             "bin": layout.HIST_BINS,
-            "tree": 2 * kernel_model.tree_leaves}  # the next-event tree (kernels/next_event.py)
+            "tree": 2 * model.arrays.tree_leaves}  # the next-event tree (kernels/next_event.py)
     dims.update(robot.state_dims(model))
     dims.update(cluster_tool.state_dims(model))
-    dims.update(maintenance.state_dims(replicas, layout.host_struct(kernel_model.health)))
+    health = layout.host_struct(model.arrays.health)
+    dims.update(maintenance.state_dims(replicas, health, control if control is not None else _NO_LOG))
     return dims
 
 
@@ -66,16 +73,16 @@ def allocate(table, dims: dict, table_layout: str, device) -> wp.array:
     return physical.transpose(tuple(order.index(a) for a in range(len(order))))  # back to the logical order
 
 
-def new_state(model: Model, replicas: int, kernel_model: layout.Model, table_layout: str | None = None
+def new_state(model: Model, replicas: int, control: layout.Control, table_layout: str | None = None
               ) -> layout.State:
-    """Zeroed state for ``replicas`` replicas of ``model`` (the kernels start it); sized for the
-    run's ``kernel_model`` (its sensor log). ``table_layout``: one of ``kernels.tables.LAYOUTS``
-    (None: ``default_layout`` of the model's device)."""
+    """Zeroed state for ``replicas`` replicas of ``model`` (the kernels start it), carrying the
+    run's ``control`` (``Model.control``; it sizes the sensor log). ``table_layout``: one of
+    ``kernels.tables.LAYOUTS`` (None: ``default_layout`` of the model's device)."""
     dev = model.device
     table_layout = table_layout or default_layout(dev)
     if table_layout not in LAYOUTS:
         raise ValueError(f"unknown table layout {table_layout!r}; one of {', '.join(LAYOUTS)}")
-    dims = state_dims(model, replicas, kernel_model)
+    dims = state_dims(model, replicas, control)
     structs = {}
     for path, (cls, tables) in STRUCTS.items():
         st = structs[path] = cls()
@@ -84,19 +91,20 @@ def new_state(model: Model, replicas: int, kernel_model: layout.Model, table_lay
     s = structs.pop("")
     for path, st in structs.items():
         setattr(s, path, layout.struct_ref(st, dev))
+    s.control = layout.struct_ref(control, dev)
     return s
 
 
-def state_nbytes(model: Model, replicas: int, kernel_model: layout.Model | None = None) -> int:
+def state_nbytes(model: Model, replicas: int, control: layout.Control | None = None) -> int:
     """Bytes of device memory the State tables of a run of ``replicas`` replicas take (for error
     messages and reports): the declared tables at this model's sizes."""
-    dims = state_dims(model, replicas, kernel_model if kernel_model is not None else model.arrays)
+    dims = state_dims(model, replicas, control)
     return sum(t.nbytes(dims) for t in TABLES)
 
 
-def bytes_per_replica(model: Model, kernel_model: layout.Model | None = None) -> int:
+def bytes_per_replica(model: Model, control: layout.Control | None = None) -> int:
     """Bytes one more replica adds to the State (tables with a replica axis)."""
-    dims = state_dims(model, 1, kernel_model if kernel_model is not None else model.arrays)
+    dims = state_dims(model, 1, control)
     return sum(t.nbytes_per_replica(dims) for t in TABLES)
 
 
@@ -107,6 +115,8 @@ def to_numpy(state) -> dict:
     float KPI (tests/test_state.py). Free for replica-major tables (already contiguous)."""
     out = {}
     for name in state._cls.vars:  # the Warp struct behind the instance
+        if name == "control":  # the run's inputs (layout.Control), not state
+            continue
         value = layout.host_struct(getattr(state, name))
         if isinstance(value, wp.array):
             out[name] = np.ascontiguousarray(value.numpy())

@@ -16,8 +16,9 @@ def run_state(plant, horizon: float, replicas: int = 4, seed: int = 0, device: s
     """Simulates [0, horizon] (statistics over [warmup, horizon]) and returns (model, host copies
     of the final state)."""
     model = compile_plant(plant, device=device, dt=dt)
-    km = model.kernel_view(seed=seed, warmup_step=model.steps(warmup), horizon_step=model.steps(horizon))
-    st = new_state(model, replicas, km)
+    km = model.arrays
+    st = new_state(model, replicas, model.control(seed=seed, warmup_step=model.steps(warmup),
+                                                  horizon_step=model.steps(horizon)))
     k = engine.for_kinds(model.kernel_kinds)
     wp.launch(k.start_replicas, dim=replicas, inputs=[km, st], device=device)
     wp.launch(k.advance, dim=replicas, inputs=[km, st, wp.int64(model.steps(horizon))], device=device)

@@ -24,8 +24,9 @@ def plain_line() -> twin.Plant:
 
 
 def final_state(kernels, model, replicas=6, horizon=20_000.0) -> dict:
-    km = model.kernel_view(seed=3, warmup_step=model.steps(1000.0), horizon_step=model.steps(horizon))
-    st = new_state(model, replicas, km)
+    km = model.arrays
+    st = new_state(model, replicas, model.control(seed=3, warmup_step=model.steps(1000.0),
+                                                  horizon_step=model.steps(horizon)))
     wp.launch(kernels.start_replicas, dim=replicas, inputs=[km, st], device="cpu")
     wp.launch(kernels.advance, dim=replicas, inputs=[km, st, wp.int64(model.steps(horizon))], device="cpu")
     wp.launch(kernels.close_statistics, dim=replicas, inputs=[km, st], device="cpu")

@@ -90,8 +90,9 @@ def tree_of(a: dict, model, km) -> np.ndarray:
 
 
 def run(model, advance, replicas, horizon_s, chunks, extra=(), check=None):
-    km = model.kernel_view(seed=11, warmup_step=model.steps(500.0), horizon_step=model.steps(horizon_s))
-    st = new_state(model, replicas, km)
+    km = model.arrays
+    st = new_state(model, replicas, model.control(seed=11, warmup_step=model.steps(500.0),
+                                                  horizon_step=model.steps(horizon_s)))
     kernels = engine.for_kinds(model.kernel_kinds)
     wp.launch(kernels.start_replicas, dim=replicas, inputs=[km, st], device="cpu")
     for end in np.linspace(0, model.steps(horizon_s), chunks + 1).round().astype(np.int64)[1:]:

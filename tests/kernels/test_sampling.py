@@ -33,7 +33,7 @@ DISTRIBUTIONS = [
 def draw_seconds(m: layout.Model, s: layout.State, d: int, out: wp.array2d(dtype=wp.float64)):
     r = wp.tid()
     for i in range(out.shape[1]):
-        out[r, i] = sample_seconds(m.dists, m.seed, s.draws, r, 0, layout.RNG_MAIN, d)
+        out[r, i] = sample_seconds(m.dists, s.control[0].seed, s.draws, r, 0, layout.RNG_MAIN, d)
 
 
 @wp.kernel
@@ -55,8 +55,7 @@ def compiled(dist, device, dt=0.001):
     p.add(twin.Source("s"), twin.Machine("m", process=dist), twin.Sink("o"))
     p.line("s", "m", "o")
     model = p.compile(device=device, dt=dt)
-    view = model.kernel_view(seed=123, warmup_step=0, horizon_step=1)
-    return model, view, new_state(model, 4, view)
+    return model, model.arrays, new_state(model, 4, model.control(seed=123, warmup_step=0, horizon_step=1))
 
 
 def ks_two_sample(a, b) -> float:

@@ -34,8 +34,8 @@ class Emulator:
         self.model = m = compile_plant(plant, device=device, dt=dt)
         horizon_step = m.steps(HORIZON_S)
         wp.load_module(engine, device=m.device)
-        self.kmodel = m.kernel_view(seed=seed, warmup_step=0, horizon_step=horizon_step)
-        self.state = new_state(m, 1, self.kmodel)
+        self.kmodel = m.arrays
+        self.state = new_state(m, 1, m.control(seed=seed, warmup_step=0, horizon_step=horizon_step))
         wp.launch(engine.start_replicas, dim=1, inputs=[self.kmodel, self.state], device=m.device)
         self.step = 0
         self.timed = np.flatnonzero([k in ("source", "machine") for k in m.kinds])

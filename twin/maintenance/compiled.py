@@ -123,10 +123,6 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
     p.repair_dist, p.service_dist = arr(repair_dist, wp.int32), arr(service_dist, wp.int32)
     p.repair_restores, p.service_restores = arr(repair_restores, wp.float64), arr(service_restores, wp.float64)
     p.period, p.sensor = arr(period, wp.int64), arr(sensor, wp.float64)
-    p.policy = arr(np.zeros(rows, np.int32), wp.int32)
-    p.policy_value = arr(np.zeros(rows, np.float64), wp.float64)
-    p.policy_signal = arr(np.zeros(rows, np.int32), wp.int32)
-    p.log_replicas, p.log_every, p.log_len = 0, 1, 1
     return p
 
 
@@ -163,14 +159,19 @@ def resolve_policies(plant, policy) -> list[Policy]:
     return out
 
 
-def run_params(model, policies: list[Policy], log: SensorLog | None) -> hl.HealthParams:
-    """A copy of the model's HealthParams with this run's policies and sensor log."""
+def run_control(model, policies: list[Policy], log: SensorLog | None, control) -> None:
+    """Sets this run's policies (one per component) and sensor log on ``control`` (a
+    kernels.layout.Control; run to failure and no log when there are none)."""
     base = host_struct(model.arrays.health)
-    p = hl.HealthParams()
-    for name in hl.HealthParams.vars:
-        setattr(p, name, getattr(base, name))
+    rows = max(base.n, 1)
+    dev = model.device
+    control.log_replicas, control.log_every, control.log_len = (log.replicas, log.every, log.max_samples) \
+        if log is not None and base.n else (0, 1, 1)
+    control.policy = wp.zeros(rows, dtype=wp.int32, device=dev)
+    control.policy_value = wp.zeros(rows, dtype=wp.float64, device=dev)
+    control.policy_signal = wp.zeros(rows, dtype=wp.int32, device=dev)
     if base.n == 0:
-        return p
+        return
     dt = model.dt
     comps = components(model.plant)
     code = np.zeros(base.n, np.int32)
@@ -186,21 +187,18 @@ def run_params(model, policies: list[Policy], log: SensorLog | None) -> hl.Healt
         else:
             value[i] = pol.value
         signal[i] = SIGNALS.index(pol.signal)
-    dev = model.device
-    p.policy = wp.array(code, dtype=wp.int32, device=dev)
-    p.policy_value = wp.array(value, dtype=wp.float64, device=dev)
-    p.policy_signal = wp.array(signal, dtype=wp.int32, device=dev)
-    if log is not None:
-        p.log_replicas, p.log_every, p.log_len = log.replicas, log.every, log.max_samples
-    return p
+    control.policy = wp.array(code, dtype=wp.int32, device=dev)
+    control.policy_value = wp.array(value, dtype=wp.float64, device=dev)
+    control.policy_signal = wp.array(signal, dtype=wp.int32, device=dev)
 
 
-def state_dims(replicas: int, params: hl.HealthParams) -> dict:
+def state_dims(replicas: int, params: hl.HealthParams, control) -> dict:
     """Axis sizes of the health State tables (kernels/health_layout.py TABLES; twin/state.py
-    allocates them): components, technicians, and the sensor log's replicas and samples."""
+    allocates them): components, technicians, and the sensor log's replicas and samples (the
+    run's ``control``, a kernels.layout.Control)."""
     return {"component": max(params.n, 1), "technician": max(params.technicians, 1),
-            "logged": max(min(params.log_replicas, replicas), 1) if params.log_replicas else 1,
-            "sample": params.log_len if params.log_replicas else 1}
+            "logged": max(min(control.log_replicas, replicas), 1) if control.log_replicas else 1,
+            "sample": control.log_len if control.log_replicas else 1}
 
 
 LOG_COLUMNS = tuple(c.name for c, _ in hl.LOG_VALUE_TABLE.columns())  # wear, health, vibration, ... (declared once)
