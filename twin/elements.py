@@ -182,6 +182,11 @@ class Element:
         """How many of the ``held`` parts an animation draws on it (``look.items == "stack"``)."""
         return held
 
+    def belt_metres_per_step(self, dt: float) -> float | None:
+        """Metres an item on it moves per step when a recording tracks its items' positions along
+        a belt (twin.Recording: ``conveyors``), else None."""
+        return None
+
     def holds_at_most(self, plant) -> float:
         """Parts it can hold (math.inf when unbounded): a loop of such elements can fill up and
         deadlock (twin/deadlock.py)."""
@@ -513,6 +518,9 @@ class Conveyor(Element):
 
     def kernel_capacity(self, plant) -> int:
         return self.capacity
+
+    def belt_metres_per_step(self, dt: float) -> float:
+        return self.length / whole_steps(self.transit_time / dt)
 
     def holding(self, view, e: int):
         """Full at capacity, or (non-accumulating) stopped by its waiting front item while the

@@ -31,7 +31,7 @@ from .recording import Recorded, Recording
 from .results import Results
 from .kernels.tables import LAYOUTS
 from .state import bytes_per_replica, new_state, state_nbytes, to_numpy
-from .stepclock import HORIZON_LIMIT, whole_steps
+from .stepclock import HORIZON_LIMIT
 
 PROGRESS_CHUNKS = 50
 LAUNCH_WALL_S = 0.2  # wall time of one kernel launch: Ctrl-C stops a run within about this
@@ -393,15 +393,15 @@ class Recorder:
         self.index = {int(k): i for i, k in enumerate(self.steps)}
         self.row = spec.replica  # the replica's row in the State it is recorded from (its block's)
         dev, n_frames, n = model.device, len(self.steps), model.n_elements
-        conv = [i for i, k in enumerate(model.kinds) if k == "conveyor"]
+        belt = {i: model.plant[nm].belt_metres_per_step(model.dt) for i, nm in enumerate(model.names)}
+        conv = [i for i, v in belt.items() if v is not None]  # kinds whose items are tracked along a belt
         col = np.full(n, -1, np.int32)
         steps_to_m = np.zeros(n, np.float64)
         width = 0
         for i in conv:
-            el = model.plant[model.names[i]]
             col[i] = width
             width += int(model.capacity[i])
-            steps_to_m[i] = el.length / whole_steps(el.transit_time / model.dt)
+            steps_to_m[i] = belt[i]
         self.conv = conv
         self.status = wp.zeros((n_frames, n), dtype=wp.int8, device=dev)
         self.held = wp.zeros((n_frames, n), dtype=wp.int32, device=dev)
