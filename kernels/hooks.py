@@ -18,7 +18,7 @@ Element hooks (``@wp.func``; m: Model, s: State, r: replica, e/x/y: element, k: 
   room; already accounted).
 * ``full(m, s, r, y)``: y was offered a part while it had no room (a chance to flag an overflow).
 * ``event(m, s, r, e, k)``: e's timed event(s) due at step k (already accounted). Only kinds with
-  ``timed=True`` get events: they keep E_NEXT.
+  ``timed=True`` get events: they keep E_NEXT, always through ``next_event.set_next_event``.
 * ``start(m, s, r, e)``: e's state at step 0 (after E_NEXT/E_FAIL/E_REPAIR are set to NEVER).
 * ``account(m, s, r, e, dt)``: adds dt steps of e's current state to its window integrals.
 * ``work(m, s, r, e, last, k)``: adds e's operating time over [last, k) (not clipped to the window).

@@ -20,7 +20,7 @@ class Entry:
     id: int           # its code in Model.kind
     kernel: str       # kernel module in twin.kernels (exports HOOKS)
     module: str       # Python module of the element class ("" for an internal element)
-    timed: bool       # schedules timed events (keeps E_NEXT): the engine scans it for the next event
+    timed: bool       # schedules timed events (keeps E_NEXT): a leaf of the engine's next-event tree
 
 
 KINDS = (
