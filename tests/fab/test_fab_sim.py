@@ -163,3 +163,17 @@ def test_too_few_records_gives_no_percentiles_not_biased_ones():
     assert math.isfinite(r.products["a"]["cycle_time_days"][0])
     full = simulate(fab, replicas=2, horizon=20 * DAY)
     assert math.isfinite(full.products["a"]["cycle_time_p90_days"][0])
+
+
+def test_a_fab_whose_wip_grows_is_warned_about_a_stable_one_is_not():
+    """S0 at rho = 7500/7200 (slightly overloaded, the lot pool large enough to hold the growth)
+    gains about 0.04 x 12 = 0.5 lots a day: its per-day KPIs are not steady-state values, said in
+    a warning. The stable fab of the conservation test, after its warm-up, gets none."""
+    fab, _, _ = re_entrant_fab(poisson=False, means=(7500.0, 1200.0, 900.0))
+    with pytest.warns(UserWarning, match="WIP grew by .* not in steady state"):
+        simulate(fab, replicas=2, horizon=400 * DAY, warmup=20 * DAY, lots=2000)
+    stable, _, _ = re_entrant_fab(poisson=False)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        simulate(stable, replicas=4, horizon=200 * DAY, warmup=20 * DAY)

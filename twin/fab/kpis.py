@@ -104,3 +104,21 @@ def cqt_kpis(a: dict, steps_of: list, T: float) -> dict:
                 "violation_share": _ci(np.where(checks > 0, viol / np.maximum(checks, 1), np.nan)),
             }
     return out
+
+
+def growth_warning(name: str, a: dict, T: float) -> str | None:
+    """A warning when the fab's WIP grew over the statistics window by more than noise allows
+    (released - out - scrapped, lots, is the WIP's change; more than 10% of the mean WIP and than
+    three times its square root): an overloaded fab, or a warm-up too short for a fab that
+    started empty. Per-day KPIs of such a run are not steady-state values: they depend on the
+    horizon. None when the WIP held steady."""
+    released, out = a["pr_released"].sum(axis=1), a["pr_out"].sum(axis=1)
+    scrapped = a["pr_scrap"].sum(axis=1) if "pr_scrap" in a else 0.0
+    growth = float(np.mean(released - out - scrapped))
+    wip = float(np.mean(a["pr_wip_area"].sum(axis=1) / T))
+    if not growth > max(0.1 * wip, 3.0 * math.sqrt(wip + 1.0)):
+        return None
+    return (f"fab {name}: the WIP grew by {growth:.0f} lots over the statistics window (released "
+            f"{np.mean(released) / T * DAY:.1f} lots/day, out {np.mean(out) / T * DAY:.1f}; mean WIP {wip:.0f}): "
+            "the fab is not in steady state (overloaded, or a warm-up too short), so its per-day KPIs "
+            "depend on the horizon")

@@ -445,6 +445,9 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     if flags & K.F_EVENTS:
         raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
     res = _reduce(fab, s, prods, gnames, first, steps_of, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
+    growth = kpis.growth_warning(fab.name, res.raw, horizon - warmup)
+    if growth:
+        warnings.warn(growth, UserWarning, stacklevel=2)
     if flags & K.F_RECORDS:
         warnings.warn(f"fab {fab.name}: more lots finished than records={records} per replica; cycle-time "
                       "percentiles are not reported (NaN): pass a larger records=", UserWarning, stacklevel=2)
