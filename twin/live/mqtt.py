@@ -10,7 +10,7 @@ import json
 import logging
 import math
 
-from .opcua import ConnectionFailed, FieldStore, _wait
+from .opcua import ConnectionFailed, FieldStore
 from .wire import Mapping
 
 log = logging.getLogger("twin.live")
@@ -96,47 +96,29 @@ class MqttSync(FieldStore):
             raise ConnectionFailed(f"cannot reach MQTT broker {self.url}: {err or type(err).__name__}") from None
         return client
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """As OpcuaSync.run: the first connection must succeed; later losses are retried."""
-        first = True
+    async def _serve(self, stop: asyncio.Event) -> None:
+        """While connected: deliver each message to the store; a closed session raises."""
         while not stop.is_set():
             try:
-                self.client = await self._connect()
-            except ConnectionFailed as err:
-                if first:
-                    raise
-                log.warning("%s; retrying in %g s", err, self.retry_s)
-                await _wait(stop, self.retry_s)
-                continue
-            first = False
-            self.connected = True
-            self.connections += 1
-            try:
-                while not stop.is_set():
-                    try:
-                        msg = await self.client.deliver_message(timeout_duration=0.2)
-                    except asyncio.TimeoutError:
-                        msg = None
-                    if msg is not None:
-                        try:
-                            value = _decode(msg.data)
-                        except (ValueError, UnicodeDecodeError):
-                            self.rejected.append(f"{msg.topic}: not JSON: {msg.data[:40]!r}")
-                            log.warning("rejected %s", self.rejected[-1])
-                            continue
-                        self._receive(msg.topic, value)
-                    elif not self.client.session or not self.client.session.transitions.is_connected():
-                        raise ConnectionError("the broker closed the connection")
-            except Exception as err:
-                log.warning("lost the connection to %s (%s); keeping the last values", self.url,
-                            err or type(err).__name__)
-            finally:
-                self.connected = False
+                msg = await self.client.deliver_message(timeout_duration=0.2)
+            except asyncio.TimeoutError:
+                msg = None
+            if msg is not None:
                 try:
-                    await asyncio.wait_for(self.client.disconnect(), 1.0)
-                except Exception:
-                    pass
-                self.client = None
+                    value = _decode(msg.data)
+                except (ValueError, UnicodeDecodeError):
+                    self.rejected.append(f"{msg.topic}: not JSON: {msg.data[:40]!r}")
+                    log.warning("rejected %s", self.rejected[-1])
+                    continue
+                self._receive(msg.topic, value)
+            elif not self.client.session or not self.client.session.transitions.is_connected():
+                raise ConnectionError("the broker closed the connection")
+
+    async def _disconnect(self) -> None:
+        try:
+            await asyncio.wait_for(self.client.disconnect(), 1.0)
+        except Exception:
+            pass
 
     async def write_forecast(self, text: str) -> bool:
         if self.client is None or not self.mapping.forecast:

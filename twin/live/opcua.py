@@ -100,8 +100,9 @@ class _Handler:
 
 
 class FieldStore:
-    """The last good value of every mapped field of a line, and the snapshot they make; shared by
-    the OPC UA and MQTT clients (``by_address``: address -> (element, field))."""
+    """The last good value of every mapped field of a line, the snapshot they make and the
+    reconnecting loop (``run``); shared by the OPC UA and MQTT clients, which set ``url`` and
+    ``retry_s`` (``by_address``: address -> (element, field))."""
 
     def __init__(self, plant, mapping: Mapping, by_address: dict, clock: str | None):
         self.plant, self.mapping, self.by_address, self.clock_address = plant, mapping, by_address, clock
@@ -137,6 +138,36 @@ class FieldStore:
             log.warning("values do not fit the plant yet (%s); keeping the snapshot of %.1f s", err,
                         self._last_good.time_s)
         return self._last_good
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Stays connected until ``stop`` is set: after a lost connection, retries every
+        ``retry_s`` seconds (keeping the values it had). The first connection must succeed
+        (ConnectionFailed otherwise): an address that never answers is an error, not a wait.
+        A protocol client gives ``_connect`` (returns the client), ``_serve`` (returns when
+        ``stop`` is set, raises when the connection drops) and ``_disconnect``."""
+        first = True
+        while not stop.is_set():
+            try:
+                self.client = await self._connect()
+            except ConnectionFailed as err:
+                if first:
+                    raise
+                log.warning("%s; retrying in %g s", err, self.retry_s)
+                await _wait(stop, self.retry_s)
+                continue
+            first = False
+            self.connected = True
+            self.connections += 1
+            log.info("connected to %s", self.url)
+            try:
+                await self._serve(stop)
+            except Exception as err:  # the connection dropped
+                log.warning("lost the connection to %s (%s); keeping the last values", self.url,
+                            err or type(err).__name__)
+            finally:
+                self.connected = False
+                await self._disconnect()
+                self.client = None
 
 
 class OpcuaSync(FieldStore):
@@ -181,35 +212,14 @@ class OpcuaSync(FieldStore):
             raise
         return client
 
-    async def run(self, stop: asyncio.Event, first_timeout: float | None = None) -> None:
-        """Stays connected until ``stop`` is set: after a lost connection, retries every
-        ``retry_s`` seconds (keeping the values it had). The first connection must succeed
-        (ConnectionFailed otherwise): an address that never answers is an error, not a wait."""
-        first = True
+    async def _serve(self, stop: asyncio.Event) -> None:
+        """While connected: read the server time every 0.2 s, so a dropped connection raises."""
         while not stop.is_set():
-            try:
-                self.client = await self._connect()
-            except ConnectionFailed as err:
-                if first:
-                    raise
-                log.warning("%s; retrying in %g s", err, self.retry_s)
-                await _wait(stop, self.retry_s)
-                continue
-            first = False
-            self.connected = True
-            self.connections += 1
-            log.info("connected to %s", self.url)
-            try:
-                while not stop.is_set():
-                    await asyncio.wait_for(self.client.get_node("i=2258").read_value(), self.timeout)  # server time
-                    await _wait(stop, 0.2)
-            except Exception as err:  # the connection dropped
-                log.warning("lost the connection to %s (%s); keeping the last values", self.url,
-                            err or type(err).__name__)
-            finally:
-                self.connected = False
-                await _quiet_disconnect(self.client)
-                self.client = None
+            await asyncio.wait_for(self.client.get_node("i=2258").read_value(), self.timeout)  # server time
+            await _wait(stop, 0.2)
+
+    async def _disconnect(self) -> None:
+        await _quiet_disconnect(self.client)
 
     async def write_forecast(self, text: str) -> bool:
         """Writes a forecast (JSON) to the mapping's forecast node; False when not connected."""
