@@ -74,6 +74,17 @@ def ev_pop(t: wp.array2d(dtype=wp.float64), q: wp.array2d(dtype=wp.int64), v: wp
 
 
 @wp.func
+def q_swap(key: wp.array2d(dtype=wp.int64), lot: wp.array2d(dtype=wp.int32), r: int, base: int, i: int, j: int):
+    """Swaps entries i and j (key and lot) of the queue heap at ``base``."""
+    kk = key[r, base + i]
+    key[r, base + i] = key[r, base + j]
+    key[r, base + j] = kk
+    ll = lot[r, base + i]
+    lot[r, base + i] = lot[r, base + j]
+    lot[r, base + j] = ll
+
+
+@wp.func
 def q_push(key: wp.array2d(dtype=wp.int64), lot: wp.array2d(dtype=wp.int32), r: int, base: int, n: int,
            k: wp.int64, value: wp.int32) -> int:
     i = n
@@ -82,12 +93,7 @@ def q_push(key: wp.array2d(dtype=wp.int64), lot: wp.array2d(dtype=wp.int32), r: 
     while i > 0:
         p = (i - 1) // 2
         if key[r, base + i] < key[r, base + p]:
-            kk = key[r, base + i]
-            key[r, base + i] = key[r, base + p]
-            key[r, base + p] = kk
-            ll = lot[r, base + i]
-            lot[r, base + i] = lot[r, base + p]
-            lot[r, base + p] = ll
+            q_swap(key, lot, r, base, i, p)
             i = p
         else:
             break
@@ -109,12 +115,7 @@ def q_pop(key: wp.array2d(dtype=wp.int64), lot: wp.array2d(dtype=wp.int32), r: i
             if key[r, base + a + 1] < key[r, base + a]:
                 c = a + 1
         if key[r, base + c] < key[r, base + i]:
-            kk = key[r, base + i]
-            key[r, base + i] = key[r, base + c]
-            key[r, base + c] = kk
-            ll = lot[r, base + i]
-            lot[r, base + i] = lot[r, base + c]
-            lot[r, base + c] = ll
+            q_swap(key, lot, r, base, i, c)
             i = c
         else:
             break
