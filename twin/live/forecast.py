@@ -69,8 +69,8 @@ def check_orders(plant, orders) -> list[Order]:
             raise TwinError(f"an order is an Order(name, parts, sink) or 'NAME=PARTS[@SINK]', got {o!r}")
         if isinstance(o.parts, bool) or not isinstance(o.parts, (int, np.integer)) or o.parts < 1:
             raise TwinError(f"order '{o.name}': parts must be a whole number >= 1, got {o.parts!r}")
-        if o.sink is not None and (o.sink not in plant.elements or plant[o.sink].kind != "sink"):
-            sinks = [n for n in plant.elements if plant[n].kind == "sink"]
+        if o.sink is not None and (o.sink not in plant.elements or plant[o.sink].has_outputs):
+            sinks = [n for n in plant.elements if not plant[n].has_outputs]  # the plant's ends
             raise TwinError(f"order '{o.name}': '{o.sink}' is not a sink of plant '{plant.name}' "
                             f"(sinks: {', '.join(sinks)})")
         if any(o.name == p.name for p in out):
