@@ -91,7 +91,9 @@ class FabModel:
     ps_dhi: wp.array(dtype=wp.float64)
     n_ps: int
     n_steps: int
-    g_load: wp.array(dtype=wp.float64)      # load + unload per lot
+    g_load: wp.array(dtype=wp.float64)      # load + unload per lot (the lot's time)
+    g_handle: wp.array(dtype=wp.float64)    # the part of it the tool is held for: g_load, or 0 where a
+                                            # second load port overlaps it with processing (STNCAP 2)
     g_maxwait: wp.array(dtype=wp.float64)   # <= 0: wait for batch_min
     g_mttf: wp.array(dtype=wp.float64)      # <= 0: no breakdowns
     g_mttr: wp.array(dtype=wp.float64)
@@ -429,10 +431,11 @@ def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, t: w
                 s.g_nsetup[r, g] = s.g_nsetup[r, g] + wp.float64(1.0)
         else:
             s.t_run[r, tool] = s.t_run[r, tool] + 1
-    busy = step_time(m, s, r, step, s.l_wafers[r, lot]) + m.g_load[g]
-    occ = busy
+    proc = step_time(m, s, r, step, s.l_wafers[r, lot])
+    busy = proc + m.g_load[g]
+    occ = proc + m.g_handle[g]
     if m.st_occ[step] >= wp.float64(0.0):
-        occ = m.st_occ[step] + m.g_load[g]
+        occ = m.st_occ[step] + m.g_handle[g]
     schedule(m, s, r, t + su + busy, EV_DONE, lot)
     schedule(m, s, r, t + su + occ, EV_FREE, tool)
     s.t_state[r, tool] = BUSY
@@ -563,15 +566,16 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                     lots = lots + 1
             if lots == 0:
                 continue
+            occ = busy + wp.float64(lots) * m.g_handle[g]
             busy = busy + wp.float64(lots) * m.g_load[g]
             lot = first
             for i in range(lots):
                 schedule(m, s, r, t + busy, EV_DONE, lot)
                 lot = s.l_next[r, lot]
-            schedule(m, s, r, t + busy, EV_FREE, tool)
+            schedule(m, s, r, t + occ, EV_FREE, tool)
             s.t_state[r, tool] = BUSY
             s.t_wafers[r, tool] = wafers
-            s.g_busy[r, g] = s.g_busy[r, g] + overlap(t, t + busy, m.warmup, m.horizon)
+            s.g_busy[r, g] = s.g_busy[r, g] + overlap(t, t + occ, m.warmup, m.horizon)
             if t >= m.warmup:
                 s.g_starts[r, g] = s.g_starts[r, g] + wp.float64(lots)
                 s.g_batches[r, g] = s.g_batches[r, g] + wp.float64(1.0)

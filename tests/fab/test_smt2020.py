@@ -181,8 +181,7 @@ def test_unmodelled_fields_are_listed_not_dropped():
     """Every column the simulator does not act on is named in fab.unmodelled with its reason;
     setups, minimum runs, PMs, critical queue times and the rankings are modelled, so not listed."""
     fab = load_smt2020(dataset("HVLM"))
-    assert set(fab.unmodelled) == {"route:SVESTN", "tool.txt.1l:STNCAP", "tool.txt.1l:STNFAMSTEP_ACTLIST",
-                                   "order.txt:ORDER", "IGNORE"}
+    assert set(fab.unmodelled) == {"route:SVESTN", "tool.txt.1l:STNFAMSTEP_ACTLIST", "order.txt:ORDER", "IGNORE"}
     assert all(fab.unmodelled.values())
     g = fab.groups["Implant_128"]
     assert (g.rule, g.rank_setup, g.setup_group) == ("least_setup", True, "smt2020")
@@ -211,7 +210,7 @@ def test_smt2020_runs_and_conserves_lots(name):
     the noise of 20 days)."""
     from twin.fab import UnmodelledWarning, simulate
     fab = load_smt2020(dataset(name))
-    with pytest.warns(UnmodelledWarning, match="STNCAP"):
+    with pytest.warns(UnmodelledWarning, match="STNFAMSTEP_ACTLIST"):
         r = simulate(fab, replicas=2, horizon=20 * 86400.0, initial_wip=False)
     assert np.array_equal(r.raw["pr_released"], r.raw["pr_out"] + r.raw["pr_wip"])
     assert r.raw["pr_released"].sum() > 0 and r.raw["pr_wip"].sum() > 100

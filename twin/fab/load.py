@@ -3,9 +3,9 @@
 The offered load of a group is the tool time per unit time the releases ask of it in steady
 state: for every order, its release rate times, per visit of a step at the group, the expected
 tool time of one lot there (per-lot time or its BatchInterval, cascaded per-wafer time, a full
-batch's time shared among the lots of a full batch; plus load and unload), plus the PM time of
-wafer-counted PM calendars. A stable fab has offered load < tools x lots_per_tool x availability
-at every group.
+batch's time shared among the lots of a full batch; plus load and unload, except on groups whose
+tools hold a second lot (``lots_per_tool`` >= 2) and load it while processing), plus the PM time
+of wafer-counted PM calendars. A stable fab has offered load < tools x availability at every group.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ def lot_busy(fab: Fab, step, wafers: int) -> float:
     g = fab.groups[step.group]
     if step.per == PER_BATCH:
         lots = max(1, step.batch_max // wafers)
-        return step.time.mean / lots + g.load + g.unload
+        return step.time.mean / lots + g.handling()
     if step.per == PER_LOT and step.batch_interval is not None:
-        return step.batch_interval + g.load + g.unload
-    return step.lot_time(wafers) + g.load + g.unload
+        return step.batch_interval + g.handling()
+    return step.lot_time(wafers) + g.handling()
 
 
 def offered_load(fab: Fab) -> dict[str, float]:

@@ -24,7 +24,8 @@ from .tools import Breakdown, PMCalendar, SetupMatrix, ToolGroup
 FABS_DIR = SCENES_DIR / "fabs"
 WEEK = 7 * 86400.0
 
-GROUP_KEYS = {"tools", "rule", "batch_criterion", "load", "unload", "setup_group", "delay", "source"}
+GROUP_KEYS = {"tools", "rule", "batch_criterion", "load", "unload", "lots_per_tool", "setup_group", "delay",
+              "source"}
 STEP_KEYS = {"group", "time", "per", "name", "cascade", "batch_interval", "batch_min", "batch_max", "setup",
              "setup_time", "rework_to", "rework_p", "sample_p", "source"}
 ORDER_KEYS = {"name", "product", "wafers", "priority", "start", "interval", "lots_per_week", "count", "due_after",
@@ -122,6 +123,7 @@ def load_fab_file(path) -> tuple[Fab, dict]:
         fab.groups[g] = ToolGroup(g, rd.typed(d, "tools", (int,), el, 1), rule=rd.typed(d, "rule", (str,), el, "fifo"),
                                   batch_criterion=rd.typed(d, "batch_criterion", (str,), el, None),
                                   load=rd.time(d, "load", el, 0.0), unload=rd.time(d, "unload", el, 0.0),
+                                  lots_per_tool=rd.typed(d, "lots_per_tool", (int,), el, 1),
                                   setup_group=rd.typed(d, "setup_group", (str,), el, None),
                                   delay=rd.typed(d, "delay", (bool,), el, False))
     routes = {}

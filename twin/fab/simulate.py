@@ -198,6 +198,7 @@ def _compile(fab: Fab):
         g_tools=[0 if fab.groups[g].delay else fab.groups[g].tools for g in gnames], g_tool0=g_tool0,
         g_rule=[RULE_ID[fab.groups[g].rule] for g in gnames], g_delay=[int(fab.groups[g].delay) for g in gnames],
         g_pool0=g_pool0, g_npool=g_npool, g_load=[fab.groups[g].load + fab.groups[g].unload for g in gnames],
+        g_handle=[fab.groups[g].handling() for g in gnames],
         g_mttf=mttf, g_mttr=mttr, tool_group=tool_group or [0], pool_step=pool_step or [0],
         o_product=[prods.index(o.product) for o in orders], o_wafers=[o.wafers for o in orders],
         o_prio=[o.priority for o in orders], o_count=[o.count for o in orders],
@@ -406,7 +407,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     n_ps, n_states = arrays.pop("n_ps"), arrays.pop("n_states")
     f64 = {"st_stime", "st_pa", "st_pb", "st_ra", "st_rb", "st_cqt", "su_time", "su_first", "ps_every", "ps_first",
            "ps_dlo", "ps_dhi",
-           "st_lo", "st_hi", "st_cascade", "st_occ", "st_rwk_p", "st_sample_p", "pr_rpt", "g_load", "g_mttf",
+           "st_lo", "st_hi", "st_cascade", "st_occ", "st_rwk_p", "st_sample_p", "pr_rpt", "g_load", "g_handle", "g_mttf",
            "g_mttr", "o_start", "o_interval", "o_due", "w_rel", "w_due"}
     for k, v in arrays.items():
         setattr(m, k, wp.array(np.asarray(v, dtype=np.float64 if k in f64 else np.int32), device=device))

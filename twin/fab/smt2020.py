@@ -34,8 +34,6 @@ UNMODELLED = {
     "tool.txt.1l:STNFAMSTEP_ACTLIST": "custom action lists (operator actions during setups, extra load/unload) "
                                       "are not modelled",
     "route:SVESTN": "same-tool constraints (litho alignment) are read but not enforced by the simulator",
-    "tool.txt.1l:STNCAP": "lots a tool holds at once is read (lots_per_tool) but the simulator runs one lot (or batch) "
-                          "per tool",
     "order.txt:ORDER": "order ids are labels; lots are named by LOT",
     "IGNORE": "the dataset's annotation columns named IGNORE (area names): kept as Step.area, not used",
 }
@@ -48,7 +46,6 @@ def _unmodelled(fab: Fab) -> dict[str, str]:
     used = {
         "tool.txt.1l:STNFAMSTEP_ACTLIST": any(g.action_list for g in groups),
         "route:SVESTN": any(s.same_tool_as for s in steps),
-        "tool.txt.1l:STNCAP": any(g.lots_per_tool > 1 for g in groups),
         "order.txt:ORDER": True,
         "IGNORE": True,
     }

@@ -21,7 +21,9 @@ class ToolGroup:
     ``batch_criterion``: lots batch together when they are at the same step ("same_step") of the
     same route. ``load``/``unload``: per-lot load and unload times added to the process time.
     ``setup_group``: the name of the setup matrix the tools use (None: no setups).
-    ``lots_per_tool``: lots a tool holds at once (SMT2020's STNCAP; 1 unless given).
+    ``lots_per_tool``: lots a tool holds at once (SMT2020's STNCAP; 1 unless given): with 2 or more
+    (a second load port), a tool loads and unloads one lot while it processes another, so the
+    load and unload times lengthen the lot's time but not the tool's (``handling``).
     ``area``: the area (SMT2020 STNGRP) area-wide breakdown calendars attach to.
     ``delay``: the group is a pure delay (every lot starts at once; no queue).
     ``rank_setup``: among lots of equal priority, the one needing the least setup on the idle tool
@@ -44,6 +46,11 @@ class ToolGroup:
     pre_rule: bool = False
     tool_name: str = ""   # the name prefix of its tools (SMT2020 STN)
     rank_setup: bool = False
+
+    def handling(self) -> float:
+        """Tool time per lot spent loading and unloading: ``load + unload``, or 0 where the tool
+        holds a second lot (``lots_per_tool`` >= 2) and loads it while processing another."""
+        return self.load + self.unload if self.lots_per_tool < 2 else 0.0
 
     def validate(self) -> None:
         if not isinstance(self.tools, int) or self.tools < 1:
