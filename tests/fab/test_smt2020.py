@@ -1,5 +1,6 @@
 """Reading the SMT2020 datasets: counts against the README, the fab's stability from an offered
-load computed here independently from the raw files, and one clear error per malformed line."""
+load computed independently from the raw files (tests/fab/smt2020_offered.py), and one clear
+error per malformed line."""
 
 import csv
 import shutil
@@ -8,11 +9,9 @@ import numpy as np
 import pytest
 
 from fab.smt2020_data import dataset
+from fab.smt2020_offered import offered_load as offered_from_files
 from twin.errors import PlantError
 from twin.fab import availability, load_smt2020, offered_load
-
-UNIT = {"sec": 1.0, "min": 60.0, "hr": 3600.0, "day": 86400.0}
-
 
 def rows(path):
     with open(path, newline="") as f:
@@ -37,72 +36,17 @@ def test_counts_match_the_readme(name, products, steps, groups, tools):
     assert len(fab.wip) == len(rows(dataset(name) / "WIP.txt"))
 
 
-def independent_load(folder):
-    """Busy tools per group from the raw files: release rates from order.txt, per-step tool time
-    per lot, expected visits by fixed-point iteration of the rework flow, PMs counted in wafers
-    added as work; availability from downcal/pmcal/attach."""
-    tools = {r["STNFAM"]: r for r in rows(folder / "tool.txt.1l")}
-    load = {g: 0.0 for g in tools}
-    wafers = {g: 0.0 for g in tools}
-    parts = {r["PART"]: r["ROUTEFILE"] for r in rows(folder / "part.txt")}
-    for o in rows(folder / "order.txt"):
-        rate = int(o["LOTSPERRPT"]) / (float(o["REPEAT"]) * UNIT[o["RUNITS"]])
-        w = int(o["PIECES"])
-        steps = rows(folder / parts[o["PART"]])
-        n = len(steps)
-        q = [float(s["StepPercent"] or 100) / 100 * float(s["REWORK"] or 0) / 100 for s in steps]
-        back = [0.0] * n  # rework flow into each step
-        v = [0.0] * n     # visits, by forward sweeps until the rework flows settle (Gauss-Seidel)
-        for _ in range(100):
-            old = v[:]
-            back = [0.0] * n
-            for i in range(n):
-                if q[i]:
-                    back[int(steps[i]["RWKSTEP"]) - 1] += v[i] * q[i]
-            for i in range(n):
-                v[i] = (1.0 if i == 0 else v[i - 1] * (1 - q[i - 1])) + back[i]
-            if max(abs(a - b) for a, b in zip(v, old)) < 1e-15:
-                break
-        for i, s in enumerate(steps):
-            g, t = s["STNFAM"], float(s["PTIME"]) * UNIT[s["PTUNITS"]]
-            if s["PTPER"] == "per_batch":
-                busy = t / (int(s["BATCHMX"]) // w)
-            elif s["PTPER"] == "per_piece":
-                busy = t + (w - 1) * float(s["PartInterval"]) * UNIT[s["PartIntUnits"]] if s["PartInterval"] else w * t
-            else:
-                busy = float(s["BatchInterval"]) * UNIT[s["BatchIntUnits"]] if s["BatchInterval"] else t
-            tr = tools[g]
-            busy += float(tr["LTIME"] or 0) * UNIT[tr["LTUNITS"] or "min"] + float(tr["ULTIME"] or 0) * UNIT[tr["ULTUNITS"] or "min"]
-            p = float(s["StepPercent"] or 100) / 100
-            load[g] += rate * v[i] * p * busy
-            wafers[g] += rate * v[i] * p * w
-    up = {g: 1.0 for g in tools}
-    down = {r["DOWNCALNAME"]: r for r in rows(folder / "downcal.txt")}
-    pm = {r["PMCALNAME"]: r for r in rows(folder / "pmcal.txt")}
-    for a in rows(folder / "attach.txt"):
-        groups = [g for g, r in tools.items() if r["STNGRP"] == a["RESNAME"]] if a["RESTYPE"] == "stngrp" else [a["RESNAME"]]
-        for g in groups:
-            if a["CALTYPE"] == "down":
-                d = down[a["CALNAME"]]
-                f, r = float(d["MTTF"]) * UNIT[d["MTTFUNITS"]], float(d["MTTR"]) * UNIT[d["MTTRUNITS"]]
-                up[g] *= f / (f + r)
-            else:
-                c = pm[a["CALNAME"]]
-                dur = float(c["MTTR"]) * UNIT[c["MTTRUNITS"]]
-                if c["PMCALTYPE"] == "mtbpm_by_cal":
-                    up[g] -= dur / (float(c["MTBPM"]) * UNIT[c["MTBPMUNITS"]])
-                else:
-                    load[g] += wafers[g] * dur / float(c["MTBPM"])
-    return load, up, {g: int(float(r["STNQTY"])) for g, r in tools.items()}
-
-
 @pytest.mark.parametrize("name", ["HVLM", "LVHM"])
 def test_offered_load_is_below_capacity_and_matches_the_library(name):
-    """The fab is stable: at every tool group the offered load (independent computation) is below
-    tools x availability. The library's offered_load and availability agree with it to 1e-9
-    relative (same model, different code and algorithm: fixed-point vs linear solve)."""
+    """The fab is stable: at every tool group the offered load (computed from the raw files by
+    tests/fab/smt2020_offered.py) is below tools x availability. The library's offered_load and
+    availability agree with it to 1e-9 relative (same model, different code and algorithm: visits
+    by propagating the rework flow pass by pass vs a linear solve)."""
     folder = dataset(name)
-    load, up, tools = independent_load(folder)
+    ref = offered_from_files(folder)
+    load = {g: d["offered"] for g, d in ref.items()}
+    up = {g: d["availability"] for g, d in ref.items()}
+    tools = {g: int(d["tools"]) for g, d in ref.items()}
     fab = load_smt2020(folder)
     lib_load, lib_up = offered_load(fab), availability(fab)
     for g in tools:
