@@ -101,6 +101,30 @@ def wire_optional(v) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
+# a kind's parts on the wire as parallel arrays: field -> (Part attribute, wire type)
+PART_ARRAYS = {"part_status": ("status", "texts"), "part_age_s": ("age_s", "floats"),
+               "part_elapsed_s": ("elapsed_s", "floats"), "part_position_m": ("position_m", "floats")}
+
+
+def encode_parts(parts, names) -> dict:
+    """{field: array} of snapshot Parts for the PART_ARRAYS fields ``names``."""
+    out = {}
+    for f in names:
+        attr = PART_ARRAYS[f][0]
+        out[f] = [getattr(p, attr) if attr in ("status", "age_s") else wire_number(getattr(p, attr)) for p in parts]
+    return out
+
+
+def decode_parts(get, names) -> list[dict]:
+    """Snapshot parts (dicts) from the PART_ARRAYS fields ``names``; ValueError if their lengths differ."""
+    cols = [list(get(f, [])) for f in names]
+    if len({len(c) for c in cols}) > 1:
+        raise ValueError(f"{', '.join(names)} differ in length ({', '.join(str(len(c)) for c in cols)})")
+    attrs = [PART_ARRAYS[f][0] for f in names]
+    conv = {"status": str, "age_s": float}
+    return [{a: conv.get(a, wire_optional)(x) for a, x in zip(attrs, row)} for row in zip(*cols)]
+
+
 @dataclass(frozen=True)
 class SnapshotHooks:
     """Host side of a kind's snapshots (numpy, no Warp): a kernel module exports them as
