@@ -238,7 +238,7 @@ def conveyor_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
 
 HOOKS = Hooks(room=conveyor_room, offer=conveyor_offer, take=conveyor_take,
               accept=conveyor_accept, event=conveyor_event, account=conveyor_account, work=conveyor_work,
-              hold=conveyor_hold, release=conveyor_release, status=conveyor_status)
+              hold=conveyor_hold, release=conveyor_release, status=conveyor_status, position=conveyor_item_position)
 
 
 # ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------

@@ -28,6 +28,10 @@ Element hooks (``@wp.func``; m: Model, s: State, r: replica, e/x/y: element, k: 
   the operating clock health component h on ``host`` wears on. None: E_USES / E_WORK.
 * ``status(m, s, r, e, k) -> int``: e's status code in a recording (kernels/record.py ST_*).
   None: down while the crew holds it, else busy while it holds parts, else idle.
+* ``position(m, s, r, e, i, ahead, k) -> int64``: where the i-th part from the front of e is
+  along its path at step k (steps of travel from its start; ``ahead``: the position of the part
+  in front of it, ignored for i = 0), recorded for kinds whose Element has
+  ``belt_metres_per_step`` (kernels/record.py; twin/recording.py ``Recorded.conveyors``).
 
 Hooks that call the dispatch themselves (a robot choosing its own next part, the maintenance
 crew stopping hosts) are given as *factories*: a plain Python function ``make(d)`` that receives
@@ -45,7 +49,7 @@ import math
 from dataclasses import dataclass, fields
 
 ELEMENT_HOOKS = ("room", "offer", "take", "accept", "full", "account", "work", "hold", "release", "uses", "clock",
-                 "status")
+                 "status", "position")
 FLOW_HOOKS = ("pull", "event", "start")  # may be factories taking the element dispatch
 
 
@@ -65,6 +69,7 @@ class Hooks:
     uses: object = None
     clock: object = None
     status: object = None
+    position: object = None
     pull: object = None
     event: object = None
     start: object = None
