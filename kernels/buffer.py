@@ -4,7 +4,7 @@ it enters; the part at the head waits for its destination (head-of-line)."""
 import warp as wp
 
 from .common import bound_for, choose_successor, wake, wake_receivers
-from .hooks import Hooks
+from .hooks import Hooks, SnapshotHooks, wire_number, wire_optional
 from .layout import (A_HELD, A_IDLE, ACC_TABLE, E_COUNT, E_HEAD, NEVER, R_OVERFLOW, S_DEST, S_ENTRY, S_STEP,
                      Model, State)
 from .tables import Column
@@ -76,3 +76,61 @@ def buffer_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
 
 HOOKS = Hooks(room=buffer_room, offer=buffer_offer, take=buffer_take,
               accept=buffer_accept, full=buffer_full, account=buffer_account)
+
+
+# ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
+def buffer_capture(v, e) -> dict:
+    """Parts head first, their ages; the head's ``elapsed_s``: how long it has waited at the head."""
+    start, cap = int(v.slot_start[e]), int(v.capacity[e])
+    head = int(v.el32[e, E_HEAD])
+    parts = []
+    for j in range(int(v.el32[e, E_COUNT])):
+        slot = start + (head + j) % cap
+        waited = (v.step - int(v.s64[slot, S_STEP])) * v.dt if j == 0 else None
+        parts.append({"age_s": (v.step - int(v.s64[slot, S_ENTRY])) * v.dt, "elapsed_s": waited})
+    return {"parts": parts}
+
+
+def buffer_restore(v, e, st) -> None:
+    """Parts in slots 0..n-1 (head 0), each bound for its routing draw."""
+    start = int(v.slot_start[e])
+    v.el32[:, e, E_COUNT] = len(st.parts)
+    for j, p in enumerate(st.parts):
+        v.s64[:, start + j, S_ENTRY] = -v.steps(p.age_s)
+        v.s64[:, start + j, S_STEP] = -v.steps(p.elapsed_s or 0.0) if j == 0 else 0
+        v.s32[:, start + j, S_DEST] = v.dest(e)
+
+
+def buffer_check(spec, st):
+    if any(p.status != "waiting" for p in st.parts):
+        return f"parts in a {spec.kind} can only be waiting"
+    return None
+
+
+def buffer_encode(st) -> dict:
+    p = st.parts
+    return {"level": len(p), "part_age_s": [x.age_s for x in p],
+            "head_wait_s": wire_number(p[0].elapsed_s) if p else float("nan")}
+
+
+def buffer_decode(get, spec) -> dict:
+    n = int(get("level", 0))
+    ages = list(get("part_age_s", []))[:n]
+    ages += [0.0] * (n - len(ages))  # ages not (yet) reported: entered now
+    parts = [{"age_s": float(a)} for a in ages]
+    if parts:
+        parts[0]["elapsed_s"] = wire_optional(get("head_wait_s"))
+    return {"parts": parts}
+
+
+def buffer_plausible(spec, plant, field, value):
+    if field == "level":
+        cap = spec.kernel_capacity(plant)
+        if value > cap:
+            return f"{spec.name}.level: {value} parts is above its capacity {cap}"
+    return None
+
+
+SNAPSHOT = SnapshotHooks(capture=buffer_capture, restore=buffer_restore, check=buffer_check,
+                         wire=(("level", "int"), ("part_age_s", "floats"), ("head_wait_s", "float")),
+                         encode=buffer_encode, decode=buffer_decode, plausible=buffer_plausible)

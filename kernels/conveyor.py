@@ -18,7 +18,7 @@ is DONE for an item waiting at the end.
 
 import warp as wp
 
-from .hooks import Hooks, SnapshotHooks
+from .hooks import PART_ARRAYS, Hooks, SnapshotHooks, decode_parts, encode_parts
 from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_SERVICE, ACC_TABLE, BUSY, DONE, E_COUNT, E_HEAD,
@@ -238,7 +238,7 @@ def conveyor_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
 
 HOOKS = Hooks(room=conveyor_room, offer=conveyor_offer, take=conveyor_take,
               accept=conveyor_accept, event=conveyor_event, account=conveyor_account, work=conveyor_work,
-              hold=conveyor_hold, release=conveyor_release, status=conveyor_status)
+              hold=conveyor_hold, release=conveyor_release, status=conveyor_status, position=conveyor_item_position)
 
 
 # ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
@@ -339,4 +339,32 @@ def conveyor_check(spec, st):
     return None
 
 
-SNAPSHOT = SnapshotHooks(capture=conveyor_capture, restore=conveyor_restore, check=conveyor_check)
+CONVEYOR_STATES = ("running", "blocked", "empty")
+CONVEYOR_PARTS = ("part_status", "part_age_s", "part_elapsed_s", "part_position_m")  # items front first
+
+
+def conveyor_encode(st) -> dict:
+    return {"state": st.state, **encode_parts(st.parts, CONVEYOR_PARTS)}
+
+
+def conveyor_decode(get, spec) -> dict:
+    return {"state": get("state", "empty"), "parts": decode_parts(get, CONVEYOR_PARTS)}
+
+
+def conveyor_plausible(spec, plant, field, value):
+    codes = {"state": CONVEYOR_STATES, "part_status": ("processing", "blocked")}.get(field)
+    if codes is not None:
+        vals = value if field == "part_status" else [value]
+        bad = [x for x in vals if x not in codes]
+        if bad:
+            return f"{spec.name}.{field}: unknown state code {bad[0]!r} (known: {', '.join(codes)})"
+    if field in CONVEYOR_PARTS and len(value) > spec.kernel_capacity(plant):
+        return f"{spec.name}.{field}: {len(value)} items on a belt that holds {spec.kernel_capacity(plant)}"
+    if field == "part_position_m" and any(x > spec.length * (1 + 1e-9) for x in value):
+        return f"{spec.name}.{field}: an item beyond the end of the belt ({spec.length:g} m)"
+    return None
+
+
+SNAPSHOT = SnapshotHooks(capture=conveyor_capture, restore=conveyor_restore, check=conveyor_check,
+                         wire=(("state", "text"),) + tuple((f, PART_ARRAYS[f][1]) for f in CONVEYOR_PARTS),
+                         encode=conveyor_encode, decode=conveyor_decode, plausible=conveyor_plausible)

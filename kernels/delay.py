@@ -12,7 +12,7 @@ import numpy as np
 import warp as wp
 
 from .common import bound_for, choose_successor, wake, wake_receivers
-from .hooks import Hooks, SnapshotHooks
+from .hooks import PART_ARRAYS, Hooks, SnapshotHooks, decode_parts, encode_parts
 from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_NEXT, E_USES, IDLE,
                      EL32_TABLE, NEVER, R_OVERFLOW, RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
 from .next_event import set_next_event
@@ -166,4 +166,45 @@ def delay_check(spec, st):
     return None
 
 
-SNAPSHOT = SnapshotHooks(capture=delay_capture, restore=delay_restore, check=delay_check)
+DELAY_PARTS = ("part_status", "part_age_s", "part_elapsed_s")  # in slot order
+
+
+def delay_plausible(spec, plant, field, value):
+    if field == "part_status":
+        bad = [x for x in value if x not in ("processing", "blocked")]
+        if bad:
+            return f"{spec.name}.{field}: unknown state code {bad[0]!r} (known: processing, blocked)"
+    if field in DELAY_PARTS and len(value) > spec.kernel_capacity(plant):
+        return f"{spec.name}.{field}: {len(value)} parts in a delay that holds {spec.kernel_capacity(plant)}"
+    return None
+
+
+def _held(a, e, slots):
+    """The slots that hold a part (in their delay or done), in slot order (as delay_capture lists them)."""
+    return [s for s in slots[:int(a["el32"][e, DL_HIGH])] if int(a["s32"][s, S_STATUS]) in (int(BUSY), int(DONE))]
+
+
+def delay_track(t, e, k) -> None:
+    """When each slot's part started its delay (the kernels keep only when it ends)."""
+    n, a, p = t.notes(e), t.now, t.prev
+    if p is None:
+        n["started"] = {int(s): 0 for s in t.slots(e)}
+        return
+    for s in t.slots(e)[:int(a["el32"][e, DL_HIGH])]:  # the slots in use
+        if a["s32"][s, S_STATUS] == int(BUSY) and (p["s32"][s, S_STATUS] != int(BUSY)
+                                                   or a["s64"][s, S_STEP] != p["s64"][s, S_STEP]):
+            n["started"][int(s)] = k
+
+
+def delay_observe(t, e, st, k) -> None:
+    started = t.notes(e)["started"]
+    for part, s in zip(st.parts, _held(t.now, e, t.slots(e))):
+        if part.status == "processing":
+            part.elapsed_s = (k - started[int(s)]) * t.dt
+
+
+SNAPSHOT = SnapshotHooks(capture=delay_capture, restore=delay_restore, check=delay_check,
+                         wire=tuple((f, PART_ARRAYS[f][1]) for f in DELAY_PARTS),
+                         encode=lambda st: encode_parts(st.parts, DELAY_PARTS),
+                         decode=lambda get, spec: {"parts": decode_parts(get, DELAY_PARTS)},
+                         plausible=delay_plausible, track=delay_track, observe=delay_observe)

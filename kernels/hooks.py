@@ -28,6 +28,10 @@ Element hooks (``@wp.func``; m: Model, s: State, r: replica, e/x/y: element, k: 
   the operating clock health component h on ``host`` wears on. None: E_USES / E_WORK.
 * ``status(m, s, r, e, k) -> int``: e's status code in a recording (kernels/record.py ST_*).
   None: down while the crew holds it, else busy while it holds parts, else idle.
+* ``position(m, s, r, e, i, ahead, k) -> int64``: where the i-th part from the front of e is
+  along its path at step k (steps of travel from its start; ``ahead``: the position of the part
+  in front of it, ignored for i = 0), recorded for kinds whose Element has
+  ``belt_metres_per_step`` (kernels/record.py; twin/recording.py ``Recorded.conveyors``).
 
 Hooks that call the dispatch themselves (a robot choosing its own next part, the maintenance
 crew stopping hosts) are given as *factories*: a plain Python function ``make(d)`` that receives
@@ -41,10 +45,11 @@ and ``start``:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 ELEMENT_HOOKS = ("room", "offer", "take", "accept", "full", "account", "work", "hold", "release", "uses", "clock",
-                 "status")
+                 "status", "position")
 FLOW_HOOKS = ("pull", "event", "start")  # may be factories taking the element dispatch
 
 
@@ -64,6 +69,7 @@ class Hooks:
     uses: object = None
     clock: object = None
     status: object = None
+    position: object = None
     pull: object = None
     event: object = None
     start: object = None
@@ -86,27 +92,101 @@ class Kind(Hooks):
         return cls(name=entry.name, id=entry.id, timed=entry.timed, **hooks.provided())
 
 
+PART_STATUS = ("waiting", "processing", "blocked", "paused")  # a snapshot part's status (twin.live.snapshot.Part)
+WIRE_TYPES = ("int", "float", "text", "floats", "texts")  # a live field's type: a number, text, or a list of them
+
+
+def wire_number(v) -> float:
+    """A snapshot value on the wire: unknown (None) is NaN."""
+    return float("nan") if v is None else float(v)
+
+
+def wire_optional(v) -> float | None:
+    """A value from the wire in a snapshot: NaN (unknown) is None."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+# a kind's parts on the wire as parallel arrays: field -> (Part attribute, wire type)
+PART_ARRAYS = {"part_status": ("status", "texts"), "part_age_s": ("age_s", "floats"),
+               "part_elapsed_s": ("elapsed_s", "floats"), "part_position_m": ("position_m", "floats")}
+
+
+def encode_parts(parts, names) -> dict:
+    """{field: array} of snapshot Parts for the PART_ARRAYS fields ``names``."""
+    out = {}
+    for f in names:
+        attr = PART_ARRAYS[f][0]
+        out[f] = [getattr(p, attr) if attr in ("status", "age_s") else wire_number(getattr(p, attr)) for p in parts]
+    return out
+
+
+def decode_parts(get, names) -> list[dict]:
+    """Snapshot parts (dicts) from the PART_ARRAYS fields ``names``; ValueError if their lengths differ."""
+    cols = [list(get(f, [])) for f in names]
+    if len({len(c) for c in cols}) > 1:
+        raise ValueError(f"{', '.join(names)} differ in length ({', '.join(str(len(c)) for c in cols)})")
+    attrs = [PART_ARRAYS[f][0] for f in names]
+    conv = {"status": str, "age_s": float}
+    return [{a: conv.get(a, wire_optional)(x) for a, x in zip(attrs, row)} for row in zip(*cols)]
+
+
 @dataclass(frozen=True)
 class SnapshotHooks:
     """Host side of a kind's snapshots (numpy, no Warp): a kernel module exports them as
     ``SNAPSHOT = SnapshotHooks(...)`` beside its ``HOOKS``, because only the kind knows what its
     State columns mean. twin.live finds them through the registry (kernels/snapshot.py
-    ``snapshot_hooks``); a kind without them cannot be snapshotted (a clear error, by name).
+    ``snapshot_hooks``) and names no kind; a kind without them cannot be snapshotted (a clear
+    error, by name). Every hook may be left out (None / empty) except ``capture`` and ``restore``.
 
     * ``capture(v, e) -> dict``: element e of one replica at step ``v.step`` as snapshot fields
       (``state``, ``time_in_state_s``, ``parts``: a list of dicts with ``age_s``, ``status``,
-      ``elapsed_s``, ``remaining_s``, ``position_m``), seconds before the moment.
+      ``elapsed_s``, ``remaining_s``, ``position_m``; and any other ElementState field:
+      ``repair_remaining_s``, ``failure_in_s``, ``arrival_in_s``, ``parts_out``), seconds before the moment.
       ``v``: ``el64[e, F]``, ``el32``, ``s64[slot, F]``, ``s32``, ``slot_start``, ``capacity``,
-      ``param("conveyor.transit")`` (a Model column), ``spec(e)`` (the element), ``step``, ``seconds(steps)``.
+      ``param("conveyor.transit")`` (a Model column), ``spec(e)`` (the element), ``step``, ``dt``,
+      ``seconds(steps)``.
     * ``restore(v, e, st)``: writes snapshot element ``st`` into rows of zeroed State arrays
       (``v.el64[R, e, F]``, ...), the moment of the snapshot being step 0: ``v.steps(seconds)``,
-      ``v.duration(e, name, known_s, elapsed_s)`` (steps left, conditioned on the elapsed time),
-      ``v.dest(e)`` (a routing draw per row), ``v.schedule(e, steps)`` (the element's next
-      event: the one place that writes E_NEXT).
+      ``v.duration(e, name, known_s, elapsed_s, least=0, purpose=RNG_MAIN)`` (steps left of the
+      element's duration ``name`` (Element.durations()), conditioned on the elapsed time; one
+      random stream per element and purpose), ``v.dest(e)`` (a routing draw per row),
+      ``v.schedule(e, steps)`` (the element's next event: the one place that writes E_NEXT).
     * ``check(spec, st) -> str | None``: what is wrong with ``st`` for element ``spec``, or None
-      (the capacity and the common fields are checked by twin.live).
+      (the capacity, the part statuses and the common fields are checked by twin.live).
+
+    The live wire (twin.live.wire: what a line publishes per element over OPC UA / MQTT). A kind
+    with no ``wire`` fields cannot be mapped, served or emulated (a clear error, by name):
+
+    * ``wire``: the fields the kind publishes, in order, as ``(field, type)`` pairs (type in
+      ``WIRE_TYPES``; a field name means one type for every kind: twin.live checks that).
+    * ``encode(st) -> dict``: {field: value} of snapshot element ``st`` (observed: no remaining
+      times; unknown numbers NaN, ``wire_number``).
+    * ``decode(get, spec) -> dict``: the snapshot fields (as ``capture`` returns them) that the
+      values ``get(field, default)`` describe (missing: the default; NaN: unknown, ``wire_optional``).
+    * ``plausible(spec, plant, field, value) -> str | None``: why a value (already of the field's
+      type, non-negative) contradicts the element (an unknown state code, a level above its
+      capacity), or None. The message starts with ``element.field:``.
+
+    The emulator (twin.live.emulator: one replica stopped at every event, reporting what a line
+    would; the kernels keep remaining times, so the elapsed ones are noted on the way):
+
+    * ``track(t, e, k)``: note what changed at element e at event step k: ``t.now`` / ``t.prev``
+      (``el64``, ``el32``, ``s64``, ``s32`` of the replica after / before the event; ``t.prev``
+      is None at the start, k = 0), ``t.notes(e)`` (a dict the kind keeps its notes in),
+      ``t.slots(e)``.
+    * ``observe(t, e, st, k)``: adds the elapsed times noted to snapshot element ``st`` at step k
+      (``t.seconds(steps)``, ``t.spec(e)``).
     """
 
     capture: object = None
     restore: object = None
     check: object = None
+    wire: tuple = ()
+    encode: object = None
+    decode: object = None
+    plausible: object = None
+    track: object = None
+    observe: object = None
+
+    def wire_fields(self) -> tuple[str, ...]:
+        return tuple(f for f, _ in self.wire)

@@ -6,9 +6,9 @@ part leaves, so a blocked source never loses a part.
 
 import warp as wp
 
-from .hooks import Hooks
+from .hooks import Hooks, SnapshotHooks, wire_number, wire_optional
 from .common import bound_for, choose_successor, wake_receivers
-from .layout import (A_BLOCKED, E_COUNT, NEVER, R_ENTERED, RNG_MAIN, S_DEST, S_STEP, Model, State)
+from .layout import (A_BLOCKED, E_COUNT, E_NEXT, NEVER, R_ENTERED, RNG_MAIN, S_DEST, S_STEP, Model, State)
 from .next_event import set_next_event
 from .sampling import sample_steps
 
@@ -68,3 +68,73 @@ def source_start(m: Model, s: State, r: int, e: int):
 
 HOOKS = Hooks(offer=source_offer, take=source_take, event=source_event,
               start=source_start, account=source_account)
+
+
+# ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
+def source_capture(v, e) -> dict:
+    """Its part ready to leave (``elapsed_s``: how long it has waited for room; 0 when
+    saturated), else the time to its next arrival (exact)."""
+    if int(v.el32[e, E_COUNT]):
+        waited = 0.0 if v.spec(e).saturated else (v.step - int(v.s64[int(v.slot_start[e]), S_STEP])) * v.dt
+        return {"parts": [{"age_s": 0.0, "elapsed_s": waited}]}
+    if int(v.el64[e, E_NEXT]) < int(NEVER):
+        return {"arrival_in_s": (int(v.el64[e, E_NEXT]) - v.step) * v.dt}
+    return {}
+
+
+def source_restore(v, e, st) -> None:
+    """A part waiting (always, when saturated) and bound for its routing draw, or the next
+    arrival: exact if known, else drawn conditioned on the time since the clock restarted."""
+    el = v.spec(e)
+    if el.saturated or st.parts:
+        start = int(v.slot_start[e])
+        v.el32[:, e, E_COUNT] = 1
+        waited = 0.0 if el.saturated else (st.parts[0].elapsed_s or 0.0)
+        v.s64[:, start, S_STEP] = -v.steps(waited)
+        v.s32[:, start, S_DEST] = v.dest(e)
+    else:
+        v.schedule(e, v.duration(e, "interarrival", st.arrival_in_s, st.arrival_elapsed_s))
+
+
+def source_check(spec, st):
+    if any(p.status != "waiting" for p in st.parts):
+        return f"parts in a {spec.kind} can only be waiting"
+    return None
+
+
+def source_encode(st) -> dict:
+    p = st.parts
+    return {"waiting": len(p), "waiting_s": wire_number(p[0].elapsed_s) if p else float("nan"),
+            "arrival_elapsed_s": wire_number(st.arrival_elapsed_s)}
+
+
+def source_decode(get, spec) -> dict:
+    n = int(get("waiting", 0))
+    return {"parts": [{"age_s": 0.0, "status": "waiting", "elapsed_s": wire_optional(get("waiting_s"))}] * n,
+            "arrival_elapsed_s": wire_optional(get("arrival_elapsed_s"))}
+
+
+def source_plausible(spec, plant, field, value):
+    if field == "waiting" and value > 1:
+        return f"{spec.name}.waiting: a source holds at most one part, got {value}"
+    return None
+
+
+def source_track(t, e, k) -> None:
+    """The interarrival clock restarts when the waiting part leaves (its next arrival is drawn)."""
+    notes = t.notes(e)
+    if t.prev is None:
+        notes["clock_since"] = 0
+    elif t.now["el32"][e, E_COUNT] == 0 and t.now["el64"][e, E_NEXT] != t.prev["el64"][e, E_NEXT]:
+        notes["clock_since"] = k
+
+
+def source_observe(t, e, st, k) -> None:
+    if not t.spec(e).saturated and not st.parts:
+        st.arrival_elapsed_s = (k - int(t.notes(e)["clock_since"])) * t.dt
+
+
+SNAPSHOT = SnapshotHooks(capture=source_capture, restore=source_restore, check=source_check,
+                         wire=(("waiting", "int"), ("waiting_s", "float"), ("arrival_elapsed_s", "float")),
+                         encode=source_encode, decode=source_decode, plausible=source_plausible,
+                         track=source_track, observe=source_observe)

@@ -1,4 +1,4 @@
-"""Shared by tests/live: a small line with every supported kind, and a two-sample check."""
+"""Shared by tests/live: a small line of the basic kinds, one with a belt and a delay, and a two-sample check."""
 
 import numpy as np
 
@@ -15,6 +15,22 @@ def line(process=None, failures=True, name="live-line"):
     p.add(twin.Machine("m2", process=twin.Gamma(50, 0.4) if process is None else process))
     p.add(twin.Sink("out"))
     p.line("src", "b1", "m1", "b2", "m2", "out")
+    return p
+
+
+def belt_line(accumulating=True, random=False, name="belt-line"):
+    """Source -> belt -> machine -> delay (it blocks) -> machine -> sink."""
+    p = twin.Plant(name)
+    if random:
+        p.add(twin.Source("s", interarrival=twin.Exponential(9)),
+              twin.Machine("m", process=twin.LogNormal(8, 0.4),
+                           failures=twin.Failures(tbf=twin.Weibull(1.5, 900), ttr=twin.Exponential(60))),
+              twin.Delay("d", delay=twin.Uniform(15, 45), capacity=3), twin.Machine("m2", process=twin.Gamma(9.5, 0.3)))
+    else:
+        p.add(twin.Source("s", interarrival=twin.Deterministic(7)), twin.Machine("m", process=twin.Deterministic(9)),
+              twin.Delay("d", delay=twin.Deterministic(30), capacity=4), twin.Machine("m2", process=twin.Deterministic(10.5)))
+    p.add(twin.Conveyor("c", length=6.0, speed=0.5, pitch=0.5, accumulating=accumulating), twin.Sink("k"))
+    p.line("s", "c", "m", "d", "m2", "k")
     return p
 
 

@@ -233,3 +233,26 @@ def test_a_run_prints_no_warp_banner():
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "throughput" in done.stdout and "initialized" not in done.stdout + done.stderr
+
+
+def kind_names_in(source: str, names) -> list[tuple[int, str]]:
+    """(line, name) of every string constant in ``source`` that is one of the kind ``names``
+    (a kind chosen by its name instead of its hooks or traits)."""
+    return sorted((n.lineno, n.value) for n in ast.walk(ast.parse(source))
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in names)
+
+
+def test_the_kind_name_finder_sees_a_kind_chosen_by_name():
+    assert kind_names_in('x = 1\nif k == "sink":\n    pass\nprobe = {"sink": 1}\n', {"sink"}) == \
+        [(2, "sink"), (4, "sink")]
+    assert kind_names_in('"""a sink, a machine"""\nx = "sinks"\n', {"sink", "machine"}) == []
+
+
+def test_the_live_twin_names_no_element_kind():
+    """twin.live captures, restores, checks, publishes and emulates every kind through the
+    snapshot hooks of its kernel module (kernels/hooks.py SnapshotHooks) and the elements'
+    traits: no registered kind name appears in it as a string."""
+    from twin.kernels.registry import KINDS
+    names = {e.name for e in KINDS}
+    found = {p.name: kind_names_in(p.read_text(), names) for p in sorted((ROOT / "twin" / "live").glob("*.py"))}
+    assert {f: hits for f, hits in found.items() if hits} == {}

@@ -3,6 +3,7 @@
 
 import asyncio
 import json
+import math
 import socket
 
 import pytest
@@ -16,9 +17,9 @@ from twin.live.emulator import Emulator  # noqa: E402
 from twin.live.mqtt import FieldBroker, MqttSync  # noqa: E402
 from twin.live.opcua import FieldServer, OpcuaSync  # noqa: E402
 from twin.live.service import emulate, sync, write_mapping  # noqa: E402
-from twin.live.wire import Mapping, MappingError, default_mapping, to_fields  # noqa: E402
+from twin.live.wire import Mapping, MappingError, check_value, default_mapping, from_fields, to_fields  # noqa: E402
 
-from live_support import line  # noqa: E402
+from live_support import belt_line, line  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only
 
@@ -41,11 +42,11 @@ def run(coro, timeout=120):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
-async def _sync_drop_restore(make_server, make_client, protocol):
+async def _sync_drop_restore(make_server, make_client, protocol, plant=None):
     """The twin's snapshot equals the emulator's at the same moment, before and after the
     server goes away and comes back (the twin keeps the old snapshot while it is away); a
     forecast runs from it and is published back."""
-    p = line()
+    p = plant or line()
     em = Emulator(p, seed=3)
     em.advance_to(3600)
     mapping = Mapping.from_dict(default_mapping(p), p, protocol)
@@ -195,3 +196,48 @@ def test_cli_one_line_errors(tmp_path, capsys):
     code = main(["sync", "balanced_line", "--mqtt", f"mqtt://{HOST}:{port}/", "--mapping", str(tmp_path / "bl.toml")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith(f"twin: error: cannot reach MQTT broker mqtt://{HOST}:{port}/")
+
+
+# ---- kinds beyond the basic four: a conveyor and a delay on the wire (their kernel modules' wire hooks) ----
+def test_belt_and_delay_fields_round_trip_and_the_emulator_notes_elapsed_delays():
+    """Every duration fixed (delay 30 s): a part in its delay has elapsed + remaining = 30 s
+    (the emulator notes when it started; the kernels keep only when it ends), and the fields of
+    the observed snapshot decode to that snapshot exactly (belt positions included)."""
+    p = belt_line(False)
+    em = Emulator(p, seed=1)
+    in_delay = 0
+    for t in (20.0, 95.5, 400.0, 1000.3, 2500.0):
+        em.advance_to(t)
+        full = em.snapshot()
+        for part in full.elements["d"].parts:
+            if part.status == "processing":
+                in_delay += 1
+                assert math.isclose(part.elapsed_s + part.remaining_s, 30.0, abs_tol=1e-9), part
+        s = full.observed()
+        assert s.elements["c"].parts and all(x.position_m is not None for x in s.elements["c"].parts)
+        fields = to_fields(s)
+        assert {f for (e, f) in fields if e == "c"} == {"state", "part_status", "part_age_s", "part_elapsed_s",
+                                                        "part_position_m"}
+        assert from_fields(p, fields, em.time_s) == s
+    assert in_delay >= 3
+    assert check_value(p, "c", "state", "flying").startswith("c.state: unknown state code 'flying'")
+    assert check_value(p, "c", "part_position_m", [7.0]) == "c.part_position_m: an item beyond the end of the belt (6 m)"
+    assert check_value(p, "c", "part_status", ["processing"] * 13) == "c.part_status: 13 items on a belt that holds 12"
+    assert check_value(p, "d", "part_status", ["waiting"]).startswith("d.part_status: unknown state code 'waiting'")
+    assert check_value(p, "d", "part_age_s", [1.0, -2.0]) == "d.part_age_s: -2.0 is negative or infinite"
+    assert check_value(p, "d", "part_elapsed_s", [1.0, float("nan")]) is None  # NaN: not known
+
+
+def test_opcua_twin_follows_an_emulated_line_with_a_belt_and_a_delay():
+    """The loopback test of the basic line, on a line with a conveyor and a delay (random
+    durations, failures): the twin's snapshot equals the emulator's before and after a dropped
+    connection, and a forecast runs from it."""
+    p = belt_line(True, random=True)
+    assert set(Mapping.from_dict(default_mapping(p), p, "opcua").addresses) >= {("c", "part_position_m"),
+                                                                                 ("d", "part_elapsed_s")}
+    client = run(_sync_drop_restore(_opcua_server, lambda p, url, m: OpcuaSync(p, url, m), "opcua", plant=p))
+    assert client.rejected == []
+    snap = client.snapshot()
+    assert snap.elements["c"].parts and snap.elements["c"].parts[0].position_m is not None
+    res = twin.simulate(p, replicas=50, horizon=600, progress=False, start=snap)
+    assert res.per_replica["parts_out"].sum() > 0

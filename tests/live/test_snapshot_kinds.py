@@ -7,25 +7,9 @@ import pytest
 import twin
 from twin.live import Snapshot, SnapshotError
 
-from live_support import close
+from live_support import belt_line, close
 
 T = 1000.3  # an odd moment: items mid-belt, parts mid-delay
-
-
-def belt_line(accumulating=True, random=False, name="belt-line"):
-    """Source -> belt -> machine -> delay (it blocks) -> machine -> sink."""
-    p = twin.Plant(name)
-    if random:
-        p.add(twin.Source("s", interarrival=twin.Exponential(9)),
-              twin.Machine("m", process=twin.LogNormal(8, 0.4),
-                           failures=twin.Failures(tbf=twin.Weibull(1.5, 900), ttr=twin.Exponential(60))),
-              twin.Delay("d", delay=twin.Uniform(15, 45), capacity=3), twin.Machine("m2", process=twin.Gamma(9.5, 0.3)))
-    else:
-        p.add(twin.Source("s", interarrival=twin.Deterministic(7)), twin.Machine("m", process=twin.Deterministic(9)),
-              twin.Delay("d", delay=twin.Deterministic(30), capacity=4), twin.Machine("m2", process=twin.Deterministic(10.5)))
-    p.add(twin.Conveyor("c", length=6.0, speed=0.5, pitch=0.5, accumulating=accumulating), twin.Sink("k"))
-    p.line("s", "c", "m", "d", "m2", "k")
-    return p
 
 
 def kpis(res):

@@ -85,7 +85,7 @@ class SinkProbe:
 
     def __init__(self, model, replicas: int, steps: np.ndarray):
         self.steps = np.asarray(steps, np.int64)
-        self.sinks = [i for i, k in enumerate(model.kinds) if k == "sink"]
+        self.sinks = [i for i, n in enumerate(model.names) if not model.plant[n].has_outputs]  # the plant's ends
         self.index = {int(k): j for j, k in enumerate(self.steps)}
         self.counts = np.zeros((len(self.sinks), replicas, len(self.steps)), np.int64)
 
@@ -134,9 +134,9 @@ class Forecast:
         out = []
         for o in self.orders:
             t = self.finish[o.name]
-            out.append({"name": o.name, "parts": int(o.parts), "sink": o.sink,
-                        "finished_share": float(np.mean(np.isfinite(t))),
-                        "p05_s": _quantile(t, 0.05), "p50_s": _quantile(t, 0.5), "p95_s": _quantile(t, 0.95)})
+            out.append(dict(name=o.name, parts=int(o.parts), sink=o.sink,  # the order's sink: a JSON key, not a kind
+                            finished_share=float(np.mean(np.isfinite(t))),
+                            p05_s=_quantile(t, 0.05), p50_s=_quantile(t, 0.5), p95_s=_quantile(t, 0.95)))
         return out
 
     def band(self, lo: float = 0.05, hi: float = 0.95) -> tuple[float, float]:

@@ -15,7 +15,7 @@ import logging
 
 from ..errors import TwinError
 from .snapshot import Snapshot, SnapshotError
-from .wire import ARRAYS, INTEGERS, STRINGS, Mapping, MappingError, check_value, from_fields
+from .wire import Mapping, MappingError, check_value, field_type, from_fields
 
 log = logging.getLogger("twin.live")
 
@@ -26,11 +26,12 @@ class ConnectionFailed(TwinError, ConnectionError):
 
 def _variant(field: str, value):
     from asyncua import ua
-    if field in STRINGS:
-        return ua.Variant(list(value) if field in ARRAYS else str(value), ua.VariantType.String)
-    if field in INTEGERS:
+    t = field_type(field)
+    if t in ("text", "texts"):
+        return ua.Variant(list(value) if t == "texts" else str(value), ua.VariantType.String)
+    if t == "int":
         return ua.Variant(int(value), ua.VariantType.Int64)
-    return ua.Variant([float(v) for v in value] if field in ARRAYS else float(value), ua.VariantType.Double)
+    return ua.Variant([float(v) for v in value] if t == "floats" else float(value), ua.VariantType.Double)
 
 
 class FieldServer:

@@ -15,7 +15,7 @@ import numpy as np
 from ..kernels import layout
 from .conditional import Stream, remaining
 from ..kernels.registry import CREW
-from .snapshot import SUPPORTED, CaptureView, Snapshot, kind_hooks
+from .snapshot import CaptureView, Snapshot, kind_hooks
 
 NEVER = int(layout.NEVER)
 HEALTH_ARRAYS = ("f64", "i64", "signal", "tech_job")  # what a restore of the health components writes
@@ -52,98 +52,17 @@ def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
 def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.ndarray, seed: int) -> None:
     """Writes ``snapshot`` into the rows ``rows`` of the State arrays (numpy, in place); ``keys``:
     their replica indices in the run (they key the conditioned draws)."""
-    plant, R = model.plant, len(rows)
+    plant = model.plant
     el64v, el32v, s64v, s32v = arrays["el64"], arrays["el32"], arrays["s64"], arrays["s32"]
     el64, el32, s64, s32 = el64v[rows], el32v[rows], s64v[rows], s32v[rows]  # copies, written back below
     rowed = {k: v[rows] for k, v in arrays.items() if k.startswith("health.")}
-    km = model.arrays
-    out_start, out_elem, out_cum = km.out_start.numpy(), km.out_elem.numpy(), km.out_cum.numpy()
-    routing = km.routing.numpy()
     view = RestoreView(model, dict(el64=el64, el32=el32, s64=s64, s32=s32, **rowed), keys, seed)
     for e in range(el64.shape[1]):
         view.schedule(e, NEVER)
     el64[:, :, layout.E_FAIL] = NEVER
     el64[:, :, layout.E_REPAIR] = NEVER
-    steps = view.steps
-
-    def duration(dist, known, elapsed, stream, least=0) -> np.ndarray:
-        """Steps left: ``known`` seconds if the snapshot has them, else a conditioned draw."""
-        if known is not None:
-            return np.maximum(np.full(R, steps(known)), least)
-        return np.maximum(steps(remaining(dist, elapsed or 0.0, stream.next())), least)
-
-    for i, name in enumerate(model.names):
-        el, st = plant[name], snapshot.elements[name]
-        if el.kind not in SUPPORTED:  # the kind's own restore (kernels/hooks.py SnapshotHooks)
-            kind_hooks(name, el.kind).restore(view, i, st)
-            continue
-        start = int(model.slot_start[i])
-        main, tbf, ttr, route = (Stream(seed, keys, i, p) for p in (layout.RNG_MAIN, layout.RNG_TBF, layout.RNG_TTR,
-                                                                   layout.RNG_ROUTE))
-
-        def dest() -> np.ndarray:
-            j0, j1 = int(out_start[i]), int(out_start[i + 1])
-            if routing[i] == int(layout.ROUTE_FIRST_AVAILABLE):
-                return np.full(R, int(layout.ANY_SUCCESSOR))
-            if j1 - j0 == 1:
-                return np.full(R, int(out_elem[j0]))
-            j = np.searchsorted(out_cum[j0:j1 - 1], route.next(), side="right")
-            return out_elem[j0 + j]
-
-        if el.kind == "source":
-            if el.saturated or st.parts:
-                el32[:, i, layout.E_COUNT] = 1
-                waited = 0.0 if el.saturated else (st.parts[0].elapsed_s or 0.0)
-                s64[:, start, layout.S_STEP] = -steps(waited)
-                s32[:, start, layout.S_DEST] = dest()
-            else:
-                view.schedule(i, duration(el.interarrival, st.arrival_in_s, st.arrival_elapsed_s, main))
-        elif el.kind == "buffer":
-            el32[:, i, layout.E_COUNT] = len(st.parts)
-            for j, p in enumerate(st.parts):
-                s64[:, start + j, layout.S_ENTRY] = -steps(p.age_s)
-                s64[:, start + j, layout.S_STEP] = -steps(p.elapsed_s or 0.0) if j == 0 else 0
-                s32[:, start + j, layout.S_DEST] = dest()
-        elif el.kind == "machine":
-            down = st.state == "down"
-            busy = np.zeros(R, np.int64)
-            next_done = np.full(R, NEVER, np.int64)
-            for j, p in enumerate(st.parts):
-                slot = start + j
-                s64[:, slot, layout.S_ENTRY] = -steps(p.age_s)
-                if p.status == "processing":
-                    left = duration(el.process, p.remaining_s, p.elapsed_s, main)
-                    s32[:, slot, layout.S_STATUS] = int(layout.BUSY)
-                    s64[:, slot, layout.S_STEP] = left
-                    busy += 1
-                    next_done = np.minimum(next_done, left)
-                elif p.status == "paused":
-                    s32[:, slot, layout.S_STATUS] = int(layout.PAUSED)
-                    s64[:, slot, layout.S_STEP] = duration(el.process, p.remaining_s, p.elapsed_s, main, least=1)
-                else:  # blocked
-                    s32[:, slot, layout.S_STATUS] = int(layout.DONE)
-                    s64[:, slot, layout.S_STEP] = -steps(p.elapsed_s or 0.0)
-                    s32[:, slot, layout.S_DEST] = dest()
-            el32[:, i, layout.E_COUNT] = len(st.parts)
-            el32[:, i, layout.E_BUSY] = busy
-            el32[:, i, layout.E_DONE] = sum(p.status == "blocked" for p in st.parts)
-            el32[:, i, layout.E_DOWN] = int(down)
-            f = el.failures
-            if down:
-                el64[:, i, layout.E_REPAIR] = duration(f.ttr, st.repair_remaining_s, st.repair_elapsed_s, ttr,
-                                                       least=1)
-                view.schedule(i, el64[:, i, layout.E_REPAIR])
-                continue
-            fail = np.full(R, NEVER, np.int64)
-            if f is not None:
-                left = duration(f.tbf, st.failure_in_s, st.up_elapsed_s, tbf)
-                if f.mode == "time":
-                    fail = left
-                else:  # operation-dependent: the clock runs while a server is busy
-                    fail = np.where(busy > 0, left, NEVER)
-                    el64[:, i, layout.E_FAIL_LEFT] = left
-            el64[:, i, layout.E_FAIL] = fail
-            view.schedule(i, np.minimum(fail, next_done))
+    for i, name in enumerate(model.names):  # each kind's own restore (kernels/hooks.py SnapshotHooks)
+        kind_hooks(name, plant[name].kind).restore(view, i, snapshot.elements[name])
     if model.n_components:  # the health components, by the crew's hooks (an internal element after the plant's)
         comps = [snapshot.health[f"{h}.{c.name}"] for h, c in plant.health_components()]
         kind_hooks("(maintenance crew)", CREW).restore(view, model.n_elements, comps)

@@ -8,9 +8,9 @@ of the snapshot. A snapshot taken from a simulated run also knows the *remaining
 where present, and otherwise draws them conditioned on the elapsed times (twin.live.conditional).
 ``Snapshot.observed()`` drops what a real line could not know.
 
-Kinds: sources, buffers, machines and sinks here; every other kind through the snapshot hooks
-its kernel module exports (kernels/hooks.py ``SnapshotHooks``, found by the registry: conveyors,
-delays). A kind without them (robots, cluster tools) is refused by name.
+Every kind is captured, restored and checked by the snapshot hooks its kernel module exports
+(kernels/hooks.py ``SnapshotHooks``, found by the registry): this module names no kind. A kind
+without them is refused by name.
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ import numpy as np
 
 from ..errors import TwinError
 from ..kernels import layout
+from ..kernels.hooks import PART_STATUS
 from ..kernels.registry import CREW
 
-SUPPORTED = ("source", "buffer", "machine", "sink")
-MACHINE_STATES = ("processing", "blocked", "starved", "down")
-PART_STATUS = ("waiting", "processing", "blocked", "paused")
 FORMAT = "twin-snapshot/1"
 OBSERVED_HEALTH = ("status", "wear", "age_s", "uses", "signal")  # what a line knows of a component
 
@@ -56,16 +54,16 @@ class ElementState:
     """One element at the moment of the snapshot (fields a kind does not use stay at defaults)."""
 
     kind: str
-    state: str = ""                         # machine: processing | blocked | starved | down; conveyor: running | blocked | empty
+    state: str = ""                         # its kind's state codes (the kind's snapshot hooks)
     time_in_state_s: float | None = None
     parts: list[Part] = field(default_factory=list)
     repair_elapsed_s: float | None = None   # down: time since the failure
     repair_remaining_s: float | None = None
     up_elapsed_s: float | None = None       # up: failure clock (time- or operation-dependent) since the repair
     failure_in_s: float | None = None
-    arrival_elapsed_s: float | None = None  # source: time since its interarrival clock restarted
+    arrival_elapsed_s: float | None = None  # an arrival process: time since its interarrival clock restarted
     arrival_in_s: float | None = None
-    parts_out: int = 0                      # sink: parts it received so far (information only)
+    parts_out: int = 0                      # parts it received so far (information only)
 
 
 @dataclass
@@ -128,8 +126,10 @@ class Snapshot:
         return out
 
     def wip(self) -> int:
-        """Parts inside the plant (sources' waiting parts have not entered yet)."""
-        return sum(len(e.parts) for e in self.elements.values() if e.kind not in ("source", "sink"))
+        """Parts inside the plant: held by kinds whose parts count in its WIP (Element.in_wip; a
+        source's waiting part has not entered yet)."""
+        from ..elements import KINDS as classes
+        return sum(len(e.parts) for e in self.elements.values() if getattr(classes.get(e.kind), "in_wip", True))
 
     # ---- validation -----------------------------------------------------------------------------
     def check(self, plant) -> None:
@@ -141,8 +141,7 @@ class Snapshot:
                 raise SnapshotError(f"element '{name}': in the snapshot but not in plant '{plant.name}'")
         self._check_health(plant)
         for name in plant.elements:
-            if plant[name].kind not in SUPPORTED:
-                kind_hooks(name, plant[name].kind)
+            kind_hooks(name, plant[name].kind)
         for name in plant.elements:
             el = plant[name]
             if name not in self.elements:
@@ -194,50 +193,15 @@ def _check_element(name: str, el, st: ElementState, plant) -> None:
             raise SnapshotError(f"element '{name}': unknown part status {p.status!r} "
                                 f"(known: {', '.join(PART_STATUS)})")
     n = len(st.parts)
-    if el.kind not in SUPPORTED:  # a kind with snapshot hooks (kernels/hooks.py)
-        cap = el.kernel_capacity(plant)
-        if n > cap:
-            raise SnapshotError(f"element '{name}': {n} parts in the snapshot, more than its capacity {cap}")
-        problem = kind_hooks(name, el.kind).check(el, st)
-        if problem:
-            raise SnapshotError(f"element '{name}': {problem}")
-        return
-    if el.kind == "sink":
-        if n:
-            raise SnapshotError(f"element '{name}': a sink holds no parts, the snapshot gives {n}")
-        return
     cap = el.kernel_capacity(plant)
-    if el.kind == "buffer" and el.capacity is None:
-        cap = plant.unbounded_storage
+    if n and not cap:
+        raise SnapshotError(f"element '{name}': a {el.kind} holds no parts, the snapshot gives {n}")
     if n > cap:
         raise SnapshotError(f"element '{name}': {n} parts in the snapshot, more than its capacity {cap}")
-    if el.kind in ("source", "buffer"):
-        if any(p.status != "waiting" for p in st.parts):
-            raise SnapshotError(f"element '{name}': parts in a {el.kind} can only be waiting")
-        return
-    # machine
-    if st.state and st.state not in MACHINE_STATES:
-        raise SnapshotError(f"element '{name}': unknown state {st.state!r} (known: {', '.join(MACHINE_STATES)})")
-    down = st.state == "down"
-    if down and el.failures is None:
-        raise SnapshotError(f"element '{name}': down in the snapshot, but the plant gives it no failures")
-    for p in st.parts:
-        if p.status == "waiting":
-            raise SnapshotError(f"element '{name}': a part on a machine is processing, blocked or paused")
-        if p.status == "paused" and not down:
-            raise SnapshotError(f"element '{name}': a paused part on a machine that is not down")
-        if p.status == "processing" and down:
-            raise SnapshotError(f"element '{name}': a processing part on a machine that is down (say paused)")
-        if p.status in ("processing", "paused") and p.elapsed_s is None and p.remaining_s is None \
-                and el.process.name != "exponential":
-            raise SnapshotError(f"element '{name}': a {p.status} part needs elapsed_s (its process time is not "
-                                "memoryless, so the time already worked matters)")
-    if st.state and st.state != machine_state(st.parts, down):
-        raise SnapshotError(f"element '{name}': state {st.state!r} contradicts its parts "
-                            f"({', '.join(p.status for p in st.parts) or 'none'})")
-    if down and st.repair_elapsed_s is None and st.repair_remaining_s is None \
-            and el.failures.ttr.name != "exponential":
-        raise SnapshotError(f"element '{name}': down, but no repair_elapsed_s (its repair time is not memoryless)")
+    check = kind_hooks(name, el.kind).check
+    problem = check(el, st) if check is not None else None
+    if problem:
+        raise SnapshotError(f"element '{name}': {problem}")
 
 
 # ---- snapshots of simulated runs -------------------------------------------------------------------
@@ -246,65 +210,13 @@ def from_arrays(model, arrays: dict, replica: int, step: int, time_s: float | No
     times are exact; elapsed processing and repair times are not kept by the kernels (None),
     except blocked and waiting times and part ages, which are."""
     dt = model.dt
-    el64, el32 = arrays["el64"][replica], arrays["el32"][replica]
-    s64, s32 = arrays["s64"][replica], arrays["s32"][replica]
     plant = model.plant
     view = CaptureView(model, arrays, replica, step)
     out = {}
     for i, name in enumerate(model.names):
-        kind = model.kinds[i]
-        st = ElementState(kind)
-        if kind not in SUPPORTED:
-            fields = kind_hooks(name, kind).capture(view, i)
-            parts = [Part(**p) for p in fields.pop("parts", [])]
-            out[name] = ElementState(kind, parts=parts, **fields)
-            continue
-        start, cap = int(model.slot_start[i]), int(model.capacity[i])
-        count = int(el32[i, layout.E_COUNT])
-        if kind == "source":
-            if count:
-                slot = start
-                st.parts.append(Part(age_s=0.0, elapsed_s=(step - int(s64[slot, layout.S_STEP])) * dt))
-                if plant[name].saturated:
-                    st.parts[-1].elapsed_s = 0.0
-            elif int(el64[i, layout.E_NEXT]) < int(layout.NEVER):
-                st.arrival_in_s = (int(el64[i, layout.E_NEXT]) - step) * dt
-        elif kind == "buffer":
-            head = int(el32[i, layout.E_HEAD])
-            for j in range(count):
-                slot = start + (head + j) % cap
-                waited = (step - int(s64[slot, layout.S_STEP])) * dt if j == 0 else None
-                st.parts.append(Part(age_s=(step - int(s64[slot, layout.S_ENTRY])) * dt, elapsed_s=waited))
-        elif kind == "machine":
-            down = bool(el32[i, layout.E_DOWN])
-            for j in range(cap):
-                slot = start + j
-                status = int(s32[slot, layout.S_STATUS])
-                if status == int(layout.IDLE):
-                    continue
-                age = (step - int(s64[slot, layout.S_ENTRY])) * dt
-                t = int(s64[slot, layout.S_STEP])
-                if status == int(layout.BUSY):
-                    st.parts.append(Part(age, "processing", None, (t - step) * dt))
-                elif status == int(layout.DONE):
-                    st.parts.append(Part(age, "blocked", (step - t) * dt, None))
-                else:
-                    st.parts.append(Part(age, "paused", None, t * dt))
-            fail_mode = plant[name].failures.mode if plant[name].failures is not None else None
-            if down:
-                st.state = "down"
-                st.repair_remaining_s = (int(el64[i, layout.E_REPAIR]) - step) * dt
-            else:
-                st.state = "processing" if any(p.status == "processing" for p in st.parts) else \
-                    "blocked" if st.parts else "starved"
-                if fail_mode == "time":
-                    st.failure_in_s = (int(el64[i, layout.E_FAIL]) - step) * dt
-                elif fail_mode == "operation":
-                    f = int(el64[i, layout.E_FAIL])
-                    st.failure_in_s = ((f - step) if f < int(layout.NEVER) else int(el64[i, layout.E_FAIL_LEFT])) * dt
-        elif kind == "sink":
-            st.parts_out = int(el64[i, layout.E_OUT])
-        out[name] = st
+        fields = kind_hooks(name, model.kinds[i]).capture(view, i)
+        parts = [Part(**p) for p in fields.pop("parts", [])]
+        out[name] = ElementState(model.kinds[i], parts=parts, **fields)
     health = {}
     if model.n_components:  # the crew, an internal element after the plant's
         comps = kind_hooks("(maintenance crew)", CREW).capture(view, model.n_elements)["components"]
@@ -405,14 +317,3 @@ def rerun(final: FinalState, replica: int, step: int) -> Snapshot:
     res = sim.run(horizon, warmup=warmup if final.model.steps(warmup) < step else 0.0, seed=inputs.get("seed", 0),
                   policy=inputs.get("policy"), start=inputs.get("start"), progress=False, threads=1)
     return from_arrays(final.model, res.final_state.arrays, 0, step)
-
-
-def machine_state(parts: list[Part], down: bool) -> str:
-    if down:
-        return "down"
-    if any(p.status == "processing" for p in parts):
-        return "processing"
-    return "blocked" if parts else "starved"
-
-
-

@@ -1,13 +1,9 @@
 """What a line publishes per element (flat fields, as OPC UA nodes or MQTT topics carry them),
 the mapping file that says where each field lives, and the checks on values that arrive.
 
-Fields by kind (unknown numbers are NaN on the wire, None in a Snapshot):
-
-* source: ``waiting`` (0/1 part ready), ``waiting_s`` (how long it has waited), ``arrival_elapsed_s``
-* buffer: ``level``, ``part_age_s`` (array, head first), ``head_wait_s``
-* machine: ``state`` (processing | blocked | starved | down), ``time_in_state_s``, ``part_status``
-  (array), ``part_age_s`` (array), ``part_elapsed_s`` (array), ``repair_elapsed_s``, ``up_elapsed_s``
-* sink: ``parts_out``
+Fields by kind: each kind's snapshot hooks declare the fields it publishes, with their types, and
+encode and decode them (kernels/hooks.py ``SnapshotHooks.wire``; this module names no kind). Unknown
+numbers are NaN on the wire, None in a Snapshot. ``default_mapping`` lists every field of a plant.
 
 The mapping file (TOML)::
 
@@ -30,90 +26,75 @@ import tomllib
 from pathlib import Path
 
 from ..errors import TwinError
-from .snapshot import MACHINE_STATES, PART_STATUS, ElementState, Part, Snapshot, SnapshotError
-
-FIELDS = {
-    "source": ("waiting", "waiting_s", "arrival_elapsed_s"),
-    "buffer": ("level", "part_age_s", "head_wait_s"),
-    "machine": ("state", "time_in_state_s", "part_status", "part_age_s", "part_elapsed_s", "repair_elapsed_s",
-                "up_elapsed_s"),
-    "sink": ("parts_out",),
-}
-ARRAYS = ("part_age_s", "part_status", "part_elapsed_s")
-STRINGS = ("state", "part_status")
-INTEGERS = ("waiting", "level", "parts_out")
-NAN = float("nan")
+from .snapshot import ElementState, Part, Snapshot, SnapshotError
 
 
 class MappingError(TwinError, ValueError):
     """A mapping file that does not fit the plant (or is not a mapping)."""
 
 
-def _num(v) -> float:
-    return NAN if v is None else float(v)
+def wire_hooks(kind: str):
+    """The snapshot hooks of ``kind`` if it publishes live fields, else None."""
+    from ..kernels.snapshot import snapshot_hooks
+    hooks = snapshot_hooks(kind)
+    return hooks if hooks is not None and hooks.wire else None
 
 
-def _opt(v) -> float | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+_TYPES: dict[str, str] = {}
+
+
+def field_type(field: str) -> str:
+    """The type of a live field (kernels/hooks.py WIRE_TYPES), the same for every kind that
+    publishes it (checked over the registry on first use)."""
+    if not _TYPES:
+        from ..kernels.hooks import WIRE_TYPES
+        from ..kernels.registry import KINDS
+        types = {}
+        for entry in KINDS:
+            for f, t in getattr(wire_hooks(entry.name), "wire", ()):
+                if t not in WIRE_TYPES or types.setdefault(f, t) != t:
+                    raise TypeError(f"live field {f!r} of kind {entry.name}: type {t!r}, elsewhere {types[f]!r} "
+                                    f"(types: {', '.join(WIRE_TYPES)})")
+        _TYPES.update(types)
+    return _TYPES[field]
 
 
 def to_fields(snapshot: Snapshot) -> dict:
     """{(element, field): value} of a snapshot (its observed part: no remaining times)."""
     out = {}
     for name, st in snapshot.elements.items():
-        p = st.parts
-        if st.kind == "source":
-            out[name, "waiting"] = len(p)
-            out[name, "waiting_s"] = _num(p[0].elapsed_s) if p else NAN
-            out[name, "arrival_elapsed_s"] = _num(st.arrival_elapsed_s)
-        elif st.kind == "buffer":
-            out[name, "level"] = len(p)
-            out[name, "part_age_s"] = [x.age_s for x in p]
-            out[name, "head_wait_s"] = _num(p[0].elapsed_s) if p else NAN
-        elif st.kind == "machine":
-            out[name, "state"] = st.state
-            out[name, "time_in_state_s"] = _num(st.time_in_state_s)
-            out[name, "part_status"] = [x.status for x in p]
-            out[name, "part_age_s"] = [x.age_s for x in p]
-            out[name, "part_elapsed_s"] = [_num(x.elapsed_s) for x in p]
-            out[name, "repair_elapsed_s"] = _num(st.repair_elapsed_s)
-            out[name, "up_elapsed_s"] = _num(st.up_elapsed_s)
-        elif st.kind == "sink":
-            out[name, "parts_out"] = st.parts_out
+        hooks = wire_hooks(st.kind)
+        if hooks is not None:
+            for f, v in hooks.encode(st).items():
+                out[name, f] = v
     return out
 
 
 def check_value(plant, element: str, field: str, value) -> str | None:
-    """Why ``value`` of ``element.field`` contradicts the plant, or None when it is plausible."""
+    """Why ``value`` of ``element.field`` contradicts the plant, or None when it is plausible:
+    its type (the kind's declaration), then what the kind says (``plausible``)."""
     el = plant[element]
-    if field in STRINGS:
-        vals = value if field in ARRAYS else [value]
+    hooks = wire_hooks(el.kind)
+    kind = dict(hooks.wire) if hooks is not None else {}
+    if field not in kind:
+        return f"{element}.{field}: not a field of a {el.kind}"
+    t = kind[field]
+    if t in ("text", "texts"):
+        vals = value if t == "texts" else [value]
         if not isinstance(vals, (list, tuple)) or not all(isinstance(v, str) for v in vals):
             return f"{element}.{field}: expected text, got {value!r}"
-        known = MACHINE_STATES if field == "state" else PART_STATUS
-        bad = [v for v in vals if v not in known]
-        if bad:
-            return f"{element}.{field}: unknown state code {bad[0]!r} (known: {', '.join(known)})"
-        if field == "part_status" and len(vals) > el.kernel_capacity(plant):
-            return f"{element}.{field}: {len(vals)} parts on {el.kernel_capacity(plant)} servers"
-        return None
-    vals = value if field in ARRAYS else [value]
-    if not isinstance(vals, (list, tuple)):
-        return f"{element}.{field}: expected a list, got {value!r}"
-    for v in vals:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            return f"{element}.{field}: not a number: {v!r}"
-        if not math.isnan(v) and (v < 0 or math.isinf(v)):
-            return f"{element}.{field}: {v!r} is negative or infinite"
-    if field in INTEGERS and not float(value).is_integer():
-        return f"{element}.{field}: {value!r} is not a whole number"
-    if field == "level":
-        cap = plant.unbounded_storage if el.capacity is None else el.capacity
-        if value > cap:
-            return f"{element}.level: {value} parts is above its capacity {cap}"
-    if field == "waiting" and value > 1:
-        return f"{element}.waiting: a source holds at most one part, got {value}"
-    return None
+    else:
+        vals = value if t == "floats" else [value]
+        if not isinstance(vals, (list, tuple)):
+            return f"{element}.{field}: expected a list, got {value!r}"
+        for v in vals:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return f"{element}.{field}: not a number: {v!r}"
+            if not math.isnan(v) and (v < 0 or math.isinf(v)):
+                return f"{element}.{field}: {v!r} is negative or infinite"
+        if t == "int" and not float(value).is_integer():
+            return f"{element}.{field}: {value!r} is not a whole number"
+    return hooks.plausible(el, plant, field, value) if hooks.plausible is not None else None
 
 
 def from_fields(plant, values: dict, time_s: float) -> Snapshot:
@@ -121,35 +102,18 @@ def from_fields(plant, values: dict, time_s: float) -> Snapshot:
     does not fit the plant."""
     els = {}
     for name in plant.elements:
-        kind = plant[name].kind
+        el = plant[name]
+        hooks = wire_hooks(el.kind)
+        if hooks is None:  # refused by name in snap.check
+            els[name] = ElementState(el.kind)
+            continue
         g = lambda f, d=None: values.get((name, f), d)  # noqa: E731
-        st = ElementState(kind)
-        if kind == "source":
-            n = int(g("waiting", 0))
-            st.parts = [Part(0.0, "waiting", _opt(g("waiting_s")))] * n
-            st.arrival_elapsed_s = _opt(g("arrival_elapsed_s"))
-        elif kind == "buffer":
-            n = int(g("level", 0))
-            ages = list(g("part_age_s", []))[:n]
-            ages += [0.0] * (n - len(ages))  # ages not (yet) reported: entered now
-            st.parts = [Part(float(a)) for a in ages]
-            if st.parts:
-                st.parts[0].elapsed_s = _opt(g("head_wait_s"))
-        elif kind == "machine":
-            st.state = g("state", "starved")
-            st.time_in_state_s = _opt(g("time_in_state_s"))
-            status = list(g("part_status", []))
-            ages = list(g("part_age_s", []))
-            el = list(g("part_elapsed_s", []))
-            if not (len(status) == len(ages) == len(el)):
-                raise SnapshotError(f"element '{name}': part_status, part_age_s and part_elapsed_s differ in "
-                                    f"length ({len(status)}, {len(ages)}, {len(el)})")
-            st.parts = [Part(float(a), s, _opt(e)) for s, a, e in zip(status, ages, el)]
-            st.repair_elapsed_s = _opt(g("repair_elapsed_s"))
-            st.up_elapsed_s = _opt(g("up_elapsed_s"))
-        elif kind == "sink":
-            st.parts_out = int(g("parts_out", 0))
-        els[name] = st
+        try:
+            fields = hooks.decode(g, el)
+        except ValueError as err:
+            raise SnapshotError(f"element '{name}': {err}") from None
+        parts = [Part(**p) for p in fields.pop("parts", [])]
+        els[name] = ElementState(el.kind, parts=parts, **fields)
     snap = Snapshot(plant.name, float(time_s), els)
     snap.check(plant)
     return snap
@@ -186,12 +150,14 @@ class Mapping:
             if name not in plant.elements:
                 raise MappingError(f"{source}: [{protocol}.{key}.{name}]: no element '{name}' in plant '{plant.name}'")
             kind = plant[name].kind
-            if kind not in FIELDS:
+            hooks = wire_hooks(kind)
+            if hooks is None:
                 raise MappingError(f"{source}: [{protocol}.{key}.{name}]: kind {kind} has no live fields yet")
+            known = hooks.wire_fields()
             for f, addr in fields.items():
-                if f not in FIELDS[kind]:
+                if f not in known:
                     raise MappingError(f"{source}: [{protocol}.{key}.{name}] {f}: not a field of a {kind} "
-                                       f"(fields: {', '.join(FIELDS[kind])})")
+                                       f"(fields: {', '.join(known)})")
                 if not isinstance(addr, str) or not addr:
                     raise MappingError(f"{source}: [{protocol}.{key}.{name}] {f}: expected a node id / topic string")
                 addresses[name, f] = addr
@@ -204,9 +170,9 @@ def default_mapping(plant, ns: int = 2, prefix: str = "line") -> dict:
     topic ``<prefix>/<element>/<field>`` for every field."""
     nodes, topics = {}, {}
     for name in plant.elements:
-        kind = plant[name].kind
-        if kind in FIELDS:
-            nodes[name] = {f: f"ns={ns};s={name}.{f}" for f in FIELDS[kind]}
-            topics[name] = {f: f"{prefix}/{name}/{f}" for f in FIELDS[kind]}
+        hooks = wire_hooks(plant[name].kind)
+        if hooks is not None:
+            nodes[name] = {f: f"ns={ns};s={name}.{f}" for f in hooks.wire_fields()}
+            topics[name] = {f: f"{prefix}/{name}/{f}" for f in hooks.wire_fields()}
     return {"opcua": {"clock": f"ns={ns};s=twin.time_s", "forecast": f"ns={ns};s=twin.forecast", "nodes": nodes},
             "mqtt": {"clock": f"{prefix}/time_s", "forecast": "twin/forecast", "topics": topics}}
