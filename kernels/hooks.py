@@ -105,8 +105,22 @@ class SnapshotHooks:
       event: the one place that writes E_NEXT).
     * ``check(spec, st) -> str | None``: what is wrong with ``st`` for element ``spec``, or None
       (the capacity and the common fields are checked by twin.live).
+
+    Optional, for kinds with State tables of their own or ties to other elements (robots, cluster
+    tools); a kind that leaves them at their defaults sees no change:
+
+    * ``arrays``: the per-kind State arrays its ``restore`` writes, by name ("robot.i32",
+      "tool.ch64"): twin.live loads them into the restore view (``v.struct(name)``: these rows,
+      ``[R, ...]``) and writes them back. The capture view reads any State array the same way
+      (``v.struct(name)``: the replica's row).
+    * ``link(v, e, st) -> str | None``: runs after *every* element's ``restore``, for state that
+      ties e to another element (a robot's claimed part, still in its pick element); returns
+      what is wrong (the snapshot does not fit), or None. Element state of its own, a kind
+      beyond the common fields keeps in ``st.equipment`` (a JSON-ready dict the kind defines).
     """
 
     capture: object = None
     restore: object = None
     check: object = None
+    arrays: tuple = ()
+    link: object = None
