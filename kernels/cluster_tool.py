@@ -1465,5 +1465,18 @@ def tool_check(spec, st):
         return f"equipment: malformed ({type(err).__name__}: {err})"
 
 
+def _part_row(v, h, host) -> int:
+    """kernels ``tool_part_row``: the ToolState.part64 row of the part component h sits on."""
+    return int(v.param("tool.p32")[int(v.param("tool.index")[host]), TP_PART0]) + int(v.param("health.part")[h])
+
+
+def tool_host_uses(v, h, host) -> int:
+    return int(v.struct("tool.part64")[_part_row(v, h, host), PT_USES])
+
+
+def tool_host_clock(v, h, host) -> int:
+    return int(v.struct("tool.part64")[_part_row(v, h, host), PT_WORK])
+
+
 SNAPSHOT = SnapshotHooks(capture=tool_capture, restore=tool_restore, check=tool_check,
-                         arrays=tuple(t.name for t in TOOL_TABLES))
+                         arrays=tuple(t.name for t in TOOL_TABLES), uses=tool_host_uses, clock=tool_host_clock)

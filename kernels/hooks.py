@@ -117,6 +117,10 @@ class SnapshotHooks:
       ties e to another element (a robot's claimed part, still in its pick element); returns
       what is wrong (the snapshot does not fit), or None. Element state of its own, a kind
       beyond the common fields keeps in ``st.equipment`` (a JSON-ready dict the kind defines).
+    * ``uses(v, h, host) -> int`` / ``clock(v, h, host) -> int``: host-side twins of the kernel
+      hooks of the same names, for a kind whose health components wear on counters of its own
+      (the crew's capture reads them; None: ``E_USES`` / ``E_WORK``). Its ``restore`` starts
+      those counters at 0 (the crew's restore dates its clocks relative to that).
     """
 
     capture: object = None
@@ -124,3 +128,5 @@ class SnapshotHooks:
     check: object = None
     arrays: tuple = ()
     link: object = None
+    uses: object = None
+    clock: object = None

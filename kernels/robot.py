@@ -526,5 +526,17 @@ def robot_check(spec, st):
     return None
 
 
+def robot_host_uses(v, h, host) -> int:
+    """kernels ``robot_uses`` on the host: joint work (mJ) for load-driven wear, else cycles.
+    (A restore leaves the joint work and E_USES at 0.)"""
+    if int(v.param("health.per_load")[h]) != 0:
+        b = int(v.param("robot.index")[host])
+        j0, j1 = (int(x) for x in v.param("robot.joint_start")[b:b + 2])
+        part = int(v.param("health.part")[h])
+        mj = v.struct("robot.joint_mj")
+        return int(mj[j0 + part]) if part >= 0 else int(mj[j0:j1].sum())
+    return int(v.el64[host, E_USES])
+
+
 SNAPSHOT = SnapshotHooks(capture=robot_capture, restore=robot_restore, check=robot_check,
-                         arrays=("robot.i32", "robot.i64"), link=robot_link)
+                         arrays=("robot.i32", "robot.i64"), link=robot_link, uses=robot_host_uses)

@@ -15,6 +15,7 @@ from twin.equipment.robot import DH, Robot, Task
 from twin.live import Snapshot, SnapshotError
 from twin.live.restart import write_start
 from twin.live.snapshot import from_arrays
+from twin.maintenance import Crew, HealthComponent, UsageWear, WienerWear
 from twin.state import new_state, to_numpy
 
 # ---- plants ----------------------------------------------------------------------------------------
@@ -28,15 +29,16 @@ PICK, PLACE = (0.6, -1.04, 0.8), (0.6, 1.04, 0.8)
 MOVE_S = 2.0 * math.atan2(1.04, 0.6) / V + V / A
 
 
-def robot_cell(random=False):
+def robot_cell(random=False, health=()):
     """raw -> b -> m -> arm -> ob (one place) -> m2 -> done, and side -> ob. Deterministic:
     arrivals every 20 s, m 9 s; the arm's cycle (2 moves, grip, release: 22.7 s) and m2 (24 s)
     are slower. The arm claims a part only when ob has room, but parts from side may take that
     room while it moves: then it waits at the place (blocked). Every phase occurs."""
     arm = Robot("arm", dh=DH(a=(1.2,), alpha=(0.0,), d=(0.8,)), max_velocity=V, max_acceleration=A,
                 joint_limits=[(-np.pi, np.pi)], home=(0.0,), position=(0.0, 0.0, 0.0),
-                tasks=[Task("m", "ob", PICK, PLACE, orientation="free")])
-    p = twin.Plant("robot-cell")
+                tasks=[Task("m", "ob", PICK, PLACE, orientation="free")], link_masses=(5.0,), payload=2.0,
+                health=health)
+    p = twin.Plant("robot-cell", crew=Crew(1) if health else None)
     if random:
         p.add(twin.Source("raw", interarrival=twin.Exponential(28)), twin.Machine("m", process=twin.LogNormal(12, 0.4)),
               twin.Machine("m2", process=twin.Gamma(4, 5.5)))
@@ -53,14 +55,14 @@ def robot_cell(random=False):
 RECIPES = (60.0, 80.0)
 
 
-def tool_cell(robot="single", random=False):
+def tool_cell(robot="single", random=False, health=()):
     """foups -> q -> tool (2 steps of 2 chambers, 2 load locks of 2 wafers, 5 wafers a FOUP) -> out."""
     rec = (twin.LogNormal(60, 0.3), twin.Gamma(16, 5.0)) if random else RECIPES
     tool = ClusterTool("tool", steps=[ProcessStep(2, rec[0]), ProcessStep(2, rec[1])], vtm_robot=robot, load_ports=2,
                        wafers_per_lot=5, load_locks=2, load_lock_capacity=2,
                        pump_time=twin.Uniform(10, 20) if random else 15.0, vent_time=12.0, atm_move_time=6.0,
-                       rotate_speed=math.pi / 2, rotate_acceleration=math.pi)
-    p = twin.Plant("tool-cell")
+                       rotate_speed=math.pi / 2, rotate_acceleration=math.pi, health=health)
+    p = twin.Plant("tool-cell", crew=Crew(1) if health else None)
     p.add(twin.Source("foups", interarrival=twin.Exponential(300) if random else twin.Deterministic(200)),
           twin.Buffer("q", capacity=4), tool, twin.Sink("out"))
     p.line("foups", "q", "tool", "out")
@@ -92,7 +94,9 @@ def check_round_trip(res, at, tmp_path):
     horizon = res.meta["horizon_s"] - at
     cont = twin.simulate(res.final_state.model.plant, replicas=1, horizon=horizon, progress=False, start=loaded,
                          dt=res.meta["dt_s"])
-    assert uncounted(cont.snapshot(0)) == uncounted(res.snapshot(0)), f"continued from {at:g} s"
+    end, cont_end = res.snapshot(0), cont.snapshot(0)
+    assert uncounted(cont_end) == uncounted(end), f"continued from {at:g} s"
+    assert cont_end.health == end.health, f"continued from {at:g} s"
     return cut
 
 
@@ -312,3 +316,24 @@ def test_a_kind_without_snapshot_hooks_is_refused_by_name(monkeypatch):
     monkeypatch.delattr(robot_kernels, "SNAPSHOT")
     with pytest.raises(SnapshotError, match="element 'arm': kind robot cannot be snapshotted yet"):
         Snapshot("robot-cell", 0.0, {}).check(robot_cell())
+
+
+def test_health_components_on_robots_and_tools_continue_exactly_from_a_snapshot(tmp_path):
+    """Health components that wear on a robot's joint work (load-driven: millijoules of joint 1)
+    and on a tool's part counters (recipes of one chamber; the vacuum robot's operating clock,
+    deterministic Wiener wear) are snapshotted with the counters the kernels read (the robot's
+    joint work, the tool part's uses and clock; not the element's E_USES / E_WORK): restarted at
+    moments where every component is ok, wear, failures and repairs continue exactly."""
+    gear = HealthComponent("gear", UsageWear(60.0, usage="load"), repair=40.0, service=20.0, part="joint1")
+    robot = twin.simulate(robot_cell(health=[gear]), replicas=1, horizon=T + 600, warmup=T, progress=False)
+    liner = HealthComponent("liner", UsageWear(0.02), repair=300.0, service=100.0, part="step1.chamber1")
+    drive = HealthComponent("drive", WienerWear(1 / 1500.0, 0.0), repair=200.0, service=100.0, part="vtm_robot")
+    tool = twin.simulate(tool_cell(health=[liner, drive]), replicas=1, horizon=TT + 2400, warmup=TT, progress=False)
+    for res, start, span in ((robot, T, 600.0), (tool, TT, 2400.0)):
+        health = {float(t): res.snapshot(0, at=float(t)).health for t in np.arange(start, start + span, span / 40)}
+        assert any(c["status"] != "ok" for h in health.values() for c in h.values())  # a repair in the window
+        moments = [t for t, h in health.items() if t < start + span / 2 and all(c["status"] == "ok" for c in h.values())]
+        assert len(moments) >= 3
+        for at in moments[:3]:
+            cut = check_round_trip(res, at, tmp_path)
+            assert all(c["uses_since_update"] >= 0 and c["work_since_update_s"] >= 0 for c in cut.health.values())
