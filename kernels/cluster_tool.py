@@ -1055,10 +1055,10 @@ HOOKS = Hooks(room=tool_room, offer=tool_offer,
 # Times are seconds before (``elapsed_s``) or after (``remaining_s``) the moment. The counters the
 # kernels keep beside the wafers (wafers per load lock, operations planned at a load lock, wafers
 # out of their FOUPs) are derived from where the wafers are on restore.
-LL_NAMES = ("vented", "pumping", "vacuum", "venting")
-CH_NAMES = ("empty", "processing", "done")
+LOCK_STATES = ("vented", "pumping", "vacuum", "venting")
+CHAMBER_STATES = ("empty", "processing", "done")
 OPS = {int(OP_PICK): "pick", int(OP_PLACE): "place"}
-ATM_OPS = {int(ATM_LOAD): "load", int(ATM_UNLOAD): "unload"}
+TRANSFERS = {int(ATM_LOAD): "load", int(ATM_UNLOAD): "unload"}
 WAFERS = {int(WAFER_RAW): "raw", int(WAFER_DONE): "processed"}
 TOOL_KEYS = ("ports", "load_locks", "chambers", "vacuum_robot", "atm_robot")
 
@@ -1097,7 +1097,7 @@ def tool_capture(v, e) -> dict:
     locks = {}
     for i in range(n_ll):
         l = ll0 + i
-        state = LL_NAMES[int(ll32[l, LL_STATE])]
+        state = LOCK_STATES[int(ll32[l, LL_STATE])]
         d = {"state": state}
         if state in ("pumping", "venting"):
             d["remaining_s"] = v.seconds(int(ll64[l]) - v.step)
@@ -1110,7 +1110,7 @@ def tool_capture(v, e) -> dict:
     chambers = {}
     for i in range(int(p32[TP_N_CH])):
         c = ch0 + i
-        status = CH_NAMES[int(ch32[c, CH_STATUS])]
+        status = CHAMBER_STATES[int(ch32[c, CH_STATUS])]
         d = {"status": status}
         if status != "empty":
             d["port"] = int(ch32[c, CH_PORT])
@@ -1137,7 +1137,7 @@ def tool_capture(v, e) -> dict:
     atm = None
     if int(t32[ATM_KIND]) != int(ATM_IDLE):
         l = int(t32[ATM_LL]) - ll0
-        atm = {"kind": ATM_OPS[int(t32[ATM_KIND])], "port": int(t32[ATM_PORT]), "load_lock": labels[l],
+        atm = {"kind": TRANSFERS[int(t32[ATM_KIND])], "port": int(t32[ATM_PORT]), "load_lock": labels[l],
                "elapsed_s": v.seconds(v.step - int(t64[T_ATM_START])),
                "remaining_s": v.seconds(int(t64[T_ATM_END]) - v.step)}
         if int(t32[ATM_SLOT]) >= 0:
@@ -1215,7 +1215,7 @@ def tool_restore(v, e, st) -> None:
     wip = 0
     for i in range(n_ll):
         d, l = eq["load_locks"][labels[i]], ll0 + i
-        state = LL_NAMES.index(d["state"])
+        state = LOCK_STATES.index(d["state"])
         ll32[:, l, LL_STATE] = state
         if d["state"] in ("pumping", "venting"):
             name = "pump_time" if d["state"] == "pumping" else "vent_time"
@@ -1238,7 +1238,7 @@ def tool_restore(v, e, st) -> None:
             ch64[:, c] = -v.steps(d.get("elapsed_s") or 0.0)
             continue
         inside += 1
-        ch32[:, c, CH_STATUS] = CH_NAMES.index(d["status"])
+        ch32[:, c, CH_STATUS] = CHAMBER_STATES.index(d["status"])
         ch32[:, c, CH_PORT] = int(d["port"])
         if d["status"] == "processing":
             ch64[:, c] = v.duration(e, f"steps[{int(ch_group[c])}].recipe", d.get("remaining_s"), d.get("elapsed_s"))
@@ -1367,8 +1367,8 @@ def _tool_problem(spec, st):
                 return f"equipment.{key}.{name}: missing"
     for name, d in eq["load_locks"].items():
         key = f"equipment.load_locks.{name}"
-        if d.get("state") not in LL_NAMES:
-            return f"{key}.state: unknown state {d.get('state')!r} (known: {', '.join(LL_NAMES)})"
+        if d.get("state") not in LOCK_STATES:
+            return f"{key}.state: unknown state {d.get('state')!r} (known: {', '.join(LOCK_STATES)})"
         if d["state"] in ("pumping", "venting") and d.get("remaining_s") is None and d.get("elapsed_s") is None:
             dist = spec.pump_time if d["state"] == "pumping" else spec.vent_time
             if dist.name != "exponential":
@@ -1385,8 +1385,8 @@ def _tool_problem(spec, st):
                     return problem
     for name, d in eq["chambers"].items():
         key = f"equipment.chambers.{name}"
-        if d.get("status") not in CH_NAMES:
-            return f"{key}.status: unknown status {d.get('status')!r} (known: {', '.join(CH_NAMES)})"
+        if d.get("status") not in CHAMBER_STATES:
+            return f"{key}.status: unknown status {d.get('status')!r} (known: {', '.join(CHAMBER_STATES)})"
         if d["status"] != "empty":
             problem = port_ok(d.get("port"), f"{key}.port")
             if problem:
@@ -1430,7 +1430,7 @@ def _tool_problem(spec, st):
         return "equipment.vacuum_robot.next: a planned operation without one under way"
     atm = eq.get("atm_robot")
     if atm is not None:
-        if atm.get("kind") not in ATM_OPS.values():
+        if atm.get("kind") not in TRANSFERS.values():
             return f"equipment.atm_robot.kind: load or unload, not {atm.get('kind')!r}"
         if atm.get("load_lock") not in locks:
             return (f"equipment.atm_robot.load_lock: the tool has no load lock {atm.get('load_lock')!r} "
