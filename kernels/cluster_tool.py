@@ -61,9 +61,10 @@ Decision functions avoid early returns from inside branches: Warp 1.19 can leave
 constant used in both arms of an if/else inside a returning block uninitialised on another path.
 """
 
+import numpy as np
 import warp as wp
 
-from .hooks import Hooks
+from .hooks import Hooks, SnapshotHooks
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .layout import (A_HELD, BUSY, CARRY_TABLE, DONE, DRAWS_TABLE, E_COUNT, E_DONE, E_STAT, IDLE, NEVER,
                      RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
@@ -83,6 +84,7 @@ from .tool_layout import (ATM_KIND, CH_NOT_BUSY, ATM_LL, ATM_PORT, ATM_SLOT, ATM
                           TP_VENT, TP_WAFERS, TP_WIP, V_ARM, V_ARM0, V_ARM1, V_FROM, V_KIND, V_NARM, V_NKIND,
                           V_NSLOT, V_NSTATION, V_ORIENT, V_PHASE, V_SLOT, V_STAGE0, V_STAGE1, V_STATION,
                           WAFER_DONE, WAFER_RAW, ToolParams, ToolState)
+from .tool_layout import TABLES as TOOL_TABLES
 
 wp.set_module_options({"enable_backward": False})
 
@@ -1044,3 +1046,437 @@ def tool_clock(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
 HOOKS = Hooks(room=tool_room, offer=tool_offer,
               take=tool_take, accept=tool_accept, event=tool_event, start=tool_start, account=tool_account,
               work=tool_work, hold=tool_hold, release=tool_release, uses=tool_uses, clock=tool_clock)
+
+
+# ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
+# A tool's snapshot (``equipment``) names its stations as the spec does (load locks "LL1", ...;
+# chambers "step1.chamber1", ...) and its load ports by number (0 ..). The element's parts are the
+# FOUPs docked, in port order (``ports``: one entry per load port, None where none is docked).
+# Times are seconds before (``elapsed_s``) or after (``remaining_s``) the moment. The counters the
+# kernels keep beside the wafers (wafers per load lock, operations planned at a load lock, wafers
+# out of their FOUPs) are derived from where the wafers are on restore.
+LOCK_STATES = ("vented", "pumping", "vacuum", "venting")
+CHAMBER_STATES = ("empty", "processing", "done")
+OPS = {int(OP_PICK): "pick", int(OP_PLACE): "place"}
+TRANSFERS = {int(ATM_LOAD): "load", int(ATM_UNLOAD): "unload"}
+WAFERS = {int(WAFER_RAW): "raw", int(WAFER_DONE): "processed"}
+TOOL_KEYS = ("ports", "load_locks", "chambers", "vacuum_robot", "atm_robot")
+
+
+def _tool(v, e):
+    """(tool number, its p32 row, its p64 row, station labels) of element e."""
+    t = int(v.param("tool.index")[e])
+    labels = [label for label, _ in v.spec(e).station_angles()]
+    return t, v.param("tool.p32")[t], v.param("tool.p64")[t], labels
+
+
+def tool_capture(v, e) -> dict:
+    t, p32, p64, labels = _tool(v, e)
+    n_ll, cap = int(p32[TP_N_LL]), int(p32[TP_LL_CAP])
+    ll0, ch0, sl0, port0 = int(p32[TP_LL0]), int(p32[TP_CH0]), int(p32[TP_SLOT0]), int(p32[TP_PORT0])
+    t32, t64 = v.struct("tool.t32")[t], v.struct("tool.t64")[t]
+    ch32, ch64 = v.struct("tool.ch32"), v.struct("tool.ch64")
+    ll32, ll64, slot32 = v.struct("tool.ll32"), v.struct("tool.ll64"), v.struct("tool.slot32")
+    port32, port64 = v.struct("tool.port32"), v.struct("tool.port64")
+    start = int(v.slot_start[e])
+    parts, ports = [], []
+    for p in range(int(p32[TP_PORTS])):
+        slot = start + p
+        status = int(v.s32[slot, S_STATUS])
+        if status == int(IDLE):
+            ports.append(None)
+            continue
+        part = {"age_s": v.seconds(v.step - int(v.s64[slot, S_ENTRY]))}
+        if status == int(DONE):
+            part.update(status="blocked", elapsed_s=v.seconds(v.step - int(v.s64[slot, S_STEP])))
+        else:
+            part["status"] = "processing"
+        parts.append(part)
+        ports.append({"raw_left": int(port32[port0 + p, P_RAW_LEFT]), "back": int(port32[port0 + p, P_BACK]),
+                      "docked_s": v.seconds(v.step - int(port64[port0 + p]))})
+    locks = {}
+    for i in range(n_ll):
+        l = ll0 + i
+        state = LOCK_STATES[int(ll32[l, LL_STATE])]
+        d = {"state": state}
+        if state in ("pumping", "venting"):
+            d["remaining_s"] = v.seconds(int(ll64[l]) - v.step)
+        else:
+            d["elapsed_s"] = v.seconds(v.step - int(ll64[l]))
+        d["wafers"] = [None if int(slot32[sl0 + i * cap + j, SL_PORT]) < 0 else
+                       {"port": int(slot32[sl0 + i * cap + j, SL_PORT]),
+                        "wafer": WAFERS[int(slot32[sl0 + i * cap + j, SL_KIND])]} for j in range(cap)]
+        locks[labels[i]] = d
+    chambers = {}
+    for i in range(int(p32[TP_N_CH])):
+        c = ch0 + i
+        status = CHAMBER_STATES[int(ch32[c, CH_STATUS])]
+        d = {"status": status}
+        if status != "empty":
+            d["port"] = int(ch32[c, CH_PORT])
+        if status == "processing":
+            d["remaining_s"] = v.seconds(int(ch64[c]) - v.step)
+        else:
+            d["elapsed_s"] = v.seconds(v.step - int(ch64[c]))
+        chambers[labels[n_ll + i]] = d
+    arms = [None if int(t32[V_ARM0 + 2 * a]) < 0 else {"port": int(t32[V_ARM0 + 2 * a]),
+                                                         "next_step": int(t32[V_STAGE0 + 2 * a])}
+            for a in range(2 if int(p32[TP_DUAL]) else 1)]
+    vtm = {"orientation": int(t32[V_ORIENT]), "arms": arms, "op": None, "next": None}
+    if int(t32[V_PHASE]) != 0:
+        st = int(t32[V_STATION])
+        op = {"kind": OPS[int(t32[V_KIND])], "station": labels[st], "arm": int(t32[V_ARM]),
+              "from_orientation": int(t32[V_FROM]), "elapsed_s": v.seconds(v.step - int(t64[T_VTM_START])),
+              "remaining_s": v.seconds(int(t64[T_VTM_END]) - v.step)}
+        if int(t32[V_SLOT]) >= 0:
+            op["slot"] = (int(t32[V_SLOT]) - sl0) - st * cap
+        vtm["op"] = op
+        if int(t32[V_NKIND]) != int(OP_NONE):
+            vtm["next"] = {"kind": OPS[int(t32[V_NKIND])], "station": labels[int(t32[V_NSTATION])],
+                           "arm": int(t32[V_NARM])}
+    atm = None
+    if int(t32[ATM_KIND]) != int(ATM_IDLE):
+        l = int(t32[ATM_LL]) - ll0
+        atm = {"kind": TRANSFERS[int(t32[ATM_KIND])], "port": int(t32[ATM_PORT]), "load_lock": labels[l],
+               "elapsed_s": v.seconds(v.step - int(t64[T_ATM_START])),
+               "remaining_s": v.seconds(int(t64[T_ATM_END]) - v.step)}
+        if int(t32[ATM_SLOT]) >= 0:
+            atm["slot"] = (int(t32[ATM_SLOT]) - sl0) - l * cap
+    state = "processing" if any(c["status"] == "processing" for c in chambers.values()) else \
+        "blocked" if any(c["status"] == "done" for c in chambers.values()) else "starved"
+    return {"state": state, "parts": parts, "equipment": {"ports": ports, "load_locks": locks, "chambers": chambers,
+                                                          "vacuum_robot": vtm, "atm_robot": atm}}
+
+
+def _rot_steps(rot, p32, o_from, o_to):
+    """kernels ``tool_rot_steps`` on the host, per row (arrays of orientations)."""
+    n = int(p32[TP_N_ST])
+    d = (np.asarray(o_from) - np.asarray(o_to)) % (2 * n)
+    d = np.where(d > n, 2 * n - d, d)
+    return rot[int(p32[TP_ROT0]) + d]
+
+
+def tool_restore(v, e, st) -> None:
+    """Writes the tool as ``tool_core_start`` would, then the snapshot's FOUPs, load locks,
+    chambers and robots. A recipe, pump or vent under way gets its remaining time (exact if known,
+    else drawn conditioned on its elapsed time); robot operations are deterministic: they end
+    their rotation and handoff counted from their elapsed time (a pick waits for its chamber's
+    recipe, as when it started)."""
+    t, p32, p64, labels = _tool(v, e)
+    eq = st.equipment
+    n_ll, n_ch, cap = int(p32[TP_N_LL]), int(p32[TP_N_CH]), int(p32[TP_LL_CAP])
+    ll0, ch0, sl0, port0 = int(p32[TP_LL0]), int(p32[TP_CH0]), int(p32[TP_SLOT0]), int(p32[TP_PORT0])
+    part0, grp0 = int(p32[TP_PART0]), int(p32[TP_STEP0])
+    ch_group, rot = v.param("tool.ch_group"), v.param("tool.rot_steps")
+    S = {k: v.struct(f"tool.{k}") for k in ("t32", "t64", "ch32", "ch64", "ll32", "ll64", "slot32", "port32",
+                                            "port64", "g64", "part32", "part64")}
+    t32, t64, ch32, ch64, ll32, ll64 = S["t32"], S["t64"], S["ch32"], S["ch64"], S["ll32"], S["ll64"]
+    slot32, port32, port64 = S["slot32"], S["port32"], S["port64"]
+    R = t32.shape[0]
+    # the empty tool (tool_core_start)
+    t32[:, t, :] = 0
+    t64[:, t, :] = 0
+    for a in (V_ARM0, V_ARM1, V_SLOT, V_NSLOT):
+        t32[:, t, a] = -1
+    t64[:, t, T_VTM_END] = NEVER
+    t64[:, t, T_ATM_END] = NEVER
+    ch32[:, ch0:ch0 + n_ch, CH_STATUS] = int(CH_EMPTY)
+    ch32[:, ch0:ch0 + n_ch, CH_PORT] = -1
+    ll32[:, ll0:ll0 + n_ll, :] = 0
+    slot32[:, sl0:sl0 + n_ll * cap, SL_PORT] = -1
+    slot32[:, sl0:sl0 + n_ll * cap, SL_KIND] = int(WAFER_RAW)
+    S["g64"][:, grp0:grp0 + int(p32[TP_N_STEPS]), :] = 0
+    S["part32"][:, part0:part0 + int(PART_CH0) + n_ch, :] = 0
+    S["part64"][:, part0:part0 + int(PART_CH0) + n_ch, :] = 0
+    # FOUPs at their load ports (the element's slots)
+    start = int(v.slot_start[e])
+    foups = iter(st.parts)
+    done = 0
+    for p, port in enumerate(eq["ports"]):
+        if port is None:
+            continue
+        part, slot = next(foups), start + p
+        v.s64[:, slot, S_ENTRY] = -v.steps(part.age_s)
+        if part.status == "blocked":
+            v.s32[:, slot, S_STATUS] = int(DONE)
+            v.s64[:, slot, S_STEP] = -v.steps(part.elapsed_s or 0.0)
+            v.s32[:, slot, S_DEST] = v.dest(e)
+            done += 1
+        else:
+            v.s32[:, slot, S_STATUS] = int(BUSY)
+            v.s64[:, slot, S_STEP] = -v.steps(port.get("docked_s") or 0.0)
+            v.s32[:, slot, S_DEST] = -1
+        port32[:, port0 + p, P_RAW_LEFT] = int(port.get("raw_left", 0))
+        port32[:, port0 + p, P_BACK] = int(port.get("back", 0))
+        port64[:, port0 + p] = -v.steps(port.get("docked_s") or 0.0)
+    v.el32[:, e, E_COUNT] = len(st.parts)
+    v.el32[:, e, E_DONE] = done
+    nxt = np.full(R, int(NEVER), np.int64)
+    wip = 0
+    for i in range(n_ll):
+        d, l = eq["load_locks"][labels[i]], ll0 + i
+        state = LOCK_STATES.index(d["state"])
+        ll32[:, l, LL_STATE] = state
+        if d["state"] in ("pumping", "venting"):
+            name = "pump_time" if d["state"] == "pumping" else "vent_time"
+            ll64[:, l] = v.duration(e, name, d.get("remaining_s"), d.get("elapsed_s"),
+                                    purpose=int(TR_PUMP if d["state"] == "pumping" else TR_VENT))
+            nxt = np.minimum(nxt, ll64[:, l])
+        else:
+            ll64[:, l] = -v.steps(d.get("elapsed_s") or 0.0)
+        for j, w in enumerate(d["wafers"]):
+            if w is not None:
+                kind = 1 if w["wafer"] == "processed" else 0
+                slot32[:, sl0 + i * cap + j, SL_PORT] = int(w["port"])
+                slot32[:, sl0 + i * cap + j, SL_KIND] = kind
+                ll32[:, l, LL_PROC if kind else LL_RAW] += 1
+                wip += 1
+    inside = 0
+    for i in range(n_ch):
+        d, c = eq["chambers"][labels[n_ll + i]], ch0 + i
+        if d["status"] == "empty":
+            ch64[:, c] = -v.steps(d.get("elapsed_s") or 0.0)
+            continue
+        inside += 1
+        ch32[:, c, CH_STATUS] = CHAMBER_STATES.index(d["status"])
+        ch32[:, c, CH_PORT] = int(d["port"])
+        if d["status"] == "processing":
+            ch64[:, c] = v.duration(e, f"steps[{int(ch_group[c])}].recipe", d.get("remaining_s"), d.get("elapsed_s"))
+            nxt = np.minimum(nxt, ch64[:, c])
+        else:
+            ch64[:, c] = -v.steps(d.get("elapsed_s") or 0.0)
+    vtm = eq["vacuum_robot"]
+    for a, arm in enumerate(vtm.get("arms") or []):
+        if arm is not None:
+            t32[:, t, V_ARM0 + 2 * a] = int(arm["port"])
+            t32[:, t, V_STAGE0 + 2 * a] = int(arm["next_step"])
+            inside += 1
+    t32[:, t, V_ORIENT] = int(vtm.get("orientation", 0))
+
+    def at_lock(op) -> int:  # the load lock an operation is at, or -1
+        st_ = labels.index(op["station"])
+        return ll0 + st_ if st_ < n_ll else -1
+
+    op = vtm.get("op")
+    if op is not None:
+        stn = labels.index(op["station"])
+        kind = OP_PICK if op["kind"] == "pick" else OP_PLACE
+        t32[:, t, V_PHASE] = 1
+        t32[:, t, V_KIND] = int(kind)
+        t32[:, t, V_STATION] = stn
+        t32[:, t, V_ARM] = int(op.get("arm", 0))
+        t32[:, t, V_SLOT] = sl0 + stn * cap + int(op["slot"]) if op.get("slot") is not None else -1
+        t32[:, t, V_FROM] = int(op.get("from_orientation", vtm.get("orientation", 0)))
+        begin = -v.steps(op.get("elapsed_s") or 0.0)
+        rot_end = begin + _rot_steps(rot, p32, t32[:, t, V_FROM], t32[:, t, V_ORIENT])
+        hand = rot_end
+        if op["kind"] == "pick" and stn >= n_ll and eq["chambers"][labels[stn]]["status"] != "empty":
+            hand = np.maximum(rot_end, ch64[:, ch0 + stn - n_ll])  # it waits for the recipe (tool_vtm_start)
+        t64[:, t, T_VTM_START] = begin
+        t64[:, t, T_VTM_ROT] = rot_end
+        t64[:, t, T_VTM_HAND] = hand
+        t64[:, t, T_VTM_END] = hand + int(p64[TP_HAND_STEPS])
+        nxt = np.minimum(nxt, t64[:, t, T_VTM_END])
+        nx = vtm.get("next")
+        if nx is not None:
+            t32[:, t, V_NKIND] = int(OP_PICK if nx["kind"] == "pick" else OP_PLACE)
+            t32[:, t, V_NSTATION] = labels.index(nx["station"])
+            t32[:, t, V_NARM] = int(nx.get("arm", 0))
+        for o in (op, nx):  # operations under way or planned at a load lock (LL_VTM, LL_VTM_IN)
+            if o is not None and at_lock(o) >= 0:
+                ll32[:, at_lock(o), LL_VTM] += 1
+                ll32[:, at_lock(o), LL_VTM_IN] += int(o["kind"] == "place")
+    atm = eq.get("atm_robot")
+    if atm is not None:
+        l = ll0 + labels.index(atm["load_lock"])
+        t32[:, t, ATM_KIND] = int(ATM_LOAD if atm["kind"] == "load" else ATM_UNLOAD)
+        t32[:, t, ATM_PORT] = int(atm["port"])
+        t32[:, t, ATM_LL] = l
+        t32[:, t, ATM_SLOT] = sl0 + (l - ll0) * cap + int(atm["slot"]) if atm.get("slot") is not None else -1
+        steps = int(p64[TP_ATM_STEPS])
+        if atm.get("elapsed_s") is not None:
+            begin = -int(v.steps(atm["elapsed_s"]))
+        elif atm.get("remaining_s") is not None:
+            begin = int(v.steps(atm["remaining_s"])) - steps
+        else:
+            begin = 0
+        t64[:, t, T_ATM_START] = begin
+        t64[:, t, T_ATM_END] = begin + steps
+        nxt = np.minimum(nxt, t64[:, t, T_ATM_END])
+        ll32[:, l, LL_ATM] = 1
+        ll32[:, l, LL_ATM_IN] = int(atm["kind"] == "load")
+        wip += int(atm["kind"] == "load")
+    t32[:, t, T_INSIDE] = inside
+    t32[:, t, T_WIP] = wip + inside
+    v.schedule(e, nxt)
+
+
+def _where(eq, labels, n_ll) -> dict:
+    """Port -> wafers of its FOUP out of it (load locks, chambers, arms, an ATM load under way)."""
+    out = {}
+    for d in eq["load_locks"].values():
+        for w in d["wafers"]:
+            if w is not None:
+                out[w["port"]] = out.get(w["port"], 0) + 1
+    for d in eq["chambers"].values():
+        if d["status"] != "empty":
+            out[d["port"]] = out.get(d["port"], 0) + 1
+    for a in eq["vacuum_robot"].get("arms") or []:
+        if a is not None:
+            out[a["port"]] = out.get(a["port"], 0) + 1
+    atm = eq.get("atm_robot")
+    if atm is not None and atm.get("kind") == "load":
+        out[atm["port"]] = out.get(atm["port"], 0) + 1
+    return out
+
+
+def _tool_problem(spec, st):
+    eq = st.equipment
+    if not isinstance(eq, dict):
+        return "needs equipment (ports, load_locks, chambers, vacuum_robot, atm_robot)"
+    for k in eq:
+        if k not in TOOL_KEYS:
+            return f"equipment.{k}: unknown key (known: {', '.join(TOOL_KEYS)})"
+    for k in TOOL_KEYS:
+        if k not in eq and k != "atm_robot":
+            return f"equipment.{k}: missing"
+    labels = [label for label, _ in spec.station_angles()]
+    n_ll, cap, n_steps = spec.load_locks, spec.load_lock_capacity, len(spec.steps)
+    locks, chambers = labels[:n_ll], labels[n_ll:]
+    ports = eq["ports"]
+    if not isinstance(ports, list) or len(ports) != spec.load_ports:
+        return f"equipment.ports: one entry per load port ({spec.load_ports}; null where none is docked)"
+    docked = [p for p, x in enumerate(ports) if x is not None]
+    if len(docked) != len(st.parts):
+        return f"equipment.ports: {len(docked)} FOUPs docked, but {len(st.parts)} parts (FOUPs) in the snapshot"
+
+    def port_ok(p, key):
+        if p not in docked:
+            return f"{key}: a wafer of load port {p!r}, where no FOUP is docked (docked: {docked})"
+        return None
+
+    for group, names, what in ((eq["load_locks"], locks, "load lock"), (eq["chambers"], chambers, "chamber")):
+        key = "load_locks" if what == "load lock" else "chambers"
+        if not isinstance(group, dict):
+            return f"equipment.{key}: a table by name ({', '.join(names)})"
+        for name in group:
+            if name not in names:
+                return f"equipment.{key}.{name}: the tool has no {what} '{name}' (it has: {', '.join(names)})"
+        for name in names:
+            if name not in group:
+                return f"equipment.{key}.{name}: missing"
+    for name, d in eq["load_locks"].items():
+        key = f"equipment.load_locks.{name}"
+        if d.get("state") not in LOCK_STATES:
+            return f"{key}.state: unknown state {d.get('state')!r} (known: {', '.join(LOCK_STATES)})"
+        if d["state"] in ("pumping", "venting") and d.get("remaining_s") is None and d.get("elapsed_s") is None:
+            dist = spec.pump_time if d["state"] == "pumping" else spec.vent_time
+            if dist.name != "exponential":
+                return f"{key}: {d['state']}, needs elapsed_s (its time is not memoryless)"
+        w = d.get("wafers")
+        if not isinstance(w, list) or len(w) != cap:
+            return f"{key}.wafers: one entry per slot ({cap}; null where empty)"
+        for j, x in enumerate(w):
+            if x is not None:
+                if x.get("wafer") not in WAFERS.values():
+                    return f"{key}.wafers[{j}].wafer: raw or processed, not {x.get('wafer')!r}"
+                problem = port_ok(x.get("port"), f"{key}.wafers[{j}].port")
+                if problem:
+                    return problem
+    for name, d in eq["chambers"].items():
+        key = f"equipment.chambers.{name}"
+        if d.get("status") not in CHAMBER_STATES:
+            return f"{key}.status: unknown status {d.get('status')!r} (known: {', '.join(CHAMBER_STATES)})"
+        if d["status"] != "empty":
+            problem = port_ok(d.get("port"), f"{key}.port")
+            if problem:
+                return problem
+        if d["status"] == "processing" and d.get("remaining_s") is None and d.get("elapsed_s") is None:
+            step = int(name[4:].split(".")[0]) - 1
+            if spec.steps[step].recipe.name != "exponential":
+                return f"{key}: processing, needs elapsed_s (its recipe time is not memoryless)"
+    vtm = eq["vacuum_robot"]
+    arms = vtm.get("arms") or []
+    n_arms = 2 if spec.vtm_robot == "dual" else 1
+    if len(arms) != n_arms:
+        return f"equipment.vacuum_robot.arms: one entry per arm ({n_arms}; null where empty)"
+    for a, x in enumerate(arms):
+        if x is not None:
+            problem = port_ok(x.get("port"), f"equipment.vacuum_robot.arms[{a}].port")
+            if problem:
+                return problem
+            if not isinstance(x.get("next_step"), int) or not 0 <= x["next_step"] <= n_steps:
+                return (f"equipment.vacuum_robot.arms[{a}].next_step: 0 to {n_steps} ({n_steps}: back to a load "
+                        f"lock), got {x.get('next_step')!r}")
+    for k in ("op", "next"):
+        op = vtm.get(k)
+        if op is None:
+            continue
+        key = f"equipment.vacuum_robot.{k}"
+        if op.get("kind") not in OPS.values():
+            return f"{key}.kind: pick or place, not {op.get('kind')!r}"
+        if op.get("station") not in labels:
+            return f"{key}.station: the tool has no station {op.get('station')!r} (it has: {', '.join(labels)})"
+        if op.get("arm", 0) not in range(n_arms):
+            return f"{key}.arm: the robot has arms 0 to {n_arms - 1}, not {op.get('arm')!r}"
+        if k == "op" and op["kind"] == "pick" and op["station"] in chambers \
+                and eq["chambers"][op["station"]]["status"] == "empty":
+            return f"{key}: a pick at chamber {op['station']}, which is empty"
+        if k == "op" and op["kind"] == "pick" and op["station"] in locks:
+            j = op.get("slot")
+            if not isinstance(j, int) or not 0 <= j < cap or eq["load_locks"][op["station"]]["wafers"][j] is None:
+                return f"{key}.slot: a pick at {op['station']} names the slot of its wafer (0 to {cap - 1})"
+    if vtm.get("next") is not None and vtm.get("op") is None:
+        return "equipment.vacuum_robot.next: a planned operation without one under way"
+    atm = eq.get("atm_robot")
+    if atm is not None:
+        if atm.get("kind") not in TRANSFERS.values():
+            return f"equipment.atm_robot.kind: load or unload, not {atm.get('kind')!r}"
+        if atm.get("load_lock") not in locks:
+            return (f"equipment.atm_robot.load_lock: the tool has no load lock {atm.get('load_lock')!r} "
+                    f"(it has: {', '.join(locks)})")
+        problem = port_ok(atm.get("port"), "equipment.atm_robot.port")
+        if problem:
+            return problem
+        if atm["kind"] == "unload":
+            j = atm.get("slot")
+            if not isinstance(j, int) or not 0 <= j < cap or eq["load_locks"][atm["load_lock"]]["wafers"][j] is None:
+                return f"equipment.atm_robot.slot: an unload names the slot of its wafer (0 to {cap - 1})"
+    where = _where(eq, labels, n_ll)
+    for j, p in enumerate(docked):
+        x = ports[p]
+        left, back = x.get("raw_left", 0), x.get("back", 0)
+        if left + back + where.get(p, 0) != spec.wafers_per_lot:
+            return (f"equipment.ports[{p}]: {left} wafers in the FOUP + {back} back + {where.get(p, 0)} in the tool "
+                    f"is not its {spec.wafers_per_lot} wafers")
+        if st.parts[j].status not in ("processing", "blocked"):
+            return f"a FOUP at a load port is processing or blocked (finished), not {st.parts[j].status!r}"
+        if st.parts[j].status == "blocked" and back != spec.wafers_per_lot:
+            return f"equipment.ports[{p}]: a finished FOUP has all its {spec.wafers_per_lot} wafers back"
+    if sum(where.values()) > spec.wip_limit:
+        return f"{sum(where.values())} wafers out of their FOUPs, more than the tool's limit {spec.wip_limit}"
+    return None
+
+
+def tool_check(spec, st):
+    try:
+        return _tool_problem(spec, st)
+    except (AttributeError, KeyError, TypeError, ValueError) as err:  # a malformed entry (not a dict, ...)
+        return f"equipment: malformed ({type(err).__name__}: {err})"
+
+
+def _part_row(v, h, host) -> int:
+    """kernels ``tool_part_row``: the ToolState.part64 row of the part component h sits on."""
+    return int(v.param("tool.p32")[int(v.param("tool.index")[host]), TP_PART0]) + int(v.param("health.part")[h])
+
+
+def tool_host_uses(v, h, host) -> int:
+    return int(v.struct("tool.part64")[_part_row(v, h, host), PT_USES])
+
+
+def tool_host_clock(v, h, host) -> int:
+    return int(v.struct("tool.part64")[_part_row(v, h, host), PT_WORK])
+
+
+SNAPSHOT = SnapshotHooks(capture=tool_capture, restore=tool_restore, check=tool_check,
+                         arrays=tuple(t.name for t in TOOL_TABLES), uses=tool_host_uses, clock=tool_host_clock)

@@ -363,20 +363,32 @@ def health_capture(v, c) -> dict:
     out = []
     for h in range(f64.shape[0]):
         e = int(host[h])
+        work, uses = _host_counters(v, h, e)
         comp = {"status": STATUS_NAMES[int(i64[h, H_STATUS])], "wear": float(f64[h, H_WEAR]),
                 "age_s": v.seconds(int(i64[h, H_AGE])), "uses": int(i64[h, H_USES]),
                 "load": float(f64[h, H_LOAD]), "signal": [float(x) for x in sig[h]],
                 "next_update_in_s": v.seconds(int(i64[h, H_NEXT]) - v.step) if int(i64[h, H_NEXT]) < int(NEVER)
                 else None,
                 "since_update_s": v.seconds(v.step - int(i64[h, H_LAST])),
-                "work_since_update_s": v.seconds(int(v.el64[e, E_WORK]) - int(i64[h, H_WORK_AT])),
-                "uses_since_update": int(v.el64[e, E_USES]) - int(i64[h, H_USES_AT]),
+                "work_since_update_s": v.seconds(work - int(i64[h, H_WORK_AT])),
+                "uses_since_update": uses - int(i64[h, H_USES_AT]),
                 "est_wear": float(f64[h, H_EST_WEAR]), "est_level": float(f64[h, H_EST_LEVEL]),
                 "est_rate_per_s": float(f64[h, H_EST_RATE]) / v.dt}
         if int(weibull[h]) == int(WEAR_WEIBULL):
             comp["life_s"] = float(f64[h, H_LIFE]) * v.dt
         out.append(comp)
     return {"components": out}
+
+
+def _host_counters(v, h: int, e: int) -> tuple[int, int]:
+    """The operating clock and use counter component h wears on, as the kernels read them: its
+    host kind's (SnapshotHooks ``clock`` / ``uses``: a tool part's, a robot's joint work), else
+    the host's E_WORK / E_USES."""
+    from .snapshot import snapshot_hooks  # at call time: kernels.snapshot imports the kinds, this one among them
+    hooks = snapshot_hooks(v.model.kinds[e])
+    work = hooks.clock(v, h, e) if hooks is not None and hooks.clock is not None else int(v.el64[e, E_WORK])
+    uses = hooks.uses(v, h, e) if hooks is not None and hooks.uses is not None else int(v.el64[e, E_USES])
+    return int(work), int(uses)
 
 
 def health_restore(v, c, comps: list) -> None:

@@ -176,6 +176,22 @@ class SnapshotHooks:
       ``t.slots(e)``.
     * ``observe(t, e, st, k)``: adds the elapsed times noted to snapshot element ``st`` at step k
       (``t.seconds(steps)``, ``t.spec(e)``).
+
+    Optional, for kinds with State tables of their own or ties to other elements (robots, cluster
+    tools); a kind that leaves them at their defaults sees no change:
+
+    * ``arrays``: the per-kind State arrays its ``restore`` writes, by name ("robot.i32",
+      "tool.ch64"): twin.live loads them into the restore view (``v.struct(name)``: these rows,
+      ``[R, ...]``) and writes them back. The capture view reads any State array the same way
+      (``v.struct(name)``: the replica's row).
+    * ``link(v, e, st) -> str | None``: runs after *every* element's ``restore``, for state that
+      ties e to another element (a robot's claimed part, still in its pick element); returns
+      what is wrong (the snapshot does not fit), or None. Element state of its own, a kind
+      beyond the common fields keeps in ``st.equipment`` (a JSON-ready dict the kind defines).
+    * ``uses(v, h, host) -> int`` / ``clock(v, h, host) -> int``: host-side twins of the kernel
+      hooks of the same names, for a kind whose health components wear on counters of its own
+      (the crew's capture reads them; None: ``E_USES`` / ``E_WORK``). Its ``restore`` starts
+      those counters at 0 (the crew's restore dates its clocks relative to that).
     """
 
     capture: object = None
@@ -187,6 +203,10 @@ class SnapshotHooks:
     plausible: object = None
     track: object = None
     observe: object = None
+    arrays: tuple = ()
+    link: object = None
+    uses: object = None
+    clock: object = None
 
     def wire_fields(self) -> tuple[str, ...]:
         return tuple(f for f, _ in self.wire)

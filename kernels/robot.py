@@ -28,7 +28,7 @@ wear of a joint or, summed, of the whole arm).
 
 import warp as wp
 
-from .hooks import Hooks
+from .hooks import Hooks, SnapshotHooks
 from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, EL64_TABLE, NEVER, S_DEST, S_ENTRY,
@@ -332,3 +332,211 @@ def make_robot_pull(d):
 HOOKS = Hooks(room=robot_room, offer=robot_offer, take=robot_take,
               accept=robot_accept, event=robot_event, start=robot_start, account=robot_account, work=robot_work,
               hold=robot_hold, release=robot_release, uses=robot_uses, pull=make_robot_pull)
+
+
+# ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
+# A robot's snapshot is its task (``equipment``): the phase, the task it serves, the configuration
+# it is at or moving to (and from), the elapsed and remaining time of a move, grip or release, the
+# age of the part it has claimed in its pick element (still there until gripped) and the time since
+# the cycle began; the part it carries is its one part. Motion is deterministic (the move table),
+# so a remaining time not given is the phase's duration less the elapsed time.
+PHASES = {int(PH_IDLE): "idle", int(PH_TO_PICK): "to_pick", int(PH_GRIP): "gripping", int(PH_LIFT): "lifting",
+          int(PH_TO_PLACE): "carrying", int(PH_AT_PLACE): "at_place", int(PH_RELEASE): "releasing"}
+PHASE_CODES = {v: k for k, v in PHASES.items()}
+CLAIMING = ("to_pick", "gripping", "lifting")   # a part claimed in the pick element
+HOLDING = ("carrying", "at_place")              # the part on the robot
+TIMED = ("to_pick", "gripping", "carrying", "releasing")
+MOVES = ("to_pick", "carrying")
+TASK_KEYS = ("phase", "task", "at", "from", "elapsed_s", "remaining_s", "claimed_age_s", "cycle_elapsed_s")
+
+
+def _conf_name(c: int) -> str:
+    """Configuration c of a robot: 0 home, then the pick and the place of every task."""
+    return "home" if c == 0 else f"tasks[{(c - 1) // 2}].{'pick' if c % 2 else 'place'}"
+
+
+def _conf_index(name: str, tasks: int) -> int:
+    """The configuration named ``name``, or -1."""
+    if name == "home":
+        return 0
+    for k in range(tasks):
+        for j, end in enumerate(("pick", "place")):
+            if name == f"tasks[{k}].{end}":
+                return 1 + 2 * k + j
+    return -1
+
+
+def _robot_params(v, e):
+    p = {k: v.param(f"robot.{k}") for k in ("index", "task_start", "task_pick", "task_place", "n_conf",
+                                               "move_start", "move_steps", "grip_steps", "release_steps")}
+    return int(p["index"][e]), p
+
+
+def _phase_steps(p, b: int, phase: str, frm: int, to: int) -> int:
+    """Steps of the timed phase: a move (from, to), the grip or the release."""
+    if phase in MOVES:
+        return int(p["move_steps"][int(p["move_start"][b]) + frm * int(p["n_conf"][b]) + to])
+    return int(p["grip_steps"][b] if phase == "gripping" else p["release_steps"][b])
+
+
+def robot_capture(v, e) -> dict:
+    b, p = _robot_params(v, e)
+    i32, i64 = v.struct("robot.i32")[b], v.struct("robot.i64")[b]
+    phase = PHASES[int(i32[RB_PHASE])]
+    t0 = int(p["task_start"][b])
+    task = int(i32[RB_TASK])
+    eq = {"phase": phase, "task": task - t0 if task >= 0 else None, "at": _conf_name(int(i32[RB_CONF]))}
+    if phase != "idle":
+        eq["cycle_elapsed_s"] = v.seconds(v.step - int(i64[RB_CYCLE_START]))
+    if phase in TIMED:
+        nxt = int(v.el64[e, E_NEXT])
+        left = int(v.el64[e, ARM_LEFT]) if nxt == int(NEVER) else nxt - v.step  # paused by the crew: ARM_LEFT
+        total = _phase_steps(p, b, phase, int(i32[RB_FROM]), int(i32[RB_CONF]))
+        elapsed = v.step - int(i64[RB_MOVE_START]) if phase in MOVES else total - left
+        eq.update(elapsed_s=v.seconds(elapsed), remaining_s=v.seconds(left))
+        if phase in MOVES:
+            eq["from"] = _conf_name(int(i32[RB_FROM]))
+    parts = []
+    if phase in CLAIMING:
+        slot = int(i32[RB_PICK_SLOT])
+        eq["claimed_age_s"] = v.seconds(v.step - int(v.s64[slot, S_ENTRY]))
+    if phase in HOLDING:
+        slot = int(v.slot_start[e])
+        part = {"age_s": v.seconds(v.step - int(v.s64[slot, S_ENTRY])),
+                "status": "processing" if phase == "carrying" else "blocked"}
+        if phase == "at_place":
+            part["elapsed_s"] = v.seconds(v.step - int(v.s64[slot, S_STEP]))
+        parts.append(part)
+    state = "starved" if phase == "idle" else "blocked" if phase == "at_place" else "processing"
+    return {"state": state, "parts": parts, "equipment": eq}
+
+
+def robot_restore(v, e, st) -> None:
+    """The robot's task into its rows; its claimed part is bound to it by ``robot_link`` (the pick
+    element is written by then). A remaining time not given is the (deterministic) duration of the
+    phase less the elapsed time, at least 0."""
+    b, p = _robot_params(v, e)
+    eq = st.equipment
+    i32, i64 = v.struct("robot.i32"), v.struct("robot.i64")
+    phase = eq["phase"]
+    tasks = int(p["task_start"][b + 1]) - int(p["task_start"][b])
+    task = eq.get("task")
+    to = _conf_index(eq.get("at", "home"), tasks)
+    frm = _conf_index(eq["from"], tasks) if phase in MOVES else to
+    i32[:, b, RB_PHASE] = PHASE_CODES[phase]
+    i32[:, b, RB_CONF] = to
+    i32[:, b, RB_FROM] = frm
+    i32[:, b, RB_TASK] = -1 if task is None else int(p["task_start"][b]) + task
+    i32[:, b, RB_PICK_ELEM] = -1
+    i32[:, b, RB_PICK_SLOT] = -1
+    i64[:, b, RB_CYCLE_START] = -v.steps(eq.get("cycle_elapsed_s") or 0.0)
+    v.el64[:, e, ARM_LEFT] = -1
+    v.el32[:, e, E_COUNT] = 0
+    nxt = int(NEVER)
+    if phase in TIMED:
+        total = _phase_steps(p, b, phase, frm, to)
+        elapsed = eq.get("elapsed_s")
+        if eq.get("remaining_s") is not None:
+            nxt = int(v.steps(eq["remaining_s"]))
+            elapsed = elapsed if elapsed is not None else v.seconds(total - nxt)
+        else:
+            nxt = max(total - int(v.steps(elapsed or 0.0)), 0)
+        i64[:, b, RB_MOVE_START] = -v.steps(elapsed or 0.0) if phase in MOVES else 0
+    if phase in HOLDING:
+        slot = int(v.slot_start[e])
+        part = st.parts[0]
+        v.el32[:, e, E_COUNT] = 1
+        v.s64[:, slot, S_ENTRY] = -v.steps(part.age_s)
+        v.s32[:, slot, S_DEST] = int(p["task_place"][int(p["task_start"][b]) + task])
+        if phase == "carrying":
+            v.s32[:, slot, S_STATUS] = int(BUSY)
+            v.s64[:, slot, S_STEP] = i64[:, b, RB_MOVE_START]  # it was lifted when the move began
+        else:
+            v.s32[:, slot, S_STATUS] = int(DONE)
+            v.s64[:, slot, S_STEP] = -v.steps(part.elapsed_s or 0.0)
+    v.schedule(e, nxt)
+
+
+def robot_link(v, e, st):
+    """A robot that has claimed a part (moving to pick it, gripping, lifting) binds it in its pick
+    element: the part of that element entered ``claimed_age_s`` ago, ready to leave (finished),
+    else the first such part among the element's parts."""
+    eq = st.equipment
+    if eq["phase"] not in CLAIMING:
+        return None
+    b, p = _robot_params(v, e)
+    x = int(p["task_pick"][int(p["task_start"][b]) + eq["task"]])
+    start, count = int(v.slot_start[x]), int(v.el32[0, x, E_COUNT])
+    entry = -int(v.steps(eq["claimed_age_s"]))
+    slots = range(start, start + int(v.capacity[x]))
+    match = [s for s in slots if int(v.s64[0, s, S_ENTRY]) == entry and int(v.s32[0, s, S_STATUS]) == int(DONE)]
+    match += [s for s in slots if int(v.s64[0, s, S_ENTRY]) == entry and s - start < count]
+    if not match:
+        return (f"equipment.claimed_age_s: no part of age {eq['claimed_age_s']:g} s in its pick element "
+                f"'{v.spec(x).name}' (the part it claimed must be there)")
+    v.s32[:, match[0], S_DEST] = e  # bound to the robot (robot_claim)
+    v.struct("robot.i32")[:, b, RB_PICK_ELEM] = x
+    v.struct("robot.i32")[:, b, RB_PICK_SLOT] = match[0]
+    return None
+
+
+def robot_check(spec, st):
+    eq = st.equipment
+    if not isinstance(eq, dict):
+        return "needs equipment (its task: phase, task, at, ...)"
+    for k in eq:
+        if k not in TASK_KEYS:
+            return f"equipment.{k}: unknown key (known: {', '.join(TASK_KEYS)})"
+    phase = eq.get("phase")
+    if phase not in PHASE_CODES:
+        return f"equipment.phase: unknown phase {phase!r} (known: {', '.join(PHASE_CODES)})"
+    n = len(spec.tasks)
+    task = eq.get("task")
+    if task is not None and (isinstance(task, bool) or not isinstance(task, int) or not 0 <= task < n):
+        return f"equipment.task: the robot has no task {task!r} (it has tasks 0 to {n - 1})"
+    if task is None and phase != "idle":
+        return f"equipment.task: a robot that is {phase} serves a task (0 to {n - 1})"
+    for key in ("at", "from"):
+        if key in eq and _conf_index(eq[key], n) < 0:
+            return (f"equipment.{key}: the robot has no configuration {eq[key]!r} (home, tasks[k].pick, "
+                    f"tasks[k].place for k in 0 to {n - 1})")
+    if phase in MOVES and "from" not in eq:
+        return "equipment.from: a moving robot needs the configuration its move started from"
+    for key in ("elapsed_s", "remaining_s", "claimed_age_s", "cycle_elapsed_s"):
+        x = eq.get(key)
+        if x is not None and (isinstance(x, bool) or not isinstance(x, (int, float)) or not x >= 0):
+            return f"equipment.{key} must be a number of seconds >= 0, got {x!r}"
+    if phase in CLAIMING and eq.get("claimed_age_s") is None:
+        return f"equipment.claimed_age_s: a robot {phase} has claimed a part in its pick element: give its age"
+    want = 1 if phase in HOLDING else 0
+    if len(st.parts) != want:
+        return f"a robot {phase} holds {want} part(s), the snapshot gives {len(st.parts)}"
+    for part in st.parts:
+        ok = "processing" if phase == "carrying" else "blocked"
+        if part.status != ok:
+            return f"the part of a robot {phase} is {ok}, not {part.status!r}"
+    if task is not None and phase != "idle":
+        t = spec.tasks[task]
+        expect = {"to_pick": f"tasks[{task}].pick", "gripping": f"tasks[{task}].pick", "lifting": f"tasks[{task}].pick",
+                  "carrying": f"tasks[{task}].place", "at_place": f"tasks[{task}].place",
+                  "releasing": f"tasks[{task}].place"}[phase]
+        if eq.get("at", expect) != expect:
+            return (f"equipment.at: a robot {phase} for task {task} ({t.pick} -> {t.place}) is at or moving to "
+                    f"{expect}, not {eq['at']!r}")
+    return None
+
+
+def robot_host_uses(v, h, host) -> int:
+    """kernels ``robot_uses`` on the host: joint work (mJ) for load-driven wear, else cycles.
+    (A restore leaves the joint work and E_USES at 0.)"""
+    if int(v.param("health.per_load")[h]) != 0:
+        b = int(v.param("robot.index")[host])
+        j0, j1 = (int(x) for x in v.param("robot.joint_start")[b:b + 2])
+        part = int(v.param("health.part")[h])
+        mj = v.struct("robot.joint_mj")
+        return int(mj[j0 + part]) if part >= 0 else int(mj[j0:j1].sum())
+    return int(v.el64[host, E_USES])
+
+
+SNAPSHOT = SnapshotHooks(capture=robot_capture, restore=robot_restore, check=robot_check,
+                         arrays=("robot.i32", "robot.i64"), link=robot_link, uses=robot_host_uses)

@@ -108,14 +108,3 @@ def test_conveyor_and_delay_snapshots_round_trip_and_are_checked(tmp_path):
     with pytest.raises(SnapshotError, match="element 'c': item 0 is at 7.5 m"):  # before any kernel runs
         twin.simulate(p, replicas=2, horizon=60, progress=False, start=edited(cases[2][0]))
 
-
-def test_kinds_without_snapshot_hooks_are_refused_by_name():
-    from twin.equipment.robot import DH, Robot, Task
-    arm = Robot("arm", dh=DH(a=(1.2,), alpha=(0.0,), d=(0.8,)), max_velocity=1.2, max_acceleration=3.0,
-                joint_limits=[(-np.pi, np.pi)], home=(0.0,), position=(0.0, 0.0, 0.0),
-                tasks=[Task("raw", "done", (0.6, -1.04, 0.8), (0.6, 1.04, 0.8), orientation="free")])
-    p = twin.Plant("cell")
-    p.add(twin.Source("raw", interarrival=twin.Deterministic(20)), arm, twin.Sink("done"))
-    p.line("raw", "arm", "done")
-    with pytest.raises(SnapshotError, match="element 'arm': kind robot cannot be snapshotted yet"):
-        Snapshot("cell", 0.0, {}).check(p)

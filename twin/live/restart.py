@@ -15,7 +15,7 @@ import numpy as np
 from ..kernels import layout
 from .conditional import Stream, remaining
 from ..kernels.registry import CREW
-from .snapshot import CaptureView, Snapshot, kind_hooks
+from .snapshot import CaptureView, Snapshot, SnapshotError, kind_hooks
 
 NEVER = int(layout.NEVER)
 HEALTH_ARRAYS = ("f64", "i64", "signal", "tech_job")  # what a restore of the health components writes
@@ -32,6 +32,7 @@ def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
     health = layout.host_struct(state.health)
     if model.n_components:
         arrays.update({f"health.{k}": getattr(health, k).numpy() for k in HEALTH_ARRAYS})
+    arrays.update({name: _struct_array(state, name).numpy() for name in _kind_arrays(model)})
     count = arrays["el64"].shape[0]
     run_index = np.arange(first, first + count)
     inside = np.zeros(count, np.int64)
@@ -44,9 +45,27 @@ def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
     for k, v in arrays.items():
         if k.startswith("health."):
             getattr(health, k.split(".")[1]).assign(v)
+        elif "." in k:  # a kind's own State array (SnapshotHooks.arrays)
+            _struct_array(state, k).assign(v)
         else:
             getattr(state, k).assign(v)
     return inside
+
+
+def _kind_arrays(model) -> list[str]:
+    """The per-kind State arrays ("robot.i32") the restore hooks of the plant's kinds write."""
+    from ..kernels.snapshot import snapshot_hooks
+    names = []
+    for kind in dict.fromkeys(model.kinds):
+        hooks = snapshot_hooks(kind)
+        names += [n for n in (hooks.arrays if hooks is not None else ()) if n not in names]
+    return names
+
+
+def _struct_array(state, name: str):
+    """State array "struct.field" (a nested State struct's table)."""
+    struct, _, field = name.partition(".")
+    return getattr(layout.host_struct(getattr(state, struct)), field)
 
 
 def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.ndarray, seed: int) -> None:
@@ -55,7 +74,7 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.n
     plant = model.plant
     el64v, el32v, s64v, s32v = arrays["el64"], arrays["el32"], arrays["s64"], arrays["s32"]
     el64, el32, s64, s32 = el64v[rows], el32v[rows], s64v[rows], s32v[rows]  # copies, written back below
-    rowed = {k: v[rows] for k, v in arrays.items() if k.startswith("health.")}
+    rowed = {k: v[rows] for k, v in arrays.items() if "." in k}  # nested State structs' arrays
     view = RestoreView(model, dict(el64=el64, el32=el32, s64=s64, s32=s32, **rowed), keys, seed)
     for e in range(el64.shape[1]):
         view.schedule(e, NEVER)
@@ -63,6 +82,11 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.n
     el64[:, :, layout.E_REPAIR] = NEVER
     for i, name in enumerate(model.names):  # each kind's own restore (kernels/hooks.py SnapshotHooks)
         kind_hooks(name, plant[name].kind).restore(view, i, snapshot.elements[name])
+    for i, name in enumerate(model.names):  # ties between elements, once every element is written
+        link = kind_hooks(name, plant[name].kind).link
+        problem = link(view, i, snapshot.elements[name]) if link is not None else None
+        if problem:
+            raise SnapshotError(f"element '{name}': {problem}")
     if model.n_components:  # the health components, by the crew's hooks (an internal element after the plant's)
         comps = [snapshot.health[f"{h}.{c.name}"] for h, c in plant.health_components()]
         kind_hooks("(maintenance crew)", CREW).restore(view, model.n_elements, comps)

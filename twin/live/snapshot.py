@@ -64,6 +64,7 @@ class ElementState:
     arrival_elapsed_s: float | None = None  # an arrival process: time since its interarrival clock restarted
     arrival_in_s: float | None = None
     parts_out: int = 0                      # parts it received so far (information only)
+    equipment: dict | None = None           # a kind's own state (robot: its task; cluster tool: its wafers)
 
 
 @dataclass
@@ -123,6 +124,8 @@ class Snapshot:
             e.repair_remaining_s = e.failure_in_s = e.arrival_in_s = None
             for p in e.parts:
                 p.remaining_s = None
+            if e.equipment is not None:
+                e.equipment = _unremaining(e.equipment)
         return out
 
     def wip(self) -> int:
@@ -173,6 +176,15 @@ def _strip(d: dict) -> dict:
             continue
         out[k] = [_strip(p) for p in v] if k == "parts" else v
     return out
+
+
+def _unremaining(d):
+    """``d`` (a kind's ``equipment``) without its exact remaining times (keys ``*remaining_s``)."""
+    if isinstance(d, dict):
+        return {k: _unremaining(v) for k, v in d.items() if not k.endswith("remaining_s")}
+    if isinstance(d, list):
+        return [_unremaining(v) for v in d]
+    return d
 
 
 def _nonneg(name: str, key: str, v) -> None:
