@@ -38,6 +38,7 @@ class Emulator:
         self.state = new_state(m, 1, m.control(seed=seed, warmup_step=0, horizon_step=horizon_step))
         wp.launch(engine.start_replicas, dim=1, inputs=[self.kmodel, self.state], device=m.device)
         self.step = 0
+        self.target = wp.zeros(1, dtype=wp.int64, device=m.device)  # advance's end step
         self.timed = np.flatnonzero([k in ("source", "machine") for k in m.kinds])
         n, slots = m.n_elements, max(m.n_slots, 1)
         self.work_start = np.zeros(slots, np.int64)   # step a server's part last (re)started work
@@ -74,8 +75,8 @@ class Emulator:
             nxt = int(self.a["el64"][self.timed, layout.E_NEXT].min()) if self.timed.size else NEVER
             if nxt >= target:
                 break
-            wp.launch(engine.advance, dim=1, inputs=[self.kmodel, self.state, wp.int64(nxt + 1)],
-                      device=self.model.device)
+            self.target.fill_(nxt + 1)
+            wp.launch(engine.advance, dim=1, inputs=[self.kmodel, self.state, self.target], device=self.model.device)
             self._read()
             self._track(nxt)
         self.step = max(self.step, target)
