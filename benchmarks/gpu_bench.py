@@ -5,7 +5,10 @@
 
 The line is ``lines.saturated_line(stations)`` (lognormal times, finite buffers, failures on
 every third machine), as in ``bench_line.py``. The first, short run compiles (or loads) the
-kernels, timed apart; the timed run is one ``Simulator.run``. With ``--simpy-replicas n`` the
+kernels, timed apart; the timed run is one ``Simulator.run``, with the chunk loop replayed from
+a captured graph (the default on CUDA); unless ``--no-graph-compare``, the same run is timed again
+without the graph, and its numbers must be bit-identical ("graph" in the JSON: "pass" or "fail",
+both wall times). With ``--simpy-replicas n`` the
 lean SimPy model (``lean_simpy.py``, one core) runs n replicas of the same study, scaled to the
 replicas, for the ratio. Writes one JSON object (stdout, or ``--json``).
 """
@@ -35,6 +38,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--simpy-replicas", type=int, default=0, help="also time the lean SimPy model on n replicas")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--no-graph-compare", action="store_true", help="skip the second run without the graph")
     args = ap.parse_args(argv)
 
     import warp as wp
@@ -50,8 +54,15 @@ def main(argv=None) -> dict:
     model = plant.compile(device=args.device)
     twin.Simulator(model, 2).run(60.0, 0.0, seed=0)  # compiles the kernels (or loads them from the cache)
     record["compile_and_first_run_s"] = round(time.perf_counter() - t, 2)
-    res = twin.Simulator(model, args.replicas).run(args.horizon, args.warmup, seed=args.seed)
+    sim = twin.Simulator(model, args.replicas, graph=True)
+    res = sim.run(args.horizon, args.warmup, seed=args.seed)
     wall = res.meta["wall_time_s"]
+    record["graph_blocks"] = sim.graphs  # blocks whose chunk loop replayed a captured graph
+    if not args.no_graph_compare:
+        plain = twin.Simulator(model, args.replicas, graph=False).run(args.horizon, args.warmup, seed=args.seed)
+        record["graph"] = "pass" if same_numbers(res, plain) else "fail"
+        record["wall_s_with_graph"] = round(wall, 3)
+        record["wall_s_without_graph"] = round(plain.meta["wall_time_s"], 3)
     replica_hours = args.replicas * args.horizon / 3600.0
     tp = res.per_replica["throughput_per_hour"]
     record.update({"wall_s": round(wall, 3), "replica_hours_per_s": replica_hours / wall,
@@ -74,6 +85,21 @@ def main(argv=None) -> dict:
         args.json.write_text(text + "\n")
     print(text)
     return record
+
+
+def same_numbers(a, b) -> bool:
+    """Every per-replica KPI of two runs bit for bit equal (NaN where both are NaN)."""
+    import numpy as np
+
+    def flat(res):
+        out = {k: v for k, v in res.per_replica.items() if k not in ("elements", "held_at_end")}
+        for name, kpis in res.per_replica["elements"].items():
+            out.update({f"{name}.{k}": v for k, v in kpis.items()})
+        return out
+
+    fa, fb = flat(a), flat(b)
+    return fa.keys() == fb.keys() and all(np.array_equal(np.asarray(fa[k]), np.asarray(fb[k]), equal_nan=True)
+                                          for k in fa)
 
 
 if __name__ == "__main__":

@@ -93,6 +93,11 @@ if cuda_ready && [ "$bench_limit" -gt 30 ]; then
        --horizon "${GPU_BENCH_HORIZON_S:-604800}" \
        --simpy-replicas "$(has simpy && echo 2 || echo 0)" --json "$steps/bench.json" > "$out/gpu_bench.log" 2>&1; then
     note benchmark ok "$(( $(date +%s) - t )) s"
+    # the chunk loop from a captured CUDA graph against plain launches: bit-identical, both timed
+    graph=$("$py" -c 'import json, sys; r = json.load(open(sys.argv[1]))
+print(r.get("graph", "skipped"), "with graph", r.get("wall_s_with_graph"), "s, without", r.get("wall_s_without_graph"), "s")' \
+      "$steps/bench.json" 2>&1)
+    note graph "${graph%% *}" "benchmark run: ${graph#* }"
   else
     note benchmark failed "exit $? after $(( $(date +%s) - t )) s: $(tail -n 1 "$out/gpu_bench.log")"
   fi
@@ -109,6 +114,12 @@ if cuda_ready && has pytest; then
     code=$?
     case $code in 0) status=ok ;; 5) status=none_selected ;; 124) status=timeout ;; *) status=failed ;; esac
     note tests "$status" "exit $code after $(( $(date +%s) - t )) s (log: pytest_cuda.log)"
+    case $(grep -Eo 'test_cuda_runs_with_and_without_the_cuda_graph_are_identical (PASSED|FAILED|SKIPPED|ERROR)' \
+             "$out/pytest_cuda.log" | head -n 1) in
+      *PASSED) note graph_test pass "tests/test_cuda_graph.py (CUDA graph and plain launches bit-identical)" ;;
+      *FAILED|*ERROR) note graph_test fail "tests/test_cuda_graph.py: see pytest_cuda.log" ;;
+      *) note graph_test not_run "tests/test_cuda_graph.py did not run (selected paths, skip or timeout)" ;;
+    esac
   else
     note tests skipped "no time left (${limit} s)"
   fi
@@ -134,6 +145,11 @@ if os.path.exists(log):
     text = open(log, errors="replace").read()
     counts = {k: len(re.findall(rf"(?m) {k}( |$)", text)) for k in ("PASSED", "FAILED", "ERROR", "SKIPPED")}
     record["tests"] = {**counts, "summary": (text.strip().splitlines() or [""])[-1]}
+# the CUDA graph of the chunk loop: "pass"/"fail" from the benchmark's two runs and from the CUDA test
+graph = {k: notes[step]["status"] for k, step in (("benchmark", "graph"), ("test", "graph_test")) if step in notes}
+graph.update({k: record["benchmark"][k] for k in ("wall_s_with_graph", "wall_s_without_graph")
+              if k in record.get("benchmark", {})})
+record["graph"] = graph
 with open(path, "w") as f:
     json.dump(record, f, indent=1)
 print(json.dumps(record, indent=1))

@@ -54,7 +54,10 @@ def build(kinds: list) -> SimpleNamespace:
         s.rep64[r, R_STEP] = wp.int64(0)
 
     @wp.kernel(module=module)
-    def advance(m: Model, s: State, step_end: wp.int64):
+    def advance(m: Model, s: State, target: wp.array(dtype=wp.int64)):
+        # the end step is read from a device array, not passed by value: a captured CUDA graph
+        # of this launch is replayed for every piece with a new target (twin/simulator.py Launches)
+        step_end = target[0]
         r = wp.tid()
         while True:
             # The next step with an event: the root of the next-event tree (kernels/next_event.py).

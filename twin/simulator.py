@@ -1,7 +1,8 @@
 """The Simulator: runs many replicas of a compiled plant with the Warp kernels.
 
 Every launch advances all replicas by a chunk of steps; the host launches one kernel per chunk
-(for progress and interruption), never one per step.
+(for progress and interruption), never one per step. On CUDA that launch is captured once in a
+CUDA graph and the graph replayed for every piece (``Launches``; TWIN_CUDA_GRAPH=0 turns it off).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .state import bytes_per_replica, new_state, state_nbytes, to_numpy
 from .stepclock import HORIZON_LIMIT
 
 PROGRESS_CHUNKS = 50
+GRAPH_ENV = "TWIN_CUDA_GRAPH"  # "0": launch the kernel per piece on CUDA too, no graph
 LAUNCH_WALL_S = 0.2  # wall time of one kernel launch: Ctrl-C stops a run within about this
 
 # The study defaults of simulate() and of `twin run` (the CLI reads them here): 100 replicas of an
@@ -88,14 +90,21 @@ class Simulator:
 
     ``layout`` (internal): the memory layout of the State tables, "replica_major" or
     "replica_minor" (twin/state.py; None: replica-minor on CUDA, replica-major on CPU). Results
-    do not depend on it (tests/test_state.py)."""
+    do not depend on it (tests/test_state.py).
 
-    def __init__(self, model: Model, replicas: int, layout: str | None = None):
+    ``graph`` (internal): replay the chunk's launch from a captured graph (``Launches``); None:
+    on CUDA unless the environment sets TWIN_CUDA_GRAPH=0; True on the CPU replays through
+    Warp's CPU graph (the tests' way to run that path without a GPU). Results do not depend on
+    it (tests/test_cuda_graph.py)."""
+
+    def __init__(self, model: Model, replicas: int, layout: str | None = None, graph: bool | None = None):
         self.model = model
         self.replicas = _positive_int(replicas, "replicas")
         if layout is not None and layout not in LAYOUTS:
             raise StudyError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
         self.layout = layout
+        self.graph = graph
+        self.graphs = 0  # blocks of the last run that replayed a captured graph
         self.first_replica = 0  # index in the run of replica 0 (twin.live re-runs one replica of a run)
 
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
@@ -176,8 +185,11 @@ class Simulator:
             inside_at_start = np.concatenate([write_start(model, b.state, start, seed, b.first) for b in blocks])
             for b in blocks:
                 b.resume = kernels_snapshot.resume_replicas
-        for b in blocks:
+        graph = use_graph(device, self.graph)
+        for b in blocks:  # here, one after the other: see Block.prepare
             b.kernels = kernels  # the engine built for the plant's kinds
+            b.prepare(device, graph)
+        self.graphs = sum(b.launches.graph is not None for b in blocks)
         run_blocks(blocks, device, bar)
         wall_s = time.perf_counter() - t1
         bar.close()
@@ -231,6 +243,14 @@ class Simulator:
                 "they can be processed). Check the rates, or raise Plant(unbounded_storage=...)")
 
 
+def use_graph(device, graph: bool | None = None) -> bool:
+    """Whether the chunk loop replays a captured graph: ``graph`` if given, else on CUDA unless
+    TWIN_CUDA_GRAPH=0 (the CPU launch has no driver overhead for a graph to save)."""
+    if graph is not None:
+        return bool(graph)
+    return wp.get_device(device).is_cuda and os.environ.get(GRAPH_ENV, "1").strip() != "0"
+
+
 def default_threads() -> int:
     """Every core of the machine (the blocks of replicas run in parallel on the CPU)."""
     return os.cpu_count() or 1
@@ -262,14 +282,22 @@ class Block:
         self.recorder = None
         self.probe = None  # Simulator.run's probe
         self.step = 0  # simulated up to here (progress)
+        self.launches = None  # Launches, from prepare
 
-    def run(self, device, stop: threading.Event | None = None, on_step=None) -> None:
-        """Starts the block's replicas and simulates them to the horizon, chunk by chunk."""
+    def prepare(self, device, graph: bool = False) -> None:
+        """Starts the block's replicas and readies its launches (with ``graph``: captures the
+        chunk's launch). Called for every block in one thread before any runs: a CPU capture
+        records every launch on the device, whatever thread makes it."""
         first = getattr(self, "resume", None) or self.kernels.start_replicas  # twin.live: from a snapshot
         wp.launch(first, dim=self.count, inputs=[self.kmodel, self.state], device=device)
-        launches = Launches(self.kernels.advance, stop=stop)
+        self.launches = Launches(self.kernels.advance, self.kmodel, self.state, self.count, device, graph=graph)
+
+    def run(self, device, stop: threading.Event | None = None, on_step=None) -> None:
+        """Simulates the block's replicas (started by ``prepare``) to the horizon, chunk by chunk."""
+        launches = self.launches
+        launches.stop = stop
         for step_end in self.edges:
-            launches.advance(self.kmodel, self.state, self.count, device, int(step_end))
+            launches.advance(int(step_end))
             if self.recorder is not None:
                 self.recorder.snapshot(self.kmodel, self.state, int(step_end))
             if self.probe is not None:
@@ -344,31 +372,60 @@ def merge_blocks(parts: list[dict], counts: list[int], logged: int) -> dict:
 
 
 class Launches:
-    """Launches the plant's ``advance`` kernel in pieces of about LAUNCH_WALL_S seconds of wall time.
+    """Launches the plant's ``advance`` kernel over a block's replicas in pieces of about
+    LAUNCH_WALL_S seconds of wall time.
 
     Ctrl-C (and any Python signal handler) only runs between launches, and the wall time of a
     fixed number of steps is unbounded (an event every step, a long horizon): so the pieces are
     sized by measured wall time, starting at one step and growing at most 2x per launch. Where
     a piece ends never changes a result: ``advance`` handles every event before its end step and
-    none after, whatever the split (tests/test_numeric_range.py checks this)."""
+    none after, whatever the split (tests/test_numeric_range.py checks this).
 
-    def __init__(self, advance, wall_s: float = None, stop: threading.Event | None = None):
+    A piece is "write its end step into the one-element device array ``target``, launch
+    ``advance``", which reads its end from there, on every device alike. With ``graph`` the
+    launch is captured once (``wp.ScopedCapture``: on CUDA a CUDA graph, on the CPU Warp's own)
+    and replayed per piece: a graph freezes the values of a launch's arguments, not the contents
+    of the arrays they point to. The capture is made with the target at the current step, so
+    where the capture also runs the launch (the CPU) it changes nothing."""
+
+    def __init__(self, advance, kmodel, state, replicas: int, device, graph: bool = False,
+                 wall_s: float = None, stop: threading.Event | None = None):
         self.kernel = advance  # the plant's engine.advance (engine.for_kinds)
+        self.inputs, self.replicas, self.device = [kmodel, state], replicas, device
         self.wall_s = LAUNCH_WALL_S if wall_s is None else wall_s
         self.stop = stop  # set: raise _Stopped before the next launch
         self.span = 1  # steps of the next piece
         self.step = 0  # the replicas are simulated up to here
         self.count = 0
+        self.target = wp.full(1, self.step, dtype=wp.int64, device=device)  # the end step of the launch
+        self.graph = self._capture() if graph else None
 
-    def advance(self, kmodel, state, replicas: int, device, step_end: int) -> None:
+    def _launch(self) -> None:
+        wp.launch(self.kernel, dim=self.replicas, inputs=[*self.inputs, self.target], device=self.device)
+
+    def _capture(self):
+        """The graph of one launch (made with the target at the current step: a no-op if run)."""
+        try:
+            with wp.ScopedCapture(self.device, force_module_load=False) as capture:
+                self._launch()
+        except Exception as err:
+            raise SimulationError(f"cannot capture the simulation's launch in a graph on {self.device}: {err}; "
+                                  f"set {GRAPH_ENV}=0 to launch without a graph") from None
+        return capture.graph
+
+    def advance(self, step_end: int) -> None:
         """Advances every replica to ``step_end``."""
         while self.step < step_end:
             if self.stop is not None and self.stop.is_set():
                 raise _Stopped()
             end = min(step_end, self.step + self.span)
             t = time.perf_counter()
-            wp.launch(self.kernel, dim=replicas, inputs=[kmodel, state, wp.int64(end)], device=device)
-            wp.synchronize_device(device)
+            self.target.fill_(end)
+            if self.graph is not None:
+                wp.capture_launch(self.graph)
+            else:
+                self._launch()
+            wp.synchronize_device(self.device)
             wall = time.perf_counter() - t
             self.count += 1
             if end - self.step == self.span:  # a full piece: resize from its wall time

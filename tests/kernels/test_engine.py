@@ -28,7 +28,8 @@ def final_state(kernels, model, replicas=6, horizon=20_000.0) -> dict:
     st = new_state(model, replicas, model.control(seed=3, warmup_step=model.steps(1000.0),
                                                   horizon_step=model.steps(horizon)))
     wp.launch(kernels.start_replicas, dim=replicas, inputs=[km, st], device="cpu")
-    wp.launch(kernels.advance, dim=replicas, inputs=[km, st, wp.int64(model.steps(horizon))], device="cpu")
+    wp.launch(kernels.advance, dim=replicas, inputs=[km, st, wp.full(1, model.steps(horizon), dtype=wp.int64, device="cpu")],
+              device="cpu")
     wp.launch(kernels.close_statistics, dim=replicas, inputs=[km, st], device="cpu")
     return to_numpy(st)
 

@@ -45,6 +45,7 @@ class Emulator:
         self.timed = np.flatnonzero([entry(k).timed for k in m.kinds])  # the elements that keep E_NEXT
         self.hooks = [kind_hooks(name, m.kinds[i]) for i, name in enumerate(m.names)]
         self._notes = [{} for _ in m.names]
+        self.target = wp.zeros(1, dtype=wp.int64, device=m.device)  # advance's end step
         self._read()
         self.prev = None  # the start: each kind sets up its notes
         self._track(0)
@@ -84,8 +85,8 @@ class Emulator:
             nxt = int(self.now["el64"][self.timed, layout.E_NEXT].min()) if self.timed.size else NEVER
             if nxt >= target:
                 break
-            wp.launch(engine.advance, dim=1, inputs=[self.kmodel, self.state, wp.int64(nxt + 1)],
-                      device=self.model.device)
+            self.target.fill_(nxt + 1)
+            wp.launch(engine.advance, dim=1, inputs=[self.kmodel, self.state, self.target], device=self.model.device)
             self._read()
             self._track(nxt)
         self.step = max(self.step, target)
