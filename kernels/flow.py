@@ -47,33 +47,47 @@ def flow_functions(kinds: list) -> SimpleNamespace:
     START_IDS, START = resolved(kinds, "start", d)
 
     @wp.func(inline=True, module="unique")
+    def best_offer(m: Model, s: State, r: int, y: int, k: wp.int64):
+        """(x, slot) of the part y takes next: the longest-waiting offer of its predecessors (the
+        first one on equal steps), or the part y's ``pull`` hook chooses; slot -1: none."""
+        best_slot = int(-1)
+        best_x = int(-1)
+        best_step = NEVER
+        j1 = m.in_start[y + 1]
+        kind = m.kind[y]
+        for i in range(wp.static(len(PULL))):
+            if kind == wp.static(PULL_IDS[i]):
+                best_x, best_slot = wp.static(PULL[i])(m, s, r, y, k)
+                j1 = m.in_start[y]
+        for j in range(m.in_start[y], j1):
+            x = m.in_elem[j]
+            slot, ready = offer(m, s, r, x, y)
+            if slot >= 0 and ready < best_step:
+                best_step = ready
+                best_slot = slot
+                best_x = x
+        return best_x, best_slot
+
+    @wp.func(inline=True, module="unique")
     def fill(m: Model, s: State, r: int, y: int, k: wp.int64):
         """Pulls parts into y while it has room, the longest-waiting offer first (or the part y's
-        ``pull`` hook chooses)."""
+        ``pull`` hook chooses).
+
+        The first look for an offer comes before the loop: most visits find none, and the
+        compiler hoists the transfer's address arithmetic for y into the loop's preheader, which
+        such visits then never reach (the same calls in the same order as a plain loop)."""
+        best_x, best_slot = best_offer(m, s, r, y, k)
+        if best_slot < 0:
+            return
         while True:
-            best_slot = int(-1)
-            best_x = int(-1)
-            best_step = NEVER
-            j1 = m.in_start[y + 1]
-            kind = m.kind[y]
-            for i in range(wp.static(len(PULL))):
-                if kind == wp.static(PULL_IDS[i]):
-                    best_x, best_slot = wp.static(PULL[i])(m, s, r, y, k)
-                    j1 = m.in_start[y]
-            for j in range(m.in_start[y], j1):
-                x = m.in_elem[j]
-                slot, ready = offer(m, s, r, x, y)
-                if slot >= 0 and ready < best_step:
-                    best_step = ready
-                    best_slot = slot
-                    best_x = x
-            if best_slot < 0:
-                return
             if room(m, s, r, y, k) <= 0:
                 full(m, s, r, y)
                 return
             entry = take(m, s, r, best_x, best_slot, k)
             accept(m, s, r, y, entry, k)
+            best_x, best_slot = best_offer(m, s, r, y, k)
+            if best_slot < 0:
+                return
 
     @wp.func(inline=True, module="unique")
     def drain(m: Model, s: State, r: int, k: wp.int64):

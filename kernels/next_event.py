@@ -59,18 +59,20 @@ def build_tree(m: Model, s: State, r: int):
 @wp.func(inline=True)
 def first_due(m: Model, s: State, r: int, k: wp.int64):
     """(i, tie): the leftmost leaf i holding the minimum k (the root), and whether another leaf
-    (to its right) holds k too."""
+    (to its right) holds k too.
+
+    Branch-free descent: which child holds k is data the CPU cannot predict, so the step down is
+    computed (v = 2v + (left != k)) rather than branched on; both children sit side by side."""
     n_leaves = m.tree_leaves
     v = int(1)
-    tie = bool(False)
+    tie = int(0)
     while v < n_leaves:
         v = 2 * v
-        if s.next_tree[r, v] == k:
-            if s.next_tree[r, v + 1] == k:
-                tie = True
-        else:
-            v = v + 1
-    return v - n_leaves, tie
+        left = wp.where(s.next_tree[r, v] == k, 1, 0)
+        right = wp.where(s.next_tree[r, v + 1] == k, 1, 0)
+        tie = tie | (left & right)
+        v = v + 1 - left
+    return v - n_leaves, tie != 0
 
 
 @wp.func(inline=True)
