@@ -157,3 +157,35 @@ def test_a_block_without_logged_replicas_merges():
     assert set(runs[0].sensors.replica) == {0, 1, 2}
     np.testing.assert_array_equal(runs[1].sensors.values, runs[0].sensors.values)
     np.testing.assert_array_equal(runs[1].sensors.time_s, runs[0].sensors.time_s)
+
+
+def test_ctrl_c_between_two_block_starts_stops_the_started_block(monkeypatch):
+    """A Ctrl-C can land after one block's thread started and before the next was submitted
+    (found by a CI run on a loaded machine: the child of test_numeric_range's Ctrl-C test did not
+    exit). The block already running must be stopped, not joined at its horizon (here hours of
+    work). The run goes in a thread of its own so that a regression fails instead of hanging."""
+    submit = simulator.ThreadPoolExecutor.submit
+    stops, raised = [], []
+
+    def interrupted_second(self, fn, device, stop, *args):
+        stops.append(stop)
+        if len(stops) == 2:
+            time.sleep(0.3)  # the first block is well into its launches
+            raise KeyboardInterrupt
+        return submit(self, fn, device, stop, *args)
+
+    def run():
+        try:
+            twin.simulate(line(), threads=2, **{**RUN, "replicas": 8, "horizon": 1e9 * HOUR})
+        except KeyboardInterrupt:
+            raised.append(True)
+
+    monkeypatch.setattr(simulator.ThreadPoolExecutor, "submit", interrupted_second)
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(60.0)
+    if runner.is_alive():  # the started block was not stopped: stop it, then fail
+        stops[0].set()
+        runner.join(60.0)
+        pytest.fail("a Ctrl-C between two block starts left the first block running")
+    assert raised == [True] and len(stops) == 2

@@ -328,8 +328,9 @@ def run_blocks(blocks: list[Block], device, bar) -> None:
             bar.update(float(min(b.step for b in blocks)))
 
     with ThreadPoolExecutor(len(blocks), thread_name_prefix="twin-block") as pool:
-        futures = [pool.submit(b.run, device, stop, chunk_done if bar.enabled else None) for b in blocks]
-        try:
+        futures = []
+        try:  # from the first submit on: a Ctrl-C between two submits must stop the block started
+            futures += [pool.submit(b.run, device, stop, chunk_done if bar.enabled else None) for b in blocks]
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=0.05, return_when=FIRST_EXCEPTION)
