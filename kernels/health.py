@@ -20,7 +20,7 @@ from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE
                             LOG_HEALTH, LOG_LOAD, LOG_TEMPERATURE, LOG_VIBRATION, LOG_WEAR, POLICY_CONDITION,
                             POLICY_PREDICTIVE, POLICY_TIME, POLICY_USAGE, Q_BUSY, Q_COUNT, Q_HEAD, SIG_CURRENT,
                             SIG_TEMPERATURE, SIG_VIBRATION, WEAR_GAMMA, WEAR_USAGE, WEAR_WEIBULL, WEAR_WIENER)
-from .layout import E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
+from .layout import E_HOLD_FAIL, E_HOLD_SERVICE, E_USES, E_WORK, NEVER, RNG_MAIN, RNG_ROUTE, RNG_TBF, RNG_TTR, Model, State
 from .next_event import set_next_event
 from .sampling import next_gamma, next_normal, next_uniform, row_key, sample_steps, saturated_steps
 
@@ -348,10 +348,15 @@ HOOKS = Hooks(event=make_crew_event, start=health_start)
 
 # ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
 # The crew's snapshot is the state of every health component (its wear and its clocks), by
-# component number h; twin.live names them "element.component". Only a moment where no component
-# is failed, queued or in the crew's hands (every host running, the crew idle) can be restored:
-# ``health_check`` says so for the others.
+# component number h; twin.live names them "element.component". The crew's work is kept on the
+# components too: a waiting order (failed, or a queued preventive one) has its ``queue_position``
+# (0: next), a job under way (repair, service) its ``technician`` and the work's elapsed and
+# remaining seconds. A component that stops its host (failed, repair, service) needs a machine
+# host whose snapshot says ``held`` (or ``down``), its parts paused (kernels/machine.py).
 STATUS_NAMES = ("ok", "failed", "repair", "queued", "service")
+WAITING = ("failed", "queued")    # in the crew's queue
+WORKED = ("repair", "service")    # a technician's job
+STOPS_HOST = ("failed", "repair", "service")
 
 
 def health_capture(v, c) -> dict:
@@ -367,16 +372,26 @@ def health_capture(v, c) -> dict:
         comp = {"status": STATUS_NAMES[int(i64[h, H_STATUS])], "wear": float(f64[h, H_WEAR]),
                 "age_s": v.seconds(int(i64[h, H_AGE])), "uses": int(i64[h, H_USES]),
                 "load": float(f64[h, H_LOAD]), "signal": [float(x) for x in sig[h]],
-                "next_update_in_s": v.seconds(int(i64[h, H_NEXT]) - v.step) if int(i64[h, H_NEXT]) < int(NEVER)
-                else None,
                 "since_update_s": v.seconds(v.step - int(i64[h, H_LAST])),
                 "work_since_update_s": v.seconds(work - int(i64[h, H_WORK_AT])),
                 "uses_since_update": uses - int(i64[h, H_USES_AT]),
                 "est_wear": float(f64[h, H_EST_WEAR]), "est_level": float(f64[h, H_EST_LEVEL]),
                 "est_rate_per_s": float(f64[h, H_EST_RATE]) / v.dt}
+        if int(i64[h, H_NEXT]) < int(NEVER):  # none while the component's host is stopped
+            comp["next_update_in_s"] = v.seconds(int(i64[h, H_NEXT]) - v.step)
         if int(weibull[h]) == int(WEAR_WEIBULL):
             comp["life_s"] = float(f64[h, H_LIFE]) * v.dt
         out.append(comp)
+    queue, crew = v.struct("health.queue"), v.struct("health.crew")
+    n, head = len(out), int(crew[Q_HEAD])
+    for i in range(int(crew[Q_COUNT])):
+        out[int(queue[(head + i) % n])]["queue_position"] = i
+    jobs, starts, ends = v.struct("health.tech_job"), v.struct("health.tech_start"), v.struct("health.tech_end")
+    for t in range(len(jobs)):
+        h = int(jobs[t])
+        if h >= 0:
+            out[h].update(technician=t, work_elapsed_s=v.seconds(v.step - int(starts[t])),
+                          work_remaining_s=v.seconds(int(ends[t]) - v.step))
     return {"components": out}
 
 
@@ -408,7 +423,8 @@ def health_restore(v, c, comps: list) -> None:
         age = int(v.steps(comp.get("age_s") or 0.0))
         i64[:, h, H_AGE] = age
         i64[:, h, H_USES] = int(comp.get("uses") or 0)
-        i64[:, h, H_STATUS] = int(C_OK)
+        status = comp.get("status", "ok")
+        i64[:, h, H_STATUS] = STATUS_NAMES.index(status)  # the order of the C_* codes
         if int(model[h]) == int(WEAR_WEIBULL):
             life = comp.get("life_s")
             f64[:, h, H_LIFE] = life / v.dt if life is not None else v.weibull_life(h, age)
@@ -419,26 +435,122 @@ def health_restore(v, c, comps: list) -> None:
         i64[:, h, H_USES_AT] = -int(comp.get("uses_since_update") or 0)
         due = comp.get("next_update_in_s")
         i64[:, h, H_NEXT] = v.steps(due) if due is not None else 0
+        if status in STOPS_HOST:  # no updates while the host is stopped (health_next_event)
+            i64[:, h, H_NEXT] = int(NEVER)
         nxt = np.minimum(nxt, i64[:, h, H_NEXT])
-    v.struct("health.tech_job")[:] = -1
+    nxt = np.minimum(nxt, _restore_crew(v, comps))
     v.schedule(c, nxt if len(comps) else int(NEVER))
+
+
+def _restore_crew(v, comps: list) -> np.ndarray:
+    """The queue (head 0, in queue_position order), the technicians' jobs (started
+    ``work_elapsed_s`` before step 0, ending after ``work_remaining_s``, else after a draw of the
+    repair or service time conditioned on the elapsed one) and the crew's holds on the hosts
+    (E_HOLD_FAIL / E_HOLD_SERVICE, which the host's restore left at 0). Returns the crew's next
+    event per row (a job's end; step 0 when a technician is free while orders wait)."""
+    queue, crew = v.struct("health.queue"), v.struct("health.crew")
+    jobs, starts, ends = v.struct("health.tech_job"), v.struct("health.tech_start"), v.struct("health.tech_end")
+    host = v.param("health.host")
+    waiting = sorted((comp["queue_position"], h) for h, comp in enumerate(comps) if comp.get("status") in WAITING)
+    for i, (_, h) in enumerate(waiting):
+        queue[:, i] = h
+    crew[:, Q_HEAD] = 0
+    crew[:, Q_COUNT] = len(waiting)
+    jobs[:] = -1
+    nxt = np.full(jobs.shape[0], int(NEVER), np.int64)
+    for h, comp in enumerate(comps):
+        status = comp.get("status", "ok")
+        if status in STOPS_HOST:
+            v.el32[:, int(host[h]), E_HOLD_SERVICE if status == "service" else E_HOLD_FAIL] += 1
+        if status in WORKED:
+            t = int(comp["technician"])
+            elapsed = comp.get("work_elapsed_s") or 0.0
+            jobs[:, t] = h
+            starts[:, t] = -v.steps(elapsed)
+            known = comp.get("work_remaining_s")  # 0: the job ends at step 0 (a moment before its end event)
+            ends[:, t] = v.component_duration(h, status, known, elapsed, least=0 if known is not None else 1,
+                                              purpose=int(RNG_TTR if status == "repair" else RNG_TBF))
+            nxt = np.minimum(nxt, ends[:, t])
+    if waiting and (jobs < 0).any():  # a free technician takes the first order at once
+        nxt = np.minimum(nxt, np.where((jobs < 0).any(axis=1), 0, int(NEVER)))
+    return nxt
+
+
+def health_link(v, c, comps: list):
+    """What is wrong with the crew's work in the snapshot, or None: the queue positions must be
+    0, 1, ... over the waiting orders; at most one job per technician and no more jobs than
+    technicians; a job with neither elapsed nor remaining work needs a memoryless time; a
+    component that stops its host needs a machine host that is held or down, and a held machine a
+    component that stops it."""
+    plant = v.model.plant
+    names = [f"{e}.{comp.name}" for e, comp in plant.health_components()]
+    specs = [comp for _, comp in plant.health_components()]
+    techs = plant.crew.technicians if plant.crew is not None else 0
+    host = v.param("health.host")
+    waiting = sorted((comp.get("queue_position"), names[h]) for h, comp in enumerate(comps)
+                     if comp.get("status") in WAITING)
+    for i, (pos, name) in enumerate(waiting):
+        if pos != i:
+            return (f"health component '{name}': queue_position {pos} leaves the queue with gaps or duplicates "
+                    f"(the {len(waiting)} waiting orders need positions 0 to {len(waiting) - 1})")
+    worked = [(int(comp["technician"]), names[h], h, comp) for h, comp in enumerate(comps)
+              if comp.get("status") in WORKED]
+    if len(worked) > techs:
+        return (f"maintenance crew: {len(worked)} repairs or services under way "
+                f"({', '.join(n for _, n, _, _ in worked)}), more than its {techs} technicians")
+    seen = {}
+    for t, name, h, comp in worked:
+        if t >= techs:
+            return f"health component '{name}': technician {t} is not in the crew (0 to {techs - 1})"
+        if t in seen:
+            return f"health component '{name}': technician {t} already works on '{seen[t]}'"
+        seen[t] = name
+        dist = getattr(specs[h], comp["status"] if comp["status"] == "service" else "repair")
+        if comp.get("work_elapsed_s") is None and comp.get("work_remaining_s") is None \
+                and dist.name != "exponential":
+            return (f"health component '{name}': a {comp['status']} under way needs work_elapsed_s (its time is "
+                    "not memoryless)")
+    stoppers = {}
+    for h, comp in enumerate(comps):
+        if comp.get("status") in STOPS_HOST:
+            stoppers.setdefault(int(host[h]), []).append(names[h])
+    for e, name in enumerate(v.model.names):
+        st = v.snapshot.elements[name]
+        if e in stoppers:
+            if v.model.kinds[e] != "machine":
+                return (f"health component '{stoppers[e][0]}': stops its host '{name}', a {v.model.kinds[e]}: "
+                        "only a machine host can be restored stopped yet")
+            if st is not None and st.state not in ("held", "down"):
+                return (f"health component '{stoppers[e][0]}': stops its host, but element '{name}' is "
+                        f"{st.state or 'not held'} in the snapshot (say held, its parts paused)")
+        elif st is not None and st.state == "held":
+            return f"element '{name}': held, but no health component of it is failed, under repair or in service"
+    return None
 
 
 def health_check(name: str, comp: dict):
     status = comp.get("status", "ok")
     if status not in STATUS_NAMES:
         return f"unknown status {status!r} (known: {', '.join(STATUS_NAMES)})"
-    if status != "ok":
-        return (f"is {status} at this moment: a component failed, queued or in the crew's hands (its host "
-                "stopped) cannot be restored yet; take the snapshot at a moment where every component is ok")
+    pos, tech = comp.get("queue_position"), comp.get("technician")
+    if status in WAITING and (not isinstance(pos, int) or isinstance(pos, bool) or pos < 0):
+        return f"is {status}: it waits for a technician and needs its queue_position (an integer >= 0), got {pos!r}"
+    if status not in WAITING and pos is not None:
+        return f"is {status}, not waiting for a technician: it has no queue_position (got {pos!r})"
+    if status in WORKED and (not isinstance(tech, int) or isinstance(tech, bool) or tech < 0):
+        return f"is in {status}: it needs its technician (an integer >= 0), got {tech!r}"
+    if status not in WORKED:
+        for key in ("technician", "work_elapsed_s", "work_remaining_s"):
+            if comp.get(key) is not None:
+                return f"is {status}, not in a technician's hands: it has no {key} (got {comp[key]!r})"
     if not isinstance(comp.get("wear"), (int, float)):
         return "needs its wear (a number)"
     for key in ("age_s", "life_s", "next_update_in_s", "since_update_s", "work_since_update_s", "uses",
-                "uses_since_update"):
+                "uses_since_update", "work_elapsed_s", "work_remaining_s"):
         x = comp.get(key)
         if x is not None and (not isinstance(x, (int, float)) or not x >= 0):
             return f"{key} must be a number >= 0, got {x!r}"
     return None
 
 
-SNAPSHOT = SnapshotHooks(capture=health_capture, restore=health_restore, check=health_check)
+SNAPSHOT = SnapshotHooks(capture=health_capture, restore=health_restore, check=health_check, link=health_link)

@@ -186,7 +186,8 @@ class SnapshotHooks:
       (``v.struct(name)``: the replica's row).
     * ``link(v, e, st) -> str | None``: runs after *every* element's ``restore``, for state that
       ties e to another element (a robot's claimed part, still in its pick element); returns
-      what is wrong (the snapshot does not fit), or None. Element state of its own, a kind
+      what is wrong (the snapshot does not fit), or None. (The crew's ``link(v, c, comps)`` runs
+      before its own ``restore``; ``v.snapshot`` is the Snapshot being written.) Element state of its own, a kind
       beyond the common fields keeps in ``st.equipment`` (a JSON-ready dict the kind defines).
     * ``uses(v, h, host) -> int`` / ``clock(v, h, host) -> int``: host-side twins of the kernel
       hooks of the same names, for a kind whose health components wear on counters of its own

@@ -232,13 +232,16 @@ HOOKS = Hooks(room=machine_room, offer=machine_offer, take=machine_take,
 
 
 # ---- snapshots (host side, numpy: kernels/hooks.py SnapshotHooks) ----------------------------------
-MACHINE_STATES = ("processing", "blocked", "starved", "down")
+MACHINE_STATES = ("processing", "blocked", "starved", "down", "held")  # held: stopped by the maintenance crew
 
 
-def machine_state_of(parts, down: bool) -> str:
-    """A machine's state from its parts (snapshot Parts) and whether it is down."""
+def machine_state_of(parts, down: bool, held: bool = False) -> str:
+    """A machine's state from its parts (snapshot Parts), whether it is down (a random failure)
+    and whether the maintenance crew holds it (a failed or serviced health component)."""
     if down:
         return "down"
+    if held:
+        return "held"
     if any(p.status == "processing" for p in parts):
         return "processing"
     return "blocked" if parts else "starved"
@@ -271,7 +274,8 @@ def machine_capture(v, e) -> dict:
         out["state"] = "down"
         out["repair_remaining_s"] = (int(el64[E_REPAIR]) - step) * dt
     else:
-        out["state"] = "processing" if any(p["status"] == "processing" for p in parts) else \
+        held = int(el32[E_HOLD_FAIL]) > 0 or int(el32[E_HOLD_SERVICE]) > 0  # the crew's holds: kernels/health.py
+        out["state"] = "held" if held else "processing" if any(p["status"] == "processing" for p in parts) else \
             "blocked" if parts else "starved"
         if failures is not None and failures.mode == "time":
             out["failure_in_s"] = (int(el64[E_FAIL]) - step) * dt
@@ -332,20 +336,21 @@ def machine_check(spec, st):
     if st.state and st.state not in MACHINE_STATES:
         return f"unknown state {st.state!r} (known: {', '.join(MACHINE_STATES)})"
     down = st.state == "down"
+    stopped = down or st.state == "held"
     if down and spec.failures is None:
         return "down in the snapshot, but the plant gives it no failures"
     for p in st.parts:
         if p.status == "waiting":
             return "a part on a machine is processing, blocked or paused"
-        if p.status == "paused" and not down:
-            return "a paused part on a machine that is not down"
-        if p.status == "processing" and down:
-            return "a processing part on a machine that is down (say paused)"
+        if p.status == "paused" and not stopped:
+            return "a paused part on a machine that is not down or held"
+        if p.status == "processing" and stopped:
+            return f"a processing part on a machine that is {st.state} (say paused)"
         if p.status in ("processing", "paused") and p.elapsed_s is None and p.remaining_s is None \
                 and spec.process.name != "exponential":
             return (f"a {p.status} part needs elapsed_s (its process time is not "
                     "memoryless, so the time already worked matters)")
-    if st.state and st.state != machine_state_of(st.parts, down):
+    if st.state and st.state != machine_state_of(st.parts, down, st.state == "held"):
         return f"state {st.state!r} contradicts its parts ({', '.join(p.status for p in st.parts) or 'none'})"
     if down and st.repair_elapsed_s is None and st.repair_remaining_s is None \
             and spec.failures.ttr.name != "exponential":
@@ -388,7 +393,8 @@ def machine_plausible(spec, plant, field, value):
 
 def _machine_now(a, slots, e) -> str:
     st = a["s32"][slots, S_STATUS]
-    return "down" if bool(a["el32"][e, E_DOWN]) else "processing" if (st == int(BUSY)).any() else \
+    held = int(a["el32"][e, E_HOLD_FAIL]) > 0 or int(a["el32"][e, E_HOLD_SERVICE]) > 0
+    return "down" if bool(a["el32"][e, E_DOWN]) else "held" if held else "processing" if (st == int(BUSY)).any() else \
         "blocked" if (st == int(DONE)).any() else "starved"
 
 
@@ -443,7 +449,7 @@ def machine_observe(t, e, st, k) -> None:
     elif el.failures is not None:
         st.up_elapsed_s = (k - int(n["up_since"])) * dt if el.failures.mode == "time" else \
             (_operating_clock(a, e, k) - int(n["work_at_up"])) * dt
-    assert st.state == machine_state_of(st.parts, st.state == "down")
+    assert st.state == machine_state_of(st.parts, st.state == "down", st.state == "held")
 
 
 SNAPSHOT = SnapshotHooks(capture=machine_capture, restore=machine_restore, check=machine_check,

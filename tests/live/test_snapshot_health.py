@@ -95,7 +95,7 @@ def test_health_snapshots_round_trip_and_are_checked(tmp_path):
              "health component 'M1.spindle': in the snapshot but not in plant 'worn'"),
             (lambda d: d.pop("health"), "health component 'M1.drive': missing from the snapshot"),
             (lambda d: d["health"]["M1.drive"].update(status="repair"),
-             "health component 'M1.drive': is repair at this moment"),
+             "health component 'M1.drive': is in repair: it needs its technician"),
             (lambda d: d["health"]["M1.drive"].update(status="broken"), "unknown status 'broken'"),
             (lambda d: d["health"]["M1.drive"].update(age_s=-5), "age_s must be a number >= 0")):
         with pytest.raises(SnapshotError, match=msg):

@@ -18,7 +18,7 @@ from ..kernels.registry import CREW
 from .snapshot import CaptureView, Snapshot, SnapshotError, kind_hooks
 
 NEVER = int(layout.NEVER)
-HEALTH_ARRAYS = ("f64", "i64", "signal", "tech_job")  # what a restore of the health components writes
+HEALTH_ARRAYS = ("f64", "i64", "signal", "tech_job", "tech_start", "tech_end", "queue", "crew")  # what a restore of the health components writes
 
 
 def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
@@ -76,6 +76,7 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.n
     el64, el32, s64, s32 = el64v[rows], el32v[rows], s64v[rows], s32v[rows]  # copies, written back below
     rowed = {k: v[rows] for k, v in arrays.items() if "." in k}  # nested State structs' arrays
     view = RestoreView(model, dict(el64=el64, el32=el32, s64=s64, s32=s32, **rowed), keys, seed)
+    view.snapshot = snapshot  # the crew's link compares its components with their hosts' states
     for e in range(el64.shape[1]):
         view.schedule(e, NEVER)
     el64[:, :, layout.E_FAIL] = NEVER
@@ -89,7 +90,11 @@ def _write(model, arrays: dict, snapshot: Snapshot, rows: np.ndarray, keys: np.n
             raise SnapshotError(f"element '{name}': {problem}")
     if model.n_components:  # the health components, by the crew's hooks (an internal element after the plant's)
         comps = [snapshot.health[f"{h}.{c.name}"] for h, c in plant.health_components()]
-        kind_hooks("(maintenance crew)", CREW).restore(view, model.n_elements, comps)
+        crew = kind_hooks("(maintenance crew)", CREW)
+        problem = crew.link(view, model.n_elements, comps) if crew.link is not None else None
+        if problem:  # before the crew's restore, which trusts its queue and jobs
+            raise SnapshotError(problem)
+        crew.restore(view, model.n_elements, comps)
     el64v[rows], el32v[rows], s64v[rows], s32v[rows] = el64, el32, s64, s32
     for k, v in rowed.items():
         arrays[k][rows] = v
@@ -143,6 +148,18 @@ class RestoreView:
             return np.maximum(np.full(n, self.steps(known_s)), least)
         dist = self.spec(e).durations()[name]
         return np.maximum(self.steps(remaining(dist, elapsed_s or 0.0, self.stream(e, purpose).next())), least)
+
+    def component_duration(self, h: int, name: str, known_s, elapsed_s, least: int = 0,
+                           purpose: int = int(layout.RNG_MAIN)):
+        """Steps left per row of health component h's ``name`` ("repair", "service"), as
+        ``duration`` (its own random stream, after the elements')."""
+        n = len(self.keys)
+        if known_s is not None:
+            return np.maximum(np.full(n, self.steps(known_s)), least)
+        comp = self.model.plant.health_components()[h][1]
+        dist = comp.durations()[f"health.{comp.name}.{name}"]
+        u = self.stream(self.model.n_kernel_elements + h, purpose).next()
+        return np.maximum(self.steps(remaining(dist, elapsed_s or 0.0, u)), least)
 
     def dest(self, e: int) -> np.ndarray:
         """The successor each row's part is bound for (routing draws of e)."""

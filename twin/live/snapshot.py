@@ -29,7 +29,8 @@ from ..kernels.hooks import PART_STATUS
 from ..kernels.registry import CREW
 
 FORMAT = "twin-snapshot/1"
-OBSERVED_HEALTH = ("status", "wear", "age_s", "uses", "signal")  # what a line knows of a component
+OBSERVED_HEALTH = ("status", "wear", "age_s", "uses", "signal", "queue_position", "technician",
+                   "work_elapsed_s")  # what a line knows of a component and the crew's work on it
 
 
 class SnapshotError(TwinError, ValueError):
