@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 import time
 import warnings
@@ -28,13 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "fab"))
 
 from smt2020_offered import offered_load  # noqa: E402
-
-DAY = 86400.0
-
-
-def data_dir() -> Path:
-    env = os.environ.get("TWIN_SMT2020_DIR")
-    return Path(env) if env else HERE.parent.parent / "shared" / "data" / "smt2020"
+from bench_fab import DAY, data_dir  # noqa: E402  (where the data is: one rule for both scripts)
 
 
 def main(argv=None) -> int:

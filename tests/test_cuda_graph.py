@@ -20,26 +20,9 @@ from twin.kernels.layout import E_NEXT, R_STEP
 from twin.simulator import Launches, use_graph
 from twin.state import new_state, to_numpy
 
+from test_simulator_determinism import flat, line  # the same random line, read the same way
+
 HAS_CUDA = wp.is_cuda_available()
-
-
-def line() -> twin.Plant:
-    p = twin.Plant("graph")
-    p.add(twin.Source("in", interarrival=twin.Exponential(50)), twin.Buffer("B1", capacity=4),
-          twin.Machine("M1", process=twin.LogNormal(40, 0.5), failures=twin.Failures(
-              twin.Exponential(3000), twin.Gamma(200, 0.7))),
-          twin.Buffer("B2", capacity=2), twin.Machine("M2", process=twin.Triangular(20, 35, 60), servers=2),
-          twin.Sink("out"))
-    p.line("in", "B1", "M1", "B2", "M2", "out")
-    return p
-
-
-def flat(res: twin.Results) -> dict:
-    out = {k: v for k, v in res.per_replica.items() if k not in ("elements", "held_at_end")}
-    for name, kpis in res.per_replica["elements"].items():
-        for k, v in kpis.items():
-            out[f"{name}.{k}"] = v
-    return out
 
 
 def assert_same(a: twin.Results, b: twin.Results) -> None:
