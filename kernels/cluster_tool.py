@@ -64,7 +64,7 @@ constant used in both arms of an if/else inside a returning block uninitialised 
 import numpy as np
 import warp as wp
 
-from .hooks import Hooks, SnapshotHooks
+from .hooks import Hooks, SnapshotHooks, equipment_problem
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .layout import (A_HELD, BUSY, CARRY_TABLE, DONE, DRAWS_TABLE, E_COUNT, E_DONE, E_STAT, IDLE, NEVER,
                      RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
@@ -1332,11 +1332,9 @@ def _where(eq, labels, n_ll) -> dict:
 
 def _tool_problem(spec, st):
     eq = st.equipment
-    if not isinstance(eq, dict):
-        return "needs equipment (ports, load_locks, chambers, vacuum_robot, atm_robot)"
-    for k in eq:
-        if k not in TOOL_KEYS:
-            return f"equipment.{k}: unknown key (known: {', '.join(TOOL_KEYS)})"
+    problem = equipment_problem(eq, TOOL_KEYS, "ports, load_locks, chambers, vacuum_robot, atm_robot")
+    if problem:
+        return problem
     for k in TOOL_KEYS:
         if k not in eq and k != "atm_robot":
             return f"equipment.{k}: missing"

@@ -211,3 +211,14 @@ class SnapshotHooks:
 
     def wire_fields(self) -> tuple[str, ...]:
         return tuple(f for f, _ in self.wire)
+
+
+def equipment_problem(eq, known, needs: str) -> str | None:
+    """What is wrong with the shape of a snapshot's ``equipment`` dict (a kind's own state:
+    robot, cluster tool): not a dict, or a key the kind does not know; None if neither."""
+    if not isinstance(eq, dict):
+        return f"needs equipment ({needs})"
+    for k in eq:
+        if k not in known:
+            return f"equipment.{k}: unknown key (known: {', '.join(known)})"
+    return None

@@ -28,7 +28,7 @@ wear of a joint or, summed, of the whole arm).
 
 import warp as wp
 
-from .hooks import Hooks, SnapshotHooks
+from .hooks import Hooks, SnapshotHooks, equipment_problem
 from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, EL64_TABLE, NEVER, S_DEST, S_ENTRY,
@@ -482,11 +482,9 @@ def robot_link(v, e, st):
 
 def robot_check(spec, st):
     eq = st.equipment
-    if not isinstance(eq, dict):
-        return "needs equipment (its task: phase, task, at, ...)"
-    for k in eq:
-        if k not in TASK_KEYS:
-            return f"equipment.{k}: unknown key (known: {', '.join(TASK_KEYS)})"
+    problem = equipment_problem(eq, TASK_KEYS, "its task: phase, task, at, ...")
+    if problem:
+        return problem
     phase = eq.get("phase")
     if phase not in PHASE_CODES:
         return f"equipment.phase: unknown phase {phase!r} (known: {', '.join(PHASE_CODES)})"
