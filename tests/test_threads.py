@@ -189,3 +189,36 @@ def test_ctrl_c_between_two_block_starts_stops_the_started_block(monkeypatch):
         runner.join(60.0)
         pytest.fail("a Ctrl-C between two block starts left the first block running")
     assert raised == [True] and len(stops) == 2
+
+
+def test_ctrl_c_while_watching_the_blocks_is_raised_only_after_they_stopped():
+    """SIGINT in the main thread while it watches the block threads sets the stop flag; the
+    KeyboardInterrupt comes on leaving the watch, never inside it (a KeyboardInterrupt inside
+    concurrent.futures.wait can leave a future's lock held and hang the process). Off the main
+    thread, and under a handler of the user's, the watch leaves SIGINT alone."""
+    import signal
+    stop = threading.Event()
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        with simulator.DeferredInterrupt(stop):
+            signal.raise_signal(signal.SIGINT)
+            reached.append(stop.is_set())  # still running here: the signal only set the flag
+    assert reached == [True]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+    seen = []
+    previous = signal.signal(signal.SIGINT, lambda *a: seen.append("user"))
+    try:
+        with simulator.DeferredInterrupt(threading.Event()) as watch:
+            signal.raise_signal(signal.SIGINT)
+        assert seen == ["user"] and watch.caught is None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    def off_main():
+        with simulator.DeferredInterrupt(threading.Event()) as watch:
+            seen.append(watch.previous)
+    t = threading.Thread(target=off_main)
+    t.start()
+    t.join()
+    assert seen[-1] is None

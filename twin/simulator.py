@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import signal
 import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -327,12 +328,12 @@ def run_blocks(blocks: list[Block], device, bar) -> None:
         with lock:
             bar.update(float(min(b.step for b in blocks)))
 
-    with ThreadPoolExecutor(len(blocks), thread_name_prefix="twin-block") as pool:
+    with ThreadPoolExecutor(len(blocks), thread_name_prefix="twin-block") as pool, DeferredInterrupt(stop) as ctrl_c:
         futures = []
         try:  # from the first submit on: a Ctrl-C between two submits must stop the block started
             futures += [pool.submit(b.run, device, stop, chunk_done if bar.enabled else None) for b in blocks]
             pending = set(futures)
-            while pending:
+            while pending and not ctrl_c.caught:
                 done, pending = wait(pending, timeout=0.05, return_when=FIRST_EXCEPTION)
                 if any(f.exception() is not None for f in done):
                     break
@@ -342,6 +343,37 @@ def run_blocks(blocks: list[Block], device, bar) -> None:
     errors = [f.exception() for f in futures if f.exception() is not None and not isinstance(f.exception(), _Stopped)]
     if errors:
         raise errors[0]
+
+
+class DeferredInterrupt:
+    """While the main thread watches the block threads, Ctrl-C only sets ``stop``; the
+    KeyboardInterrupt is raised on leaving, once every block has stopped.
+
+    A KeyboardInterrupt raised wherever the main thread happens to be can land inside
+    ``concurrent.futures.wait`` between acquiring a future's lock and its ``with`` block
+    (CPython does not make ``with lock:`` atomic against signals): the lock stays held, the block
+    thread finishing that future waits on it forever, and so does the main thread waiting for the
+    block (seen once in CI: the process did not exit within 30 s of SIGINT). Off the main thread,
+    or under a handler other than Python's default, nothing changes."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop, self.caught, self.previous = stop, None, None
+
+    def _handler(self, signum, frame) -> None:
+        self.caught = (signum, frame)
+        self.stop.set()
+
+    def __enter__(self) -> "DeferredInterrupt":
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        if self.caught is not None and exc_type is None:
+            self.previous(*self.caught)  # Python's default handler: raises KeyboardInterrupt here
 
 
 PER_RUN = {"ct_hist"}  # State arrays of the whole block, not one row per replica: summed over blocks
