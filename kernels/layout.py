@@ -169,9 +169,9 @@ KIND_LAYOUTS = _kind_layouts()
 
 
 class KindFields:
-    """Stands, in a struct's annotations below, for one field per kind whose layout module has a
-    ``role`` struct ("PARAMS" or "STATE"): ``FIELD: wp.array(dtype=struct)``, one element
-    (``struct_ref``), in registry order. A struct field is copied with its parent into every
+    """Stands, in a struct's annotations below (KIND_PARAMS, KIND_STATE), for one field per kind
+    whose layout module has a ``role`` struct ("PARAMS" or "STATE"): ``FIELD:
+    wp.array(dtype=struct)``, one element (``struct_ref``), in registry order. A struct field is copied with its parent into every
     @wp.func call (Warp passes structs by value), an array field is a 56-byte handle; m.robot[0]
     reads the robot fields through a pointer (no copy)."""
 
@@ -181,6 +181,10 @@ class KindFields:
     def fields(self) -> dict:
         return {m.FIELD: wp.array(dtype=getattr(m, self.role)) for m in KIND_LAYOUTS.values()
                 if getattr(m, self.role) is not None}
+
+
+KIND_PARAMS = KindFields("PARAMS")  # in Model: the kinds' params structs
+KIND_STATE = KindFields("STATE")    # in State: the kinds' state structs
 
 
 def with_kind_fields(cls):
@@ -210,7 +214,7 @@ class Model:
     tbf_dist: wp.array(dtype=int)          # [E]
     ttr_dist: wp.array(dtype=int)          # [E]
     routing: wp.array(dtype=int)           # [E] ROUTE_PROBABILITY or ROUTE_FIRST_AVAILABLE
-    kinds: KindFields("PARAMS")            # [1] each: m.conveyor[0], m.robot[0], ... (KIND_LAYOUTS)
+    kinds: KIND_PARAMS                     # [1] each: m.conveyor[0], m.robot[0], ... (KIND_LAYOUTS)
     out_start: wp.array(dtype=int)         # [E+1] successors of e: out_elem[out_start[e]:out_start[e+1]]
     out_elem: wp.array(dtype=int)          # [J]
     out_cum: wp.array(dtype=wp.float64)    # [J] cumulative routing probability
@@ -254,7 +258,7 @@ class State:
     next_tree: wp.array2d(dtype=wp.int64)  # NEXT_TREE_TABLE [R, 2 * Model.tree_leaves]
     ct_sumsq: wp.array(dtype=wp.float64)  # CT_SUMSQ_TABLE [R]
     ct_hist: wp.array(dtype=wp.int64)    # CT_HIST_TABLE [HIST_BINS]
-    kinds: KindFields("STATE")           # [1] each: s.robot[0], s.health[0], ... (KIND_LAYOUTS)
+    kinds: KIND_STATE                    # [1] each: s.robot[0], s.health[0], ... (KIND_LAYOUTS)
     # the run's Control, as a one-element array: per run like the tables, and read by the hooks
     # through the State they already receive (s.control[0].seed), so hook signatures stay (m, s, r, ...)
     control: wp.array(dtype=Control)     # [1]

@@ -360,7 +360,7 @@ def test_model_and_state_have_one_field_per_kind_struct_in_registry_order(monkey
     probe.FIELD, probe.PARAMS, probe.STATE, probe.TABLES = "probe", ProbeParams, None, ()
 
     # annotations as objects (this file's are strings: from __future__ import annotations)
-    probe_struct = type("Probe", (), {"__annotations__": {"first": int, "kinds": layout.KindFields("PARAMS"),
+    probe_struct = type("Probe", (), {"__annotations__": {"first": int, "kinds": layout.KIND_PARAMS,
                                                           "last": int}, "__module__": __name__})
     fields = list(layout.with_kind_fields(probe_struct).vars.items())
     assert [f for f, _ in fields] == ["first", *(m.FIELD for m in lays if m.PARAMS is not None), "probe", "last"]
