@@ -83,7 +83,7 @@ def clear_step(m: Model, s: State, r: int, e: int) -> wp.int64:
     """Wall step at which the entry clears (the last item one pitch in), or NEVER."""
     if s.el32[r, e, E_COUNT] == 0:
         return NEVER
-    return wall_step_at(s, r, e, s.s64[r, tail_slot(m, s, r, e), S_STEP] + m.conveyor.pitch[e])
+    return wall_step_at(s, r, e, s.s64[r, tail_slot(m, s, r, e), S_STEP] + m.conveyor[0].pitch[e])
 
 
 @wp.func(inline=True)
@@ -104,7 +104,7 @@ def conveyor_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
     count = s.el32[r, y, E_COUNT]
     if count >= m.capacity[y]:
         return 0
-    if count > 0 and belt_clock(s, r, y, k) - s.s64[r, tail_slot(m, s, r, y), S_STEP] < m.conveyor.pitch[y]:
+    if count > 0 and belt_clock(s, r, y, k) - s.s64[r, tail_slot(m, s, r, y), S_STEP] < m.conveyor[0].pitch[y]:
         return 0
     return 1
 
@@ -130,9 +130,9 @@ def conveyor_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) ->
     count = s.el32[r, x, E_COUNT] - 1
     s.el32[r, x, E_COUNT] = count
     if count > 0:
-        free_arrival = s.s64[r, front_slot(m, s, r, x), S_STEP] + m.conveyor.transit[x]
-        if m.conveyor.accumulating[x] != 0:  # it may have queued one pitch behind the one that left
-            free_arrival = wp.max(free_arrival, belt_clock(s, r, x, k) + m.conveyor.pitch[x])
+        free_arrival = s.s64[r, front_slot(m, s, r, x), S_STEP] + m.conveyor[0].transit[x]
+        if m.conveyor[0].accumulating[x] != 0:  # it may have queued one pitch behind the one that left
+            free_arrival = wp.max(free_arrival, belt_clock(s, r, x, k) + m.conveyor[0].pitch[x])
         s.el64[r, x, CV_LEAD_BELT] = free_arrival
     conveyor_schedule(m, s, r, x, k)
     wake(s, r, x)
@@ -149,7 +149,7 @@ def conveyor_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.i
     s.s32[r, slot, S_DEST] = choose_successor(m, s, r, y)
     s.el32[r, y, E_COUNT] = count + 1
     if count == 0:
-        s.el64[r, y, CV_LEAD_BELT] = s.s64[r, slot, S_STEP] + m.conveyor.transit[y]
+        s.el64[r, y, CV_LEAD_BELT] = s.s64[r, slot, S_STEP] + m.conveyor[0].transit[y]
     conveyor_schedule(m, s, r, y, k)
 
 
@@ -161,7 +161,7 @@ def conveyor_event(m: Model, s: State, r: int, e: int, k: wp.int64):
         if s.s32[r, lead, S_STATUS] != DONE and wall_step_at(s, r, e, s.el64[r, e, CV_LEAD_BELT]) == k:
             s.s32[r, lead, S_STATUS] = DONE
             s.el64[r, e, CV_READY] = k
-            if m.conveyor.accumulating[e] == 0:  # the whole belt stops until the item leaves
+            if m.conveyor[0].accumulating[e] == 0:  # the whole belt stops until the item leaves
                 belt_anchor(s, r, e, k)
                 s.el32[r, e, CV_BLOCKED] = 1
             wake_receivers(m, s, r, e, s.s32[r, lead, S_DEST])
@@ -216,11 +216,11 @@ def conveyor_item_position(m: Model, s: State, r: int, e: int, i: int, ahead: wp
     """Belt position (steps of travel from the start) at step k of the i-th item from the front;
     ``ahead`` is the position of the item in front of it (ignored for i = 0)."""
     slot = m.slot_start[e] + (s.el32[r, e, E_HEAD] + i) % m.capacity[e]
-    transit = m.conveyor.transit[e]
+    transit = m.conveyor[0].transit[e]
     belt = belt_clock(s, r, e, k)
     if i == 0:  # the front item reaches the end at CV_LEAD_BELT, moving at full speed until then
         return transit - wp.max(s.el64[r, e, CV_LEAD_BELT] - belt, wp.int64(0))
-    return wp.min(belt - s.s64[r, slot, S_STEP], ahead - m.conveyor.pitch[e])
+    return wp.min(belt - s.s64[r, slot, S_STEP], ahead - m.conveyor[0].pitch[e])
 
 
 @wp.func(inline=True)
@@ -230,7 +230,7 @@ def conveyor_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
         return ST_DOWN
     count = s.el32[r, e, E_COUNT]
     if count > 0:
-        if conveyor_item_position(m, s, r, e, 0, NEVER, k) >= m.conveyor.transit[e]:
+        if conveyor_item_position(m, s, r, e, 0, NEVER, k) >= m.conveyor[0].transit[e]:
             return ST_BLOCKED
         return ST_BUSY
     return ST_IDLE

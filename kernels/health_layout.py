@@ -136,3 +136,10 @@ class HealthState:
     log_step: wp.array3d(dtype=wp.int64)  # LOG_STEP_TABLE [log_replicas, H, log_len]
     log_value: wp.array4d(dtype=wp.float32)  # LOG_VALUE_TABLE [log_replicas, H, log_len, LOG_VALUES]
     log_n: wp.array2d(dtype=int)          # LOG_N_TABLE [log_replicas, H]
+
+
+# the crew's own structs (kernels/registry.py ``layout``): kernels/layout.py adds them as Model.health
+# and State.health (one-element arrays: m.health[0], s.health[0]); TABLES above are STATE's tables
+FIELD = "health"
+PARAMS = HealthParams
+STATE = HealthState

@@ -2,21 +2,24 @@
 
 Per-element fields are packed into a few (replica, element, field) arrays so that one element of
 one replica sits in one or two cache lines and the structs passed to every function stay small.
-The per-kind structs (robot, cluster tool, health) sit behind one-element arrays
-(``struct_ref``), so Model and State stay small: Warp passes structs by value into every
-``@wp.func``, and the hot path must not copy kilobytes per call.
+A kind's own structs (a conveyor's, a robot's, a cluster tool's, the crew's) are declared in
+the kind's layout module, which the kind registry names (kernels/registry.py ``layout``); Model
+and State get one field per such kind by iterating the registry (``KIND_LAYOUTS``), so this file
+names no kind. Those fields are one-element arrays (``struct_ref``), so Model and State stay
+small: Warp passes structs by value into every ``@wp.func``, and the hot path must not copy
+kilobytes per call.
 The State tables' columns are declared once below (kernels/tables.py): the declaration gives
 the kernels' column constants, the allocation (twin/state.py) and the host decoder by name.
 
 Time is an integer step count (``int64``); seconds = steps * dt, derived on the host.
 """
 
+import importlib
+
 import warp as wp
 
-from .health_layout import HealthParams, HealthState
-from .robot_layout import RobotParams, RobotState
+from .registry import KINDS as _ENTRIES
 from .tables import Column, KindArea, Table
-from .tool_layout import ToolParams, ToolState
 
 wp.set_module_options({"enable_backward": False})
 
@@ -142,16 +145,58 @@ class Distributions:
     table: wp.array(dtype=wp.float64)      # [T] seconds
 
 
-@wp.struct
-class ConveyorParams:
-    """Belt conveyors, indexed by element (entries of other kinds are unused)."""
+# ---- the kinds' own structs, from the registry ----------------------------------------------------
+def _kind_layouts() -> dict:
+    """kind name -> its layout module (registry order): the kinds that declare structs of their
+    own. A layout module exports ``FIELD`` (the Model/State field, also the prefix of its tables'
+    names), ``PARAMS`` and ``STATE`` (Warp structs, or None) and ``TABLES`` (STATE's tables)."""
+    out = {}
+    for e in _ENTRIES:
+        if not e.layout:
+            continue
+        mod = out[e.name] = importlib.import_module(f".{e.layout}", __package__)
+        bad = [t.name for t in mod.TABLES if not t.name.startswith(mod.FIELD + ".")]
+        if (mod.STATE is None) != (not mod.TABLES) or bad:
+            raise ValueError(f"{mod.__name__}: STATE needs TABLES and each table's name starts with "
+                             f"'{mod.FIELD}.' (the State field it lives in): {bad}")
+    fields = [m.FIELD for m in out.values()]
+    if len(set(fields)) != len(fields):
+        raise ValueError(f"two kinds declare the same Model/State field: {fields}")
+    return out
 
-    transit: wp.array(dtype=wp.int64)    # [E] steps for an item to travel the belt (length / speed)
-    pitch: wp.array(dtype=wp.int64)      # [E] steps for the belt to move one pitch (pitch / speed)
-    accumulating: wp.array(dtype=int)    # [E] 1: items queue at the end; 0: the whole belt stops
+
+KIND_LAYOUTS = _kind_layouts()
 
 
-@wp.struct
+class KindFields:
+    """Stands, in a struct's annotations below (KIND_PARAMS, KIND_STATE), for one field per kind
+    whose layout module has a ``role`` struct ("PARAMS" or "STATE"): ``FIELD:
+    wp.array(dtype=struct)``, one element (``struct_ref``), in registry order. A struct field is copied with its parent into every
+    @wp.func call (Warp passes structs by value), an array field is a 56-byte handle; m.robot[0]
+    reads the robot fields through a pointer (no copy)."""
+
+    def __init__(self, role: str):
+        self.role = role
+
+    def fields(self) -> dict:
+        return {m.FIELD: wp.array(dtype=getattr(m, self.role)) for m in KIND_LAYOUTS.values()
+                if getattr(m, self.role) is not None}
+
+
+KIND_PARAMS = KindFields("PARAMS")  # in Model: the kinds' params structs
+KIND_STATE = KindFields("STATE")    # in State: the kinds' state structs
+
+
+def with_kind_fields(cls):
+    """``@wp.struct`` of ``cls`` with its ``KindFields`` annotation replaced by the kinds' fields."""
+    fields = {}
+    for name, annotation in cls.__annotations__.items():
+        fields.update(annotation.fields() if isinstance(annotation, KindFields) else {name: annotation})
+    cls.__annotations__ = fields
+    return wp.struct(cls)
+
+
+@with_kind_fields
 class Model:
     """The plant as flat arrays (read-only during a run). E elements, J transfers."""
 
@@ -169,13 +214,7 @@ class Model:
     tbf_dist: wp.array(dtype=int)          # [E]
     ttr_dist: wp.array(dtype=int)          # [E]
     routing: wp.array(dtype=int)           # [E] ROUTE_PROBABILITY or ROUTE_FIRST_AVAILABLE
-    conveyor: ConveyorParams
-    # Per-kind structs as one-element arrays: a struct field is copied with its parent into every
-    # @wp.func call (Warp passes structs by value), an array field is a 56-byte handle; m.robot[0]
-    # reads the robot fields through a pointer (no copy).
-    robot: wp.array(dtype=RobotParams)     # [1]
-    tool: wp.array(dtype=ToolParams)       # [1]
-    health: wp.array(dtype=HealthParams)   # [1]
+    kinds: KIND_PARAMS                     # [1] each: m.conveyor[0], m.robot[0], ... (KIND_LAYOUTS)
     out_start: wp.array(dtype=int)         # [E+1] successors of e: out_elem[out_start[e]:out_start[e+1]]
     out_elem: wp.array(dtype=int)          # [J]
     out_cum: wp.array(dtype=wp.float64)    # [J] cumulative routing probability
@@ -202,7 +241,7 @@ class Control:
     log_len: int                           # ... at most log_len samples per component
 
 
-@wp.struct
+@with_kind_fields
 class State:
     """Everything that changes, one row per replica (R replicas, S slots in all)."""
 
@@ -219,9 +258,7 @@ class State:
     next_tree: wp.array2d(dtype=wp.int64)  # NEXT_TREE_TABLE [R, 2 * Model.tree_leaves]
     ct_sumsq: wp.array(dtype=wp.float64)  # CT_SUMSQ_TABLE [R]
     ct_hist: wp.array(dtype=wp.int64)    # CT_HIST_TABLE [HIST_BINS]
-    robot: wp.array(dtype=RobotState)    # [1] (see Model.robot)
-    tool: wp.array(dtype=ToolState)      # [1]
-    health: wp.array(dtype=HealthState)  # [1]
+    kinds: KIND_STATE                    # [1] each: s.robot[0], s.health[0], ... (KIND_LAYOUTS)
     # the run's Control, as a one-element array: per run like the tables, and read by the hooks
     # through the State they already receive (s.control[0].seed), so hook signatures stay (m, s, r, ...)
     control: wp.array(dtype=Control)     # [1]

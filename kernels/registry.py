@@ -6,6 +6,12 @@ defines its element class (registered with ``twin.elements.register_kind``; empt
 maintenance crew, an internal element). The order is the dispatch order: each generated dispatch
 tests the kinds in this order, the most frequent first.
 
+A kind with parameter or state structs of its own names the kernel module that declares them
+(``layout``: ``FIELD``, ``PARAMS``, ``STATE``, ``TABLES``; kernels/layout.py adds them to Model and
+State as ``m.FIELD[0]`` / ``s.FIELD[0]``) and the Python module that fills them (``fill``:
+``compile_params`` and ``state_dims``, twin/model.py and twin/state.py call them; empty: the
+params struct is filled from the element class's ``kernel_columns``). Central files name neither.
+
 Adding a kind = one line here, its kernel module and its Python module (docs/architecture.md).
 """
 
@@ -21,18 +27,22 @@ class Entry:
     kernel: str       # kernel module in twin.kernels (exports HOOKS)
     module: str       # Python module of the element class ("" for an internal element)
     timed: bool       # schedules timed events (keeps E_NEXT): a leaf of the engine's next-event tree
+    layout: str = ""  # kernel module in twin.kernels declaring the kind's own structs ("": none)
+    fill: str = ""    # Python module filling them (compile_params, state_dims); "": from kernel_columns
 
 
 KINDS = (
     Entry("machine", 1, "machine", "twin.elements", timed=True),
     Entry("buffer", 2, "buffer", "twin.elements", timed=False),
-    Entry("conveyor", 4, "conveyor", "twin.elements", timed=True),
+    Entry("conveyor", 4, "conveyor", "twin.elements", timed=True, layout="conveyor_layout"),
     Entry("source", 0, "source", "twin.elements", timed=True),
     Entry("sink", 3, "sink", "twin.elements", timed=False),
-    Entry("robot", 5, "robot", "twin.equipment.robot", timed=True),
-    Entry("cluster_tool", 6, "cluster_tool", "twin.equipment.cluster_tool", timed=True),
+    Entry("robot", 5, "robot", "twin.equipment.robot", timed=True, layout="robot_layout", fill="twin.equipment.robot"),
+    Entry("cluster_tool", 6, "cluster_tool", "twin.equipment.cluster_tool", timed=True, layout="tool_layout",
+          fill="twin.equipment.cluster_tool"),
     Entry("delay", 8, "delay", "twin.equipment.delay", timed=True),
-    Entry("maintenance", 7, "health", "", timed=True),  # the crew: an internal element after the plant's
+    Entry("maintenance", 7, "health", "", timed=True, layout="health_layout",
+          fill="twin.maintenance.compiled"),  # the crew: an internal element after the plant's
 )
 CREW = "maintenance"
 
@@ -46,8 +56,8 @@ def entry(name: str) -> Entry:
 
 
 def _check() -> None:
-    for what in ("name", "id"):
-        seen = [getattr(e, what) for e in KINDS]
+    for what in ("name", "id", "layout"):
+        seen = [getattr(e, what) for e in KINDS if getattr(e, what) != ""]
         dup = sorted({x for x in seen if seen.count(x) > 1})
         if dup:
             raise ValueError(f"two kinds are registered with {what} {dup}")

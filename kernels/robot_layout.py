@@ -96,3 +96,10 @@ class RobotState:
     i64: wp.array3d(dtype=wp.int64)       # I64_TABLE [R, NR, RB64]
     moves: wp.array3d(dtype=wp.int64)     # MOVES_TABLE [R, NR, 2 * n_conf^2 (max)]
     joint_mj: wp.array2d(dtype=wp.int64)  # JOINT_MJ_TABLE [R, NJ]
+
+
+# the kind's own structs (kernels/registry.py ``layout``): kernels/layout.py adds them as Model.robot
+# and State.robot (one-element arrays: m.robot[0], s.robot[0]); TABLES above are STATE's tables
+FIELD = "robot"
+PARAMS = RobotParams
+STATE = RobotState

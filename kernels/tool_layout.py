@@ -210,3 +210,10 @@ class ToolState:
     g64: wp.array3d(dtype=wp.int64)   # G64_TABLE [R, G, G64]
     part32: wp.array3d(dtype=int)     # PART32_TABLE [R, NP, PT32]
     part64: wp.array3d(dtype=wp.int64)  # PART64_TABLE [R, NP, PT64]
+
+
+# the kind's own structs (kernels/registry.py ``layout``): kernels/layout.py adds them as Model.tool
+# and State.tool (one-element arrays: m.tool[0], s.tool[0]); TABLES above are STATE's tables
+FIELD = "tool"
+PARAMS = ToolParams
+STATE = ToolState

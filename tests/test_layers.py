@@ -256,3 +256,112 @@ def test_the_live_twin_names_no_element_kind():
     names = {e.name for e in KINDS}
     found = {p.name: kind_names_in(p.read_text(), names) for p in sorted((ROOT / "twin" / "live").glob("*.py"))}
     assert {f: hits for f, hits in found.items() if hits} == {}
+
+
+# ---- the central structs name no kind ------------------------------------------------------------
+# Modules that build Model and State for every kind: a kind's own structs reach them through the
+# registry (kernels/registry.py ``layout`` and ``fill``), never by name.
+KIND_AGNOSTIC = ("twin.kernels.layout", "twin.model", "twin.state")
+# Imports of a kind's module that these may keep, each with the reason. The test fails if one
+# disappears (then delete it here).
+ALLOWED_KIND_IMPORTS = {
+    ("twin.model", "twin.maintenance.compiled"):
+        "Model.control sets the run's maintenance policies and sensor log (layout.Control), not the crew's structs",
+}
+
+
+def kind_modules() -> set[str]:
+    """The modules that belong to one registered kind: its kernel module, its layout module, its
+    fill module and its element module unless other kinds share it (twin.elements)."""
+    from twin.kernels.registry import KINDS
+    shared = {e.module for e in KINDS if [x.module for x in KINDS].count(e.module) > 1}
+    out = set()
+    for e in KINDS:
+        out |= {f"twin.kernels.{e.kernel}", *([f"twin.kernels.{e.layout}"] if e.layout else []),
+                *([e.fill] if e.fill else []), *([e.module] if e.module and e.module not in shared else [])}
+    return out
+
+
+def kind_words() -> tuple[set[str], set[str]]:
+    """(the registered kinds' names, the names of their own structs, of the Model/State fields
+    those go in and of their layout modules: conveyor, RobotParams, health, robot_layout, ...)."""
+    from twin.kernels.layout import KIND_LAYOUTS
+    from twin.kernels.registry import KINDS
+    fields = {m.FIELD for m in KIND_LAYOUTS.values()}
+    structs = {s.__name__ for m in KIND_LAYOUTS.values() for s in (m.PARAMS, m.STATE) if s is not None}
+    layouts = {m.__name__.rpartition(".")[2] for m in KIND_LAYOUTS.values()}
+    return {e.name for e in KINDS}, fields | structs | layouts
+
+
+def kind_references(source: str, names, words) -> list[tuple[int, str]]:
+    """(line, what) of every place in ``source`` that picks a kind by name: a string constant that
+    is a kind's name or one of ``words``, or a variable, attribute, field or import of one of
+    ``words`` (``m.robot``, ``robot: wp.array(dtype=RobotParams)``, ``import robot_layout``)."""
+    hits = []
+    for n in ast.walk(ast.parse(source)):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in set(names) | set(words):
+            hits.append((n.lineno, repr(n.value)))
+        elif isinstance(n, ast.Name) and n.id in words:
+            hits.append((n.lineno, n.id))
+        elif isinstance(n, ast.Attribute) and n.attr in words:
+            hits.append((n.lineno, "." + n.attr))
+        elif isinstance(n, ast.alias) and n.name.rpartition(".")[2] in words:
+            hits.append((n.lineno, "import " + n.name))
+        elif isinstance(n, ast.ImportFrom) and (n.module or "").rpartition(".")[2] in words:
+            hits.append((n.lineno, "from " + n.module))
+    return sorted(hits)
+
+
+def test_the_kind_reference_finder_sees_a_kind_struct_written_by_hand():
+    names, words = {"robot"}, {"robot", "RobotParams", "tool", "robot_layout"}
+    old = ("from .robot_layout import RobotParams\n"
+           "class Model:\n    robot: wp.array(dtype=RobotParams)\n"
+           "m.tool = struct_ref(x)\nk = 'robot'\nfrom . import robot_layout\n")
+    assert kind_references(old, names, words) == [
+        (1, "from robot_layout"), (1, "import RobotParams"), (3, "RobotParams"), (3, "robot"), (4, ".tool"),
+        (5, "'robot'"), (6, "import robot_layout")]
+    assert kind_references('"""robots, tools"""\nfrom . import registry\nm.tools = 1\n', names, words) == []
+
+
+def test_the_central_structs_name_no_kind():
+    """kernels/layout.py builds Model and State from the registry; twin/model.py and
+    twin/state.py fill and allocate a kind's own structs through the kind's fill module: none of
+    them imports a kind's modules or writes a kind's struct, field or name by hand."""
+    modules, (names, words) = _modules(), kind_words()
+    assert {"conveyor", "robot", "tool", "health", "RobotParams", "HealthState"} <= words  # the finder's input
+    found = {m: kind_references(modules[m].read_text(encoding="utf-8"), names, words) for m in KIND_AGNOSTIC}
+    assert {m: hits for m, hits in found.items() if hits} == {}
+    graph, own = import_graph(), kind_modules()
+    for (a, b), why in ALLOWED_KIND_IMPORTS.items():
+        assert b in graph[a], f"{a} no longer imports {b} ({why}): remove it from ALLOWED_KIND_IMPORTS"
+    imports = {m: sorted(t for t in graph[m] & own if (m, t) not in ALLOWED_KIND_IMPORTS) for m in KIND_AGNOSTIC}
+    assert {m: ts for m, ts in imports.items() if ts} == {}
+
+
+def test_model_and_state_have_one_field_per_kind_struct_in_registry_order(monkeypatch):
+    """The kinds' fields come from the registry's layout modules, and a layout module added there
+    (a new kind) gets its field with no change to kernels/layout.py."""
+    import warp as wp
+
+    from twin.kernels import layout
+    from twin.kernels.registry import KINDS
+    lays = [layout.KIND_LAYOUTS[e.name] for e in KINDS if e.layout]
+    for struct, role in ((layout.Model, "PARAMS"), (layout.State, "STATE")):
+        expected = [(m.FIELD, getattr(m, role)) for m in lays if getattr(m, role) is not None]
+        got = [(f, v.type.dtype) for f, v in struct.vars.items() if f in {m.FIELD for m in lays}]
+        assert got == expected
+
+    @wp.struct
+    class ProbeParams:
+        n: int
+
+    monkeypatch.setitem(layout.KIND_LAYOUTS, "probe", type(layout)("probe_layout"))
+    probe = layout.KIND_LAYOUTS["probe"]
+    probe.FIELD, probe.PARAMS, probe.STATE, probe.TABLES = "probe", ProbeParams, None, ()
+
+    # annotations as objects (this file's are strings: from __future__ import annotations)
+    probe_struct = type("Probe", (), {"__annotations__": {"first": int, "kinds": layout.KIND_PARAMS,
+                                                          "last": int}, "__module__": __name__})
+    fields = list(layout.with_kind_fields(probe_struct).vars.items())
+    assert [f for f, _ in fields] == ["first", *(m.FIELD for m in lays if m.PARAMS is not None), "probe", "last"]
+    assert fields[-2][1].type.dtype is ProbeParams

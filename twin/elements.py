@@ -514,7 +514,7 @@ class Conveyor(Element):
                                        "energy_per_item_j", "throughput_per_hour")
     in_wip: ClassVar[bool] = True
     kernel_columns: ClassVar[dict] = {"conveyor.transit": (np.int64, 0), "conveyor.pitch": (np.int64, 0),
-                                      "conveyor.accumulating": (np.int32, 0)}  # layout.ConveyorParams
+                                      "conveyor.accumulating": (np.int32, 0)}  # conveyor_layout.ConveyorParams
 
     def kernel_capacity(self, plant) -> int:
         return self.capacity
@@ -528,7 +528,7 @@ class Conveyor(Element):
         count = view.count(e)
         full = count == view.capacity(e)
         if not self.accumulating:
-            pitch = int(view.model.arrays.conveyor.pitch.numpy()[e])
+            pitch = int(view.model.arrays.conveyor.host.pitch.numpy()[e])  # host struct (kernels/layout.py struct_ref)
             tail = view.ring_slot(e, count - 1)
             entry_blocked = view.own("el64", e, "conveyor", "belt0") - view.slot_step(tail) < pitch
             full |= (view.own("el32", e, "conveyor", "blocked") != 0) & (count > 0) & entry_blocked

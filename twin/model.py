@@ -7,6 +7,7 @@ go into a ``layout.Control`` of their own (``Model.control``): a new run copies 
 
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import dataclass
 
@@ -15,7 +16,6 @@ import warp as wp
 
 from .distributions import Distribution
 from .elements import KINDS
-from .equipment import cluster_tool, robot
 from .maintenance import compiled as maintenance
 from .errors import PlantError, TwinError
 from .kernels import layout
@@ -38,6 +38,31 @@ ELEMENT_COLUMNS = {
 }
 COLUMN_CODES = {"fail_mode": FAIL_CODES}  # columns given as names, stored as codes
 WP_DTYPES = {np.int32: wp.int32, np.int64: wp.int64, np.float64: wp.float64}
+
+
+@dataclass(frozen=True)
+class KindStructs:
+    """A registered kind with structs of its own (kernels/registry.py ``layout`` and ``fill``):
+    its layout module (``FIELD``, ``PARAMS``, ``STATE``, ``TABLES``) and the Python module that
+    fills them (``compile_params``, ``state_dims``; None: PARAMS comes from kernel_columns)."""
+
+    kind: str
+    layout: object
+    fill: object
+
+
+def kind_structs() -> list[KindStructs]:
+    """Every registered kind that declares structs of its own, in registry order."""
+    out = []
+    for e in registry.KINDS:
+        if e.layout:
+            mod = layout.KIND_LAYOUTS[e.name]
+            fill = importlib.import_module(e.fill) if e.fill else None
+            if fill is None and mod.STATE is not None:
+                raise TypeError(f"kind '{e.name}' declares State tables ({mod.__name__}) but no fill module "
+                                "(kernels/registry.py) to size them")
+            out.append(KindStructs(e.name, mod, fill))
+    return out
 
 
 def element_columns() -> dict:
@@ -197,7 +222,6 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     slot_start = np.concatenate([[0], np.cumsum(capacity)[:-1]]).astype(np.int32)
     n_slots = int(capacity.sum())
 
-    health = maintenance.compile_health(plant, index, dt, device, dist_id, n - 1)
     out_start, out_elem, out_cum = [0], [], []
     for name in names + ["(crew)"] * int(has_crew):
         if name == "(crew)":
@@ -218,7 +242,9 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     if has_crew:
         in_start.append(len(in_elem))
 
-    tool_params = cluster_tool.compile_params(plant, names, dt, device, dist_id=dist_id)  # adds its distributions
+    # the kinds' own params structs, in registry order (their fill hooks may add distributions)
+    own = [k for k in kind_structs() if k.layout.PARAMS is not None]
+    params = {k.layout.FIELD: k.fill.compile_params(plant, names, dt, device, dist_id) for k in own if k.fill}
     dist_kind = np.array([d.code for d in dists] or [0], np.int32)
     dist_param = np.array([d.kernel_params() for d in dists] or [(0.0,) * 4], np.float64)
     tables = [d.kernel_table() for d in dists]
@@ -247,18 +273,18 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.tbf_dist = arr(tbf_dist, wp.int32)
     m.ttr_dist = arr(ttr_dist, wp.int32)
     m.routing = arr(routing, wp.int32)
-    groups = {}
+    by_field = {k.layout.FIELD: k.layout for k in own}
     for col in columns:
-        if "." in col:  # a column of a kind's params struct (a field of layout.Model)
-            group, field = col.split(".")
-            if group not in groups:
-                groups[group] = layout.Model.vars[group].type()
-            setattr(groups[group], field, arr(cols[col], WP_DTYPES[cols[col].dtype.type]))
-    for group, params in groups.items():
-        setattr(m, group, params)  # after its fields are set: a nested struct is copied when assigned
-    m.robot = layout.struct_ref(robot.compile_params(plant, names, dt, device), device)
-    m.tool = layout.struct_ref(tool_params, device)
-    m.health = layout.struct_ref(health, device)
+        if "." in col:  # a column of a kind's params struct without a fill module ("conveyor.transit")
+            field, name = col.split(".")
+            if field not in params:
+                params[field] = by_field[field].PARAMS()
+            setattr(params[field], name, arr(cols[col], WP_DTYPES[cols[col].dtype.type]))
+    missing = [k.kind for k in own if k.layout.FIELD not in params]
+    if missing:
+        raise TypeError(f"kinds {missing} declare a params struct that neither a fill module nor kernel_columns fill")
+    for field, value in params.items():
+        setattr(m, field, layout.struct_ref(value, device))  # after its fields are set: struct_ref copies it
     m.out_start = arr(np.array(out_start, np.int32), wp.int32)
     m.out_elem = arr(np.array(out_elem or [0], np.int32), wp.int32)
     m.out_cum = arr(np.array(out_cum or [1.0], np.float64), wp.float64)
@@ -272,4 +298,4 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.steps_per_second = wp.float64(1.0 / dt)
     return Model(plant=plant, device=device, dt=dt, names=names, kinds=[plant[nm].kind for nm in names],
                  capacity=capacity[:len(names)], slot_start=slot_start, n_slots=n_slots, arrays=m,
-                 n_kernel_elements=n, n_components=health.n)
+                 n_kernel_elements=n, n_components=len(plant.health_components()))

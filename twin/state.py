@@ -1,8 +1,10 @@
 """State: everything that changes during a run, one row per replica, allocated once per run.
 
 Every State table is declared once (kernels/tables.py; the declarations live in
-kernels/layout.py, health_layout.py, robot_layout.py and tool_layout.py): ``new_state`` allocates
-them all in one loop from those declarations, ``state_nbytes`` sums their bytes.
+kernels/layout.py and in the layout module of each kind with a State struct of its own, which the
+kind registry names): ``new_state`` allocates them all in one loop from those declarations,
+``state_nbytes`` sums their bytes. The sizes of a kind's own axes come from its fill module
+(``state_dims``, kernels/registry.py ``fill``); this file names no kind.
 
 Layouts (the same kernel code indexes either: Warp arrays carry their strides):
 
@@ -20,23 +22,20 @@ per run like the tables, so a new run allocates a State and a Control and shares
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import warp as wp
 
-from .equipment import cluster_tool, robot
-from .kernels import health_layout, layout, robot_layout, tool_layout
+from .kernels import layout
 from .kernels.tables import LAYOUTS, REPLICA
-from .maintenance import compiled as maintenance
-from .model import Model
+from .model import Model, kind_structs
 
-# every State table, by struct: "" is State itself, "robot" State.robot, ...
-STRUCTS = {"": (layout.State, layout.TABLES), "robot": (robot_layout.RobotState, robot_layout.TABLES),
-           "tool": (tool_layout.ToolState, tool_layout.TABLES), "health": (health_layout.HealthState, health_layout.TABLES)}
+# the kinds with a State struct of their own (registry order), each with its fill module
+_KIND_STATES = [k for k in kind_structs() if k.layout.STATE is not None]
+# every State table, by struct: "" is State itself, then a kind's own State.FIELD ("robot", ...)
+STRUCTS = {"": (layout.State, layout.TABLES), **{k.layout.FIELD: (k.layout.STATE, k.layout.TABLES)
+                                                  for k in _KIND_STATES}}
 TABLES = tuple(t for _, tables in STRUCTS.values() for t in tables)
 
-_NO_LOG = SimpleNamespace(log_replicas=0, log_len=1)
 _DTYPES = {"int64": wp.int64, "int32": wp.int32, "float64": wp.float64, "float32": wp.float32}
 
 
@@ -54,10 +53,8 @@ def state_dims(model: Model, replicas: int, control: layout.Control | None = Non
             "stream": n + model.n_components,  # random streams: elements, then health components
             "bin": layout.HIST_BINS,
             "tree": 2 * model.arrays.tree_leaves}  # the next-event tree (kernels/next_event.py)
-    dims.update(robot.state_dims(model))
-    dims.update(cluster_tool.state_dims(model))
-    health = layout.host_struct(model.arrays.health)
-    dims.update(maintenance.state_dims(replicas, health, control if control is not None else _NO_LOG))
+    for k in _KIND_STATES:  # each kind sizes its own axes (robots, chambers, components, ...)
+        dims.update(k.fill.state_dims(model, replicas, control))
     return dims
 
 

@@ -285,8 +285,9 @@ class _Layout:
 
 
 def compile_params(plant, names: list[str], dt: float, device: str, dist_id=None) -> ToolParams:
-    """Tool arrays for the Model. ``dist_id`` registers a distribution in the Model's table and
-    returns its index (recipes, pump and vent times are sampled from it)."""
+    """Model.tool (the kind's fill hook, kernels/registry.py). ``dist_id`` registers a
+    distribution in the Model's table and returns its index (recipes, pump and vent times are
+    sampled from it)."""
     lay = _Layout(plant, names)
     if lay.n_tools and dist_id is None:
         raise TwinError("cluster tools need the model's distribution table: pass dist_id to compile_params")
@@ -334,9 +335,10 @@ def compile_params(plant, names: list[str], dt: float, device: str, dist_id=None
     return p
 
 
-def state_dims(model) -> dict:
-    """Axis sizes of the cluster-tool State tables (kernels/tool_layout.py TABLES; twin/state.py
-    allocates them), at least 1 each."""
+def state_dims(model, replicas: int = 1, control=None) -> dict:
+    """Axis sizes of the cluster-tool State tables (the kind's fill hook, the same for any
+    ``replicas`` and ``control``; kernels/tool_layout.py TABLES, twin/state.py allocates them),
+    at least 1 each."""
     lay = _Layout(model.plant, model.names)
     sizes = {"tool": lay.n_tools, "chamber": lay.n_chambers, "load_lock": lay.n_ll, "lock_slot": lay.n_slots,
              "port": lay.n_ports, "group": lay.n_groups, "part": lay.n_parts}

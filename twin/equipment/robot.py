@@ -662,9 +662,10 @@ def _robots(model_or_names, plant=None) -> list[int]:
     return [i for i, n in enumerate(model_or_names) if plant[n].kind == KIND]
 
 
-def compile_params(plant, names: list[str], dt: float, device: str) -> RobotParams:
-    """Solves every robot's task poses and tabulates its moves (raises PlantError naming the robot
-    and the target for a pose it cannot reach)."""
+def compile_params(plant, names: list[str], dt: float, device: str, dist_id=None) -> RobotParams:
+    """Model.robot (the kind's fill hook, kernels/registry.py): solves every robot's task poses and
+    tabulates its moves (raises PlantError naming the robot and the target for a pose it cannot
+    reach). Robots draw no random durations: ``dist_id`` is not used."""
     index = {n: i for i, n in enumerate(names)}
     robots = _robots(names, plant)
     idx = np.full(max(len(names), 1), -1, np.int32)
@@ -754,9 +755,10 @@ def _host(model) -> dict:
     return cache
 
 
-def state_dims(model) -> dict:
-    """Axis sizes of the robot State tables (kernels/robot_layout.py TABLES; twin/state.py
-    allocates them): robots, moves per robot (the largest 2 * n_conf^2), joint rows."""
+def state_dims(model, replicas: int = 1, control=None) -> dict:
+    """Axis sizes of the robot State tables (the kind's fill hook, the same for any ``replicas``
+    and ``control``; kernels/robot_layout.py TABLES, twin/state.py allocates them): robots, moves
+    per robot (the largest 2 * n_conf^2), joint rows."""
     robots = _robots(model)
     h = _host(model)
     moves = max([2 * int(c) ** 2 for c in h["n_conf"][:len(robots)]] or [1])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import warp as wp
@@ -49,6 +50,13 @@ def load_kinds() -> str:
     """The kinds that measure a load (for error messages)."""
     from ..elements import KINDS, Element
     return ", ".join(k for k, cls in KINDS.items() if cls.load_units_per_use is not Element.load_units_per_use)
+
+
+def compile_params(plant, names: list[str], dt: float, device: str, dist_id) -> hl.HealthParams:
+    """Model.health (the crew's fill hook, kernels/registry.py): the crew is an internal element
+    after the plant's, present when the plant has health components."""
+    crew_element = len(names) if components(plant) else len(names) - 1
+    return compile_health(plant, {n: i for i, n in enumerate(names)}, dt, device, dist_id, crew_element)
 
 
 def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_element: int) -> hl.HealthParams:
@@ -192,10 +200,16 @@ def run_control(model, policies: list[Policy], log: SensorLog | None, control) -
     control.policy_signal = wp.array(signal, dtype=wp.int32, device=dev)
 
 
-def state_dims(replicas: int, params: hl.HealthParams, control) -> dict:
-    """Axis sizes of the health State tables (kernels/health_layout.py TABLES; twin/state.py
-    allocates them): components, technicians, and the sensor log's replicas and samples (the
-    run's ``control``, a kernels.layout.Control)."""
+_NO_LOG = SimpleNamespace(log_replicas=0, log_len=1)  # a run without a sensor log
+
+
+def state_dims(model, replicas: int, control=None) -> dict:
+    """Axis sizes of the health State tables (the crew's fill hook; kernels/health_layout.py TABLES,
+    twin/state.py allocates them): components, technicians, and the sensor log's replicas and
+    samples (the run's ``control``, a kernels.layout.Control; None: no sensor log)."""
+    params = host_struct(model.arrays.health)
+    if control is None:
+        control = _NO_LOG
     return {"component": max(params.n, 1), "technician": max(params.technicians, 1),
             "logged": max(min(control.log_replicas, replicas), 1) if control.log_replicas else 1,
             "sample": control.log_len if control.log_replicas else 1}
