@@ -304,7 +304,8 @@ def _setups(fab: Fab, gnames, steps_of) -> dict:
 def _pm_slots(fab: Fab, gnames, tool_group) -> dict:
     """One PM slot per (tool, PM calendar of its group). A time-based PM falls due at first, first +
     every, ... (a fixed calendar grid); a wafer-based one after first, first + every, ... wafers the
-    tool has processed. A due PM waits for the tool's running job (and a repair) to end."""
+    tool has processed; first per tool (``PMCalendar.first_for``: staggered over a group or not).
+    A due PM waits for the tool's running job (and a repair) to end."""
     cal_of = {g: [] for g in gnames}
     for pm in fab.pms:
         d = pm.duration
@@ -322,16 +323,19 @@ def _pm_slots(fab: Fab, gnames, tool_group) -> dict:
             cal_of[g].append((pm, lo, hi))
     cols = {k: [] for k in ("ps_tool", "ps_basis", "ps_every", "ps_first", "ps_dlo", "ps_dhi")}
     t_ps0, t_nps = [], []
+    size = np.bincount(np.asarray(tool_group, dtype=np.int64), minlength=len(gnames))
+    rank = np.zeros(len(gnames), dtype=np.int64)  # a tool's index within its group
     for tool, gi in enumerate(tool_group):
         t_ps0.append(len(cols["ps_tool"]))
         for pm, lo, hi in cal_of[gnames[gi]]:
             cols["ps_tool"].append(tool)
             cols["ps_basis"].append(0 if pm.basis == "time" else 1)
             cols["ps_every"].append(pm.every)
-            cols["ps_first"].append(pm.first if pm.first is not None else pm.every)
+            cols["ps_first"].append(pm.first_for(int(rank[gi]), int(size[gi])))
             cols["ps_dlo"].append(lo)
             cols["ps_dhi"].append(hi)
         t_nps.append(len(cols["ps_tool"]) - t_ps0[-1])
+        rank[gi] += 1
     n_ps = len(cols["ps_tool"])
     out = {k: (v or [0]) for k, v in cols.items()}
     out.update(t_ps0=t_ps0 or [0], t_nps=t_nps or [0], n_ps=n_ps)
