@@ -97,3 +97,18 @@ def test_minifab_agrees_with_the_simpy_reference():
     rpt = sum(s.time.mean for s in fab.products["Pa"].route.steps) / DAY
     assert tw.products["Pa"]["cycle_time_days"][0] > 1.2 * rpt
     assert np.all(np.isfinite(ref["Pa"]["cycle_time_days"])) and not math.isnan(tw.products["TW"]["on_time"][0])
+
+
+def test_pm_stagger_key_in_a_fab_file(tmp_path):
+    """`stagger = true` on a [[pms]] table reaches the calendar (first PMs of the two implanters
+    at 2 d x 1/2 and 2 d x 2/2); a non-boolean is one error naming the element and the key."""
+    text = (FABS_DIR / "minifab.toml").read_text()
+    f = tmp_path / "st.toml"
+    f.write_text(text.replace('first = "2 d"', 'first = "2 d"\nstagger = true', 1))
+    fab, _ = load_fab_file(f)
+    pm = next(p for p in fab.pms if p.name == "implant-pm")
+    assert pm.stagger and [pm.first_for(k, 2) for k in (0, 1)] == [DAY, 2 * DAY]
+    assert not any(p.stagger for p in fab.pms if p.name != "implant-pm")
+    f.write_text(text.replace('first = "2 d"', 'first = "2 d"\nstagger = "yes"', 1))
+    with pytest.raises(SceneError, match=r"st.toml.*PM calendar implant-pm.*stagger"):
+        load_fab_file(f)
