@@ -194,7 +194,7 @@ def _compile(fab: Fab):
         st_group=st["group"], st_per=st["per"], st_dist=st["dist"], st_lo=st["lo"], st_hi=st["hi"],
         st_cascade=st["cascade"], st_occ=st["occ"], st_rwk_p=st["rwk_p"], st_rwk_to=st["rwk_to"],
         st_sample_p=st["sample_p"], st_next=st["next"], st_pool=st["pool"], st_bmin=st["bmin"], st_bmax=st["bmax"],
-        pr_first=first, pr_rpt=rpt,
+        pr_first=first, pr_rpt=rpt, pr_solo=[int(fab.products[p].one_per_batch) for p in prods],
         g_tools=[0 if fab.groups[g].delay else fab.groups[g].tools for g in gnames], g_tool0=g_tool0,
         g_rule=[RULE_ID[fab.groups[g].rule] for g in gnames], g_delay=[int(fab.groups[g].delay) for g in gnames],
         g_pool0=g_pool0, g_npool=g_npool, g_load=[fab.groups[g].load + fab.groups[g].unload for g in gnames],
