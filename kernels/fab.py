@@ -10,7 +10,8 @@ float64 seconds (never float32); random numbers are counter-based (kernels/rng.p
 Semantics (docs/fab.md): a failure or a due PM that falls while a tool is busy takes the tool
 down when its lot or batch finishes; a batch starts as soon as a pool holds ``batch_min`` wafers
 (or its oldest lot has waited ``max_wait``) and takes lots first-in-first-out up to ``batch_max``
-wafers. On a group with setups the queue is one heap per setup state ("sub-queue"); an idle tool
+wafers, passing over a second lot of the one-per-batch products (test lots), which stays first
+in the pool. On a group with setups the queue is one heap per setup state ("sub-queue"); an idle tool
 takes the head that ranks first by (minimum run, rule key, setup time) or, with setup ranking,
 (minimum run, priority, setup time, rule key): O(tools x states) per decision, never a lot scan.
 A critical queue time opens when a lot finishes its step and closes when it starts the target
@@ -65,6 +66,7 @@ class FabModel:
     st_cqt_act: wp.array(dtype=wp.int32)
     pr_first: wp.array(dtype=wp.int32)
     pr_rpt: wp.array(dtype=wp.float64)      # raw process time of a lot (X-factor)
+    pr_solo: wp.array(dtype=wp.int32)       # 1: one-per-batch product (a batch holds one lot of these at most)
     g_tools: wp.array(dtype=wp.int32)
     g_tool0: wp.array(dtype=wp.int32)
     g_rule: wp.array(dtype=wp.int32)
@@ -544,12 +546,29 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
             busy = step_time(m, s, r, step, 0)
             first = int(-1)
             last = int(-1)
-            while s.p_lots[r, best] > 0:
-                lot = s.p_head[r, best]
+            solo = int(0)      # 1 once the batch holds a lot of a one-per-batch product
+            prev = int(-1)     # the last lot left in the pool (skipped: its product already in)
+            cur = int(-1)
+            if s.p_lots[r, best] > 0:
+                cur = s.p_head[r, best]
+            while cur >= 0:
+                lot = cur
+                cur = s.l_next[r, lot]
+                p_lot = s.l_prod[r, lot]
+                if m.pr_solo[p_lot] != 0 and solo != 0:
+                    prev = lot
+                    continue
                 w = s.l_wafers[r, lot]
                 if lots > 0 and wafers + w > bmax:
                     break
-                s.p_head[r, best] = s.l_next[r, lot]
+                if m.pr_solo[p_lot] != 0:
+                    solo = 1
+                if prev < 0:
+                    s.p_head[r, best] = cur
+                else:
+                    s.l_next[r, prev] = cur
+                if cur < 0:
+                    s.p_tail[r, best] = prev
                 s.p_lots[r, best] = s.p_lots[r, best] - 1
                 s.p_wafers[r, best] = s.p_wafers[r, best] - w
                 queue_change(m, s, r, g, t, -1)

@@ -7,15 +7,17 @@ Semantics reproduced (docs/fab.md, "The simulator"):
 - a lot tool group is N tools sharing one FIFO queue (first come, first served);
 - a batch step: lots wait in one pool per (route, step) at their group; when a tool is idle it
   starts the ready pool (at least batch_min wafers) whose oldest lot arrived first, taking lots
-  first in first out while the batch stays within batch_max wafers; all lots of the batch finish
-  together after the step's time;
+  first in first out while the batch stays within batch_max wafers, passing over a second lot of
+  the products marked one_per_batch (test lots: at most one per batch), which keeps its place;
+  all lots of the batch finish together after the step's time;
 - setups: a step naming a setup state costs its setup_time before processing when the tool is
   in another state (or none yet); the tool then stays in the step's state; with FIFO the setup
   never reorders the queue;
 - breakdowns: each tool of a group fails after an exponential time in calendar time counted from
   the end of its last repair; a failure falling while the tool is busy takes it down when its
   job finishes, one falling during a PM when the PM ends; the repair time is exponential;
-- PMs (calendar time): every tool of the group falls due at first + k x every; a due PM starts
+- PMs (calendar time): every tool of the group falls due at first + j x every (with stagger,
+  tool k of n from first x (k+1)/n instead of first); a due PM starts
   as soon as the tool is free (at once when idle, else when its job ends or its repair does) and
   keeps it for the duration;
 - statistics: lots finishing in [warmup, horizon]: count and cycle time (finish - release).
@@ -91,11 +93,14 @@ class Model:
         for pm in doc.get("pms", []):
             assert pm.get("basis", "time") == "time", "the reference model does calendar-time PMs only"
             for g in pm["groups"]:
-                for tool in self.groups[g]["tools"]:
+                tools = self.groups[g]["tools"]
+                for k, tool in enumerate(tools):
                     slot = [False, seconds(pm["duration"])]
                     tool.pm_due.append(slot)
-                    self.env.process(self.pm_calendar(tool, slot, seconds(pm.get("first", pm["every"])),
-                                                      seconds(pm["every"])))
+                    first = seconds(pm.get("first", pm["every"]))
+                    if pm.get("stagger", False):
+                        first = first * (k + 1) / len(tools)
+                    self.env.process(self.pm_calendar(tool, slot, first, seconds(pm["every"])))
 
     # --- lots -------------------------------------------------------------------------------
     def releases(self, o):
@@ -144,10 +149,18 @@ class Model:
                 key = min(ready)[1]
                 pool = g["pools"][key]
                 st = self.routes[key[0]][key[1]]
-                lots, wafers = [], 0
-                while pool and (not lots or wafers + pool[0]["wafers"] <= st["batch_max"]):
-                    wafers += pool[0]["wafers"]
-                    lots.append(pool.pop(0))
+                lots, wafers, test_in, i = [], 0, False, 0
+                while i < len(pool):
+                    lot = pool[i]
+                    test = self.doc["products"][lot["product"]].get("one_per_batch", False)
+                    if test and test_in:      # a second test lot waits for the next batch
+                        i += 1
+                        continue
+                    if lots and wafers + lot["wafers"] > st["batch_max"]:
+                        break
+                    test_in = test_in or test
+                    wafers += lot["wafers"]
+                    lots.append(pool.pop(i))
             setup = 0.0
             if "setup" in st:
                 if tool.setup != st["setup"]:

@@ -193,3 +193,37 @@ def test_critical_ratio_rule_differs_from_edd():
     ct = lambda r: [r.products[f"p{i}"]["cycle_time_days"][0] * DAY for i in range(4)]  # noqa: E731
     assert ct(cr) == pytest.approx([1000, 400 + 900, 200 + 900, 300 + 4900], rel=1e-12)
     assert ct(edd) == pytest.approx([1000, 300 + 900, 200 + 900, 400 + 4900], rel=1e-12)
+
+
+@pytest.mark.parametrize("stagger, pm_hours", [
+    # staggered: tool k of 4 first at 24 h x (k+1)/4 = 6, 12, 18, 24 h, 2 h each; by 25 h the first
+    # three PMs are over (2 h each) and the fourth has run 1 h: 7 h of the 4 x 25 tool-hours
+    (True, 2 + 2 + 2 + 1),
+    # all four tools at 24 h (the calendar's first occurrence): 1 h each by 25 h
+    (False, 4 * 1),
+])
+def test_staggered_pm_calendar_first_occurrences(stagger, pm_hours):
+    """A group of 4 idle tools, PM every day for 2 h, first occurrence 1 day (SMT2020's FOA). With
+    ``stagger`` tool k's first PM falls at FOA x (k+1)/4 (6, 12, 18, 24 h), otherwise all at 24 h.
+    Over [0, 25 h] each case begins 4 PMs; the PM tool time (hand-counted above) tells them apart.
+    The one lot (60 s at time 0) is done long before the first PM. Exact: sums of whole hours."""
+    fab = Fab("stag", products={"p": Product("p", Route("r", [Step(1, "m", Deterministic(60.0))]))},
+              groups={"m": ToolGroup("m", 4)},
+              orders=[Order("o", "p", wafers=25, interval=DAY, count=1)],
+              pms=[PMCalendar("d", "time", every=DAY, duration=Deterministic(7200.0), groups=["m"],
+                              first=DAY, stagger=stagger)])
+    r = simulate(fab, replicas=1, horizon=25 * 3600.0)
+    g = r.groups["m"]
+    assert g["pm_share"][0] == pytest.approx(pm_hours / (4 * 25), rel=1e-12)
+    assert g["pms_per_day"][0] == pytest.approx(4 / (25 / 24), rel=1e-12)
+
+
+def test_staggered_first_occurrence_rule():
+    """first_for: FOA x (k+1)/n per tool (Litho_FE_111_WK of LVHM: FOA 6.7 days, 20 tools), the
+    FOA itself without stagger, and ``every`` when no FOA is given."""
+    pm = PMCalendar("wk", "time", every=7 * DAY, duration=Deterministic(3600.0), first=6.7 * DAY, stagger=True)
+    assert [pm.first_for(k, 20) for k in (0, 9, 19)] == pytest.approx([0.335 * DAY, 3.35 * DAY, 6.7 * DAY], rel=1e-15)
+    pm.stagger = False
+    assert pm.first_for(0, 20) == pm.first_for(19, 20) == 6.7 * DAY
+    pm.first, pm.stagger = None, True
+    assert pm.first_for(1, 2) == 7 * DAY and pm.first_for(0, 2) == 3.5 * DAY

@@ -177,3 +177,26 @@ def test_a_fab_whose_wip_grows_is_warned_about_a_stable_one_is_not():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         simulate(stable, replicas=4, horizon=200 * DAY, warmup=20 * DAY)
+
+
+@pytest.mark.parametrize("one_per_batch, t_cycle, fill", [
+    # no rule: P0 alone 0-100; T1, T2, P1 (arrived at 10, 10, 20) together 100-200
+    (False, (190 + 190) / 2, (1 / 3 + 3 / 3) / 2),
+    # test lots one per batch: T1 and P1 at 100-200 (T2 passed over, first in the pool), T2 200-300
+    (True, (190 + 290) / 2, (1 / 3 + 2 / 3 + 1 / 3) / 3),
+])
+def test_one_per_batch_products_never_share_a_batch(one_per_batch, t_cycle, fill):
+    """One furnace, 100 s a batch of up to 75 wafers (3 lots), starting with one lot. P0 arrives at
+    0 and runs alone; two test lots T (10 s) and a lot P1 (20 s) wait for it. Hand schedule above;
+    P's cycle times (100 and 180 s) are the same in both cases. Exact: sums of whole seconds."""
+    r = Route("r", [Step(1, "f", Deterministic(100.0), per="batch", batch_min=25, batch_max=75)])
+    fab = Fab("solo", products={"T": Product("T", r, one_per_batch=one_per_batch), "P": Product("P", r)},
+              groups={"f": ToolGroup("f", 1, batch_criterion="same_step")},
+              orders=[Order("p0", "P", wafers=25, interval=1e6, count=1, start=0.0),
+                      Order("t", "T", wafers=25, interval=1e6, count=1, lots_per_release=2, start=10.0),
+                      Order("p1", "P", wafers=25, interval=1e6, count=1, start=20.0)])
+    res = simulate(fab, replicas=1, horizon=1000.0)
+    assert res.products["T"]["lots_out_per_day"][0] * 1000.0 / DAY == pytest.approx(2.0, rel=1e-12)
+    assert res.products["T"]["cycle_time_days"][0] * DAY == pytest.approx(t_cycle, rel=1e-12)
+    assert res.products["P"]["cycle_time_days"][0] * DAY == pytest.approx((100 + 180) / 2, rel=1e-12)
+    assert res.groups["f"]["batch_fill"][0] == pytest.approx(fill, rel=1e-12)

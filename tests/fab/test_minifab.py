@@ -97,3 +97,22 @@ def test_minifab_agrees_with_the_simpy_reference():
     rpt = sum(s.time.mean for s in fab.products["Pa"].route.steps) / DAY
     assert tw.products["Pa"]["cycle_time_days"][0] > 1.2 * rpt
     assert np.all(np.isfinite(ref["Pa"]["cycle_time_days"])) and not math.isnan(tw.products["TW"]["on_time"][0])
+
+
+def test_pm_stagger_and_one_per_batch_keys_in_a_fab_file(tmp_path):
+    """The MiniFab's `stagger = true` reaches the furnaces' and implanters' calendars (first PMs of
+    the two implanters at 2 d x 1/2 and 2 d x 2/2), not the stepper's; `one_per_batch` marks the
+    test wafers only; a non-boolean is one error naming the file, the element and the key."""
+    fab, _ = load_fab_file("minifab")
+    pm = {p.name: p for p in fab.pms}
+    assert pm["implant-pm"].stagger and [pm["implant-pm"].first_for(k, 2) for k in (0, 1)] == [DAY, 2 * DAY]
+    assert pm["diffusion-pm"].stagger and not pm["litho-pm"].stagger
+    assert {p: fab.products[p].one_per_batch for p in fab.products} == {"Pa": False, "Pb": False, "TW": True}
+    text = (FABS_DIR / "minifab.toml").read_text()
+    f = tmp_path / "st.toml"
+    f.write_text(text.replace("\nstagger = true", '\nstagger = "yes"', 1))
+    with pytest.raises(SceneError, match=r"st.toml.*PM calendar diffusion-pm.*stagger"):
+        load_fab_file(f)
+    f.write_text(text.replace("\none_per_batch = true", "\none_per_batch = 1", 1))
+    with pytest.raises(SceneError, match=r"st.toml.*product TW.*one_per_batch"):
+        load_fab_file(f)

@@ -190,3 +190,25 @@ def test_smt2020_from_its_initial_wip():
     assert r.raw["pr_initial"].sum() == len(fab.wip) == 2255
     assert np.array_equal(r.raw["pr_released"] + r.raw["pr_initial"], r.raw["pr_out"] + r.raw["pr_wip"])
     assert r.raw["pr_out"].sum() > 100 and empty.raw["pr_out"].sum() == 0
+
+
+def test_pm_first_occurrences_staggered_over_a_group():
+    """LVHM's Litho_FE_111 (20 tools) has calendars WK (FOA 6.7 d), MN (28.8 d), QT (87.4 d), one FOA
+    each for the group: the simulator's PM slots put tool k's first PM at FOA x (k+1)/20 (tool 0 at
+    0.335 / 1.44 / 4.37 days, tool 19 at the FOA), and Implant_128's wafer-counted WK (FOA 7438
+    wafers, 11 tools) at 7438 x (k+1)/11 wafers; with stagger_pms=False every tool at the FOA."""
+    from twin.fab.simulate import _compile
+    day = 86400.0
+    for stagger in (True, False):
+        fab = load_smt2020(dataset("LVHM"), stagger_pms=stagger)
+        compiled = _compile(fab)
+        a, gnames = compiled[0], compiled[2]
+        tg = np.asarray(a["tool_group"])
+        ps_tool, ps_first = np.asarray(a["ps_tool"]), np.asarray(a["ps_first"])
+        for group, foas in (("Litho_FE_111", [6.7 * day, 28.8 * day, 87.4 * day]), ("Implant_128", [7438.0, 32228.0, 96684.0])):
+            tools = np.flatnonzero(tg == gnames.index(group))
+            n = len(tools)
+            for k, tool in enumerate(tools):
+                got = sorted(ps_first[ps_tool == tool])
+                want = sorted(f * (k + 1) / n if stagger else f for f in foas)
+                assert got == pytest.approx(want, rel=1e-12), (group, k)

@@ -115,12 +115,15 @@ class Route:
 
 @dataclass
 class Product:
-    """A product: its name and its route (several products may share one route)."""
+    """A product: its name and its route (several products may share one route).
+    ``one_per_batch``: a batch holds at most one lot of the products so marked (together): test
+    lots that must not share a furnace load, as the MiniFab's test wafers."""
 
     name: str
     route: Route
     family: str = ""
     group: str = ""
+    one_per_batch: bool = False
 
     def raw_process_time(self, wafers: int) -> float:
         """Expected processing time of one lot along the route, without queues (the X-factor's

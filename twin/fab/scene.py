@@ -30,7 +30,7 @@ STEP_KEYS = {"group", "time", "per", "name", "cascade", "batch_interval", "batch
              "setup_time", "rework_to", "rework_p", "sample_p", "source"}
 ORDER_KEYS = {"name", "product", "wafers", "priority", "start", "interval", "lots_per_week", "count", "due_after",
               "lots_per_release", "poisson", "source"}
-CAL_KEYS = {"name", "ttf", "ttr", "groups", "first", "basis", "every", "duration", "source"}
+CAL_KEYS = {"name", "ttf", "ttr", "groups", "first", "basis", "every", "duration", "stagger", "source"}
 TOP_KEYS = {"fab", "study", "groups", "routes", "products", "orders", "breakdowns", "pms", "setups"}
 
 
@@ -147,11 +147,11 @@ def load_fab_file(path) -> tuple[Fab, dict]:
         routes[rname] = Route(rname, steps)
     for pname, d in doc.get("products", {}).items():
         el = f"product {pname}"
-        rd.keys(d, {"route", "source"}, el)
+        rd.keys(d, {"route", "one_per_batch", "source"}, el)
         r = d.get("route")
         if r not in routes:
             raise rd.err(f"names route {r!r}, which the file does not have{nearest(str(r), routes)}", el, "route")
-        fab.products[pname] = Product(pname, routes[r])
+        fab.products[pname] = Product(pname, routes[r], one_per_batch=rd.typed(d, "one_per_batch", (bool,), el, False))
     for i, d in enumerate(doc.get("orders", []), start=1):
         el = f"order {d.get('name', i) if isinstance(d, dict) else i}"
         rd.keys(d, ORDER_KEYS, el)
@@ -173,7 +173,7 @@ def load_fab_file(path) -> tuple[Fab, dict]:
                                 poisson=rd.typed(d, "poisson", (bool,), el, False)))
     for i, d in enumerate(doc.get("breakdowns", []), start=1):
         el = f"breakdown {d.get('name', i) if isinstance(d, dict) else i}"
-        rd.keys(d, CAL_KEYS - {"basis", "every", "duration"}, el)
+        rd.keys(d, CAL_KEYS - {"basis", "every", "duration", "stagger"}, el)
         fab.breakdowns.append(Breakdown(str(d.get("name", i)), rd.dist(d, "ttf", el), rd.dist(d, "ttr", el),
                                         groups=list(rd.typed(d, "groups", (list,), el, []))))
     for i, d in enumerate(doc.get("pms", []), start=1):
@@ -185,7 +185,8 @@ def load_fab_file(path) -> tuple[Fab, dict]:
         if first is not None:
             first = rd.time(d, "first", el) if basis == "time" else float(first)
         fab.pms.append(PMCalendar(str(d.get("name", i)), basis, every, rd.dist(d, "duration", el),
-                                  groups=list(rd.typed(d, "groups", (list,), el, [])), first=first))
+                                  groups=list(rd.typed(d, "groups", (list,), el, [])), first=first,
+                                  stagger=rd.typed(d, "stagger", (bool,), el, False)))
     for sname, d in doc.get("setups", {}).items():
         el = f"setup matrix {sname}"
         rd.keys(d, {"times", "to_any", "min_run", "source"}, el)

@@ -194,7 +194,7 @@ def _compile(fab: Fab):
         st_group=st["group"], st_per=st["per"], st_dist=st["dist"], st_lo=st["lo"], st_hi=st["hi"],
         st_cascade=st["cascade"], st_occ=st["occ"], st_rwk_p=st["rwk_p"], st_rwk_to=st["rwk_to"],
         st_sample_p=st["sample_p"], st_next=st["next"], st_pool=st["pool"], st_bmin=st["bmin"], st_bmax=st["bmax"],
-        pr_first=first, pr_rpt=rpt,
+        pr_first=first, pr_rpt=rpt, pr_solo=[int(fab.products[p].one_per_batch) for p in prods],
         g_tools=[0 if fab.groups[g].delay else fab.groups[g].tools for g in gnames], g_tool0=g_tool0,
         g_rule=[RULE_ID[fab.groups[g].rule] for g in gnames], g_delay=[int(fab.groups[g].delay) for g in gnames],
         g_pool0=g_pool0, g_npool=g_npool, g_load=[fab.groups[g].load + fab.groups[g].unload for g in gnames],
@@ -304,7 +304,8 @@ def _setups(fab: Fab, gnames, steps_of) -> dict:
 def _pm_slots(fab: Fab, gnames, tool_group) -> dict:
     """One PM slot per (tool, PM calendar of its group). A time-based PM falls due at first, first +
     every, ... (a fixed calendar grid); a wafer-based one after first, first + every, ... wafers the
-    tool has processed. A due PM waits for the tool's running job (and a repair) to end."""
+    tool has processed; first per tool (``PMCalendar.first_for``: staggered over a group or not).
+    A due PM waits for the tool's running job (and a repair) to end."""
     cal_of = {g: [] for g in gnames}
     for pm in fab.pms:
         d = pm.duration
@@ -322,16 +323,19 @@ def _pm_slots(fab: Fab, gnames, tool_group) -> dict:
             cal_of[g].append((pm, lo, hi))
     cols = {k: [] for k in ("ps_tool", "ps_basis", "ps_every", "ps_first", "ps_dlo", "ps_dhi")}
     t_ps0, t_nps = [], []
+    size = np.bincount(np.asarray(tool_group, dtype=np.int64), minlength=len(gnames))
+    rank = np.zeros(len(gnames), dtype=np.int64)  # a tool's index within its group
     for tool, gi in enumerate(tool_group):
         t_ps0.append(len(cols["ps_tool"]))
         for pm, lo, hi in cal_of[gnames[gi]]:
             cols["ps_tool"].append(tool)
             cols["ps_basis"].append(0 if pm.basis == "time" else 1)
             cols["ps_every"].append(pm.every)
-            cols["ps_first"].append(pm.first if pm.first is not None else pm.every)
+            cols["ps_first"].append(pm.first_for(int(rank[gi]), int(size[gi])))
             cols["ps_dlo"].append(lo)
             cols["ps_dhi"].append(hi)
         t_nps.append(len(cols["ps_tool"]) - t_ps0[-1])
+        rank[gi] += 1
     n_ps = len(cols["ps_tool"])
     out = {k: (v or [0]) for k, v in cols.items()}
     out.update(t_ps0=t_ps0 or [0], t_nps=t_nps or [0], n_ps=n_ps)

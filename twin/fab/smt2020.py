@@ -189,9 +189,11 @@ SETUPGRP_COLS = ("SETUPGRP", "SETUP", "MINRUN", "IGNORE")
 FROMTO_COLS = ("FROMLOC", "TOLOC", "DDIST", "DTIME", "DTIME2", "DUNITS")
 
 
-def load_smt2020(path) -> Fab:
+def load_smt2020(path, *, stagger_pms: bool = True) -> Fab:
     """The Fab of one SMT2020 folder (HVLM or LVHM), validated. Times in seconds, relative to the
-    earliest order start (time 0)."""
+    earliest order start (time 0). ``stagger_pms``: attach.txt gives one first occurrence (FOA) per
+    PM calendar and tool group; tool k of n takes its first PM at FOA x (k+1)/n (PySCFabSim-release's
+    reading: a group's tools are not all down together), or with False all at FOA."""
     folder = Path(path)
     if not folder.is_dir():
         raise PlantError("not a folder of SMT2020 files (tool.txt.1l, route_N.txt, order.txt, ...)", file=str(folder))
@@ -203,6 +205,8 @@ def load_smt2020(path) -> Fab:
     _wip(fab, _Table(folder / "WIP.txt", WIP_COLS), origin)
     cals = _downcal(_Table(folder / "downcal.txt", DOWN_COLS))
     pms = _pmcal(_Table(folder / "pmcal.txt", PM_COLS))
+    for pm in pms.values():
+        pm.stagger = stagger_pms
     _attach(fab, _Table(folder / "attach.txt", ATTACH_COLS), cals, pms)
     _fromto(fab, _Table(folder / "fromto.txt", FROMTO_COLS))
     uses_setup = {s.group for p in fab.products.values() for s in p.route.steps if s.setup}

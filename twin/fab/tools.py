@@ -112,7 +112,10 @@ class Breakdown:
 class PMCalendar:
     """Preventive maintenance of every tool of the attached groups: every ``every`` seconds
     (``basis="time"``) or every ``every`` wafers processed (``basis="wafers"``), for ``duration``;
-    ``first``: when the first PM falls (seconds, or wafers for the wafer basis)."""
+    ``first``: when the first PM falls (seconds, or wafers for the wafer basis; absent: ``every``).
+    ``stagger``: tool k (0-based) of a group of n takes its first PM at ``first x (k+1)/n`` instead
+    of all n at ``first``, so a group's tools do not go down together (how PySCFabSim-release
+    reads SMT2020's one first occurrence per calendar); later PMs follow each tool's own grid."""
 
     name: str
     basis: str
@@ -120,6 +123,12 @@ class PMCalendar:
     duration: Distribution
     groups: list[str] = field(default_factory=list)
     first: float | None = None
+    stagger: bool = False
+
+    def first_for(self, k: int, n: int) -> float:
+        """When tool ``k`` (0-based) of a group of ``n`` tools takes its first PM."""
+        first = self.every if self.first is None else self.first
+        return first * (k + 1) / n if self.stagger else first
 
     def validate(self) -> None:
         if self.basis not in CALENDAR_BASES:
