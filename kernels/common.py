@@ -10,12 +10,20 @@ wp.set_module_options({"enable_backward": False})
 
 
 @wp.func(inline=True)
+def known_index(i: int) -> int:
+    """``i``, an index that is never negative (an element, slot, or the like read from the Model or
+    State), said so to the compiler: Warp wraps a negative index Python-style on every array
+    access (a shift, an and and an add per index), and with the sign known the compiler drops that."""
+    return wp.max(i, 0)
+
+
+@wp.func(inline=True)
 def wake(s: State, r: int, e: int):
     """Puts e on the replica's work stack (once): it will try to pull parts at this step."""
     if s.el32[r, e, E_QUEUED] == 0:
         s.el32[r, e, E_QUEUED] = 1
         n = s.rep64[r, R_WORK_N]
-        s.work[r, int(n)] = e
+        s.work[r, known_index(int(n))] = e
         s.rep64[r, R_WORK_N] = n + wp.int64(1)
 
 
@@ -40,12 +48,12 @@ def wake_receivers(m: Model, s: State, r: int, x: int, dest: int):
     """Wakes the element a ready part of x is bound for (all successors for ANY_SUCCESSOR,
     pushed last-first so that the first successor is visited first)."""
     if dest != ANY_SUCCESSOR:
-        wake(s, r, dest)
+        wake(s, r, known_index(dest))
         return
     j0 = m.out_start[x]
     j = m.out_start[x + 1] - 1
     while j >= j0:
-        wake(s, r, m.out_elem[j])
+        wake(s, r, known_index(m.out_elem[j]))
         j -= 1
 
 
@@ -57,12 +65,12 @@ def choose_successor(m: Model, s: State, r: int, e: int) -> int:
     j0 = m.out_start[e]
     j1 = m.out_start[e + 1]
     if j1 - j0 == 1:
-        return m.out_elem[j0]
+        return known_index(m.out_elem[j0])
     u = next_uniform(row_key(s, r), s.draws, r, e, RNG_ROUTE)
     for j in range(j0, j1 - 1):
         if u < m.out_cum[j]:
-            return m.out_elem[j]
-    return m.out_elem[j1 - 1]
+            return known_index(m.out_elem[j])
+    return known_index(m.out_elem[j1 - 1])
 
 
 @wp.func(inline=True)

@@ -11,7 +11,7 @@ what its largest content costs, not its reserve.
 import numpy as np
 import warp as wp
 
-from .common import bound_for, choose_successor, wake, wake_receivers
+from .common import known_index, bound_for, choose_successor, wake, wake_receivers
 from .hooks import PART_ARRAYS, Hooks, SnapshotHooks, decode_parts, encode_parts
 from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_NEXT, E_USES, IDLE,
                      EL32_TABLE, NEVER, R_OVERFLOW, RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
@@ -43,7 +43,7 @@ def delay_offer(m: Model, s: State, r: int, x: int, y: int):
     best = int(-1)
     best_step = NEVER
     if s.el32[r, x, E_DONE] > 0:
-        start = m.slot_start[x]
+        start = known_index(m.slot_start[x])
         for i in range(s.el32[r, x, DL_HIGH]):
             slot = start + i
             if s.s32[r, slot, S_STATUS] == DONE and bound_for(s, r, slot, y):
@@ -65,7 +65,7 @@ def delay_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp
 @wp.func(inline=True)
 def delay_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     """The part starts its delay in the first free slot."""
-    start = m.slot_start[y]
+    start = known_index(m.slot_start[y])
     for i in range(m.capacity[y]):
         slot = start + i
         if s.s32[r, slot, S_STATUS] == IDLE:
@@ -83,7 +83,7 @@ def delay_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int6
 @wp.func(inline=True)
 def delay_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """Delays that end at step k; the next end."""
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     nxt = NEVER
     for i in range(s.el32[r, e, DL_HIGH]):
         slot = start + i

@@ -12,7 +12,7 @@ import numpy as np
 import warp as wp
 
 from .hooks import PART_STATUS, Hooks, SnapshotHooks, wire_number, wire_optional
-from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
+from .common import known_index, bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_BUSY, E_COUNT, E_DONE,
                      E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_STAT, E_USES, E_WORK,
                      FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED, RNG_MAIN, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY,
@@ -42,7 +42,7 @@ def machine_offer(m: Model, s: State, r: int, x: int, y: int):
     best = int(-1)
     best_step = NEVER
     if s.el32[r, x, E_DONE] > 0:
-        start = m.slot_start[x]
+        start = known_index(m.slot_start[x])
         for i in range(m.capacity[x]):
             slot = start + i
             if s.s32[r, slot, S_STATUS] == DONE and bound_for(s, r, slot, y):
@@ -67,7 +67,7 @@ def machine_next_event(m: Model, s: State, r: int, e: int) -> wp.int64:
     if s.el32[r, e, E_DOWN] != 0:
         return s.el64[r, e, E_REPAIR]
     nxt = s.el64[r, e, E_FAIL]
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     for i in range(m.capacity[e]):
         if s.s32[r, start + i, S_STATUS] == BUSY:
             nxt = wp.min(nxt, s.s64[r, start + i, S_STEP])
@@ -77,7 +77,7 @@ def machine_next_event(m: Model, s: State, r: int, e: int) -> wp.int64:
 @wp.func(inline=True)
 def machine_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     """Starts the part on an idle server (the machine runs and has one)."""
-    start = m.slot_start[y]
+    start = known_index(m.slot_start[y])
     for i in range(m.capacity[y]):
         slot = start + i
         if s.s32[r, slot, S_STATUS] == IDLE:
@@ -98,7 +98,7 @@ def machine_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.in
 @wp.func(inline=True)
 def machine_pause(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The machine stops at step k: parts in process pause; an operation-dependent failure clock stops."""
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     for i in range(m.capacity[e]):
         slot = start + i
         if s.s32[r, slot, S_STATUS] == BUSY:
@@ -113,7 +113,7 @@ def machine_pause(m: Model, s: State, r: int, e: int, k: wp.int64):
 @wp.func(inline=True)
 def machine_resume(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The machine runs again at step k: paused parts continue; it may pull parts."""
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     busy = int(0)
     for i in range(m.capacity[e]):
         slot = start + i
@@ -148,7 +148,7 @@ def machine_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, 
 @wp.func(inline=True)
 def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """Completions, then a random failure, or a repair, due at step k."""
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     cap = m.capacity[e]
     if s.el32[r, e, E_DOWN] == 0:
         for i in range(cap):
