@@ -3,7 +3,7 @@ it enters; the part at the head waits for its destination (head-of-line)."""
 
 import warp as wp
 
-from .common import bound_for, choose_successor, wake, wake_receivers
+from .common import known_index, bound_for, choose_successor, wake, wake_receivers
 from .hooks import Hooks, SnapshotHooks, wire_number, wire_optional
 from .layout import (A_HELD, A_IDLE, ACC_TABLE, E_COUNT, E_HEAD, NEVER, R_OVERFLOW, S_DEST, S_ENTRY, S_STEP,
                      Model, State)
@@ -31,7 +31,7 @@ def buffer_full(m: Model, s: State, r: int, y: int):
 @wp.func(inline=True)
 def buffer_offer(m: Model, s: State, r: int, x: int, y: int):
     if s.el32[r, x, E_COUNT] > 0:
-        slot = m.slot_start[x] + s.el32[r, x, E_HEAD]
+        slot = known_index(m.slot_start[x] + s.el32[r, x, E_HEAD])
         if bound_for(s, r, slot, y):
             return slot, s.s64[r, slot, S_STEP]
     return int(-1), NEVER
@@ -44,7 +44,7 @@ def buffer_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> w
     s.el32[r, x, E_HEAD] = head
     s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
     if s.el32[r, x, E_COUNT] > 0:
-        new_head = m.slot_start[x] + head
+        new_head = known_index(m.slot_start[x] + head)
         s.s64[r, new_head, S_STEP] = k  # ready (at the head) from now
         wake_receivers(m, s, r, x, s.s32[r, new_head, S_DEST])
     wake(s, r, x)
@@ -54,7 +54,7 @@ def buffer_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> w
 @wp.func(inline=True)
 def buffer_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     count = s.el32[r, y, E_COUNT]
-    slot = m.slot_start[y] + (s.el32[r, y, E_HEAD] + count) % m.capacity[y]
+    slot = known_index(m.slot_start[y] + (s.el32[r, y, E_HEAD] + count) % m.capacity[y])
     s.s64[r, slot, S_STEP] = k
     s.s64[r, slot, S_ENTRY] = entry
     dest = choose_successor(m, s, r, y)

@@ -11,12 +11,11 @@ what its largest content costs, not its reserve.
 import numpy as np
 import warp as wp
 
-from .common import bound_for, choose_successor, wake, wake_receivers
+from .common import finish, known_index, oldest_done, start_in_free_slot, take_done
 from .hooks import PART_ARRAYS, Hooks, SnapshotHooks, decode_parts, encode_parts
-from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_NEXT, E_USES, IDLE,
-                     EL32_TABLE, NEVER, R_OVERFLOW, RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
+from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_NEXT, EL32_TABLE, NEVER,
+                     R_OVERFLOW, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
 from .next_event import set_next_event
-from .sampling import sample_steps
 from .tables import Column
 
 wp.set_module_options({"enable_backward": False})
@@ -43,59 +42,30 @@ def delay_offer(m: Model, s: State, r: int, x: int, y: int):
     best = int(-1)
     best_step = NEVER
     if s.el32[r, x, E_DONE] > 0:
-        start = m.slot_start[x]
-        for i in range(s.el32[r, x, DL_HIGH]):
-            slot = start + i
-            if s.s32[r, slot, S_STATUS] == DONE and bound_for(s, r, slot, y):
-                if s.s64[r, slot, S_STEP] < best_step:
-                    best_step = s.s64[r, slot, S_STEP]
-                    best = slot
+        best, best_step = oldest_done(s, r, known_index(m.slot_start[x]), s.el32[r, x, DL_HIGH], y)
     return best, best_step
-
-
-@wp.func(inline=True)
-def delay_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
-    s.s32[r, slot, S_STATUS] = IDLE
-    s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
-    s.el32[r, x, E_DONE] = s.el32[r, x, E_DONE] - 1
-    wake(s, r, x)
-    return s.s64[r, slot, S_ENTRY]
 
 
 @wp.func(inline=True)
 def delay_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     """The part starts its delay in the first free slot."""
-    start = m.slot_start[y]
-    for i in range(m.capacity[y]):
-        slot = start + i
-        if s.s32[r, slot, S_STATUS] == IDLE:
-            done_at = k + sample_steps(m, s, r, y, RNG_MAIN, m.main_dist[y])
-            s.s32[r, slot, S_STATUS] = BUSY
-            s.s64[r, slot, S_STEP] = done_at
-            s.s64[r, slot, S_ENTRY] = entry
-            s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
-            s.el32[r, y, E_BUSY] = s.el32[r, y, E_BUSY] + 1
-            s.el32[r, y, DL_HIGH] = wp.max(s.el32[r, y, DL_HIGH], i + 1)
-            set_next_event(m, s, r, y, wp.min(s.el64[r, y, E_NEXT], done_at))
-            return
+    i, done_at = start_in_free_slot(m, s, r, y, entry, k)
+    if i < 0:
+        return
+    s.el32[r, y, DL_HIGH] = wp.max(s.el32[r, y, DL_HIGH], i + 1)
+    set_next_event(m, s, r, y, wp.min(s.el64[r, y, E_NEXT], done_at))
 
 
 @wp.func(inline=True)
 def delay_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """Delays that end at step k; the next end."""
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     nxt = NEVER
     for i in range(s.el32[r, e, DL_HIGH]):
         slot = start + i
         if s.s32[r, slot, S_STATUS] == BUSY:
             if s.s64[r, slot, S_STEP] == k:
-                dest = choose_successor(m, s, r, e)
-                s.s32[r, slot, S_STATUS] = DONE
-                s.s32[r, slot, S_DEST] = dest
-                s.el32[r, e, E_BUSY] = s.el32[r, e, E_BUSY] - 1
-                s.el32[r, e, E_DONE] = s.el32[r, e, E_DONE] + 1
-                s.el64[r, e, E_USES] = s.el64[r, e, E_USES] + wp.int64(1)
-                wake_receivers(m, s, r, e, dest)
+                finish(m, s, r, e, slot)
             else:
                 nxt = wp.min(nxt, s.s64[r, slot, S_STEP])
     set_next_event(m, s, r, e, nxt)
@@ -109,7 +79,7 @@ def delay_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
     s.acc[r, e, A_BLOCKED] = s.acc[r, e, A_BLOCKED] + wp.int64(s.el32[r, e, E_DONE]) * dt
 
 
-HOOKS = Hooks(room=delay_room, offer=delay_offer, take=delay_take, accept=delay_accept, full=delay_full,
+HOOKS = Hooks(room=delay_room, offer=delay_offer, take=take_done, accept=delay_accept, full=delay_full,
               event=delay_event, account=delay_account)
 
 

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import warp as wp
 
+from .common import known_index
 from .dispatch import element_dispatch
 from .layout import E_FAIL, E_QUEUED, E_REPAIR, NEVER, R_WORK_N, Model, State
 from .next_event import set_next_event
@@ -60,7 +61,7 @@ def flow_functions(kinds: list) -> SimpleNamespace:
                 best_x, best_slot = wp.static(PULL[i])(m, s, r, y, k)
                 j1 = m.in_start[y]
         for j in range(m.in_start[y], j1):
-            x = m.in_elem[j]
+            x = known_index(m.in_elem[j])
             slot, ready = offer(m, s, r, x, y)
             if slot >= 0 and ready < best_step:
                 best_step = ready
@@ -97,7 +98,7 @@ def flow_functions(kinds: list) -> SimpleNamespace:
             if n == wp.int64(0):
                 return
             n = n - wp.int64(1)
-            e = s.work[r, int(n)]
+            e = known_index(s.work[r, known_index(int(n))])
             s.rep64[r, R_WORK_N] = n
             s.el32[r, e, E_QUEUED] = 0
             if takes_parts(m.kind[e]):

@@ -12,10 +12,10 @@ import numpy as np
 import warp as wp
 
 from .hooks import PART_STATUS, Hooks, SnapshotHooks, wire_number, wire_optional
-from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
+from .common import count_hold, crew_held, finish, known_index, oldest_done, start_in_free_slot, take_done, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_BUSY, E_COUNT, E_DONE,
-                     E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_STAT, E_USES, E_WORK,
-                     FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED, RNG_MAIN, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY,
+                     E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_STAT, E_WORK,
+                     FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY,
                      S_STATUS, S_STEP, Model, State)
 from .next_event import set_next_event
 from .sampling import sample_steps
@@ -42,24 +42,8 @@ def machine_offer(m: Model, s: State, r: int, x: int, y: int):
     best = int(-1)
     best_step = NEVER
     if s.el32[r, x, E_DONE] > 0:
-        start = m.slot_start[x]
-        for i in range(m.capacity[x]):
-            slot = start + i
-            if s.s32[r, slot, S_STATUS] == DONE and bound_for(s, r, slot, y):
-                if s.s64[r, slot, S_STEP] < best_step:
-                    best_step = s.s64[r, slot, S_STEP]
-                    best = slot
+        best, best_step = oldest_done(s, r, known_index(m.slot_start[x]), m.capacity[x], y)
     return best, best_step
-
-
-@wp.func(inline=True)
-def machine_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
-    entry = s.s64[r, slot, S_ENTRY]
-    s.s32[r, slot, S_STATUS] = IDLE
-    s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
-    s.el32[r, x, E_DONE] = s.el32[r, x, E_DONE] - 1
-    wake(s, r, x)
-    return entry
 
 
 @wp.func(inline=True)
@@ -67,7 +51,7 @@ def machine_next_event(m: Model, s: State, r: int, e: int) -> wp.int64:
     if s.el32[r, e, E_DOWN] != 0:
         return s.el64[r, e, E_REPAIR]
     nxt = s.el64[r, e, E_FAIL]
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     for i in range(m.capacity[e]):
         if s.s32[r, start + i, S_STATUS] == BUSY:
             nxt = wp.min(nxt, s.s64[r, start + i, S_STEP])
@@ -77,28 +61,20 @@ def machine_next_event(m: Model, s: State, r: int, e: int) -> wp.int64:
 @wp.func(inline=True)
 def machine_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     """Starts the part on an idle server (the machine runs and has one)."""
-    start = m.slot_start[y]
-    for i in range(m.capacity[y]):
-        slot = start + i
-        if s.s32[r, slot, S_STATUS] == IDLE:
-            done_at = k + sample_steps(m, s, r, y, RNG_MAIN, m.main_dist[y])
-            s.s32[r, slot, S_STATUS] = BUSY
-            s.s64[r, slot, S_STEP] = done_at
-            s.s64[r, slot, S_ENTRY] = entry
-            s.el32[r, y, E_COUNT] = s.el32[r, y, E_COUNT] + 1
-            s.el32[r, y, E_BUSY] = s.el32[r, y, E_BUSY] + 1
-            nxt = wp.min(s.el64[r, y, E_NEXT], done_at)
-            if m.fail_mode[y] == FAIL_OPERATION and s.el32[r, y, E_BUSY] == 1:
-                s.el64[r, y, E_FAIL] = k + s.el64[r, y, E_FAIL_LEFT]  # the failure clock runs again
-                nxt = wp.min(nxt, s.el64[r, y, E_FAIL])
-            set_next_event(m, s, r, y, nxt)
-            return
+    i, done_at = start_in_free_slot(m, s, r, y, entry, k)
+    if i < 0:
+        return
+    nxt = wp.min(s.el64[r, y, E_NEXT], done_at)
+    if m.fail_mode[y] == FAIL_OPERATION and s.el32[r, y, E_BUSY] == 1:
+        s.el64[r, y, E_FAIL] = k + s.el64[r, y, E_FAIL_LEFT]  # the failure clock runs again
+        nxt = wp.min(nxt, s.el64[r, y, E_FAIL])
+    set_next_event(m, s, r, y, nxt)
 
 
 @wp.func(inline=True)
 def machine_pause(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The machine stops at step k: parts in process pause; an operation-dependent failure clock stops."""
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     for i in range(m.capacity[e]):
         slot = start + i
         if s.s32[r, slot, S_STATUS] == BUSY:
@@ -113,7 +89,7 @@ def machine_pause(m: Model, s: State, r: int, e: int, k: wp.int64):
 @wp.func(inline=True)
 def machine_resume(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The machine runs again at step k: paused parts continue; it may pull parts."""
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     busy = int(0)
     for i in range(m.capacity[e]):
         slot = start + i
@@ -148,19 +124,13 @@ def machine_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, 
 @wp.func(inline=True)
 def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """Completions, then a random failure, or a repair, due at step k."""
-    start = m.slot_start[e]
+    start = known_index(m.slot_start[e])
     cap = m.capacity[e]
     if s.el32[r, e, E_DOWN] == 0:
         for i in range(cap):
             slot = start + i
             if s.s32[r, slot, S_STATUS] == BUSY and s.s64[r, slot, S_STEP] == k:
-                dest = choose_successor(m, s, r, e)
-                s.s32[r, slot, S_STATUS] = DONE
-                s.s32[r, slot, S_DEST] = dest
-                s.el32[r, e, E_BUSY] = s.el32[r, e, E_BUSY] - 1
-                s.el32[r, e, E_DONE] = s.el32[r, e, E_DONE] + 1
-                s.el64[r, e, E_USES] = s.el64[r, e, E_USES] + wp.int64(1)
-                wake_receivers(m, s, r, e, dest)
+                finish(m, s, r, e, slot)
         if s.el64[r, e, E_FAIL] == k:
             if not crew_held(s, r, e):
                 machine_pause(m, s, r, e, k)
@@ -226,7 +196,7 @@ def machine_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
     return ST_IDLE
 
 
-HOOKS = Hooks(room=machine_room, offer=machine_offer, take=machine_take,
+HOOKS = Hooks(room=machine_room, offer=machine_offer, take=take_done,
               accept=machine_accept, event=machine_event, start=machine_start, account=machine_account,
               work=machine_work, hold=machine_hold, release=machine_release, status=machine_status)
 

@@ -28,7 +28,7 @@ def set_next_event(m: Model, s: State, r: int, e: int, step: wp.int64):
     p = m.timed_leaf[e]
     if p < 0:
         return  # a kind without timed events (E_NEXT stays NEVER)
-    v = m.tree_leaves + p
+    v = wp.max(m.tree_leaves, 0) + p  # not negative, said so to the compiler (kernels/common.py known_index)
     if s.next_tree[r, v] == step:
         return
     s.next_tree[r, v] = step
@@ -63,7 +63,7 @@ def first_due(m: Model, s: State, r: int, k: wp.int64):
 
     Branch-free descent: which child holds k is data the CPU cannot predict, so the step down is
     computed (v = 2v + (left != k)) rather than branched on; both children sit side by side."""
-    n_leaves = m.tree_leaves
+    n_leaves = wp.max(m.tree_leaves, 0)  # not negative (kernels/common.py known_index)
     v = int(1)
     tie = int(0)
     while v < n_leaves:

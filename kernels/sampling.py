@@ -134,7 +134,8 @@ def sample_steps(m: Model, s: State, r: int, e: int, purpose: int, d: int) -> wp
     """A duration in whole steps, at least one and at most LONGEST (see saturated_steps). The rounding residual of each stream is carried to
     its next draw (error diffusion), so the stream's total time stays within half a step of the
     exact sum and mean durations are not biased by the step size."""
-    x = sample_seconds(m.dists, row_key(s, r), s.draws, r, e, purpose, d) * m.steps_per_second + s.carry[r, e, purpose]
+    x = sample_seconds(m.dists, row_key(s, r), s.draws, r, e, purpose, wp.max(d, 0)) * m.steps_per_second + \
+        s.carry[r, e, purpose]
     n = wp.floor(x + HALF)
     if n < ONE:
         n = ONE

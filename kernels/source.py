@@ -7,7 +7,7 @@ part leaves, so a blocked source never loses a part.
 import warp as wp
 
 from .hooks import Hooks, SnapshotHooks, wire_number, wire_optional
-from .common import bound_for, choose_successor, wake_receivers
+from .common import known_index, bound_for, choose_successor, wake_receivers
 from .layout import (A_BLOCKED, E_COUNT, E_NEXT, NEVER, R_ENTERED, RNG_MAIN, S_DEST, S_STEP, Model, State)
 from .next_event import set_next_event
 from .sampling import sample_steps
@@ -17,7 +17,7 @@ wp.set_module_options({"enable_backward": False})
 
 @wp.func(inline=True)
 def source_offer(m: Model, s: State, r: int, x: int, y: int):
-    slot = m.slot_start[x]
+    slot = known_index(m.slot_start[x])
     if s.el32[r, x, E_COUNT] > 0 and bound_for(s, r, slot, y):
         return slot, s.s64[r, slot, S_STEP]
     return int(-1), NEVER
@@ -42,7 +42,7 @@ def source_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> w
 @wp.func(inline=True)
 def source_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """A part arrives."""
-    slot = m.slot_start[e]
+    slot = known_index(m.slot_start[e])
     dest = choose_successor(m, s, r, e)
     s.el32[r, e, E_COUNT] = 1
     s.s64[r, slot, S_STEP] = k
