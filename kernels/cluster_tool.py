@@ -1054,13 +1054,17 @@ HOOKS = Hooks(room=tool_room, offer=tool_offer,
 # FOUPs docked, in port order (``ports``: one entry per load port, None where none is docked).
 # Times are seconds before (``elapsed_s``) or after (``remaining_s``) the moment. The counters the
 # kernels keep beside the wafers (wafers per load lock, operations planned at a load lock, wafers
-# out of their FOUPs) are derived from where the wafers are on restore.
+# out of their FOUPs) are derived from where the wafers are on restore. Parts the maintenance crew
+# has stopped (``held``: part name, as ``ClusterTool.part_names``, -> seconds since the stop) keep
+# their operation's times as the kernels do (they move on by the stop's length on release): a
+# stopped robot's ``remaining_s`` counts as if it had not stopped (it may be negative), a stopped
+# chamber's ``remaining_s`` is the recipe time it had left when it stopped.
 LOCK_STATES = ("vented", "pumping", "vacuum", "venting")
 CHAMBER_STATES = ("empty", "processing", "done")
 OPS = {int(OP_PICK): "pick", int(OP_PLACE): "place"}
 TRANSFERS = {int(ATM_LOAD): "load", int(ATM_UNLOAD): "unload"}
 WAFERS = {int(WAFER_RAW): "raw", int(WAFER_DONE): "processed"}
-TOOL_KEYS = ("ports", "load_locks", "chambers", "vacuum_robot", "atm_robot")
+TOOL_KEYS = ("ports", "load_locks", "chambers", "vacuum_robot", "atm_robot", "held")
 
 
 def _tool(v, e):
@@ -1078,6 +1082,9 @@ def tool_capture(v, e) -> dict:
     ch32, ch64 = v.struct("tool.ch32"), v.struct("tool.ch64")
     ll32, ll64, slot32 = v.struct("tool.ll32"), v.struct("tool.ll64"), v.struct("tool.slot32")
     port32, port64 = v.struct("tool.port32"), v.struct("tool.port64")
+    part32, part64, pt0 = v.struct("tool.part32"), v.struct("tool.part64"), int(p32[TP_PART0])
+    held_at = {i: int(part64[pt0 + i, PT_HELD_AT]) for i in range(int(PART_CH0) + int(p32[TP_N_CH]))
+               if int(part32[pt0 + i, PT_HOLD_FAIL]) > 0 or int(part32[pt0 + i, PT_HOLD_SERVICE]) > 0}
     start = int(v.slot_start[e])
     parts, ports = [], []
     for p in range(int(p32[TP_PORTS])):
@@ -1114,8 +1121,8 @@ def tool_capture(v, e) -> dict:
         d = {"status": status}
         if status != "empty":
             d["port"] = int(ch32[c, CH_PORT])
-        if status == "processing":
-            d["remaining_s"] = v.seconds(int(ch64[c]) - v.step)
+        if status == "processing":  # stopped: the time it had left at the stop
+            d["remaining_s"] = v.seconds(int(ch64[c]) - held_at.get(int(PART_CH0) + i, v.step))
         else:
             d["elapsed_s"] = v.seconds(v.step - int(ch64[c]))
         chambers[labels[n_ll + i]] = d
@@ -1127,7 +1134,12 @@ def tool_capture(v, e) -> dict:
         st = int(t32[V_STATION])
         op = {"kind": OPS[int(t32[V_KIND])], "station": labels[st], "arm": int(t32[V_ARM]),
               "from_orientation": int(t32[V_FROM]), "elapsed_s": v.seconds(v.step - int(t64[T_VTM_START])),
-              "remaining_s": v.seconds(int(t64[T_VTM_END]) - v.step)}
+              "rotation_remaining_s": v.seconds(int(t64[T_VTM_ROT]) - v.step)}
+        if int(t64[T_VTM_HAND]) == int(NEVER):  # a pick waiting for a chamber the crew has stopped
+            op["waiting_for_chamber"] = True
+        else:
+            op.update(hand_remaining_s=v.seconds(int(t64[T_VTM_HAND]) - v.step),
+                      remaining_s=v.seconds(int(t64[T_VTM_END]) - v.step))
         if int(t32[V_SLOT]) >= 0:
             op["slot"] = (int(t32[V_SLOT]) - sl0) - st * cap
         vtm["op"] = op
@@ -1144,8 +1156,11 @@ def tool_capture(v, e) -> dict:
             atm["slot"] = (int(t32[ATM_SLOT]) - sl0) - l * cap
     state = "processing" if any(c["status"] == "processing" for c in chambers.values()) else \
         "blocked" if any(c["status"] == "done" for c in chambers.values()) else "starved"
-    return {"state": state, "parts": parts, "equipment": {"ports": ports, "load_locks": locks, "chambers": chambers,
-                                                          "vacuum_robot": vtm, "atm_robot": atm}}
+    eq = {"ports": ports, "load_locks": locks, "chambers": chambers, "vacuum_robot": vtm, "atm_robot": atm}
+    if held_at:
+        names = v.spec(e).part_names()
+        eq["held"] = {names[i]: v.seconds(v.step - k) for i, k in held_at.items()}
+    return {"state": state, "parts": parts, "equipment": eq}
 
 
 def _rot_steps(rot, p32, o_from, o_to):
@@ -1161,9 +1176,14 @@ def tool_restore(v, e, st) -> None:
     chambers and robots. A recipe, pump or vent under way gets its remaining time (exact if known,
     else drawn conditioned on its elapsed time); robot operations are deterministic: they end
     their rotation and handoff counted from their elapsed time (a pick waits for its chamber's
-    recipe, as when it started)."""
+    recipe, as when it started); exact times where the snapshot has them (after a stop they have
+    moved on). Parts held by the crew get the step their stop began (PT_HELD_AT; the crew's restore
+    counts the holds, ``tool_host_hold``) and no events: a stopped chamber's recipe runs its time
+    left at the stop once it is released."""
     t, p32, p64, labels = _tool(v, e)
     eq = st.equipment
+    names = v.spec(e).part_names()
+    held = {names.index(name): -int(v.steps(s)) for name, s in (eq.get("held") or {}).items()}  # part -> stop step
     n_ll, n_ch, cap = int(p32[TP_N_LL]), int(p32[TP_N_CH]), int(p32[TP_LL_CAP])
     ll0, ch0, sl0, port0 = int(p32[TP_LL0]), int(p32[TP_CH0]), int(p32[TP_SLOT0]), int(p32[TP_PORT0])
     part0, grp0 = int(p32[TP_PART0]), int(p32[TP_STEP0])
@@ -1188,6 +1208,8 @@ def tool_restore(v, e, st) -> None:
     S["g64"][:, grp0:grp0 + int(p32[TP_N_STEPS]), :] = 0
     S["part32"][:, part0:part0 + int(PART_CH0) + n_ch, :] = 0
     S["part64"][:, part0:part0 + int(PART_CH0) + n_ch, :] = 0
+    for i, k in held.items():
+        S["part64"][:, part0 + i, PT_HELD_AT] = k
     # FOUPs at their load ports (the element's slots)
     start = int(v.slot_start[e])
     foups = iter(st.parts)
@@ -1241,8 +1263,11 @@ def tool_restore(v, e, st) -> None:
         ch32[:, c, CH_STATUS] = CHAMBER_STATES.index(d["status"])
         ch32[:, c, CH_PORT] = int(d["port"])
         if d["status"] == "processing":
-            ch64[:, c] = v.duration(e, f"steps[{int(ch_group[c])}].recipe", d.get("remaining_s"), d.get("elapsed_s"))
-            nxt = np.minimum(nxt, ch64[:, c])
+            left = v.duration(e, f"steps[{int(ch_group[c])}].recipe", d.get("remaining_s"), d.get("elapsed_s"))
+            stop = held.get(int(PART_CH0) + i)
+            ch64[:, c] = left if stop is None else stop + left  # stopped: its time left runs from the stop
+            if stop is None:
+                nxt = np.minimum(nxt, ch64[:, c])
         else:
             ch64[:, c] = -v.steps(d.get("elapsed_s") or 0.0)
     vtm = eq["vacuum_robot"]
@@ -1269,14 +1294,24 @@ def tool_restore(v, e, st) -> None:
         t32[:, t, V_FROM] = int(op.get("from_orientation", vtm.get("orientation", 0)))
         begin = -v.steps(op.get("elapsed_s") or 0.0)
         rot_end = begin + _rot_steps(rot, p32, t32[:, t, V_FROM], t32[:, t, V_ORIENT])
+        if op.get("rotation_remaining_s") is not None:  # exact (a stop has moved it on)
+            rot_end = np.full(R, v.steps(op["rotation_remaining_s"]))
         hand = rot_end
         if op["kind"] == "pick" and stn >= n_ll and eq["chambers"][labels[stn]]["status"] != "empty":
             hand = np.maximum(rot_end, ch64[:, ch0 + stn - n_ll])  # it waits for the recipe (tool_vtm_start)
+        if op.get("hand_remaining_s") is not None:
+            hand = np.full(R, v.steps(op["hand_remaining_s"]))
+        end = hand + int(p64[TP_HAND_STEPS])
+        if op.get("remaining_s") is not None:  # after a stop during the handoff: not hand + handoff
+            end = np.full(R, v.steps(op["remaining_s"]))
+        if op.get("waiting_for_chamber"):  # for the release of a stopped chamber (tool_vtm_ready)
+            hand = end = np.full(R, int(NEVER))
         t64[:, t, T_VTM_START] = begin
         t64[:, t, T_VTM_ROT] = rot_end
         t64[:, t, T_VTM_HAND] = hand
-        t64[:, t, T_VTM_END] = hand + int(p64[TP_HAND_STEPS])
-        nxt = np.minimum(nxt, t64[:, t, T_VTM_END])
+        t64[:, t, T_VTM_END] = end
+        if int(PART_VTM) not in held:
+            nxt = np.minimum(nxt, t64[:, t, T_VTM_END])
         nx = vtm.get("next")
         if nx is not None:
             t32[:, t, V_NKIND] = int(OP_PICK if nx["kind"] == "pick" else OP_PLACE)
@@ -1301,8 +1336,10 @@ def tool_restore(v, e, st) -> None:
         else:
             begin = 0
         t64[:, t, T_ATM_START] = begin
-        t64[:, t, T_ATM_END] = begin + steps
-        nxt = np.minimum(nxt, t64[:, t, T_ATM_END])
+        # exact where known (a stop has moved its end on), else its deterministic transfer time
+        t64[:, t, T_ATM_END] = int(v.steps(atm["remaining_s"])) if atm.get("remaining_s") is not None else begin + steps
+        if int(PART_ATM) not in held:
+            nxt = np.minimum(nxt, t64[:, t, T_ATM_END])
         ll32[:, l, LL_ATM] = 1
         ll32[:, l, LL_ATM_IN] = int(atm["kind"] == "load")
         wip += int(atm["kind"] == "load")
@@ -1336,7 +1373,7 @@ def _tool_problem(spec, st):
     if problem:
         return problem
     for k in TOOL_KEYS:
-        if k not in eq and k != "atm_robot":
+        if k not in eq and k not in ("atm_robot", "held"):  # optional: the robot idle, no part stopped
             return f"equipment.{k}: missing"
     labels = [label for label, _ in spec.station_angles()]
     n_ll, cap, n_steps = spec.load_locks, spec.load_lock_capacity, len(spec.steps)
@@ -1440,6 +1477,14 @@ def _tool_problem(spec, st):
             j = atm.get("slot")
             if not isinstance(j, int) or not 0 <= j < cap or eq["load_locks"][atm["load_lock"]]["wafers"][j] is None:
                 return f"equipment.atm_robot.slot: an unload names the slot of its wafer (0 to {cap - 1})"
+    stopped = eq.get("held") or {}
+    if not isinstance(stopped, dict):
+        return "equipment.held: a table of the parts the crew has stopped (part name -> seconds since the stop)"
+    for name, s in stopped.items():
+        if name not in spec.part_names():
+            return f"equipment.held.{name}: the tool has no part '{name}' (it has: {', '.join(spec.part_names())})"
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not s >= 0:
+            return f"equipment.held.{name} must be a number of seconds >= 0, got {s!r}"
     where = _where(eq, labels, n_ll)
     for j, p in enumerate(docked):
         x = ports[p]
@@ -1476,5 +1521,16 @@ def tool_host_clock(v, h, host) -> int:
     return int(v.struct("tool.part64")[_part_row(v, h, host), PT_WORK])
 
 
+def tool_held_parts(spec, st) -> set[int]:
+    """The parts (PART_*) the snapshot says the crew has stopped."""
+    return {spec.part_index(name) for name in (st.equipment or {}).get("held") or {}}
+
+
+def tool_host_hold(v, h, host, service: bool) -> None:
+    """The crew's restore: component h stops its part of tool ``host`` (kernels ``tool_core_hold``'s count)."""
+    v.struct("tool.part32")[:, _part_row(v, h, host), PT_HOLD_SERVICE if service else PT_HOLD_FAIL] += 1
+
+
 SNAPSHOT = SnapshotHooks(capture=tool_capture, restore=tool_restore, check=tool_check,
-                         arrays=tuple(t.name for t in TOOL_TABLES), uses=tool_host_uses, clock=tool_host_clock)
+                         arrays=tuple(t.name for t in TOOL_TABLES), uses=tool_host_uses, clock=tool_host_clock,
+                         held=tool_held_parts, hold=tool_host_hold)

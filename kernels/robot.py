@@ -347,6 +347,7 @@ CLAIMING = ("to_pick", "gripping", "lifting")   # a part claimed in the pick ele
 HOLDING = ("carrying", "at_place")              # the part on the robot
 TIMED = ("to_pick", "gripping", "carrying", "releasing")
 MOVES = ("to_pick", "carrying")
+ROBOT_STATES = ("starved", "processing", "blocked", "held")  # idle, busy, waiting at the place, stopped by the crew
 TASK_KEYS = ("phase", "task", "at", "from", "elapsed_s", "remaining_s", "claimed_age_s", "cycle_elapsed_s")
 
 
@@ -388,11 +389,14 @@ def robot_capture(v, e) -> dict:
     eq = {"phase": phase, "task": task - t0 if task >= 0 else None, "at": _conf_name(int(i32[RB_CONF]))}
     if phase != "idle":
         eq["cycle_elapsed_s"] = v.seconds(v.step - int(i64[RB_CYCLE_START]))
+    held = int(v.el32[e, E_HOLD_FAIL]) > 0 or int(v.el32[e, E_HOLD_SERVICE]) > 0  # stopped by the crew
     if phase in TIMED:
         nxt = int(v.el64[e, E_NEXT])
-        left = int(v.el64[e, ARM_LEFT]) if nxt == int(NEVER) else nxt - v.step  # paused by the crew: ARM_LEFT
+        left = int(v.el64[e, ARM_LEFT]) if held else nxt - v.step  # paused by the crew: ARM_LEFT
         total = _phase_steps(p, b, phase, int(i32[RB_FROM]), int(i32[RB_CONF]))
-        elapsed = v.step - int(i64[RB_MOVE_START]) if phase in MOVES else total - left
+        # the phase's time done; a stop does not count (motion is deterministic: the time left is
+        # the phase's duration less this)
+        elapsed = v.step - int(i64[RB_MOVE_START]) if phase in MOVES and not held else total - left
         eq.update(elapsed_s=v.seconds(elapsed), remaining_s=v.seconds(left))
         if phase in MOVES:
             eq["from"] = _conf_name(int(i32[RB_FROM]))
@@ -402,19 +406,25 @@ def robot_capture(v, e) -> dict:
         eq["claimed_age_s"] = v.seconds(v.step - int(v.s64[slot, S_ENTRY]))
     if phase in HOLDING:
         slot = int(v.slot_start[e])
-        part = {"age_s": v.seconds(v.step - int(v.s64[slot, S_ENTRY])),
-                "status": "processing" if phase == "carrying" else "blocked"}
+        part = {"age_s": v.seconds(v.step - int(v.s64[slot, S_ENTRY])), "status": _part_status(phase, held)}
         if phase == "at_place":
             part["elapsed_s"] = v.seconds(v.step - int(v.s64[slot, S_STEP]))
         parts.append(part)
-    state = "starved" if phase == "idle" else "blocked" if phase == "at_place" else "processing"
+    state = "held" if held else "starved" if phase == "idle" else "blocked" if phase == "at_place" else "processing"
     return {"state": state, "parts": parts, "equipment": eq}
+
+
+def _part_status(phase: str, held: bool) -> str:
+    """The carried part's status: moving (processing; paused while the crew holds the robot) or
+    waiting at the place (blocked)."""
+    return ("paused" if held else "processing") if phase == "carrying" else "blocked"
 
 
 def robot_restore(v, e, st) -> None:
     """The robot's task into its rows; its claimed part is bound to it by ``robot_link`` (the pick
     element is written by then). A remaining time not given is the (deterministic) duration of the
-    phase less the elapsed time, at least 0."""
+    phase less the elapsed time, at least 0. A robot ``held`` by the crew keeps its phase paused
+    with the steps it has left (ARM_LEFT, as ``robot_hold``); the crew's restore counts the hold."""
     b, p = _robot_params(v, e)
     eq = st.equipment
     i32, i64 = v.struct("robot.i32"), v.struct("robot.i64")
@@ -442,6 +452,9 @@ def robot_restore(v, e, st) -> None:
         else:
             nxt = max(total - int(v.steps(elapsed or 0.0)), 0)
         i64[:, b, RB_MOVE_START] = -v.steps(elapsed or 0.0) if phase in MOVES else 0
+        if st.state == "held":  # paused (robot_hold): no event until the crew releases it
+            v.el64[:, e, ARM_LEFT] = nxt
+            nxt = int(NEVER)
     if phase in HOLDING:
         slot = int(v.slot_start[e])
         part = st.parts[0]
@@ -509,8 +522,10 @@ def robot_check(spec, st):
     want = 1 if phase in HOLDING else 0
     if len(st.parts) != want:
         return f"a robot {phase} holds {want} part(s), the snapshot gives {len(st.parts)}"
+    if st.state and st.state not in ROBOT_STATES:
+        return f"unknown state {st.state!r} (known: {', '.join(ROBOT_STATES)})"
     for part in st.parts:
-        ok = "processing" if phase == "carrying" else "blocked"
+        ok = _part_status(phase, st.state == "held")
         if part.status != ok:
             return f"the part of a robot {phase} is {ok}, not {part.status!r}"
     if task is not None and phase != "idle":

@@ -337,3 +337,80 @@ def test_health_components_on_robots_and_tools_continue_exactly_from_a_snapshot(
         for at in moments[:3]:
             cut = check_round_trip(res, at, tmp_path)
             assert all(c["uses_since_update"] >= 0 and c["work_since_update_s"] >= 0 for c in cut.health.values())
+
+
+# ---- robots and tools stopped by the maintenance crew ------------------------------------------------
+def crew_runs():
+    """The robot cell and the single-arm tool cell with components that fail often (usage wear:
+    the arm's gear every ~4 cycles; a chamber's liner every 10 recipes, the vacuum robot's drive
+    every ~1500 s of motion), so that the window holds moments where the crew holds the arm, a
+    chamber or the vacuum robot (repairs of 40 to 300 s)."""
+    gear = HealthComponent("gear", UsageWear(0.26), repair=40.0, service=20.0)
+    robot = twin.simulate(robot_cell(health=[gear]), replicas=1, horizon=T + 600, warmup=T, progress=False)
+    liner = HealthComponent("liner", UsageWear(0.1), repair=300.0, service=100.0, part="step1.chamber1")
+    drive = HealthComponent("drive", WienerWear(1 / 1500.0, 0.0), repair=200.0, service=100.0, part="vtm_robot")
+    tool = twin.simulate(tool_cell(health=[liner, drive]), replicas=1, horizon=TT + 2400, warmup=TT, progress=False)
+    return robot, tool
+
+
+@pytest.fixture(scope="module")
+def crewed():
+    return crew_runs()
+
+
+def test_a_robot_or_tool_held_by_the_crew_continues_exactly_from_a_snapshot(crewed, tmp_path):
+    """Moments where the crew holds the arm (a failed or repaired gear: state ``held``, its move,
+    grip or release paused, a carried part ``paused``) and moments where it holds a tool's
+    chamber or vacuum robot (``equipment.held``: the part and how long ago it stopped; the
+    chamber's recipe time left at the stop): each round-trips through JSON and a restart, and
+    the restarted plant does exactly what the run through did (same draws, same end state,
+    same health clocks). Would fail if a restore refused a held robot or tool, lost a paused
+    phase's steps, or dated a stop's release wrongly."""
+    robot, tool = crewed
+    held_robot = []
+    for at in np.arange(T, T + 600, 3.7):
+        snap = robot.snapshot(0, at=float(at))
+        if snap.elements["arm"].state == "held":
+            held_robot.append((float(at), snap.elements["arm"].equipment["phase"]))
+    phases = {p for _, p in held_robot}
+    assert len(held_robot) >= 4 and phases & {"to_pick", "gripping", "carrying", "releasing"}, held_robot
+    for at, _ in held_robot[::max(1, len(held_robot) // 6)]:
+        cut = check_round_trip(robot, at, tmp_path)
+        assert any(c["status"] in ("failed", "repair", "service") for c in cut.health.values())
+    held_tool = {}
+    for at in np.arange(TT, TT + 2400, 11.3):
+        eq = tool.snapshot(0, at=float(at)).elements["tool"].equipment
+        for part in eq.get("held", {}):
+            held_tool.setdefault(part, []).append(float(at))
+    assert set(held_tool) >= {"step1.chamber1", "vtm_robot"}, held_tool
+    for part, moments in held_tool.items():
+        for at in moments[:: max(1, len(moments) // 3)]:
+            check_round_trip(tool, at, tmp_path)
+
+
+def test_a_held_robot_or_tool_part_needs_a_component_that_stops_it(crewed):
+    """The crew's link checks the holds both ways, naming the element and the part."""
+    robot, tool = crewed
+    p = robot.final_state.model.plant
+    at = next(float(t) for t in np.arange(T, T + 600, 3.7)
+              if robot.snapshot(0, at=float(t)).elements["arm"].state == "held")
+    snap = robot.snapshot(0, at=at)
+    ok = Snapshot.from_dict(snap.to_dict())
+    for c in ok.health.values():
+        c.update(status="ok", technician=None, work_elapsed_s=None, work_remaining_s=None, queue_position=None)
+        for k in [k for k, x in c.items() if x is None]:
+            del c[k]
+    with pytest.raises(SnapshotError, match="element 'arm': held, but no health component of it is failed"):
+        twin.simulate(p, replicas=1, horizon=60, progress=False, start=ok)
+    at = next(float(t) for t in np.arange(TT, TT + 2400, 11.3)
+              if "held" in tool.snapshot(0, at=float(t)).elements["tool"].equipment)
+    snap = tool.snapshot(0, at=at)
+    bad = Snapshot.from_dict(snap.to_dict())
+    del bad.elements["tool"].equipment["held"]
+    with pytest.raises(SnapshotError, match="health component 'tool.(liner|drive)': stops (step1.chamber1|vtm_robot) "
+                                            "of its host, but element 'tool' does not say it is held"):
+        twin.simulate(tool.final_state.model.plant, replicas=1, horizon=60, progress=False, start=bad)
+    bad = Snapshot.from_dict(snap.to_dict())
+    bad.elements["tool"].equipment["held"]["nozzle"] = 3.0
+    with pytest.raises(SnapshotError, match="element 'tool': equipment.held.nozzle: the tool has no part 'nozzle'"):
+        twin.simulate(tool.final_state.model.plant, replicas=1, horizon=60, progress=False, start=bad)
