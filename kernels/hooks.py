@@ -174,8 +174,8 @@ class SnapshotHooks:
 
     * ``track(t, e, k)``: note what changed at element e at event step k: ``t.now`` / ``t.prev``
       (``el64``, ``el32``, ``s64``, ``s32`` of the replica after / before the event; ``t.prev``
-      is None at the start, k = 0), ``t.notes(e)`` (a dict the kind keeps its notes in),
-      ``t.slots(e)``.
+      is None at the start, k = 0; a kind's own State arrays under their ``arrays`` names),
+      ``t.notes(e)`` (a dict the kind keeps its notes in), ``t.slots(e)``, ``t.param(path)``.
     * ``observe(t, e, st, k)``: adds the elapsed times noted to snapshot element ``st`` at step k
       (``t.seconds(steps)``, ``t.spec(e)``).
 

@@ -28,7 +28,8 @@ wear of a joint or, summed, of the whole arm).
 
 import warp as wp
 
-from .hooks import Hooks, SnapshotHooks, equipment_problem
+from .hooks import (PART_STATUS, Hooks, SnapshotHooks, decode_parts, encode_parts, equipment_problem, wire_number,
+                    wire_optional)
 from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, EL64_TABLE, NEVER, S_DEST, S_ENTRY,
@@ -551,5 +552,70 @@ def robot_host_uses(v, h, host) -> int:
     return int(v.el64[host, E_USES])
 
 
+# ---- the live wire (kernels/hooks.py SnapshotHooks.wire) -------------------------------------------
+# What a robot cell's controller reports: its state and program phase, the task (job) it runs,
+# the configuration it is at or moving to and from, how long the phase and the cycle have run,
+# the age of the part it has claimed and the part in its gripper. Motion is deterministic, so the
+# phase's elapsed time gives its time left; no emulator notes are needed (the kernels keep when a
+# move and a cycle began).
+ROBOT_PARTS = ("part_status", "part_age_s", "part_elapsed_s")
+ROBOT_TIMES = {"phase_elapsed_s": "elapsed_s", "cycle_elapsed_s": "cycle_elapsed_s",
+               "claimed_age_s": "claimed_age_s"}  # wire field -> equipment key
+ROBOT_WIRE = (("state", "text"), ("phase", "text"), ("task", "text"), ("at", "text"), ("from", "text"),
+              ("phase_elapsed_s", "float"), ("cycle_elapsed_s", "float"), ("claimed_age_s", "float"),
+              ("part_status", "texts"), ("part_age_s", "floats"), ("part_elapsed_s", "floats"))
+
+
+def _task_name(task) -> str:
+    return "" if task is None else f"tasks[{task}]"
+
+
+def robot_encode(st) -> dict:
+    eq = st.equipment
+    out = {"state": st.state, "phase": eq["phase"], "task": _task_name(eq.get("task")), "at": eq.get("at", "home"),
+           "from": eq.get("from", "")}
+    out.update({f: wire_number(eq.get(key)) for f, key in ROBOT_TIMES.items()})
+    out.update(encode_parts(st.parts, ROBOT_PARTS))
+    return out
+
+
+def robot_decode(get, spec) -> dict:
+    task = get("task", "")
+    eq = {"phase": get("phase", "idle"), "task": _task_index(task, len(spec.tasks)) if task else None,
+          "at": get("at", "home")}
+    if get("from", ""):
+        eq["from"] = get("from")
+    for f, key in ROBOT_TIMES.items():
+        x = wire_optional(get(f))
+        if x is not None:
+            eq[key] = x
+    return {"state": get("state", "starved"), "parts": decode_parts(get, ROBOT_PARTS), "equipment": eq}
+
+
+def _task_index(name: str, tasks: int) -> int | None:
+    """Task k of a wire name "tasks[k]", or None."""
+    return next((k for k in range(tasks) if name == f"tasks[{k}]"), None)
+
+
+def robot_plausible(spec, plant, field, value):
+    n = len(spec.tasks)
+    if field == "state" and value not in ROBOT_STATES:
+        return f"{spec.name}.state: unknown state code {value!r} (known: {', '.join(ROBOT_STATES)})"
+    if field == "phase" and value not in PHASE_CODES:
+        return f"{spec.name}.phase: unknown phase code {value!r} (known: {', '.join(PHASE_CODES)})"
+    if field == "task" and value and _task_index(value, n) is None:
+        return f"{spec.name}.task: the robot has no task {value!r} (tasks[0] to tasks[{n - 1}], or empty: none)"
+    if field in ("at", "from") and (value or field == "at") and _conf_index(value, n) < 0:
+        return f"{spec.name}.{field}: the robot has no configuration {value!r} (home, tasks[k].pick, tasks[k].place)"
+    if field == "part_status":
+        bad = [x for x in value if x not in PART_STATUS]
+        if bad:
+            return f"{spec.name}.part_status: unknown state code {bad[0]!r} (known: {', '.join(PART_STATUS)})"
+        if len(value) > 1:
+            return f"{spec.name}.part_status: {len(value)} parts in a gripper that holds one"
+    return None
+
+
 SNAPSHOT = SnapshotHooks(capture=robot_capture, restore=robot_restore, check=robot_check,
-                         arrays=("robot.i32", "robot.i64"), link=robot_link, uses=robot_host_uses)
+                         arrays=("robot.i32", "robot.i64"), link=robot_link, uses=robot_host_uses,
+                         wire=ROBOT_WIRE, encode=robot_encode, decode=robot_decode, plausible=robot_plausible)
