@@ -1586,7 +1586,8 @@ def tool_encode(st) -> dict:
            "lock_wafer": [w["wafer"] if w else "" for x in locks for w in x["wafers"]],
            "lock_wafer_port": [_nan_or(w, "port") for x in locks for w in x["wafers"]],
            "vtm_orientation": int(vtm.get("orientation", 0)),
-           "vtm_arm_port": [_nan_or(a, "port") for a in arms], "vtm_arm_next_step": [_nan_or(a, "next_step") for a in arms],
+           "vtm_arm_port": [_nan_or(a, "port") for a in arms],
+           "vtm_arm_next_step": [_nan_or(a, "next_step") for a in arms],
            "vtm_op": op["kind"] if op else "", "vtm_op_station": op["station"] if op else "",
            "vtm_op_arm": int(op.get("arm", 0)) if op else 0, "vtm_op_slot": _nan_or(op, "slot"),
            "vtm_op_from": int(op.get("from_orientation", 0)) if op else 0, "vtm_op_elapsed_s": _nan_or(op, "elapsed_s"),
@@ -1684,7 +1685,8 @@ def tool_plausible(spec, plant, field, value):
     if codes is not None:
         bad = [x for x in vals if x not in codes]
         if bad:
-            return f"{spec.name}.{field}: unknown state code {bad[0]!r} (known: {', '.join(c or '(empty)' for c in codes)})"
+            names = ", ".join(c or "(empty)" for c in codes)
+            return f"{spec.name}.{field}: unknown state code {bad[0]!r} (known: {names})"
     known = {"vtm_op_station": labels, "vtm_next_station": labels, "atm_load_lock": labels[:n_ll],
              "held_parts": spec.part_names()}.get(field)
     if known is not None:
