@@ -4,7 +4,7 @@ it enters; the part at the head waits for its destination (head-of-line)."""
 import warp as wp
 
 from .common import known_index, bound_for, choose_successor, wake, wake_receivers
-from .hooks import Hooks, SnapshotHooks, wire_number, wire_optional
+from .hooks import Hooks, SnapshotHooks, restore_waiting, waiting_only, wire_number, wire_optional
 from .layout import (A_HELD, A_IDLE, ACC_TABLE, E_COUNT, E_HEAD, NEVER, R_OVERFLOW, S_DEST, S_ENTRY, S_STEP,
                      Model, State)
 from .tables import Column
@@ -93,18 +93,9 @@ def buffer_capture(v, e) -> dict:
 
 def buffer_restore(v, e, st) -> None:
     """Parts in slots 0..n-1 (head 0), each bound for its routing draw."""
-    start = int(v.slot_start[e])
     v.el32[:, e, E_COUNT] = len(st.parts)
-    for j, p in enumerate(st.parts):
-        v.s64[:, start + j, S_ENTRY] = -v.steps(p.age_s)
-        v.s64[:, start + j, S_STEP] = -v.steps(p.elapsed_s or 0.0) if j == 0 else 0
-        v.s32[:, start + j, S_DEST] = v.dest(e)
-
-
-def buffer_check(spec, st):
-    if any(p.status != "waiting" for p in st.parts):
-        return f"parts in a {spec.kind} can only be waiting"
-    return None
+    for j, p in enumerate(st.parts):  # only the head's wait is kept (S_STEP)
+        restore_waiting(v, e, j, p.age_s, p.elapsed_s if j == 0 else 0.0)
 
 
 def buffer_encode(st) -> dict:
@@ -131,6 +122,6 @@ def buffer_plausible(spec, plant, field, value):
     return None
 
 
-SNAPSHOT = SnapshotHooks(capture=buffer_capture, restore=buffer_restore, check=buffer_check,
+SNAPSHOT = SnapshotHooks(capture=buffer_capture, restore=buffer_restore, check=waiting_only,
                          wire=(("level", "int"), ("part_age_s", "floats"), ("head_wait_s", "float")),
                          encode=buffer_encode, decode=buffer_decode, plausible=buffer_plausible)

@@ -61,10 +61,12 @@ Decision functions avoid early returns from inside branches: Warp 1.19 can leave
 constant used in both arms of an if/else inside a returning block uninitialised on another path.
 """
 
+import math
+
 import numpy as np
 import warp as wp
 
-from .hooks import Hooks, SnapshotHooks, equipment_problem
+from .hooks import Hooks, SnapshotHooks, decode_parts, encode_parts, equipment_problem, wire_optional
 from .common import bound_for, choose_successor, wake, wake_receivers
 from .layout import (A_HELD, BUSY, CARRY_TABLE, DONE, DRAWS_TABLE, E_COUNT, E_DONE, E_STAT, IDLE, NEVER,
                      RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
@@ -1054,13 +1056,17 @@ HOOKS = Hooks(room=tool_room, offer=tool_offer,
 # FOUPs docked, in port order (``ports``: one entry per load port, None where none is docked).
 # Times are seconds before (``elapsed_s``) or after (``remaining_s``) the moment. The counters the
 # kernels keep beside the wafers (wafers per load lock, operations planned at a load lock, wafers
-# out of their FOUPs) are derived from where the wafers are on restore.
+# out of their FOUPs) are derived from where the wafers are on restore. Parts the maintenance crew
+# has stopped (``held``: part name, as ``ClusterTool.part_names``, -> seconds since the stop) keep
+# their operation's times as the kernels do (they move on by the stop's length on release): a
+# stopped robot's ``remaining_s`` counts as if it had not stopped (it may be negative), a stopped
+# chamber's ``remaining_s`` is the recipe time it had left when it stopped.
 LOCK_STATES = ("vented", "pumping", "vacuum", "venting")
 CHAMBER_STATES = ("empty", "processing", "done")
 OPS = {int(OP_PICK): "pick", int(OP_PLACE): "place"}
 TRANSFERS = {int(ATM_LOAD): "load", int(ATM_UNLOAD): "unload"}
 WAFERS = {int(WAFER_RAW): "raw", int(WAFER_DONE): "processed"}
-TOOL_KEYS = ("ports", "load_locks", "chambers", "vacuum_robot", "atm_robot")
+TOOL_KEYS = ("ports", "load_locks", "chambers", "vacuum_robot", "atm_robot", "held")
 
 
 def _tool(v, e):
@@ -1078,6 +1084,9 @@ def tool_capture(v, e) -> dict:
     ch32, ch64 = v.struct("tool.ch32"), v.struct("tool.ch64")
     ll32, ll64, slot32 = v.struct("tool.ll32"), v.struct("tool.ll64"), v.struct("tool.slot32")
     port32, port64 = v.struct("tool.port32"), v.struct("tool.port64")
+    part32, part64, pt0 = v.struct("tool.part32"), v.struct("tool.part64"), int(p32[TP_PART0])
+    held_at = {i: int(part64[pt0 + i, PT_HELD_AT]) for i in range(int(PART_CH0) + int(p32[TP_N_CH]))
+               if int(part32[pt0 + i, PT_HOLD_FAIL]) > 0 or int(part32[pt0 + i, PT_HOLD_SERVICE]) > 0}
     start = int(v.slot_start[e])
     parts, ports = [], []
     for p in range(int(p32[TP_PORTS])):
@@ -1114,8 +1123,8 @@ def tool_capture(v, e) -> dict:
         d = {"status": status}
         if status != "empty":
             d["port"] = int(ch32[c, CH_PORT])
-        if status == "processing":
-            d["remaining_s"] = v.seconds(int(ch64[c]) - v.step)
+        if status == "processing":  # stopped: the time it had left at the stop
+            d["remaining_s"] = v.seconds(int(ch64[c]) - held_at.get(int(PART_CH0) + i, v.step))
         else:
             d["elapsed_s"] = v.seconds(v.step - int(ch64[c]))
         chambers[labels[n_ll + i]] = d
@@ -1127,7 +1136,12 @@ def tool_capture(v, e) -> dict:
         st = int(t32[V_STATION])
         op = {"kind": OPS[int(t32[V_KIND])], "station": labels[st], "arm": int(t32[V_ARM]),
               "from_orientation": int(t32[V_FROM]), "elapsed_s": v.seconds(v.step - int(t64[T_VTM_START])),
-              "remaining_s": v.seconds(int(t64[T_VTM_END]) - v.step)}
+              "rotation_remaining_s": v.seconds(int(t64[T_VTM_ROT]) - v.step)}
+        if int(t64[T_VTM_HAND]) == int(NEVER):  # a pick waiting for a chamber the crew has stopped
+            op["waiting_for_chamber"] = True
+        else:
+            op.update(hand_remaining_s=v.seconds(int(t64[T_VTM_HAND]) - v.step),
+                      remaining_s=v.seconds(int(t64[T_VTM_END]) - v.step))
         if int(t32[V_SLOT]) >= 0:
             op["slot"] = (int(t32[V_SLOT]) - sl0) - st * cap
         vtm["op"] = op
@@ -1144,8 +1158,11 @@ def tool_capture(v, e) -> dict:
             atm["slot"] = (int(t32[ATM_SLOT]) - sl0) - l * cap
     state = "processing" if any(c["status"] == "processing" for c in chambers.values()) else \
         "blocked" if any(c["status"] == "done" for c in chambers.values()) else "starved"
-    return {"state": state, "parts": parts, "equipment": {"ports": ports, "load_locks": locks, "chambers": chambers,
-                                                          "vacuum_robot": vtm, "atm_robot": atm}}
+    eq = {"ports": ports, "load_locks": locks, "chambers": chambers, "vacuum_robot": vtm, "atm_robot": atm}
+    if held_at:
+        names = v.spec(e).part_names()
+        eq["held"] = {names[i]: v.seconds(v.step - k) for i, k in held_at.items()}
+    return {"state": state, "parts": parts, "equipment": eq}
 
 
 def _rot_steps(rot, p32, o_from, o_to):
@@ -1161,9 +1178,14 @@ def tool_restore(v, e, st) -> None:
     chambers and robots. A recipe, pump or vent under way gets its remaining time (exact if known,
     else drawn conditioned on its elapsed time); robot operations are deterministic: they end
     their rotation and handoff counted from their elapsed time (a pick waits for its chamber's
-    recipe, as when it started)."""
+    recipe, as when it started); exact times where the snapshot has them (after a stop they have
+    moved on). Parts held by the crew get the step their stop began (PT_HELD_AT; the crew's restore
+    counts the holds, ``tool_host_hold``) and no events: a stopped chamber's recipe runs its time
+    left at the stop once it is released."""
     t, p32, p64, labels = _tool(v, e)
     eq = st.equipment
+    names = v.spec(e).part_names()
+    held = {names.index(name): -int(v.steps(s)) for name, s in (eq.get("held") or {}).items()}  # part -> stop step
     n_ll, n_ch, cap = int(p32[TP_N_LL]), int(p32[TP_N_CH]), int(p32[TP_LL_CAP])
     ll0, ch0, sl0, port0 = int(p32[TP_LL0]), int(p32[TP_CH0]), int(p32[TP_SLOT0]), int(p32[TP_PORT0])
     part0, grp0 = int(p32[TP_PART0]), int(p32[TP_STEP0])
@@ -1188,6 +1210,8 @@ def tool_restore(v, e, st) -> None:
     S["g64"][:, grp0:grp0 + int(p32[TP_N_STEPS]), :] = 0
     S["part32"][:, part0:part0 + int(PART_CH0) + n_ch, :] = 0
     S["part64"][:, part0:part0 + int(PART_CH0) + n_ch, :] = 0
+    for i, k in held.items():
+        S["part64"][:, part0 + i, PT_HELD_AT] = k
     # FOUPs at their load ports (the element's slots)
     start = int(v.slot_start[e])
     foups = iter(st.parts)
@@ -1241,8 +1265,11 @@ def tool_restore(v, e, st) -> None:
         ch32[:, c, CH_STATUS] = CHAMBER_STATES.index(d["status"])
         ch32[:, c, CH_PORT] = int(d["port"])
         if d["status"] == "processing":
-            ch64[:, c] = v.duration(e, f"steps[{int(ch_group[c])}].recipe", d.get("remaining_s"), d.get("elapsed_s"))
-            nxt = np.minimum(nxt, ch64[:, c])
+            left = v.duration(e, f"steps[{int(ch_group[c])}].recipe", d.get("remaining_s"), d.get("elapsed_s"))
+            stop = held.get(int(PART_CH0) + i)
+            ch64[:, c] = left if stop is None else stop + left  # stopped: its time left runs from the stop
+            if stop is None:
+                nxt = np.minimum(nxt, ch64[:, c])
         else:
             ch64[:, c] = -v.steps(d.get("elapsed_s") or 0.0)
     vtm = eq["vacuum_robot"]
@@ -1269,14 +1296,24 @@ def tool_restore(v, e, st) -> None:
         t32[:, t, V_FROM] = int(op.get("from_orientation", vtm.get("orientation", 0)))
         begin = -v.steps(op.get("elapsed_s") or 0.0)
         rot_end = begin + _rot_steps(rot, p32, t32[:, t, V_FROM], t32[:, t, V_ORIENT])
+        if op.get("rotation_remaining_s") is not None:  # exact (a stop has moved it on)
+            rot_end = np.full(R, v.steps(op["rotation_remaining_s"]))
         hand = rot_end
         if op["kind"] == "pick" and stn >= n_ll and eq["chambers"][labels[stn]]["status"] != "empty":
             hand = np.maximum(rot_end, ch64[:, ch0 + stn - n_ll])  # it waits for the recipe (tool_vtm_start)
+        if op.get("hand_remaining_s") is not None:
+            hand = np.full(R, v.steps(op["hand_remaining_s"]))
+        end = hand + int(p64[TP_HAND_STEPS])
+        if op.get("remaining_s") is not None:  # after a stop during the handoff: not hand + handoff
+            end = np.full(R, v.steps(op["remaining_s"]))
+        if op.get("waiting_for_chamber"):  # for the release of a stopped chamber (tool_vtm_ready)
+            hand = end = np.full(R, int(NEVER))
         t64[:, t, T_VTM_START] = begin
         t64[:, t, T_VTM_ROT] = rot_end
         t64[:, t, T_VTM_HAND] = hand
-        t64[:, t, T_VTM_END] = hand + int(p64[TP_HAND_STEPS])
-        nxt = np.minimum(nxt, t64[:, t, T_VTM_END])
+        t64[:, t, T_VTM_END] = end
+        if int(PART_VTM) not in held:
+            nxt = np.minimum(nxt, t64[:, t, T_VTM_END])
         nx = vtm.get("next")
         if nx is not None:
             t32[:, t, V_NKIND] = int(OP_PICK if nx["kind"] == "pick" else OP_PLACE)
@@ -1301,8 +1338,10 @@ def tool_restore(v, e, st) -> None:
         else:
             begin = 0
         t64[:, t, T_ATM_START] = begin
-        t64[:, t, T_ATM_END] = begin + steps
-        nxt = np.minimum(nxt, t64[:, t, T_ATM_END])
+        # exact where known (a stop has moved its end on), else its deterministic transfer time
+        t64[:, t, T_ATM_END] = int(v.steps(atm["remaining_s"])) if atm.get("remaining_s") is not None else begin + steps
+        if int(PART_ATM) not in held:
+            nxt = np.minimum(nxt, t64[:, t, T_ATM_END])
         ll32[:, l, LL_ATM] = 1
         ll32[:, l, LL_ATM_IN] = int(atm["kind"] == "load")
         wip += int(atm["kind"] == "load")
@@ -1336,7 +1375,7 @@ def _tool_problem(spec, st):
     if problem:
         return problem
     for k in TOOL_KEYS:
-        if k not in eq and k != "atm_robot":
+        if k not in eq and k not in ("atm_robot", "held"):  # optional: the robot idle, no part stopped
             return f"equipment.{k}: missing"
     labels = [label for label, _ in spec.station_angles()]
     n_ll, cap, n_steps = spec.load_locks, spec.load_lock_capacity, len(spec.steps)
@@ -1440,6 +1479,14 @@ def _tool_problem(spec, st):
             j = atm.get("slot")
             if not isinstance(j, int) or not 0 <= j < cap or eq["load_locks"][atm["load_lock"]]["wafers"][j] is None:
                 return f"equipment.atm_robot.slot: an unload names the slot of its wafer (0 to {cap - 1})"
+    stopped = eq.get("held") or {}
+    if not isinstance(stopped, dict):
+        return "equipment.held: a table of the parts the crew has stopped (part name -> seconds since the stop)"
+    for name, s in stopped.items():
+        if name not in spec.part_names():
+            return f"equipment.held.{name}: the tool has no part '{name}' (it has: {', '.join(spec.part_names())})"
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not s >= 0:
+            return f"equipment.held.{name} must be a number of seconds >= 0, got {s!r}"
     where = _where(eq, labels, n_ll)
     for j, p in enumerate(docked):
         x = ports[p]
@@ -1476,5 +1523,218 @@ def tool_host_clock(v, h, host) -> int:
     return int(v.struct("tool.part64")[_part_row(v, h, host), PT_WORK])
 
 
+def tool_held_parts(spec, st) -> set[int]:
+    """The parts (PART_*) the snapshot says the crew has stopped."""
+    return {spec.part_index(name) for name in (st.equipment or {}).get("held") or {}}
+
+
+def tool_host_hold(v, h, host, service: bool) -> None:
+    """The crew's restore: component h stops its part of tool ``host`` (kernels ``tool_core_hold``'s count)."""
+    v.struct("tool.part32")[:, _part_row(v, h, host), PT_HOLD_SERVICE if service else PT_HOLD_FAIL] += 1
+
+
+# ---- the live wire (kernels/hooks.py SnapshotHooks.wire) -------------------------------------------
+# What a cluster tool's controller reports, as flat arrays in station order (chambers and load
+# locks as ``ClusterTool.station_angles`` names them; load-lock slots lock by lock; load ports by
+# number): per chamber its status, the load port of its wafer and the time in that status -- for a
+# chamber processing, the recipe's elapsed time, which tool controllers report and the kernels do
+# not keep (the emulator notes when each recipe began, ``tool_track``); per load lock its state and
+# time in it (pumping / venting: elapsed) and the wafer in each slot; per load port the FOUP's
+# wafers still in it and back; the vacuum robot's orientation, arms and its operation under way
+# and planned; the ATM robot's transfer; the parts the maintenance crew holds. Unknown numbers and
+# empty places are NaN, absent texts empty.
+TOOL_WIRE = (("state", "text"), ("part_status", "texts"), ("part_age_s", "floats"), ("part_elapsed_s", "floats"),
+             ("port_raw_left", "floats"), ("port_back", "floats"), ("port_docked_s", "floats"),
+             ("chamber_status", "texts"), ("chamber_port", "floats"), ("chamber_elapsed_s", "floats"),
+             ("lock_state", "texts"), ("lock_elapsed_s", "floats"), ("lock_wafer", "texts"),
+             ("lock_wafer_port", "floats"),
+             ("vtm_orientation", "int"), ("vtm_arm_port", "floats"), ("vtm_arm_next_step", "floats"),
+             ("vtm_op", "text"), ("vtm_op_station", "text"), ("vtm_op_arm", "int"), ("vtm_op_slot", "float"),
+             ("vtm_op_from", "int"), ("vtm_op_elapsed_s", "float"), ("vtm_waiting", "int"),
+             ("vtm_next", "text"), ("vtm_next_station", "text"), ("vtm_next_arm", "int"),
+             ("atm_op", "text"), ("atm_port", "float"), ("atm_load_lock", "text"), ("atm_slot", "float"),
+             ("atm_elapsed_s", "float"), ("held_parts", "texts"), ("held_s", "floats"))
+TOOL_PARTS = ("part_status", "part_age_s", "part_elapsed_s")
+TOOL_CODES = {"state": ("processing", "blocked", "starved"), "chamber_status": CHAMBER_STATES,
+              "lock_state": LOCK_STATES, "lock_wafer": ("",) + tuple(WAFERS.values()),
+              "vtm_op": ("",) + tuple(OPS.values()), "vtm_next": ("",) + tuple(OPS.values()),
+              "atm_op": ("",) + tuple(TRANSFERS.values()), "part_status": ("processing", "blocked")}
+
+
+def _nan_or(d, key):
+    return float("nan") if d is None or d.get(key) is None else float(d[key])
+
+
+def _opt_int(x):
+    x = wire_optional(x)
+    return None if x is None else int(x)
+
+
+def tool_encode(st) -> dict:
+    eq = st.equipment
+    ports, locks, chambers = eq["ports"], eq["load_locks"].values(), eq["chambers"].values()
+    vtm, atm = eq["vacuum_robot"], eq.get("atm_robot")
+    op, nx = vtm.get("op"), vtm.get("next")
+    arms = vtm.get("arms") or []
+    held = eq.get("held") or {}
+    out = {"state": st.state, **encode_parts(st.parts, TOOL_PARTS),
+           "port_raw_left": [_nan_or(p, "raw_left") for p in ports], "port_back": [_nan_or(p, "back") for p in ports],
+           "port_docked_s": [_nan_or(p, "docked_s") for p in ports],
+           "chamber_status": [c["status"] for c in chambers], "chamber_port": [_nan_or(c, "port") for c in chambers],
+           "chamber_elapsed_s": [_nan_or(c, "elapsed_s") for c in chambers],
+           "lock_state": [x["state"] for x in locks], "lock_elapsed_s": [_nan_or(x, "elapsed_s") for x in locks],
+           "lock_wafer": [w["wafer"] if w else "" for x in locks for w in x["wafers"]],
+           "lock_wafer_port": [_nan_or(w, "port") for x in locks for w in x["wafers"]],
+           "vtm_orientation": int(vtm.get("orientation", 0)),
+           "vtm_arm_port": [_nan_or(a, "port") for a in arms],
+           "vtm_arm_next_step": [_nan_or(a, "next_step") for a in arms],
+           "vtm_op": op["kind"] if op else "", "vtm_op_station": op["station"] if op else "",
+           "vtm_op_arm": int(op.get("arm", 0)) if op else 0, "vtm_op_slot": _nan_or(op, "slot"),
+           "vtm_op_from": int(op.get("from_orientation", 0)) if op else 0, "vtm_op_elapsed_s": _nan_or(op, "elapsed_s"),
+           "vtm_waiting": int(bool(op and op.get("waiting_for_chamber"))),
+           "vtm_next": nx["kind"] if nx else "", "vtm_next_station": nx["station"] if nx else "",
+           "vtm_next_arm": int(nx.get("arm", 0)) if nx else 0,
+           "atm_op": atm["kind"] if atm else "", "atm_port": _nan_or(atm, "port"),
+           "atm_load_lock": atm["load_lock"] if atm else "", "atm_slot": _nan_or(atm, "slot"),
+           "atm_elapsed_s": _nan_or(atm, "elapsed_s"),
+           "held_parts": list(held), "held_s": [float(s) for s in held.values()]}
+    return out
+
+
+def tool_decode(get, spec) -> dict:
+    """The snapshot element the fields describe; ValueError if per-station arrays do not fit."""
+    labels = [label for label, _ in spec.station_angles()]
+    n_ll, cap = spec.load_locks, spec.load_lock_capacity
+    locks, chambers = labels[:n_ll], labels[n_ll:]
+
+    def col(f, n, fill):
+        x = list(get(f, []))
+        if x and len(x) != n:
+            raise ValueError(f"{f}: {len(x)} values for {n} places")
+        return x or [fill] * n
+
+    nan = float("nan")
+    raw, back, docked = (col(f, spec.load_ports, nan) for f in ("port_raw_left", "port_back", "port_docked_s"))
+    ports = [None if wire_optional(r) is None else {"raw_left": int(r), "back": int(b), "docked_s": float(d)}
+             for r, b, d in zip(raw, back, docked)]
+    status, cport, celapsed = (col(f, len(chambers), x) for f, x in (("chamber_status", "empty"), ("chamber_port", nan),
+                                                                     ("chamber_elapsed_s", nan)))
+    ch = {}
+    for name, s, p, x in zip(chambers, status, cport, celapsed):
+        ch[name] = {"status": s}
+        if s != "empty":
+            ch[name]["port"] = _opt_int(p)
+        if wire_optional(x) is not None:
+            ch[name]["elapsed_s"] = float(x)
+    lstate, lelapsed = col("lock_state", n_ll, "vented"), col("lock_elapsed_s", n_ll, nan)
+    wafer, wport = col("lock_wafer", n_ll * cap, ""), col("lock_wafer_port", n_ll * cap, nan)
+    ll = {}
+    for i, name in enumerate(locks):
+        ll[name] = {"state": lstate[i],
+                    "wafers": [{"port": _opt_int(wport[j]), "wafer": wafer[j]} if wafer[j] else None
+                               for j in range(i * cap, (i + 1) * cap)]}
+        if wire_optional(lelapsed[i]) is not None:
+            ll[name]["elapsed_s"] = float(lelapsed[i])
+    n_arms = 2 if spec.vtm_robot == "dual" else 1
+    aport, astep = col("vtm_arm_port", n_arms, nan), col("vtm_arm_next_step", n_arms, nan)
+    vtm = {"orientation": int(get("vtm_orientation", 0)),
+           "arms": [None if wire_optional(p) is None else {"port": int(p), "next_step": int(s)}
+                    for p, s in zip(aport, astep)], "op": None, "next": None}
+    if get("vtm_op", ""):
+        op = {"kind": get("vtm_op"), "station": get("vtm_op_station", ""), "arm": int(get("vtm_op_arm", 0)),
+              "from_orientation": int(get("vtm_op_from", 0)), "elapsed_s": wire_optional(get("vtm_op_elapsed_s"))}
+        if _opt_int(get("vtm_op_slot")) is not None:
+            op["slot"] = _opt_int(get("vtm_op_slot"))
+        if int(get("vtm_waiting", 0)):
+            op["waiting_for_chamber"] = True
+        vtm["op"] = op
+    if get("vtm_next", ""):
+        vtm["next"] = {"kind": get("vtm_next"), "station": get("vtm_next_station", ""),
+                       "arm": int(get("vtm_next_arm", 0))}
+    atm = None
+    if get("atm_op", ""):
+        atm = {"kind": get("atm_op"), "port": _opt_int(get("atm_port")), "load_lock": get("atm_load_lock", ""),
+               "elapsed_s": wire_optional(get("atm_elapsed_s"))}
+        if _opt_int(get("atm_slot")) is not None:
+            atm["slot"] = _opt_int(get("atm_slot"))
+    eq = {"ports": ports, "load_locks": ll, "chambers": ch, "vacuum_robot": vtm, "atm_robot": atm}
+    hp, hs = list(get("held_parts", [])), list(get("held_s", []))
+    if len(hp) != len(hs):
+        raise ValueError(f"held_parts and held_s differ in length ({len(hp)}, {len(hs)})")
+    if hp:
+        eq["held"] = {p: float(s) for p, s in zip(hp, hs)}
+    return {"state": get("state", "starved"), "parts": decode_parts(get, TOOL_PARTS), "equipment": eq}
+
+
+def tool_plausible(spec, plant, field, value):
+    """Unknown codes, stations or parts, and more values than places (more wafers than chamber,
+    load-lock slot, arm or load-port places; more FOUPs than load ports)."""
+    labels = [label for label, _ in spec.station_angles()]
+    n_ll = spec.load_locks
+    places = {"chamber_status": spec.n_chambers, "chamber_port": spec.n_chambers, "chamber_elapsed_s": spec.n_chambers,
+              "lock_state": n_ll, "lock_elapsed_s": n_ll, "lock_wafer": n_ll * spec.load_lock_capacity,
+              "lock_wafer_port": n_ll * spec.load_lock_capacity, "part_status": spec.load_ports,
+              "part_age_s": spec.load_ports, "part_elapsed_s": spec.load_ports, "port_raw_left": spec.load_ports,
+              "port_back": spec.load_ports, "port_docked_s": spec.load_ports,
+              "vtm_arm_port": 2 if spec.vtm_robot == "dual" else 1,
+              "vtm_arm_next_step": 2 if spec.vtm_robot == "dual" else 1}
+    vals = value if isinstance(value, (list, tuple)) else [value]
+    if field in places and len(vals) > places[field]:
+        return f"{spec.name}.{field}: {len(vals)} values for {places[field]} places"
+    codes = TOOL_CODES.get(field)
+    if codes is not None:
+        bad = [x for x in vals if x not in codes]
+        if bad:
+            names = ", ".join(c or "(empty)" for c in codes)
+            return f"{spec.name}.{field}: unknown state code {bad[0]!r} (known: {names})"
+    known = {"vtm_op_station": labels, "vtm_next_station": labels, "atm_load_lock": labels[:n_ll],
+             "held_parts": spec.part_names()}.get(field)
+    if known is not None:
+        bad = [x for x in vals if x and x not in known]
+        if bad:
+            return f"{spec.name}.{field}: the tool has no {bad[0]!r} (it has: {', '.join(known)})"
+    ports = [x for x in vals if field in ("chamber_port", "lock_wafer_port", "vtm_arm_port", "atm_port")
+             and not math.isnan(x) and x >= spec.load_ports]
+    if ports:
+        return f"{spec.name}.{field}: no load port {ports[0]:g} (0 to {spec.load_ports - 1})"
+    return None
+
+
+def tool_track(t, e, k) -> None:
+    """When each chamber's recipe and each load lock's pump-down or vent began (the kernels keep
+    their ends only)."""
+    n, a, p = t.notes(e), t.now, t.prev
+    tt = int(t.param("tool.index")[e])
+    p32 = t.param("tool.p32")[tt]
+    chs = range(int(p32[TP_CH0]), int(p32[TP_CH0]) + int(p32[TP_N_CH]))
+    lls = range(int(p32[TP_LL0]), int(p32[TP_LL0]) + int(p32[TP_N_LL]))
+    if p is None:
+        n.update(recipe={c: 0 for c in chs}, lock={l: 0 for l in lls})
+        return
+    for c in chs:
+        if a["tool.ch32"][c, CH_STATUS] == int(CH_BUSY) and (p["tool.ch32"][c, CH_STATUS] != int(CH_BUSY)
+                                                             or a["tool.ch64"][c] != p["tool.ch64"][c]):
+            n["recipe"][c] = k
+    for l in lls:
+        st = a["tool.ll32"][l, LL_STATE]
+        if st in (int(LL_PUMPING), int(LL_VENTING)) and (st != p["tool.ll32"][l, LL_STATE]
+                                                         or a["tool.ll64"][l] != p["tool.ll64"][l]):
+            n["lock"][l] = k
+
+
+def tool_observe(t, e, st, k) -> None:
+    """The elapsed times of the recipes, pump-downs and vents under way."""
+    n = t.notes(e)
+    eq = st.equipment
+    for d, c in zip(eq["chambers"].values(), sorted(n["recipe"])):
+        if d["status"] == "processing":
+            d["elapsed_s"] = t.seconds(k - n["recipe"][c])
+    for d, l in zip(eq["load_locks"].values(), sorted(n["lock"])):
+        if d["state"] in ("pumping", "venting"):
+            d["elapsed_s"] = t.seconds(k - n["lock"][l])
+
+
 SNAPSHOT = SnapshotHooks(capture=tool_capture, restore=tool_restore, check=tool_check,
-                         arrays=tuple(t.name for t in TOOL_TABLES), uses=tool_host_uses, clock=tool_host_clock)
+                         arrays=tuple(t.name for t in TOOL_TABLES), uses=tool_host_uses, clock=tool_host_clock,
+                         held=tool_held_parts, hold=tool_host_hold, wire=TOOL_WIRE, encode=tool_encode,
+                         decode=tool_decode, plausible=tool_plausible, track=tool_track, observe=tool_observe)

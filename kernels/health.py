@@ -351,8 +351,10 @@ HOOKS = Hooks(event=make_crew_event, start=health_start)
 # component number h; twin.live names them "element.component". The crew's work is kept on the
 # components too: a waiting order (failed, or a queued preventive one) has its ``queue_position``
 # (0: next), a job under way (repair, service) its ``technician`` and the work's elapsed and
-# remaining seconds. A component that stops its host (failed, repair, service) needs a machine
-# host whose snapshot says ``held`` (or ``down``), its parts paused (kernels/machine.py).
+# remaining seconds. A component that stops its host (failed, repair, service) needs a host
+# whose snapshot says ``held`` (or ``down``): a machine's parts paused (kernels/machine.py), a
+# robot's phase paused (kernels/robot.py); a cluster tool says which part is held
+# (``equipment.held``, kernels/cluster_tool.py).
 STATUS_NAMES = ("ok", "failed", "repair", "queued", "service")
 WAITING = ("failed", "queued")    # in the crew's queue
 WORKED = ("repair", "service")    # a technician's job
@@ -399,11 +401,16 @@ def _host_counters(v, h: int, e: int) -> tuple[int, int]:
     """The operating clock and use counter component h wears on, as the kernels read them: its
     host kind's (SnapshotHooks ``clock`` / ``uses``: a tool part's, a robot's joint work), else
     the host's E_WORK / E_USES."""
-    from .snapshot import snapshot_hooks  # at call time: kernels.snapshot imports the kinds, this one among them
-    hooks = snapshot_hooks(v.model.kinds[e])
+    hooks = _kind_hooks(v, e)
     work = hooks.clock(v, h, e) if hooks is not None and hooks.clock is not None else int(v.el64[e, E_WORK])
     uses = hooks.uses(v, h, e) if hooks is not None and hooks.uses is not None else int(v.el64[e, E_USES])
     return int(work), int(uses)
+
+
+def _kind_hooks(v, e: int):
+    """The snapshot hooks of host e's kind (SnapshotHooks), or None."""
+    from .snapshot import snapshot_hooks  # at call time: kernels.snapshot imports the kinds, this one among them
+    return snapshot_hooks(v.model.kinds[e])
 
 
 def health_restore(v, c, comps: list) -> None:
@@ -461,7 +468,12 @@ def _restore_crew(v, comps: list) -> np.ndarray:
     for h, comp in enumerate(comps):
         status = comp.get("status", "ok")
         if status in STOPS_HOST:
-            v.el32[:, int(host[h]), E_HOLD_SERVICE if status == "service" else E_HOLD_FAIL] += 1
+            e = int(host[h])
+            hold = _kind_hooks(v, e).hold
+            if hold is not None:  # the kind's own count (a tool's part)
+                hold(v, h, e, status == "service")
+            else:
+                v.el32[:, e, E_HOLD_SERVICE if status == "service" else E_HOLD_FAIL] += 1
         if status in WORKED:
             t = int(comp["technician"])
             elapsed = comp.get("work_elapsed_s") or 0.0
@@ -480,13 +492,12 @@ def health_link(v, c, comps: list):
     """What is wrong with the crew's work in the snapshot, or None: the queue positions must be
     0, 1, ... over the waiting orders; at most one job per technician and no more jobs than
     technicians; a job with neither elapsed nor remaining work needs a memoryless time; a
-    component that stops its host needs a machine host that is held or down, and a held machine a
-    component that stops it."""
+    component that stops its host needs that host (or its part) held in the snapshot, and a held
+    host (or part) a component that stops it (``_stops_problem``)."""
     plant = v.model.plant
     names = [f"{e}.{comp.name}" for e, comp in plant.health_components()]
     specs = [comp for _, comp in plant.health_components()]
     techs = plant.crew.technicians if plant.crew is not None else 0
-    host = v.param("health.host")
     waiting = sorted((comp.get("queue_position"), names[h]) for h, comp in enumerate(comps)
                      if comp.get("status") in WAITING)
     for i, (pos, name) in enumerate(waiting):
@@ -510,21 +521,39 @@ def health_link(v, c, comps: list):
                 and dist.name != "exponential":
             return (f"health component '{name}': a {comp['status']} under way needs work_elapsed_s (its time is "
                     "not memoryless)")
+    return _stops_problem(v, comps, names)
+
+
+def _stops_problem(v, comps: list, names: list):
+    """A component that stops its host needs the host (or, for a kind whose crew stops parts,
+    SnapshotHooks ``held``: the part) stopped in the snapshot, and a stopped host or part needs
+    a component that stops it."""
+    host, part = v.param("health.host"), v.param("health.part")
     stoppers = {}
     for h, comp in enumerate(comps):
         if comp.get("status") in STOPS_HOST:
-            stoppers.setdefault(int(host[h]), []).append(names[h])
+            stoppers.setdefault(int(host[h]), []).append(h)
     for e, name in enumerate(v.model.names):
         st = v.snapshot.elements[name]
-        if e in stoppers:
-            if v.model.kinds[e] != "machine":
-                return (f"health component '{stoppers[e][0]}': stops its host '{name}', a {v.model.kinds[e]}: "
-                        "only a machine host can be restored stopped yet")
-            if st is not None and st.state not in ("held", "down"):
-                return (f"health component '{stoppers[e][0]}': stops its host, but element '{name}' is "
+        if st is None:
+            continue
+        hooks = _kind_hooks(v, e)
+        if hooks is None or hooks.held is None:  # the whole element stops
+            if e in stoppers and st.state not in ("held", "down"):
+                return (f"health component '{names[stoppers[e][0]]}': stops its host, but element '{name}' is "
                         f"{st.state or 'not held'} in the snapshot (say held, its parts paused)")
-        elif st is not None and st.state == "held":
-            return f"element '{name}': held, but no health component of it is failed, under repair or in service"
+            if e not in stoppers and st.state == "held":
+                return f"element '{name}': held, but no health component of it is failed, under repair or in service"
+            continue
+        spec = v.spec(e)
+        held, stopping = hooks.held(spec, st), {int(part[h]) for h in stoppers.get(e, ())}
+        for h in stoppers.get(e, ()):
+            if int(part[h]) not in held:
+                return (f"health component '{names[h]}': stops {spec.part_names()[int(part[h])]} of its host, but "
+                        f"element '{name}' does not say it is held in the snapshot (equipment.held)")
+        for p in sorted(held - stopping):
+            return (f"element '{name}': {spec.part_names()[p]} is held, but no health component of it is failed, "
+                    "under repair or in service")
     return None
 
 

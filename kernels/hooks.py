@@ -48,6 +48,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from .layout import S_DEST, S_ENTRY, S_STEP
+
 ELEMENT_HOOKS = ("room", "offer", "take", "accept", "full", "account", "work", "hold", "release", "uses", "clock",
                  "status", "position")
 FLOW_HOOKS = ("pull", "event", "start")  # may be factories taking the element dispatch
@@ -172,8 +174,8 @@ class SnapshotHooks:
 
     * ``track(t, e, k)``: note what changed at element e at event step k: ``t.now`` / ``t.prev``
       (``el64``, ``el32``, ``s64``, ``s32`` of the replica after / before the event; ``t.prev``
-      is None at the start, k = 0), ``t.notes(e)`` (a dict the kind keeps its notes in),
-      ``t.slots(e)``.
+      is None at the start, k = 0; a kind's own State arrays under their ``arrays`` names),
+      ``t.notes(e)`` (a dict the kind keeps its notes in), ``t.slots(e)``, ``t.param(path)``.
     * ``observe(t, e, st, k)``: adds the elapsed times noted to snapshot element ``st`` at step k
       (``t.seconds(steps)``, ``t.spec(e)``).
 
@@ -193,6 +195,14 @@ class SnapshotHooks:
       hooks of the same names, for a kind whose health components wear on counters of its own
       (the crew's capture reads them; None: ``E_USES`` / ``E_WORK``). Its ``restore`` starts
       those counters at 0 (the crew's restore dates its clocks relative to that).
+    * ``held(spec, st) -> set[int]``: the parts of snapshot element ``st`` that it says the crew
+      has stopped (kernel part numbers, ``health.part``: a cluster tool's robots and chambers),
+      for a kind whose crew stops parts rather than the whole element. None: the whole element,
+      stopped when its state is ``held`` (or ``down``).
+    * ``hold(v, h, host, service)``: host-side twin of the kernel ``hold``'s count, for the crew's
+      restore: component h (failed, under repair or in service) stops ``host`` in every row.
+      None: the element's ``E_HOLD_FAIL`` / ``E_HOLD_SERVICE`` count (its restore has written the
+      stopped state: a machine's paused parts, a robot's paused phase).
     """
 
     capture: object = None
@@ -208,6 +218,8 @@ class SnapshotHooks:
     link: object = None
     uses: object = None
     clock: object = None
+    held: object = None
+    hold: object = None
 
     def wire_fields(self) -> tuple[str, ...]:
         return tuple(f for f, _ in self.wire)
@@ -222,3 +234,20 @@ def equipment_problem(eq, known, needs: str) -> str | None:
         if k not in known:
             return f"equipment.{k}: unknown key (known: {', '.join(known)})"
     return None
+
+
+# ---- parts that wait (buffers, sources): one check and one restore for both ---------------------
+def waiting_only(spec, st) -> str | None:
+    """``check`` of a kind whose parts can only wait (a buffer's queue, a source's next part)."""
+    if any(p.status != "waiting" for p in st.parts):
+        return f"parts in a {spec.kind} can only be waiting"
+    return None
+
+
+def restore_waiting(v, e, j: int, age_s: float, waited_s) -> None:
+    """Writes a waiting part into slot j of element e (all rows of a restore view): it entered
+    the plant ``age_s`` ago, has waited ``waited_s`` (None: 0) and is bound for e's routing draw."""
+    slot = int(v.slot_start[e]) + j
+    v.s64[:, slot, S_ENTRY] = -v.steps(age_s)
+    v.s64[:, slot, S_STEP] = -v.steps(waited_s or 0.0)
+    v.s32[:, slot, S_DEST] = v.dest(e)

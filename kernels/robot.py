@@ -28,7 +28,8 @@ wear of a joint or, summed, of the whole arm).
 
 import warp as wp
 
-from .hooks import Hooks, SnapshotHooks, equipment_problem
+from .hooks import (PART_STATUS, Hooks, SnapshotHooks, decode_parts, encode_parts, equipment_problem, wire_number,
+                    wire_optional)
 from .common import count_hold, crew_held, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_COUNT,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_USES, E_WORK, EL64_TABLE, NEVER, S_DEST, S_ENTRY,
@@ -347,6 +348,7 @@ CLAIMING = ("to_pick", "gripping", "lifting")   # a part claimed in the pick ele
 HOLDING = ("carrying", "at_place")              # the part on the robot
 TIMED = ("to_pick", "gripping", "carrying", "releasing")
 MOVES = ("to_pick", "carrying")
+ROBOT_STATES = ("starved", "processing", "blocked", "held")  # idle, busy, waiting at the place, stopped by the crew
 TASK_KEYS = ("phase", "task", "at", "from", "elapsed_s", "remaining_s", "claimed_age_s", "cycle_elapsed_s")
 
 
@@ -388,11 +390,14 @@ def robot_capture(v, e) -> dict:
     eq = {"phase": phase, "task": task - t0 if task >= 0 else None, "at": _conf_name(int(i32[RB_CONF]))}
     if phase != "idle":
         eq["cycle_elapsed_s"] = v.seconds(v.step - int(i64[RB_CYCLE_START]))
+    held = int(v.el32[e, E_HOLD_FAIL]) > 0 or int(v.el32[e, E_HOLD_SERVICE]) > 0  # stopped by the crew
     if phase in TIMED:
         nxt = int(v.el64[e, E_NEXT])
-        left = int(v.el64[e, ARM_LEFT]) if nxt == int(NEVER) else nxt - v.step  # paused by the crew: ARM_LEFT
+        left = int(v.el64[e, ARM_LEFT]) if held else nxt - v.step  # paused by the crew: ARM_LEFT
         total = _phase_steps(p, b, phase, int(i32[RB_FROM]), int(i32[RB_CONF]))
-        elapsed = v.step - int(i64[RB_MOVE_START]) if phase in MOVES else total - left
+        # the phase's time done; a stop does not count (motion is deterministic: the time left is
+        # the phase's duration less this)
+        elapsed = v.step - int(i64[RB_MOVE_START]) if phase in MOVES and not held else total - left
         eq.update(elapsed_s=v.seconds(elapsed), remaining_s=v.seconds(left))
         if phase in MOVES:
             eq["from"] = _conf_name(int(i32[RB_FROM]))
@@ -402,19 +407,25 @@ def robot_capture(v, e) -> dict:
         eq["claimed_age_s"] = v.seconds(v.step - int(v.s64[slot, S_ENTRY]))
     if phase in HOLDING:
         slot = int(v.slot_start[e])
-        part = {"age_s": v.seconds(v.step - int(v.s64[slot, S_ENTRY])),
-                "status": "processing" if phase == "carrying" else "blocked"}
+        part = {"age_s": v.seconds(v.step - int(v.s64[slot, S_ENTRY])), "status": _part_status(phase, held)}
         if phase == "at_place":
             part["elapsed_s"] = v.seconds(v.step - int(v.s64[slot, S_STEP]))
         parts.append(part)
-    state = "starved" if phase == "idle" else "blocked" if phase == "at_place" else "processing"
+    state = "held" if held else "starved" if phase == "idle" else "blocked" if phase == "at_place" else "processing"
     return {"state": state, "parts": parts, "equipment": eq}
+
+
+def _part_status(phase: str, held: bool) -> str:
+    """The carried part's status: moving (processing; paused while the crew holds the robot) or
+    waiting at the place (blocked)."""
+    return ("paused" if held else "processing") if phase == "carrying" else "blocked"
 
 
 def robot_restore(v, e, st) -> None:
     """The robot's task into its rows; its claimed part is bound to it by ``robot_link`` (the pick
     element is written by then). A remaining time not given is the (deterministic) duration of the
-    phase less the elapsed time, at least 0."""
+    phase less the elapsed time, at least 0. A robot ``held`` by the crew keeps its phase paused
+    with the steps it has left (ARM_LEFT, as ``robot_hold``); the crew's restore counts the hold."""
     b, p = _robot_params(v, e)
     eq = st.equipment
     i32, i64 = v.struct("robot.i32"), v.struct("robot.i64")
@@ -442,6 +453,9 @@ def robot_restore(v, e, st) -> None:
         else:
             nxt = max(total - int(v.steps(elapsed or 0.0)), 0)
         i64[:, b, RB_MOVE_START] = -v.steps(elapsed or 0.0) if phase in MOVES else 0
+        if st.state == "held":  # paused (robot_hold): no event until the crew releases it
+            v.el64[:, e, ARM_LEFT] = nxt
+            nxt = int(NEVER)
     if phase in HOLDING:
         slot = int(v.slot_start[e])
         part = st.parts[0]
@@ -509,8 +523,10 @@ def robot_check(spec, st):
     want = 1 if phase in HOLDING else 0
     if len(st.parts) != want:
         return f"a robot {phase} holds {want} part(s), the snapshot gives {len(st.parts)}"
+    if st.state and st.state not in ROBOT_STATES:
+        return f"unknown state {st.state!r} (known: {', '.join(ROBOT_STATES)})"
     for part in st.parts:
-        ok = "processing" if phase == "carrying" else "blocked"
+        ok = _part_status(phase, st.state == "held")
         if part.status != ok:
             return f"the part of a robot {phase} is {ok}, not {part.status!r}"
     if task is not None and phase != "idle":
@@ -536,5 +552,70 @@ def robot_host_uses(v, h, host) -> int:
     return int(v.el64[host, E_USES])
 
 
+# ---- the live wire (kernels/hooks.py SnapshotHooks.wire) -------------------------------------------
+# What a robot cell's controller reports: its state and program phase, the task (job) it runs,
+# the configuration it is at or moving to and from, how long the phase and the cycle have run,
+# the age of the part it has claimed and the part in its gripper. Motion is deterministic, so the
+# phase's elapsed time gives its time left; no emulator notes are needed (the kernels keep when a
+# move and a cycle began).
+ROBOT_PARTS = ("part_status", "part_age_s", "part_elapsed_s")
+ROBOT_TIMES = {"phase_elapsed_s": "elapsed_s", "cycle_elapsed_s": "cycle_elapsed_s",
+               "claimed_age_s": "claimed_age_s"}  # wire field -> equipment key
+ROBOT_WIRE = (("state", "text"), ("phase", "text"), ("task", "text"), ("at", "text"), ("from", "text"),
+              ("phase_elapsed_s", "float"), ("cycle_elapsed_s", "float"), ("claimed_age_s", "float"),
+              ("part_status", "texts"), ("part_age_s", "floats"), ("part_elapsed_s", "floats"))
+
+
+def _task_name(task) -> str:
+    return "" if task is None else f"tasks[{task}]"
+
+
+def robot_encode(st) -> dict:
+    eq = st.equipment
+    out = {"state": st.state, "phase": eq["phase"], "task": _task_name(eq.get("task")), "at": eq.get("at", "home"),
+           "from": eq.get("from", "")}
+    out.update({f: wire_number(eq.get(key)) for f, key in ROBOT_TIMES.items()})
+    out.update(encode_parts(st.parts, ROBOT_PARTS))
+    return out
+
+
+def robot_decode(get, spec) -> dict:
+    task = get("task", "")
+    eq = {"phase": get("phase", "idle"), "task": _task_index(task, len(spec.tasks)) if task else None,
+          "at": get("at", "home")}
+    if get("from", ""):
+        eq["from"] = get("from")
+    for f, key in ROBOT_TIMES.items():
+        x = wire_optional(get(f))
+        if x is not None:
+            eq[key] = x
+    return {"state": get("state", "starved"), "parts": decode_parts(get, ROBOT_PARTS), "equipment": eq}
+
+
+def _task_index(name: str, tasks: int) -> int | None:
+    """Task k of a wire name "tasks[k]", or None."""
+    return next((k for k in range(tasks) if name == f"tasks[{k}]"), None)
+
+
+def robot_plausible(spec, plant, field, value):
+    n = len(spec.tasks)
+    if field == "state" and value not in ROBOT_STATES:
+        return f"{spec.name}.state: unknown state code {value!r} (known: {', '.join(ROBOT_STATES)})"
+    if field == "phase" and value not in PHASE_CODES:
+        return f"{spec.name}.phase: unknown phase code {value!r} (known: {', '.join(PHASE_CODES)})"
+    if field == "task" and value and _task_index(value, n) is None:
+        return f"{spec.name}.task: the robot has no task {value!r} (tasks[0] to tasks[{n - 1}], or empty: none)"
+    if field in ("at", "from") and (value or field == "at") and _conf_index(value, n) < 0:
+        return f"{spec.name}.{field}: the robot has no configuration {value!r} (home, tasks[k].pick, tasks[k].place)"
+    if field == "part_status":
+        bad = [x for x in value if x not in PART_STATUS]
+        if bad:
+            return f"{spec.name}.part_status: unknown state code {bad[0]!r} (known: {', '.join(PART_STATUS)})"
+        if len(value) > 1:
+            return f"{spec.name}.part_status: {len(value)} parts in a gripper that holds one"
+    return None
+
+
 SNAPSHOT = SnapshotHooks(capture=robot_capture, restore=robot_restore, check=robot_check,
-                         arrays=("robot.i32", "robot.i64"), link=robot_link, uses=robot_host_uses)
+                         arrays=("robot.i32", "robot.i64"), link=robot_link, uses=robot_host_uses,
+                         wire=ROBOT_WIRE, encode=robot_encode, decode=robot_decode, plausible=robot_plausible)

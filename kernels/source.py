@@ -6,7 +6,7 @@ part leaves, so a blocked source never loses a part.
 
 import warp as wp
 
-from .hooks import Hooks, SnapshotHooks, wire_number, wire_optional
+from .hooks import Hooks, SnapshotHooks, restore_waiting, waiting_only, wire_number, wire_optional
 from .common import known_index, bound_for, choose_successor, wake_receivers
 from .layout import (A_BLOCKED, E_COUNT, E_NEXT, NEVER, R_ENTERED, RNG_MAIN, S_DEST, S_STEP, Model, State)
 from .next_event import set_next_event
@@ -87,19 +87,10 @@ def source_restore(v, e, st) -> None:
     arrival: exact if known, else drawn conditioned on the time since the clock restarted."""
     el = v.spec(e)
     if el.saturated or st.parts:
-        start = int(v.slot_start[e])
         v.el32[:, e, E_COUNT] = 1
-        waited = 0.0 if el.saturated else (st.parts[0].elapsed_s or 0.0)
-        v.s64[:, start, S_STEP] = -v.steps(waited)
-        v.s32[:, start, S_DEST] = v.dest(e)
+        restore_waiting(v, e, 0, 0.0, 0.0 if el.saturated else st.parts[0].elapsed_s)  # it enters when it leaves
     else:
         v.schedule(e, v.duration(e, "interarrival", st.arrival_in_s, st.arrival_elapsed_s))
-
-
-def source_check(spec, st):
-    if any(p.status != "waiting" for p in st.parts):
-        return f"parts in a {spec.kind} can only be waiting"
-    return None
 
 
 def source_encode(st) -> dict:
@@ -134,7 +125,7 @@ def source_observe(t, e, st, k) -> None:
         st.arrival_elapsed_s = (k - int(t.notes(e)["clock_since"])) * t.dt
 
 
-SNAPSHOT = SnapshotHooks(capture=source_capture, restore=source_restore, check=source_check,
+SNAPSHOT = SnapshotHooks(capture=source_capture, restore=source_restore, check=waiting_only,
                          wire=(("waiting", "int"), ("waiting_s", "float"), ("arrival_elapsed_s", "float")),
                          encode=source_encode, decode=source_decode, plausible=source_plausible,
                          track=source_track, observe=source_observe)

@@ -13,13 +13,14 @@ pytest.importorskip("amqtt")
 
 import twin  # noqa: E402
 from twin.cli import main  # noqa: E402
+from twin.live import SnapshotError  # noqa: E402
 from twin.live.emulator import Emulator  # noqa: E402
 from twin.live.mqtt import FieldBroker, MqttSync  # noqa: E402
 from twin.live.opcua import FieldServer, OpcuaSync  # noqa: E402
 from twin.live.service import emulate, sync, write_mapping  # noqa: E402
 from twin.live.wire import Mapping, MappingError, check_value, default_mapping, from_fields, to_fields  # noqa: E402
 
-from live_support import belt_line, line  # noqa: E402
+from live_support import belt_line, line, wafer_cell  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only
 
@@ -240,4 +241,90 @@ def test_opcua_twin_follows_an_emulated_line_with_a_belt_and_a_delay():
     snap = client.snapshot()
     assert snap.elements["c"].parts and snap.elements["c"].parts[0].position_m is not None
     res = twin.simulate(p, replicas=50, horizon=600, progress=False, start=snap)
+    assert res.per_replica["parts_out"].sum() > 0
+
+
+# ---- a cluster tool and a robot arm on the wire (kernels/cluster_tool.py, kernels/robot.py wire hooks) ----
+def test_tool_and_robot_fields_round_trip_and_the_emulator_notes_recipe_times():
+    """Every duration fixed (recipes 60 and 80 s, pump 15 s, vent 12 s): a chamber processing has
+    elapsed + remaining = its recipe and a load lock pumping or venting elapsed + remaining = its
+    pump or vent time (the emulator notes when they began: the kernels keep only their ends, and
+    a tool controller reports the recipe's elapsed time, which the wire carries as
+    chamber_elapsed_s). The fields of the observed snapshot decode to that snapshot exactly (the
+    arm's phase, task and claimed part, the tool's wafers in chambers, load locks, arms and
+    FOUPs), and values that contradict the tool or the arm are rejected with their reason."""
+    p = wafer_cell()
+    em = Emulator(p, seed=1)
+    seen = set()
+    for t in [100.0 + 37.3 * i for i in range(50)]:
+        em.advance_to(t)
+        full = em.snapshot()
+        eq = full.elements["tool"].equipment
+        for c in eq["chambers"].values():
+            if c["status"] == "processing":
+                seen.add("recipe")
+                assert min(abs(c["elapsed_s"] + c["remaining_s"] - r) for r in (60.0, 80.0)) < 1e-9, c
+        for lock in eq["load_locks"].values():
+            if lock["state"] in ("pumping", "venting"):
+                seen.add(lock["state"])
+                want = 15.0 if lock["state"] == "pumping" else 12.0
+                assert math.isclose(lock["elapsed_s"] + lock["remaining_s"], want, abs_tol=1e-9), lock
+        seen.add(full.elements["arm"].equipment["phase"])
+        s = full.observed()
+        fields = to_fields(s)
+        assert all(check_value(p, e, f, v) is None for (e, f), v in fields.items())
+        assert from_fields(p, fields, em.time_s) == s
+    assert seen >= {"recipe", "pumping", "venting", "idle", "to_pick", "carrying"}, seen
+    rejected = [
+        ("tool", "chamber_status", ["processing", "melting", "empty", "empty"],
+         "tool.chamber_status: unknown state code 'melting'"),
+        ("tool", "chamber_status", ["processing"] * 5, "tool.chamber_status: 5 values for 4 places"),
+        ("tool", "lock_wafer", ["raw"] * 5, "tool.lock_wafer: 5 values for 4 places"),
+        ("tool", "part_status", ["processing"] * 3, "tool.part_status: 3 values for 2 places"),
+        ("tool", "chamber_port", [0.0, 7.0], "tool.chamber_port: no load port 7 (0 to 1)"),
+        ("tool", "vtm_op_station", "step9.chamber1", "tool.vtm_op_station: the tool has no 'step9.chamber1'"),
+        ("tool", "held_parts", ["nozzle"], "tool.held_parts: the tool has no 'nozzle'"),
+        ("arm", "phase", "dancing", "arm.phase: unknown phase code 'dancing'"),
+        ("arm", "state", "asleep", "arm.state: unknown state code 'asleep'"),
+        ("arm", "task", "tasks[3]", "arm.task: the robot has no task 'tasks[3]'"),
+        ("arm", "at", "tasks[0].middle", "arm.at: the robot has no configuration 'tasks[0].middle'"),
+        ("arm", "part_status", ["processing", "processing"], "arm.part_status: 2 parts in a gripper that holds one"),
+        ("arm", "phase_elapsed_s", -1.0, "arm.phase_elapsed_s: -1.0 is negative or infinite")]
+    for e, f, v, why in rejected:
+        assert (check_value(p, e, f, v) or "").startswith(why), (e, f, check_value(p, e, f, v))
+    with pytest.raises(SnapshotError, match="element 'tool': chamber_status: 3 values for 4 places"):
+        from_fields(p, {**fields, ("tool", "chamber_status"): ["empty"] * 3}, em.time_s)
+
+
+def test_opcua_twin_follows_an_emulated_wafer_cell_with_a_tool_and_a_robot():
+    """The loopback test on a cell with a cluster tool and a robot arm (random recipes, pump
+    times, arrivals and machine): over OPC UA the twin's snapshot equals the emulator's before
+    and after a dropped connection, and forecasts and restarts run from it (recipes under way
+    are conditioned on the elapsed times the wire carries)."""
+    p = wafer_cell(random=True)
+    client = run(_sync_drop_restore(_opcua_server, lambda p, url, m: OpcuaSync(p, url, m), "opcua", plant=p))
+    assert client.rejected == []
+    snap = client.snapshot()
+    assert snap.wip() > 0 and snap.elements["tool"].equipment["chambers"]
+    res = twin.simulate(p, replicas=50, horizon=1800, progress=False, start=snap)
+    assert res.per_replica["parts_out"].sum() > 0
+
+
+@pytest.mark.parametrize("scene", ["electronics_assembly", "wafer_bay"])
+def test_bundled_scenes_with_robots_and_tools_can_be_emulated_and_restarted_from_the_wire(scene):
+    """The bundled scenes with a robot cell (electronics_assembly) and with three cluster tools
+    (wafer_bay): every field the emulator serves is plausible and decodes to its observed
+    snapshot, and a run restarts from that snapshot."""
+    p = twin.load_scene(scene).plant
+    em = Emulator(p, seed=1)
+    for t in (600.0, 1800.0, 3600.0):
+        em.advance_to(t)
+        s = em.snapshot().observed()
+        fields = to_fields(s)
+        assert [check_value(p, e, f, v) for (e, f), v in fields.items() if check_value(p, e, f, v)] == []
+        assert from_fields(p, fields, em.time_s) == s
+    kinds = {p[name].kind for name in p.elements}
+    assert kinds & {"robot", "cluster_tool"}
+    assert {e for (e, _) in fields} == set(p.elements)  # every element is on the wire
+    res = twin.simulate(p, replicas=10, horizon=1800, progress=False, start=s)
     assert res.per_replica["parts_out"].sum() > 0

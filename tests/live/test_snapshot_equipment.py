@@ -15,8 +15,10 @@ from twin.equipment.robot import DH, Robot, Task
 from twin.live import Snapshot, SnapshotError
 from twin.live.restart import write_start
 from twin.live.snapshot import from_arrays
-from twin.maintenance import Crew, HealthComponent, UsageWear, WienerWear
+from twin.maintenance import Crew, GammaWear, HealthComponent, UsageWear, WienerWear
 from twin.state import new_state, to_numpy
+
+from live_support import wafer_cell
 
 # ---- plants ----------------------------------------------------------------------------------------
 # The arm: one revolute joint (link 1.2 m) at the origin, picking at machine m (60 degrees to the
@@ -337,3 +339,108 @@ def test_health_components_on_robots_and_tools_continue_exactly_from_a_snapshot(
         for at in moments[:3]:
             cut = check_round_trip(res, at, tmp_path)
             assert all(c["uses_since_update"] >= 0 and c["work_since_update_s"] >= 0 for c in cut.health.values())
+
+
+# ---- robots and tools stopped by the maintenance crew ------------------------------------------------
+def crew_runs():
+    """The robot cell and the single-arm tool cell with components that fail often (usage wear:
+    the arm's gear every ~4 cycles; a chamber's liner every 10 recipes, the vacuum robot's drive
+    every ~1500 s of motion), so that the window holds moments where the crew holds the arm, a
+    chamber or the vacuum robot (repairs of 40 to 300 s)."""
+    gear = HealthComponent("gear", UsageWear(0.26), repair=40.0, service=20.0)
+    robot = twin.simulate(robot_cell(health=[gear]), replicas=1, horizon=T + 600, warmup=T, progress=False)
+    liner = HealthComponent("liner", UsageWear(0.1), repair=300.0, service=100.0, part="step1.chamber1")
+    drive = HealthComponent("drive", WienerWear(1 / 1500.0, 0.0), repair=200.0, service=100.0, part="vtm_robot")
+    tool = twin.simulate(tool_cell(health=[liner, drive]), replicas=1, horizon=TT + 2400, warmup=TT, progress=False)
+    return robot, tool
+
+
+@pytest.fixture(scope="module")
+def crewed():
+    return crew_runs()
+
+
+def test_a_robot_or_tool_held_by_the_crew_continues_exactly_from_a_snapshot(crewed, tmp_path):
+    """Moments where the crew holds the arm (a failed or repaired gear: state ``held``, its move,
+    grip or release paused, a carried part ``paused``) and moments where it holds a tool's
+    chamber or vacuum robot (``equipment.held``: the part and how long ago it stopped; the
+    chamber's recipe time left at the stop): each round-trips through JSON and a restart, and
+    the restarted plant does exactly what the run through did (same draws, same end state,
+    same health clocks). Would fail if a restore refused a held robot or tool, lost a paused
+    phase's steps, or dated a stop's release wrongly."""
+    robot, tool = crewed
+    held_robot = []
+    for at in np.arange(T, T + 600, 3.7):
+        snap = robot.snapshot(0, at=float(at))
+        if snap.elements["arm"].state == "held":
+            held_robot.append((float(at), snap.elements["arm"].equipment["phase"]))
+    phases = {p for _, p in held_robot}
+    assert len(held_robot) >= 4 and phases & {"to_pick", "gripping", "carrying", "releasing"}, held_robot
+    for at, _ in held_robot[::max(1, len(held_robot) // 6)]:
+        cut = check_round_trip(robot, at, tmp_path)
+        assert any(c["status"] in ("failed", "repair", "service") for c in cut.health.values())
+    held_tool = {}
+    for at in np.arange(TT, TT + 2400, 11.3):
+        eq = tool.snapshot(0, at=float(at)).elements["tool"].equipment
+        for part in eq.get("held", {}):
+            held_tool.setdefault(part, []).append(float(at))
+    assert set(held_tool) >= {"step1.chamber1", "vtm_robot"}, held_tool
+    for part, moments in held_tool.items():
+        for at in moments[:: max(1, len(moments) // 3)]:
+            check_round_trip(tool, at, tmp_path)
+
+
+def test_a_held_robot_or_tool_part_needs_a_component_that_stops_it(crewed):
+    """The crew's link checks the holds both ways, naming the element and the part."""
+    robot, tool = crewed
+    p = robot.final_state.model.plant
+    at = next(float(t) for t in np.arange(T, T + 600, 3.7)
+              if robot.snapshot(0, at=float(t)).elements["arm"].state == "held")
+    snap = robot.snapshot(0, at=at)
+    ok = Snapshot.from_dict(snap.to_dict())
+    for c in ok.health.values():
+        c.update(status="ok", technician=None, work_elapsed_s=None, work_remaining_s=None, queue_position=None)
+        for k in [k for k, x in c.items() if x is None]:
+            del c[k]
+    with pytest.raises(SnapshotError, match="element 'arm': held, but no health component of it is failed"):
+        twin.simulate(p, replicas=1, horizon=60, progress=False, start=ok)
+    at = next(float(t) for t in np.arange(TT, TT + 2400, 11.3)
+              if "held" in tool.snapshot(0, at=float(t)).elements["tool"].equipment)
+    snap = tool.snapshot(0, at=at)
+    bad = Snapshot.from_dict(snap.to_dict())
+    del bad.elements["tool"].equipment["held"]
+    with pytest.raises(SnapshotError, match="health component 'tool.(liner|drive)': stops (step1.chamber1|vtm_robot) "
+                                            "of its host, but element 'tool' does not say it is held"):
+        twin.simulate(tool.final_state.model.plant, replicas=1, horizon=60, progress=False, start=bad)
+    bad = Snapshot.from_dict(snap.to_dict())
+    bad.elements["tool"].equipment["held"]["nozzle"] = 3.0
+    with pytest.raises(SnapshotError, match="element 'tool': equipment.held.nozzle: the tool has no part 'nozzle'"):
+        twin.simulate(tool.final_state.model.plant, replicas=1, horizon=60, progress=False, start=bad)
+
+
+def test_restarts_from_moments_where_the_crew_holds_the_arm_or_a_tool_part_have_the_statistics_of_a_run_through():
+    """A wafer cell (random recipes, arrivals, machine) whose arm, vacuum robot and a chamber wear
+    on the calendar (gamma, mean life 1.5 h) and are repaired by one technician (lognormal,
+    mean 20 min: not memoryless). The runs through 2T (seed 4) are, up to T, the runs stopped at
+    T; every replica restarts from its own snapshot at T (another seed) with the repairs'
+    remaining times dropped, so they are drawn conditioned on the elapsed work: parts out in
+    [0, T] restarted agree with [T, 2T] of the runs through (combined 95% CIs, ci_close). Would
+    fail if a held arm or tool part were restarted running, stopped for good or released at the
+    wrong time."""
+    def comp(name, **part):
+        return HealthComponent(name, GammaWear(1 / 5400.0, 0.3 / np.sqrt(5400.0)), repair=twin.LogNormal(1200, 0.5),
+                               service=300.0, clock="calendar", **part)
+    p = wafer_cell(random=True, tool_health=[comp("liner", part="step1.chamber1"), comp("drive", part="vtm_robot")],
+                   arm_health=[comp("gear")])
+    R, T = 200, 4 * 3600.0
+    stopped = twin.simulate(p, replicas=R, horizon=T, seed=4, progress=False)
+    through = twin.simulate(p, replicas=R, horizon=2 * T, warmup=T, seed=4, progress=False)
+    snaps = [stopped.snapshot(r) for r in range(R)]
+    arm_held = sum(s.elements["arm"].state == "held" for s in snaps)
+    tool_held = sum(bool(s.elements["tool"].equipment.get("held")) for s in snaps)
+    assert arm_held >= 0.05 * R and tool_held >= 0.05 * R, (arm_held, tool_held)
+    for s in snaps:
+        for c in s.health.values():
+            c.pop("work_remaining_s", None)
+    again = twin.simulate(p, replicas=R, horizon=T, seed=9, progress=False, start=snaps)
+    ci_close(through.per_replica["parts_out"], again.per_replica["parts_out"], "parts out")

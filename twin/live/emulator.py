@@ -2,8 +2,9 @@
 line would (states, times in state, parts, elapsed process and repair times).
 
 The kernels keep remaining times, not elapsed ones, so the emulator stops at every event step
-and lets each kind note what changed (its snapshot hooks' ``track``: when a server started its
-part, a machine went down, a source's clock restarted); its ``snapshot()`` then has both, each
+and lets each kind note what changed (its snapshot hooks' ``track``, which sees the common State
+arrays and the kind's own, SnapshotHooks ``arrays``: when a server started its part, a machine
+went down, a source's clock restarted, a chamber's recipe began); its ``snapshot()`` then has both, each
 kind adding what it noted (``observe``; ``observed()`` drops the remaining times). Any kind whose
 kernel module declares live fields (kernels/hooks.py ``SnapshotHooks.wire``) can be emulated;
 this module names no kind. ``twin emulate`` serves it over OPC UA and MQTT (twin.live.service).
@@ -18,7 +19,8 @@ from ..kernels import engine, layout
 from ..kernels.registry import entry
 from ..model import compile_plant
 from ..state import new_state
-from .snapshot import Snapshot, SnapshotError, from_arrays, kind_hooks
+from .restart import kind_arrays, struct_array
+from .snapshot import CaptureView, Snapshot, SnapshotError, from_arrays, kind_hooks
 
 NEVER = int(layout.NEVER)
 HORIZON_S = 10 * 365 * 24 * 3600.0  # the emulator's clock never reaches this
@@ -44,6 +46,7 @@ class Emulator:
         self.dt = m.dt
         self.timed = np.flatnonzero([entry(k).timed for k in m.kinds])  # the elements that keep E_NEXT
         self.hooks = [kind_hooks(name, m.kinds[i]) for i, name in enumerate(m.names)]
+        self.tables = kind_arrays(m)  # the kinds' own State arrays ("robot.i32"), read like el64
         self._notes = [{} for _ in m.names]
         self.target = wp.zeros(1, dtype=wp.int64, device=m.device)  # advance's end step
         self._read()
@@ -62,12 +65,15 @@ class Emulator:
     def spec(self, e: int):
         return self.model.plant[self.model.names[e]]
 
+    param = CaptureView.param  # a Model column by name ("tool.p32")
+
     def seconds(self, steps) -> float:
         return float(int(steps) * self.dt)
 
     # ---- stepping ---------------------------------------------------------------------------------
     def _read(self) -> None:
         self.now = {k: getattr(self.state, k).numpy()[0] for k in ("el64", "el32", "s64", "s32", "rep64")}
+        self.now.update({k: struct_array(self.state, k).numpy()[0] for k in self.tables})
 
     @property
     def time_s(self) -> float:

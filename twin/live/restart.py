@@ -32,7 +32,7 @@ def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
     health = layout.host_struct(state.health)
     if model.n_components:
         arrays.update({f"health.{k}": getattr(health, k).numpy() for k in HEALTH_ARRAYS})
-    arrays.update({name: _struct_array(state, name).numpy() for name in _kind_arrays(model)})
+    arrays.update({name: struct_array(state, name).numpy() for name in kind_arrays(model)})
     count = arrays["el64"].shape[0]
     run_index = np.arange(first, first + count)
     inside = np.zeros(count, np.int64)
@@ -46,13 +46,13 @@ def write_start(model, state, start, seed: int, first: int = 0) -> np.ndarray:
         if k.startswith("health."):
             getattr(health, k.split(".")[1]).assign(v)
         elif "." in k:  # a kind's own State array (SnapshotHooks.arrays)
-            _struct_array(state, k).assign(v)
+            struct_array(state, k).assign(v)
         else:
             getattr(state, k).assign(v)
     return inside
 
 
-def _kind_arrays(model) -> list[str]:
+def kind_arrays(model) -> list[str]:
     """The per-kind State arrays ("robot.i32") the restore hooks of the plant's kinds write."""
     from ..kernels.snapshot import snapshot_hooks
     names = []
@@ -62,7 +62,7 @@ def _kind_arrays(model) -> list[str]:
     return names
 
 
-def _struct_array(state, name: str):
+def struct_array(state, name: str):
     """State array "struct.field" (a nested State struct's table)."""
     struct, _, field = name.partition(".")
     return getattr(layout.host_struct(getattr(state, struct)), field)
