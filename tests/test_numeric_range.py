@@ -232,7 +232,12 @@ def test_how_the_horizon_is_split_into_launches_never_changes_a_result(monkeypat
             np.testing.assert_array_equal(tiny.per_replica["elements"][name][k], v)
 
 
+# Python's own Ctrl-C handling in the child, whatever it inherits: a process started from a
+# background job of a non-interactive shell (a CI script's `cmd &`) has SIGINT ignored, and Python
+# then installs no handler, so the child would never see the signal (this failed two CI runs).
 CHILD = textwrap.dedent("""
+    import signal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import sys, time, twin
     from twin import Deterministic, Machine, Plant, Sink, Source
     p = Plant("busy")

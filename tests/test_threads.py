@@ -191,12 +191,22 @@ def test_ctrl_c_between_two_block_starts_stops_the_started_block(monkeypatch):
     assert raised == [True] and len(stops) == 2
 
 
-def test_ctrl_c_while_watching_the_blocks_is_raised_only_after_they_stopped():
+@pytest.fixture
+def python_sigint():
+    """Python's default Ctrl-C handler for the test (a background job of a non-interactive shell,
+    as a CI script may start the suite, inherits SIGINT ignored), the inherited one restored."""
+    import signal
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield signal
+    signal.signal(signal.SIGINT, inherited)
+
+
+def test_ctrl_c_while_watching_the_blocks_is_raised_only_after_they_stopped(python_sigint):
     """SIGINT in the main thread while it watches the block threads sets the stop flag; the
     KeyboardInterrupt comes on leaving the watch, never inside it (a KeyboardInterrupt inside
     concurrent.futures.wait can leave a future's lock held and hang the process). Off the main
     thread, and under a handler of the user's, the watch leaves SIGINT alone."""
-    import signal
+    signal = python_sigint
     stop = threading.Event()
     reached = []
     with pytest.raises(KeyboardInterrupt):
