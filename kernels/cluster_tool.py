@@ -67,7 +67,7 @@ import numpy as np
 import warp as wp
 
 from .hooks import Hooks, SnapshotHooks, decode_parts, encode_parts, equipment_problem, wire_optional
-from .common import bound_for, choose_successor, wake, wake_receivers
+from .common import choose_successor, offer_done, take_done, wake_receivers
 from .layout import (A_HELD, BUSY, CARRY_TABLE, DONE, DRAWS_TABLE, E_COUNT, E_DONE, E_STAT, IDLE, NEVER,
                      RNG_MAIN, S_DEST, S_ENTRY, S_STATUS, S_STEP, Distributions, Model, State)
 from .next_event import set_next_event
@@ -931,32 +931,6 @@ def tool_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
 
 
 @wp.func(inline=True)
-def tool_offer(m: Model, s: State, r: int, x: int, y: int):
-    """The finished FOUP for y that has waited longest: (slot, ready step) or (-1, NEVER)."""
-    best = int(-1)
-    best_step = NEVER
-    if s.el32[r, x, E_DONE] > 0:
-        for p in range(m.capacity[x]):
-            slot = m.slot_start[x] + p
-            if s.s32[r, slot, S_STATUS] == DONE and bound_for(s, r, slot, y):
-                if s.s64[r, slot, S_STEP] < best_step:
-                    best_step = s.s64[r, slot, S_STEP]
-                    best = slot
-    return best, best_step
-
-
-@wp.func(inline=True)
-def tool_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
-    """A finished FOUP leaves; its load port is free."""
-    entry = s.s64[r, slot, S_ENTRY]
-    s.s32[r, slot, S_STATUS] = IDLE
-    s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
-    s.el32[r, x, E_DONE] = s.el32[r, x, E_DONE] - 1
-    wake(s, r, x)
-    return entry
-
-
-@wp.func(inline=True)
 def tool_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     """A FOUP docks at a free load port at step k."""
     t = m.tool[0].index[y]
@@ -1045,8 +1019,8 @@ def tool_clock(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
     return s.tool[0].part64[r, tool_part_row(m, h, host), PT_WORK]
 
 
-HOOKS = Hooks(room=tool_room, offer=tool_offer,
-              take=tool_take, accept=tool_accept, event=tool_event, start=tool_start, account=tool_account,
+HOOKS = Hooks(room=tool_room, offer=offer_done,
+              take=take_done, accept=tool_accept, event=tool_event, start=tool_start, account=tool_account,
               work=tool_work, hold=tool_hold, release=tool_release, uses=tool_uses, clock=tool_clock)
 
 

@@ -111,9 +111,20 @@ def oldest_done(s: State, r: int, start: int, n: int, y: int):
 
 
 @wp.func(inline=True)
+def offer_done(m: Model, s: State, r: int, x: int, y: int):
+    """The finished part for y that has waited longest in any of x's slots: (slot, ready step) or
+    (-1, NEVER) (the ``offer`` hook of machines and cluster tools; a delay looks at its used places)."""
+    best = int(-1)
+    best_step = NEVER
+    if s.el32[r, x, E_DONE] > 0:
+        best, best_step = oldest_done(s, r, known_index(m.slot_start[x]), m.capacity[x], y)
+    return best, best_step
+
+
+@wp.func(inline=True)
 def take_done(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
     """The finished part in ``slot`` leaves x (its slot is free; x may pull again); returns the
-    step it entered the plant (the ``take`` hook of machines and delays)."""
+    step it entered the plant (the ``take`` hook of machines, delays and cluster tools)."""
     entry = s.s64[r, slot, S_ENTRY]
     s.s32[r, slot, S_STATUS] = IDLE
     s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1

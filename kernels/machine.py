@@ -12,7 +12,7 @@ import numpy as np
 import warp as wp
 
 from .hooks import PART_STATUS, Hooks, SnapshotHooks, wire_number, wire_optional
-from .common import count_hold, crew_held, finish, known_index, oldest_done, start_in_free_slot, take_done, wake
+from .common import count_hold, crew_held, finish, known_index, offer_done, start_in_free_slot, take_done, wake
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_BUSY, E_COUNT, E_DONE,
                      E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_STAT, E_WORK,
                      FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY,
@@ -34,16 +34,6 @@ def machine_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
     if machine_stopped(s, r, y):
         return 0
     return m.capacity[y] - s.el32[r, y, E_COUNT]
-
-
-@wp.func(inline=True)
-def machine_offer(m: Model, s: State, r: int, x: int, y: int):
-    """The finished part for y that has waited longest: (slot, ready step) or (-1, NEVER)."""
-    best = int(-1)
-    best_step = NEVER
-    if s.el32[r, x, E_DONE] > 0:
-        best, best_step = oldest_done(s, r, known_index(m.slot_start[x]), m.capacity[x], y)
-    return best, best_step
 
 
 @wp.func(inline=True)
@@ -196,7 +186,7 @@ def machine_status(m: Model, s: State, r: int, e: int, k: wp.int64) -> int:
     return ST_IDLE
 
 
-HOOKS = Hooks(room=machine_room, offer=machine_offer, take=take_done,
+HOOKS = Hooks(room=machine_room, offer=offer_done, take=take_done,
               accept=machine_accept, event=machine_event, start=machine_start, account=machine_account,
               work=machine_work, hold=machine_hold, release=machine_release, status=machine_status)
 
