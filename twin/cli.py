@@ -23,6 +23,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from .interrupts import RememberCtrlC
 from .cli_args import count, fps, index, nonnegative_duration, positive_duration, resolve_scene, seed
 from .errors import TwinError
 
@@ -357,21 +358,26 @@ def _stdout_closed() -> int:
 
 
 def main(argv=None) -> int:
-    try:
-        args = _parser().parse_args(argv)
+    with RememberCtrlC() as ctrl_c:
         try:
-            with warnings.catch_warnings():
-                warnings.showwarning = _show_warning
-                code = _command(args)
-        except TwinError as err:
-            print(f"twin: error: {err}", file=sys.stderr)
-            code = 2
-        sys.stdout.flush()  # a closed pipe shows here, not at exit
-        return code
-    except KeyboardInterrupt:
-        return _interrupted()
-    except BrokenPipeError:
-        return _stdout_closed()
+            args = _parser().parse_args(argv)
+            try:
+                with warnings.catch_warnings():
+                    warnings.showwarning = _show_warning
+                    code = _command(args)
+            except TwinError as err:
+                print(f"twin: error: {err}", file=sys.stderr)
+                code = 2
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return code
+        except KeyboardInterrupt:
+            return _interrupted()
+        except BrokenPipeError:
+            return _stdout_closed()
+        except Exception:
+            if ctrl_c.seen:  # native code (VTK's importer) turned the Ctrl-C into another error
+                return _interrupted()
+            raise
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import signal
 import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -22,6 +21,7 @@ from . import __version__
 from .equipment import cluster_tool, robot
 from .deadlock import deadlock_message, find_deadlocks
 from .errors import DeadlockError, SimulationError, TwinError
+from .interrupts import DeferredInterrupt
 from .invariants import check_run
 from .maintenance import compiled as maintenance
 from .maintenance.compiled import SensorLog
@@ -343,37 +343,6 @@ def run_blocks(blocks: list[Block], device, bar) -> None:
     errors = [f.exception() for f in futures if f.exception() is not None and not isinstance(f.exception(), _Stopped)]
     if errors:
         raise errors[0]
-
-
-class DeferredInterrupt:
-    """While the main thread watches the block threads, Ctrl-C only sets ``stop``; the
-    KeyboardInterrupt is raised on leaving, once every block has stopped.
-
-    A KeyboardInterrupt raised wherever the main thread happens to be can land inside
-    ``concurrent.futures.wait`` between acquiring a future's lock and its ``with`` block
-    (CPython does not make ``with lock:`` atomic against signals): the lock stays held, the block
-    thread finishing that future waits on it forever, and so does the main thread waiting for the
-    block (seen once in CI: the process did not exit within 30 s of SIGINT). Off the main thread,
-    or under a handler other than Python's default, nothing changes."""
-
-    def __init__(self, stop: threading.Event):
-        self.stop, self.caught, self.previous = stop, None, None
-
-    def _handler(self, signum, frame) -> None:
-        self.caught = (signum, frame)
-        self.stop.set()
-
-    def __enter__(self) -> "DeferredInterrupt":
-        if threading.current_thread() is threading.main_thread() \
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self.previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-        if self.caught is not None and exc_type is None:
-            self.previous(*self.caught)  # Python's default handler: raises KeyboardInterrupt here
 
 
 PER_RUN = {"ct_hist"}  # State arrays of the whole block, not one row per replica: summed over blocks

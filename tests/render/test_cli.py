@@ -64,3 +64,29 @@ def test_example_script_runs(tmp_path):
     for name in ("line_utilization.png", "line_blocked_top.png", "line.gif", "states.png", "throughput.png"):
         assert (tmp_path / name).stat().st_size > 1000, name
     assert count_frames(tmp_path / "line.gif") == 6
+
+
+def test_the_rendering_libraries_load_before_the_output_file_is_opened(tmp_path, monkeypatch, capsys):
+    """VTK loads its OpenGL modules on first use. The commands load them before they open the
+    output file, so a Ctrl-C never lands inside VTK's module loader (which turns it into an
+    ImportError: a CI failure of the Ctrl-C render test) and a VTK that cannot load them says so
+    in one line with nothing written."""
+    from twin.errors import TwinError
+    from twin.render import backend
+    files_at_load = []
+
+    def recording(real=backend.import_plotting):
+        files_at_load.append(sorted(p.name for p in tmp_path.iterdir()))
+        return real()
+    monkeypatch.setattr(backend, "import_plotting", recording)
+    assert main(["render", "balanced_line", "--out", str(tmp_path / "line.png"), "--size", "120x80"]) == 0
+    assert files_at_load == [[]]
+
+    def broken():
+        raise TwinError("VTK cannot load its rendering modules on this machine (test)")
+    monkeypatch.setattr(backend, "import_plotting", broken)
+    for argv in (["render", "balanced_line", "--out", str(tmp_path / "other.png")],
+                 ["animate", "balanced_line", "--out", str(tmp_path / "clip.gif")]):
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip().splitlines()[-1].startswith("twin: error: VTK cannot load")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["line.png"]

@@ -10,6 +10,7 @@ another (e.g. ``vtkOSOpenGLRenderWindow`` with ``libOSMesa`` installed).
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import sys
 
@@ -49,6 +50,20 @@ def import_pyvista():
     except ImportError as err:
         raise TwinError(f"{INSTALL_HINT} ({err})") from None
     return pyvista
+
+
+def import_plotting():
+    """PyVista with its plotting modules (VTK's OpenGL libraries) loaded: about a second. The
+    commands call it before they open an output file, so that a machine whose VTK cannot load them
+    says so before anything is written, and a Ctrl-C never lands inside VTK's module loader while
+    a file is open (the loader turns the KeyboardInterrupt into an ImportError)."""
+    pv = import_pyvista()
+    try:
+        importlib.import_module("pyvista.plotting")  # loads vtkRenderingOpenGL2 and friends
+    except ImportError as err:
+        raise TwinError(f"VTK cannot load its rendering modules on this machine ({err}); reinstall vtk, "
+                        "or install Mesa's OpenGL libraries (Debian: libgl1 libegl1)") from None
+    return pv
 
 
 def in_notebook() -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import TwinError
 from ..units import duration
+from . import backend
 
 DEFAULT_WINDOW_S = 600.0     # a clip shows ten simulated minutes unless --window says otherwise
 DEFAULT_FRAMES = 200         # frames in a clip unless --every says otherwise
@@ -36,6 +37,7 @@ def render_command(args, scene_path) -> int:
         raise TwinError(f"twin render writes PNG: give --out a .png path, got '{out}'")
     check_output(out, "--out")
     parse_size(args.size)
+    backend.import_plotting()  # before the file is opened
     scene = twin.load_scene(scene_path)
     color_by = args.color_by
     if color_by is not None and args.results is None:
@@ -88,6 +90,7 @@ def animate_command(args, scene_path) -> int:
         raise TwinError(f"twin animate writes .gif or .mp4, got '{out}'")
     check_output(out, "--out")
     parse_size(args.size)  # every argument is checked before the simulation runs
+    backend.import_plotting()
     if isinstance(args.fps, bool) or not isinstance(args.fps, int) or not 1 <= args.fps <= 120:
         raise TwinError(f"--fps must be an integer from 1 to 120, got {args.fps!r}")
     scene = twin.load_scene(scene_path)
