@@ -431,6 +431,16 @@ def test_opcua_twin_follows_an_emulated_press_shop_with_a_repair_under_way():
     assert abs(done / n - want) < 4 * math.sqrt(want * (1 - want) / n), (done / n, want)
 
 
+def test_mqtt_twin_follows_an_emulated_press_shop_through_a_dropped_connection():
+    """The loopback test of the basic line over MQTT, on the bundled press shop (health
+    components and a crew on the wire as retained topics): the twin's snapshot, components
+    included, equals the emulator's before and after a dropped broker."""
+    p = twin.load_scene("press_shop").plant
+    client = run(_sync_drop_restore(_mqtt_server, lambda p, url, m: MqttSync(p, url, m), "mqtt", plant=p))
+    assert client.rejected == []
+    assert set(client.snapshot().health) == {"press.main_bearing", "belt.drive", "cnc_a.spindle", "cnc_b.spindle"}
+
+
 def test_a_press_shop_emulator_serves_its_components_through_the_emulate_service():
     """``twin emulate`` on a plant with health components (it refused them before): the service
     starts, serves the components' and the crew's nodes, and a sync client reads them."""
