@@ -364,8 +364,9 @@ def tool_vtm_complete(tp: ToolParams, ts: ToolState, dists: Distributions, seed:
             if tool_chamber_held(tp, ts, r, t, c):  # stopped since the robot chose it: the recipe
                 # waits, and is dated from the stop so that the release's shift starts it then
                 start = ts.part64[r, tp.p32[t, TP_PART0] + PART_CH0 + st - n_ll, PT_HELD_AT]
-            ts.ch64[r, c] = start + tool_sample(dists, seed, sps, draws, carry, r, e, RNG_MAIN,
-                                                tp.group[grp, GP_RECIPE])
+            recipe = tool_sample(dists, seed, sps, draws, carry, r, e, RNG_MAIN, tp.group[grp, GP_RECIPE])
+            ts.ch_recipe[r, c] = recipe  # a snapshot's elapsed time: recipe - (ch64 - now)
+            ts.ch64[r, c] = start + recipe
     nk = ts.t32[r, t, V_NKIND]
     if nk != OP_NONE:
         ts.t32[r, t, V_NKIND] = OP_NONE
@@ -1034,7 +1035,8 @@ HOOKS = Hooks(room=tool_room, offer=offer_done,
 # has stopped (``held``: part name, as ``ClusterTool.part_names``, -> seconds since the stop) keep
 # their operation's times as the kernels do (they move on by the stop's length on release): a
 # stopped robot's ``remaining_s`` counts as if it had not stopped (it may be negative), a stopped
-# chamber's ``remaining_s`` is the recipe time it had left when it stopped.
+# chamber's ``remaining_s`` is the recipe time it had left when it stopped. A chamber processing
+# has its recipe's elapsed time (its drawn length, ``tool.ch_recipe``, less the time left).
 LOCK_STATES = ("vented", "pumping", "vacuum", "venting")
 CHAMBER_STATES = ("empty", "processing", "done")
 OPS = {int(OP_PICK): "pick", int(OP_PLACE): "place"}
@@ -1055,7 +1057,7 @@ def tool_capture(v, e) -> dict:
     n_ll, cap = int(p32[TP_N_LL]), int(p32[TP_LL_CAP])
     ll0, ch0, sl0, port0 = int(p32[TP_LL0]), int(p32[TP_CH0]), int(p32[TP_SLOT0]), int(p32[TP_PORT0])
     t32, t64 = v.struct("tool.t32")[t], v.struct("tool.t64")[t]
-    ch32, ch64 = v.struct("tool.ch32"), v.struct("tool.ch64")
+    ch32, ch64, recipe = v.struct("tool.ch32"), v.struct("tool.ch64"), v.struct("tool.ch_recipe")
     ll32, ll64, slot32 = v.struct("tool.ll32"), v.struct("tool.ll64"), v.struct("tool.slot32")
     port32, port64 = v.struct("tool.port32"), v.struct("tool.port64")
     part32, part64, pt0 = v.struct("tool.part32"), v.struct("tool.part64"), int(p32[TP_PART0])
@@ -1098,7 +1100,9 @@ def tool_capture(v, e) -> dict:
         if status != "empty":
             d["port"] = int(ch32[c, CH_PORT])
         if status == "processing":  # stopped: the time it had left at the stop
-            d["remaining_s"] = v.seconds(int(ch64[c]) - held_at.get(int(PART_CH0) + i, v.step))
+            left = int(ch64[c]) - held_at.get(int(PART_CH0) + i, v.step)
+            d["elapsed_s"] = v.seconds(int(recipe[c]) - left)  # the recipe time run (a stop pauses it)
+            d["remaining_s"] = v.seconds(left)
         else:
             d["elapsed_s"] = v.seconds(v.step - int(ch64[c]))
         chambers[labels[n_ll + i]] = d
@@ -1164,9 +1168,10 @@ def tool_restore(v, e, st) -> None:
     ll0, ch0, sl0, port0 = int(p32[TP_LL0]), int(p32[TP_CH0]), int(p32[TP_SLOT0]), int(p32[TP_PORT0])
     part0, grp0 = int(p32[TP_PART0]), int(p32[TP_STEP0])
     ch_group, rot = v.param("tool.ch_group"), v.param("tool.rot_steps")
-    S = {k: v.struct(f"tool.{k}") for k in ("t32", "t64", "ch32", "ch64", "ll32", "ll64", "slot32", "port32",
-                                            "port64", "g64", "part32", "part64")}
+    S = {k: v.struct(f"tool.{k}") for k in ("t32", "t64", "ch32", "ch64", "ch_recipe", "ll32", "ll64", "slot32",
+                                            "port32", "port64", "g64", "part32", "part64")}
     t32, t64, ch32, ch64, ll32, ll64 = S["t32"], S["t64"], S["ch32"], S["ch64"], S["ll32"], S["ll64"]
+    ch_recipe = S["ch_recipe"]
     slot32, port32, port64 = S["slot32"], S["port32"], S["port64"]
     R = t32.shape[0]
     # the empty tool (tool_core_start)
@@ -1240,6 +1245,7 @@ def tool_restore(v, e, st) -> None:
         ch32[:, c, CH_PORT] = int(d["port"])
         if d["status"] == "processing":
             left = v.duration(e, f"steps[{int(ch_group[c])}].recipe", d.get("remaining_s"), d.get("elapsed_s"))
+            ch_recipe[:, c] = v.steps(d.get("elapsed_s") or 0.0) + left  # the recipe's steps, as at its start
             stop = held.get(int(PART_CH0) + i)
             ch64[:, c] = left if stop is None else stop + left  # stopped: its time left runs from the stop
             if stop is None:
@@ -1511,8 +1517,8 @@ def tool_host_hold(v, h, host, service: bool) -> None:
 # What a cluster tool's controller reports, as flat arrays in station order (chambers and load
 # locks as ``ClusterTool.station_angles`` names them; load-lock slots lock by lock; load ports by
 # number): per chamber its status, the load port of its wafer and the time in that status -- for a
-# chamber processing, the recipe's elapsed time, which tool controllers report and the kernels do
-# not keep (the emulator notes when each recipe began, ``tool_track``); per load lock its state and
+# chamber processing, the recipe's elapsed time, which tool controllers report (the kernels keep
+# each recipe's drawn length, ``tool.ch_recipe``, so a run's capture has it); per load lock its state and
 # time in it (pumping / venting: elapsed) and the wafer in each slot; per load port the FOUP's
 # wafers still in it and back; the vacuum robot's orientation, arms and its operation under way
 # and planned; the ATM robot's transfer; the parts the maintenance crew holds. Unknown numbers and
@@ -1675,20 +1681,15 @@ def tool_plausible(spec, plant, field, value):
 
 
 def tool_track(t, e, k) -> None:
-    """When each chamber's recipe and each load lock's pump-down or vent began (the kernels keep
-    their ends only)."""
+    """When each load lock's pump-down or vent began (the kernels keep their ends only; a
+    recipe's elapsed time is captured: ``tool.ch_recipe``)."""
     n, a, p = t.notes(e), t.now, t.prev
     tt = int(t.param("tool.index")[e])
     p32 = t.param("tool.p32")[tt]
-    chs = range(int(p32[TP_CH0]), int(p32[TP_CH0]) + int(p32[TP_N_CH]))
     lls = range(int(p32[TP_LL0]), int(p32[TP_LL0]) + int(p32[TP_N_LL]))
     if p is None:
-        n.update(recipe={c: 0 for c in chs}, lock={l: 0 for l in lls})
+        n.update(lock={l: 0 for l in lls})
         return
-    for c in chs:
-        if a["tool.ch32"][c, CH_STATUS] == int(CH_BUSY) and (p["tool.ch32"][c, CH_STATUS] != int(CH_BUSY)
-                                                             or a["tool.ch64"][c] != p["tool.ch64"][c]):
-            n["recipe"][c] = k
     for l in lls:
         st = a["tool.ll32"][l, LL_STATE]
         if st in (int(LL_PUMPING), int(LL_VENTING)) and (st != p["tool.ll32"][l, LL_STATE]
@@ -1697,12 +1698,9 @@ def tool_track(t, e, k) -> None:
 
 
 def tool_observe(t, e, st, k) -> None:
-    """The elapsed times of the recipes, pump-downs and vents under way."""
+    """The elapsed times of the pump-downs and vents under way."""
     n = t.notes(e)
     eq = st.equipment
-    for d, c in zip(eq["chambers"].values(), sorted(n["recipe"])):
-        if d["status"] == "processing":
-            d["elapsed_s"] = t.seconds(k - n["recipe"][c])
     for d, l in zip(eq["load_locks"].values(), sorted(n["lock"])):
         if d["state"] in ("pumping", "venting"):
             d["elapsed_s"] = t.seconds(k - n["lock"][l])

@@ -10,10 +10,12 @@ A failed component stops its host at once (until repaired); a preventive service
 technician starts. Components draw random numbers from streams of their own (after the elements').
 """
 
+import math
+
 import numpy as np
 import warp as wp
 
-from .hooks import Hooks, SnapshotHooks
+from .hooks import Hooks, SnapshotHooks, wire_number, wire_optional
 from .health_layout import (C_FAILED, C_OK, C_QUEUED, C_REPAIR, C_SERVICE, H_AGE, H_EST_RATE, H_EST_WEAR,
                             H_CLOCK, H_EST_LEVEL, H_FAILURES, H_FIRST_FAIL, H_LAST, H_LIFE, H_LOAD, H_NEXT, H_RENEWED, H_SERVICES, H_STATUS,
                             H_TICKS, H_USES, H_USES_AT, H_WEAR, H_WORK_AT, H_WORK_STEPS, LOG_CURRENT, LOG_FAILED,
@@ -497,7 +499,7 @@ def health_link(v, c, comps: list):
     plant = v.model.plant
     names = [f"{e}.{comp.name}" for e, comp in plant.health_components()]
     specs = [comp for _, comp in plant.health_components()]
-    techs = plant.crew.technicians if plant.crew is not None else 0
+    techs = _technicians(plant)
     waiting = sorted((comp.get("queue_position"), names[h]) for h, comp in enumerate(comps)
                      if comp.get("status") in WAITING)
     for i, (pos, name) in enumerate(waiting):
@@ -557,7 +559,14 @@ def _stops_problem(v, comps: list, names: list):
     return None
 
 
-def health_check(name: str, comp: dict):
+def _technicians(plant) -> int:
+    """The crew's technicians (a plant with health components and no crew has one: twin.maintenance.Crew())."""
+    return plant.crew.technicians if plant.crew is not None else 1
+
+
+def health_check(name: str, comp: dict, spec=None):
+    """What is wrong with component ``name``'s snapshot ``comp`` alone, or None; with its
+    ``spec`` (twin.maintenance.HealthComponent) also a wear that contradicts its status."""
     status = comp.get("status", "ok")
     if status not in STATUS_NAMES:
         return f"unknown status {status!r} (known: {', '.join(STATUS_NAMES)})"
@@ -579,7 +588,121 @@ def health_check(name: str, comp: dict):
         x = comp.get(key)
         if x is not None and (not isinstance(x, (int, float)) or not x >= 0):
             return f"{key} must be a number >= 0, got {x!r}"
+    return _wear_problem(spec, status, float(comp["wear"])) if spec is not None else None
+
+
+def _wear_problem(spec, status: str, wear: float):
+    """A wear its component's model cannot reach (a Weibull wear outside [initial, threshold],
+    a gamma or usage wear below initial: they never decrease), or, under the threshold rule with
+    repairs that renew, a component at or beyond its failure threshold that has not failed (it
+    fails at the update that sees it there: the kernels' ``update_component``)."""
+    lo, top = spec.initial, spec.threshold
+    model = spec.degradation.model
+    if model == "weibull" and not lo <= wear <= top:
+        return f"wear {wear:g} is outside [{lo:g}, {top:g}] (a Weibull life's wear runs from initial to threshold)"
+    if model in ("gamma", "usage") and wear < lo:
+        return f"wear {wear:g} is below a new component's {lo:g} ({model} wear never decreases)"
+    if status not in STOPS_HOST and spec.failure == "threshold" and spec.repair_restores >= 1.0 and wear >= top:
+        return f"wear {wear:g} is at or beyond its failure threshold {top:g}, but the component is {status}"
     return None
 
 
-SNAPSHOT = SnapshotHooks(capture=health_capture, restore=health_restore, check=health_check, link=health_link)
+# ---- the live wire (twin.live.wire): what a line with predictive maintenance publishes ------------
+# Per component ("element.component"): its status, wear, age since its last renewal (clock
+# seconds, as of its last update), uses since then, the sensors' last readings (vibration,
+# temperature, current) and, while a technician works on it, the work's elapsed time. The crew
+# ("crew"): per technician the component it works on ("" when free), and the waiting work orders,
+# next first. A wear and the readings may be negative (a Wiener wear, a sensor's noise): "real".
+COMPONENT_WIRE = (("status", "text"), ("wear", "real"), ("age_s", "float"), ("uses", "int"),
+                  ("signal", "reals"), ("work_elapsed_s", "float"))
+CREW_WIRE = (("jobs", "texts"), ("queue", "texts"))
+CREW_NAME = "crew"  # the crew's name on the wire
+N_SIGNALS = 3       # vibration, temperature, current (SIG_*)
+
+
+def _component_names(plant) -> list[str]:
+    return [f"{e}.{c.name}" for e, c in plant.health_components()]
+
+
+def health_wire_names(plant) -> dict:
+    """{wire name: its fields}: every health component ("element.component") and the crew."""
+    names = {n: tuple(f for f, _ in COMPONENT_WIRE) for n in _component_names(plant)}
+    if names:
+        names[CREW_NAME] = tuple(f for f, _ in CREW_WIRE)
+    return names
+
+
+def health_encode(health: dict, plant) -> dict:
+    """{wire name: {field: value}} of a snapshot's components (observed: no internal clocks)."""
+    names = _component_names(plant)
+    out, jobs, queue = {}, [""] * _technicians(plant), []
+    for name in names:
+        comp = health[name]
+        out[name] = {"status": comp.get("status", "ok"), "wear": wire_number(comp.get("wear")),
+                     "age_s": wire_number(comp.get("age_s")), "uses": int(comp["uses"]) if comp.get("uses") is not None else float("nan"),
+                     "signal": [wire_number(x) for x in comp.get("signal") or [None] * N_SIGNALS],
+                     "work_elapsed_s": wire_number(comp.get("work_elapsed_s"))}
+        if comp.get("technician") is not None:
+            jobs[int(comp["technician"])] = name
+        if comp.get("queue_position") is not None:
+            queue.append((int(comp["queue_position"]), name))
+    if names:
+        out[CREW_NAME] = {"jobs": jobs, "queue": [n for _, n in sorted(queue)]}
+    return out
+
+
+def health_decode(get, plant) -> dict:
+    """The snapshot's components ({"element.component": {...}}) that the values ``get(name,
+    field, default)`` describe: the crew's jobs and queue become each component's technician
+    and queue position; NaN (unknown) and missing values are left out."""
+    jobs, queue = list(get(CREW_NAME, "jobs", [])), list(get(CREW_NAME, "queue", []))
+    out = {}
+    for name in _component_names(plant):
+        comp = {"status": get(name, "status", "ok")}
+        for f in ("wear", "age_s", "work_elapsed_s"):
+            x = wire_optional(get(name, f))
+            if x is not None:
+                comp[f] = x
+        uses = wire_optional(get(name, "uses"))
+        if uses is not None:
+            comp["uses"] = int(uses)
+        signal = get(name, "signal")
+        if signal is not None:
+            comp["signal"] = [float(x) for x in signal]
+        if name in jobs:
+            comp["technician"] = jobs.index(name)
+        if name in queue:
+            comp["queue_position"] = queue.index(name)
+        out[name] = comp
+    return out
+
+
+def health_plausible(name: str, plant, field: str, value):
+    """Why a value of component or crew ``name`` contradicts the plant, or None: an unknown
+    status, a wear its model cannot reach, not three sensor readings, a technician or work order
+    naming no component (or one twice), more technicians than the crew has."""
+    comps = dict((f"{e}.{c.name}", c) for e, c in plant.health_components())
+    if field == "status" and value not in STATUS_NAMES:
+        return f"{name}.status: unknown state code {value!r} (known: {', '.join(STATUS_NAMES)})"
+    if field == "wear" and not math.isnan(value):
+        problem = _wear_problem(comps[name], "failed", float(value))  # the status is checked with the snapshot
+        return f"{name}.wear: {problem}" if problem else None
+    if field == "signal" and len(value) != N_SIGNALS:
+        return f"{name}.signal: {len(value)} readings, expected {N_SIGNALS} (vibration, temperature, current)"
+    if field in ("jobs", "queue"):
+        techs = _technicians(plant)
+        if field == "jobs" and len(value) != techs:
+            return f"{name}.jobs: {len(value)} technicians, the crew has {techs}"
+        named = [v for v in value if v != ""] if field == "jobs" else list(value)
+        for v in named:
+            if v not in comps:
+                return f"{name}.{field}: unknown component {v!r} (known: {', '.join(comps)})"
+        if len(set(named)) < len(named):
+            twice = next(v for v in named if named.count(v) > 1)
+            return f"{name}.{field}: {twice!r} appears twice"
+    return None
+
+
+SNAPSHOT = SnapshotHooks(capture=health_capture, restore=health_restore, check=health_check, link=health_link,
+                         wire=COMPONENT_WIRE + CREW_WIRE, names=health_wire_names, encode=health_encode,
+                         decode=health_decode, plausible=health_plausible)

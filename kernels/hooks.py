@@ -95,7 +95,8 @@ class Kind(Hooks):
 
 
 PART_STATUS = ("waiting", "processing", "blocked", "paused")  # a snapshot part's status (twin.live.snapshot.Part)
-WIRE_TYPES = ("int", "float", "text", "floats", "texts")  # a live field's type: a number, text, or a list of them
+# a live field's type: a number >= 0 ("int", "float"), a number of either sign ("real"), text, or a list of them
+WIRE_TYPES = ("int", "float", "real", "text", "floats", "reals", "texts")
 
 
 def wire_number(v) -> float:
@@ -199,6 +200,12 @@ class SnapshotHooks:
       has stopped (kernel part numbers, ``health.part``: a cluster tool's robots and chambers),
       for a kind whose crew stops parts rather than the whole element. None: the whole element,
       stopped when its state is ``held`` (or ``down``).
+
+    The crew (kernels/health.py) publishes on the wire under names of its own, not an element's:
+    ``names(plant) -> {name: fields}`` (every health component as "element.component", and the
+    crew), and its ``encode(health, plant) -> {name: {field: value}}``, ``decode(get, plant)``
+    (``get(name, field, default)``; returns the snapshot's ``health``) and ``plausible(name,
+    plant, field, value)`` take those names in place of an element.
     * ``hold(v, h, host, service)``: host-side twin of the kernel ``hold``'s count, for the crew's
       restore: component h (failed, under repair or in service) stops ``host`` in every row.
       None: the element's ``E_HOLD_FAIL`` / ``E_HOLD_SERVICE`` count (its restore has written the
@@ -220,6 +227,7 @@ class SnapshotHooks:
     clock: object = None
     held: object = None
     hold: object = None
+    names: object = None
 
     def wire_fields(self) -> tuple[str, ...]:
         return tuple(f for f, _ in self.wire)

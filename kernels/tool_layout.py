@@ -96,6 +96,9 @@ CH64_TABLE = Table("tool.ch64", "int64", ("replica", "chamber"), "chamber step (
 CH32_TABLE = Table("tool.ch32", "int32", ("replica", "chamber"), "chamber status", owner=_T, width_const="CH32",
                    columns=(C("CH_STATUS", "status", "code", "CH_EMPTY, CH_BUSY or CH_DONE"),
                             C("CH_PORT", "port", "port", "load port (FOUP) the wafer belongs to, -1 if none")))
+CH_RECIPE_TABLE = Table("tool.ch_recipe", "int64", ("replica", "chamber"),
+                        "steps of the chamber's current recipe, drawn at its start (with ch64, its end, the "
+                        "recipe's elapsed time: for snapshots; the kernels never read it)", owner=_T)
 LL64_TABLE = Table("tool.ll64", "int64", ("replica", "load_lock"), "end of pump/vent, or step the state began",
                    owner=_T)
 LL32_TABLE = Table("tool.ll32", "int32", ("replica", "load_lock"), "load-lock state", owner=_T, width_const="LL32",
@@ -144,7 +147,7 @@ PART64_TABLE = Table("tool.part64", "int64", ("replica", "part"), "operating clo
                          C("PT_DOWN", "down", "steps", "window: stopped for a failure"),
                          C("PT_SERVICE", "service", "steps", "window: stopped for a preventive service (and no failure)"),
                      ))
-TABLES = (T64_TABLE, T32_TABLE, CH64_TABLE, CH32_TABLE, LL64_TABLE, LL32_TABLE, SLOT32_TABLE, PORT32_TABLE,
+TABLES = (T64_TABLE, T32_TABLE, CH64_TABLE, CH32_TABLE, CH_RECIPE_TABLE, LL64_TABLE, LL32_TABLE, SLOT32_TABLE, PORT32_TABLE,
           PORT64_TABLE, G64_TABLE, PART32_TABLE, PART64_TABLE)
 
 # ToolParams tables (filled by twin.equipment.cluster_tool at compile time)
@@ -202,6 +205,7 @@ class ToolState:
     t32: wp.array3d(dtype=int)        # T32_TABLE [R, T, T32]
     ch64: wp.array2d(dtype=wp.int64)  # CH64_TABLE [R, C]
     ch32: wp.array3d(dtype=int)       # CH32_TABLE [R, C, CH32]
+    ch_recipe: wp.array2d(dtype=wp.int64)  # CH_RECIPE_TABLE [R, C]
     ll64: wp.array2d(dtype=wp.int64)  # LL64_TABLE [R, L]
     ll32: wp.array3d(dtype=int)       # LL32_TABLE [R, L, LL32]
     slot32: wp.array3d(dtype=int)     # SLOT32_TABLE [R, L * cap, SL32]

@@ -79,16 +79,16 @@ async def _sync_drop_restore(make_server, make_client, protocol, plant=None):
 
 
 async def _opcua_server(p, em, mapping, port=None):
-    srv = FieldServer(p.name, to_fields(em.snapshot().observed()), port or free_port(), HOST)
+    srv = FieldServer(p.name, to_fields(em.snapshot().observed(), p), port or free_port(), HOST)
     await srv.start()
-    await srv.publish(to_fields(em.snapshot().observed()), em.time_s)
+    await srv.publish(to_fields(em.snapshot().observed(), p), em.time_s)
     return srv
 
 
 async def _mqtt_server(p, em, mapping, port=None):
     br = FieldBroker(port or free_port(), HOST)
     await br.start(mapping.addresses, mapping.clock)
-    await br.publish(to_fields(em.snapshot().observed()), em.time_s)
+    await br.publish(to_fields(em.snapshot().observed(), p), em.time_s)
     return br
 
 
@@ -328,3 +328,146 @@ def test_bundled_scenes_with_robots_and_tools_can_be_emulated_and_restarted_from
     assert {e for (e, _) in fields} == set(p.elements)  # every element is on the wire
     res = twin.simulate(p, replicas=10, horizon=1800, progress=False, start=s)
     assert res.per_replica["parts_out"].sum() > 0
+
+
+# ---- health components and the maintenance crew on the wire (kernels/health.py wire hooks) ----------
+def _lognormal_cdf(x: float, mean: float, cv: float) -> float:
+    s2 = math.log(1.0 + cv * cv)
+    mu = math.log(mean) - s2 / 2
+    return 0.5 * (1.0 + math.erf((math.log(x) - mu) / math.sqrt(2.0 * s2)))
+
+
+def _press_shop_under_repair():
+    """The press shop (bundled scene: a gamma-worn press bearing, a belt drive worn by use, two
+    CNC spindles with Weibull lives, two technicians) emulated until a technician repairs a
+    CNC spindle (its host held): (plant, emulator, component name)."""
+    p = twin.load_scene("press_shop").plant
+    em = Emulator(p, seed=5)
+    for hour in range(1, 400):
+        em.advance_to(hour * 3600.0)
+        under = [n for n, c in em.snapshot().health.items() if c["status"] == "repair" and n.startswith("cnc")]
+        if under:
+            return p, em, under[0]
+    raise AssertionError("no spindle repair in 400 emulated hours")
+
+
+def test_health_components_and_the_crew_round_trip_on_the_wire_and_contradictions_are_rejected():
+    """Every field the emulator serves for the components and the crew is plausible and decodes
+    to its observed snapshot (status, wear, age, uses, readings, the repair's elapsed time, the
+    crew's jobs); values a line with these components cannot publish are rejected by reason."""
+    p, em, name = _press_shop_under_repair()
+    s = em.snapshot().observed()
+    fields = to_fields(s, p)
+    assert {n for (n, _) in fields} == set(p.elements) | {n for n in s.health} | {"crew"}
+    assert [check_value(p, e, f, v) for (e, f), v in fields.items() if check_value(p, e, f, v)] == []
+    assert from_fields(p, fields, em.time_s) == s
+    comp = s.health[name]
+    assert fields["crew", "jobs"][comp["technician"]] == name and comp["work_elapsed_s"] > 0
+    assert s.elements[name.split(".")[0]].state == "held"
+    rejected = [
+        ("press.main_bearing", "status", "melted", "press.main_bearing.status: unknown state code 'melted'"),
+        ("press.main_bearing", "wear", -0.1, "press.main_bearing.wear: wear -0.1 is below a new component's 0"),
+        ("cnc_a.spindle", "wear", 1.2, "cnc_a.spindle.wear: wear 1.2 is outside [0, 1]"),
+        ("belt.drive", "age_s", -5.0, "belt.drive.age_s: -5.0 is negative or infinite"),
+        ("belt.drive", "uses", 2.5, "belt.drive.uses: 2.5 is not a whole number"),
+        ("belt.drive", "signal", [1.0, 2.0], "belt.drive.signal: 2 readings, expected 3"),
+        ("crew", "jobs", ["cnc_a.spindle"], "crew.jobs: 1 technicians, the crew has 2"),
+        ("crew", "jobs", ["cnc_a.spindle", "lathe.chuck"], "crew.jobs: unknown component 'lathe.chuck'"),
+        ("crew", "queue", ["belt.drive", "belt.drive"], "crew.queue: 'belt.drive' appears twice"),
+        ("crew", "wear", 0.5, "crew.wear: not a field of the crew"),
+        ("ghost.part", "wear", 0.5, "ghost.part.wear: no element, health component or crew of that name")]
+    for e, f, v, why in rejected:
+        assert (check_value(p, e, f, v) or "").startswith(why), (e, f, check_value(p, e, f, v))
+    assert check_value(p, "press.main_bearing", "signal", [-0.2, 31.0, 4.0]) is None  # readings may be negative
+    ok = [n for n, c in s.health.items() if c["status"] == "ok" and not n.startswith("cnc")][0]
+    with pytest.raises(SnapshotError, match=f"health component '{ok}': wear 1.5 is at or beyond its failure "
+                                            "threshold 1, but the component is ok"):
+        from_fields(p, {**fields, (ok, "wear"): 1.5}, em.time_s)
+    with pytest.raises(SnapshotError, match=f"health component '{name}': is in repair: it needs its technician"):
+        from_fields(p, {**fields, ("crew", "jobs"): ["", ""]}, em.time_s)
+
+
+def test_opcua_twin_follows_an_emulated_press_shop_with_a_repair_under_way():
+    """The loopback test on the bundled press shop while a technician repairs a CNC spindle:
+    over OPC UA the twin's snapshot (elements, components, crew) equals the emulator's at the same
+    moment; a forecast runs from it; and in runs restarted from it the repair ends within the
+    next 2 h with the probability of a lognormal repair (mean 4 h, cv 0.5) that has lasted its
+    elapsed time: P(X <= e + 2 h | X > e), within 4 binomial standard errors (400 replicas;
+    the restore draws the remaining time conditioned on e, so nothing else moves it). Values that
+    contradict the plant, published by the server, are rejected and the last good ones kept."""
+    async def go():
+        p, em, name = _press_shop_under_repair()
+        mapping = Mapping.from_dict(default_mapping(p), p, "opcua")
+        assert ("crew", "jobs") in mapping.addresses and (name, "wear") in mapping.addresses
+        srv = await _opcua_server(p, em, mapping)
+        client = OpcuaSync(p, srv.url, mapping)
+        stop = asyncio.Event()
+        task = asyncio.create_task(client.run(stop))
+        try:
+            await until(lambda: client.time_s == em.time_s and len(client.values) == len(mapping.addresses), 20, "sync")
+            await asyncio.sleep(0.3)
+            snap = client.snapshot()
+            assert snap == em.snapshot().observed() and snap.health[name]["status"] == "repair"
+            good = client.values["belt.drive", "wear"]
+            await srv.publish({("belt.drive", "wear"): -1.0, ("crew", "jobs"): ["x.y", ""]}, em.time_s + 1)
+            await until(lambda: len(client.rejected) >= 2, 10, "the rejections")
+            assert any("belt.drive.wear: wear -1 is below a new component's 0" in r for r in client.rejected)
+            assert any("crew.jobs: unknown component 'x.y'" in r for r in client.rejected)
+            assert client.values["belt.drive", "wear"] == good
+            return p, snap, name
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            await srv.stop()
+    p, snap, name = run(go())
+    f = twin.forecast(p, snap, until="8h", replicas=100)
+    assert len(f.outputs) == 100 and f.outputs.max() > 0
+    n, horizon = 400, 7200.0
+    res = twin.simulate(p, replicas=n, horizon=horizon, progress=False, start=snap, seed=2)
+    done = sum(res.snapshot(r).health[name]["status"] != "repair" for r in range(n))
+    e = snap.health[name]["work_elapsed_s"]
+    f_e = _lognormal_cdf(e, 4 * 3600.0, 0.5)
+    want = (_lognormal_cdf(e + horizon, 4 * 3600.0, 0.5) - f_e) / (1.0 - f_e)
+    assert abs(done / n - want) < 4 * math.sqrt(want * (1 - want) / n), (done / n, want)
+
+
+def test_mqtt_twin_follows_an_emulated_press_shop_through_a_dropped_connection():
+    """The loopback test of the basic line over MQTT, on the bundled press shop (health
+    components and a crew on the wire as retained topics): the twin's snapshot, components
+    included, equals the emulator's before and after a dropped broker."""
+    p = twin.load_scene("press_shop").plant
+    client = run(_sync_drop_restore(_mqtt_server, lambda p, url, m: MqttSync(p, url, m), "mqtt", plant=p))
+    assert client.rejected == []
+    assert set(client.snapshot().health) == {"press.main_bearing", "belt.drive", "cnc_a.spindle", "cnc_b.spindle"}
+
+
+def test_a_press_shop_emulator_serves_its_components_through_the_emulate_service():
+    """``twin emulate`` on a plant with health components (it refused them before): the service
+    starts, serves the components' and the crew's nodes, and a sync client reads them."""
+    async def go():
+        p = twin.load_scene("press_shop").plant
+        port = free_port()
+        lines = []
+        em_task = asyncio.create_task(emulate(p, opcua_port=port, speed=3600.0, seed=1, status=lines.append,
+                                              duration_s=4 * 3600.0))
+        mapping = Mapping.from_dict(default_mapping(p), p, "opcua")
+        client = OpcuaSync(p, f"opc.tcp://{HOST}:{port}/twin/", mapping)
+        stop = asyncio.Event()
+        try:
+            await until(lambda: any(s.startswith("OPC UA:") for s in lines) or em_task.done(), 40, "the server")
+            task = asyncio.create_task(client.run(stop))
+            await until(lambda: client.time_s > 0 and len(client.values) == len(mapping.addresses), 30, "sync")
+            snap = client.snapshot()
+            assert set(snap.health) == {"press.main_bearing", "belt.drive", "cnc_a.spindle", "cnc_b.spindle"}
+            assert all(c["age_s"] >= 0 and c["wear"] >= 0 for c in snap.health.values())
+            assert client.rejected == []
+            stop.set()
+            await asyncio.wait_for(task, 10)
+        finally:
+            stop.set()
+            em_task.cancel()
+            try:
+                await em_task
+            except asyncio.CancelledError:
+                pass
+    run(go(), timeout=150)

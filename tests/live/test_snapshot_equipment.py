@@ -263,6 +263,76 @@ def test_a_chamber_40_percent_through_its_recipe_finishes_60_percent_of_it_later
     assert after is None or after["elapsed_s"] <= 2 * dt + 1e-9  # done (or the next transfer just began)
 
 
+def test_a_run_s_snapshot_has_each_recipe_s_elapsed_time_and_restarts_from_it_alone(tool_run):
+    """A snapshot taken from a run has, for every chamber processing, the recipe time already run
+    (the kernels keep each recipe's drawn length, tool.ch_recipe): with the fixed recipes (60 s
+    in step 1, 80 s in step 2) elapsed + remaining is the recipe exactly. Without the remaining
+    times (as a line reports them) the restart draws them from the elapsed ones: here recipe -
+    elapsed, so the tool continues exactly as the run through did (the same wafers done at the
+    same steps); before, such a snapshot was refused (\"needs elapsed_s\")."""
+    dt = tool_run.meta["dt_s"]
+    checked = 0
+    for at in np.arange(TT, TT + 400, 37.3):
+        cut = tool_run.snapshot(0, at=float(at))
+        chambers = cut.elements["tool"].equipment["chambers"]
+        busy = {n: c for n, c in chambers.items() if c["status"] == "processing"}
+        for n, c in busy.items():
+            assert c["elapsed_s"] > 0 or c["remaining_s"] > 0
+            want = RECIPES[0] if n.startswith("step1.") else RECIPES[1]
+            assert c["elapsed_s"] + c["remaining_s"] == pytest.approx(want, abs=1e-9), (at, n, c)
+        if not busy:
+            continue
+        d = cut.to_dict()
+        for c in d["elements"]["tool"]["equipment"]["chambers"].values():
+            c.pop("remaining_s", None)
+        told = Snapshot.from_dict(d)
+        cont = twin.simulate(tool_run.final_state.model.plant, replicas=1, horizon=tool_run.meta["horizon_s"] - at,
+                             progress=False, start=told, dt=dt)
+        assert uncounted(cont.snapshot(0)) == uncounted(tool_run.snapshot(0)), f"continued from {at:g} s"
+        checked += 1
+    assert checked >= 5
+
+
+def _lognormal_tail_mean(e: float, mean: float, cv: float) -> float:
+    """E[X - e | X > e] of a lognormal X (closed form): (mean * Phi(d1) / Phi(d2)) - e with
+    d2 = (mu - ln e) / sigma, d1 = d2 + sigma."""
+    s2 = math.log(1.0 + cv * cv)
+    mu, sig = math.log(mean) - s2 / 2, math.sqrt(s2)
+    phi = lambda x: 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))  # noqa: E731
+    d2 = (mu - math.log(e)) / sig
+    return mean * phi(d2 + sig) / phi(d2) - e
+
+
+def test_a_random_recipe_restarted_from_its_elapsed_time_has_the_conditional_remaining_time():
+    """Lognormal step-1 recipes (mean 60 s, cv 0.3): a chamber caught processing in a run's
+    snapshot has its elapsed time e; restarted from the snapshot without its remaining time,
+    400 replicas draw remaining times whose mean is E[X - e | X > e] of the lognormal (closed
+    form), within 4 standard errors; each restarted replica, captured at once, reports the same
+    elapsed time again (tool.ch_recipe written by the restore)."""
+    p = tool_cell("single", random=True)
+    res = twin.simulate(p, replicas=1, horizon=TT, seed=3, progress=False)
+    for at in np.arange(TT - 1000, TT, 7.3):
+        cut = res.snapshot(0, at=float(at))
+        busy = [(n, c) for n, c in cut.elements["tool"].equipment["chambers"].items()
+                if n.startswith("step1.") and c["status"] == "processing" and c["elapsed_s"] > 20]
+        if busy:
+            break
+    else:
+        pytest.fail("no step-1 chamber 20 s into its recipe")
+    name, ch = busy[0]
+    e, exact = ch["elapsed_s"], ch["remaining_s"]
+    assert e + exact > e  # the run's own draw: more than the elapsed time
+    d = cut.to_dict()
+    d["elements"]["tool"]["equipment"]["chambers"][name].pop("remaining_s")
+    again = rewritten(res.final_state.model, Snapshot.from_dict(d), replicas=400, seed=9)
+    left = np.array([s.elements["tool"].equipment["chambers"][name]["remaining_s"] for s in again])
+    assert all(s.elements["tool"].equipment["chambers"][name]["elapsed_s"] == pytest.approx(e) for s in again)
+    want = _lognormal_tail_mean(e, 60.0, 0.3)
+    se = left.std(ddof=1) / math.sqrt(left.size)
+    assert abs(left.mean() - want) < 4 * se + res.meta["dt_s"], (left.mean(), want, se)
+    assert left.min() > 0
+
+
 def test_a_random_tool_restarted_from_its_snapshots_has_the_throughput_of_a_run_through():
     """(b) Lognormal and gamma recipes, uniform pump-downs, Poisson FOUP arrivals: wafers out of
     the tool over (T, T + H) of 200 runs through against 200 runs restarted from the snapshots of
@@ -399,7 +469,8 @@ def test_a_held_robot_or_tool_part_needs_a_component_that_stops_it(crewed):
     snap = robot.snapshot(0, at=at)
     ok = Snapshot.from_dict(snap.to_dict())
     for c in ok.health.values():
-        c.update(status="ok", technician=None, work_elapsed_s=None, work_remaining_s=None, queue_position=None)
+        # ok and as good as new (an ok component at its failure threshold is refused before the holds are checked)
+        c.update(status="ok", wear=0.0, technician=None, work_elapsed_s=None, work_remaining_s=None, queue_position=None)
         for k in [k for k, x in c.items() if x is None]:
             del c[k]
     with pytest.raises(SnapshotError, match="element 'arm': held, but no health component of it is failed"):

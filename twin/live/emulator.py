@@ -19,7 +19,7 @@ from ..kernels import engine, layout
 from ..kernels.registry import entry
 from ..model import compile_plant
 from ..state import new_state
-from .restart import kind_arrays, struct_array
+from .restart import HEALTH_ARRAYS, kind_arrays, struct_array
 from .snapshot import CaptureView, Snapshot, SnapshotError, from_arrays, kind_hooks
 
 NEVER = int(layout.NEVER)
@@ -34,8 +34,6 @@ class Emulator:
             if not kind_hooks(name, plant[name].kind).wire:
                 raise SnapshotError(f"element '{name}': kind {plant[name].kind} cannot be emulated yet (its kernel "
                                     "module declares no live fields)")
-        if plant.health_components():
-            raise SnapshotError(f"plant '{plant.name}' has health components: it cannot be emulated yet")
         self.model = m = compile_plant(plant, device=device, dt=dt)
         horizon_step = m.steps(HORIZON_S)
         wp.load_module(engine, device=m.device)
@@ -45,8 +43,12 @@ class Emulator:
         self.step = 0
         self.dt = m.dt
         self.timed = np.flatnonzero([entry(k).timed for k in m.kinds])  # the elements that keep E_NEXT
+        if m.n_components:  # the crew: an internal element after the plant's, timed
+            self.timed = np.append(self.timed, m.n_elements)
         self.hooks = [kind_hooks(name, m.kinds[i]) for i, name in enumerate(m.names)]
         self.tables = kind_arrays(m)  # the kinds' own State arrays ("robot.i32"), read like el64
+        if m.n_components:  # the crew's (its capture reads them: wear, clocks, queue, jobs)
+            self.tables += [f"health.{k}" for k in HEALTH_ARRAYS if f"health.{k}" not in self.tables]
         self._notes = [{} for _ in m.names]
         self.target = wp.zeros(1, dtype=wp.int64, device=m.device)  # advance's end step
         self._read()

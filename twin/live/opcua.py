@@ -31,7 +31,7 @@ def _variant(field: str, value):
         return ua.Variant(list(value) if t == "texts" else str(value), ua.VariantType.String)
     if t == "int":
         return ua.Variant(int(value), ua.VariantType.Int64)
-    return ua.Variant([float(v) for v in value] if t == "floats" else float(value), ua.VariantType.Double)
+    return ua.Variant([float(v) for v in value] if t in ("floats", "reals") else float(value), ua.VariantType.Double)
 
 
 class FieldServer:

@@ -31,7 +31,7 @@ async def emulate(plant, *, opcua_port: int | None = None, mqtt_port: int | None
     """Runs one replica of ``plant`` at ``speed`` simulated seconds per second and serves its
     state; stops after ``duration_s`` simulated seconds (None: until cancelled)."""
     em = Emulator(plant, seed=seed)
-    fields = to_fields(em.snapshot().observed())
+    fields = to_fields(em.snapshot().observed(), plant)
     servers = []
     try:
         if opcua_port is not None:
@@ -50,7 +50,7 @@ async def emulate(plant, *, opcua_port: int | None = None, mqtt_port: int | None
         while duration_s is None or em.time_s < duration_s:
             t = (time.monotonic() - t0) * speed
             em.advance_to(t if duration_s is None else min(t, duration_s))
-            fields = to_fields(em.snapshot().observed())
+            fields = to_fields(em.snapshot().observed(), plant)
             for s in servers:
                 await s.publish(fields, em.time_s)
             if time.monotonic() - shown >= 5.0:

@@ -154,7 +154,8 @@ class Snapshot:
 
 
     def _check_health(self, plant) -> None:
-        names = [f"{h}.{c.name}" for h, c in plant.health_components()]
+        specs = {f"{h}.{c.name}": c for h, c in plant.health_components()}
+        names = list(specs)
         for name in self.health:
             if name not in names:
                 raise SnapshotError(f"health component '{name}': in the snapshot but not in plant '{plant.name}'")
@@ -164,7 +165,7 @@ class Snapshot:
         for name in names:
             if name not in self.health:
                 raise SnapshotError(f"health component '{name}': missing from the snapshot")
-            problem = hooks.check(name, self.health[name])
+            problem = hooks.check(name, self.health[name], specs[name])
             if problem:
                 raise SnapshotError(f"health component '{name}': {problem}")
 

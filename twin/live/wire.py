@@ -4,6 +4,9 @@ the mapping file that says where each field lives, and the checks on values that
 Fields by kind: each kind's snapshot hooks declare the fields it publishes, with their types, and
 encode and decode them (kernels/hooks.py ``SnapshotHooks.wire``; this module names no kind). Unknown
 numbers are NaN on the wire, None in a Snapshot. ``default_mapping`` lists every field of a plant.
+A plant with health components also publishes, under names of their own (the crew's hooks
+``names``), each component ("element.component": status, wear, age, uses, readings) and the crew
+("crew": each technician's job, the waiting work orders).
 
 The mapping file (TOML)::
 
@@ -12,6 +15,10 @@ The mapping file (TOML)::
     forecast = "ns=2;s=twin.forecast"      # where forecasts are written (a JSON string)
     [opcua.nodes.m1]
     state = "ns=2;s=m1.state"
+    [opcua.nodes."m1.spindle"]  # a health component
+    wear = "ns=2;s=m1.spindle.wear"
+    [opcua.nodes.crew]          # the maintenance crew
+    jobs = "ns=2;s=crew.jobs"
     [mqtt]                      # the same with topics
     clock = "line/time_s"
     forecast = "twin/forecast"
@@ -26,6 +33,7 @@ import tomllib
 from pathlib import Path
 
 from ..errors import TwinError
+from ..kernels.registry import CREW
 from .snapshot import ElementState, Part, Snapshot, SnapshotError
 
 
@@ -59,42 +67,72 @@ def field_type(field: str) -> str:
     return _TYPES[field]
 
 
-def to_fields(snapshot: Snapshot) -> dict:
-    """{(element, field): value} of a snapshot (its observed part: no remaining times)."""
+def health_names(plant) -> dict:
+    """{name: fields} the plant's health components and crew publish under (the crew's snapshot
+    hooks ``names``; empty without components). A name taken by an element is an error."""
+    hooks = wire_hooks(CREW)
+    names = hooks.names(plant) if hooks is not None and plant.health_components() else {}
+    for name in names:
+        if name in plant.elements:
+            raise MappingError(f"element '{name}': the live wire uses this name for the plant's maintenance "
+                               "crew or a health component; rename the element")
+    return names
+
+
+def to_fields(snapshot: Snapshot, plant=None) -> dict:
+    """{(element, field): value} of a snapshot (its observed part: no remaining times); the
+    health components and the crew under their wire names (``health_names``: that needs the
+    plant, for the crew's size)."""
     out = {}
     for name, st in snapshot.elements.items():
         hooks = wire_hooks(st.kind)
         if hooks is not None:
             for f, v in hooks.encode(st).items():
                 out[name, f] = v
+    if snapshot.health:
+        if plant is None:
+            raise TypeError("to_fields: a snapshot with health components needs its plant")
+        for name, values in wire_hooks(CREW).encode(snapshot.health, plant).items():
+            for f, v in values.items():
+                out[name, f] = v
     return out
 
 
 def check_value(plant, element: str, field: str, value) -> str | None:
     """Why ``value`` of ``element.field`` contradicts the plant, or None when it is plausible:
-    its type (the kind's declaration), then what the kind says (``plausible``)."""
-    el = plant[element]
-    hooks = wire_hooks(el.kind)
-    kind = dict(hooks.wire) if hooks is not None else {}
+    its type (the kind's declaration), then what the kind says (``plausible``). ``element`` may
+    also be a health component's or the crew's wire name (``health_names``)."""
+    if element in plant.elements:
+        el = plant[element]
+        hooks, what, spec = wire_hooks(el.kind), f"a {el.kind}", el
+        kind = dict(hooks.wire) if hooks is not None else {}
+    else:
+        names = health_names(plant)
+        if element not in names:
+            return f"{element}.{field}: no element, health component or crew of that name in plant '{plant.name}'"
+        hooks, spec = wire_hooks(CREW), element
+        what = "a health component" if "." in element else "the crew"  # "element.component"
+        kind = {f: t for f, t in hooks.wire if f in names[element]}
     if field not in kind:
-        return f"{element}.{field}: not a field of a {el.kind}"
+        return f"{element}.{field}: not a field of {what}"
     t = kind[field]
     if t in ("text", "texts"):
         vals = value if t == "texts" else [value]
         if not isinstance(vals, (list, tuple)) or not all(isinstance(v, str) for v in vals):
             return f"{element}.{field}: expected text, got {value!r}"
     else:
-        vals = value if t == "floats" else [value]
+        vals = value if t in ("floats", "reals") else [value]
         if not isinstance(vals, (list, tuple)):
             return f"{element}.{field}: expected a list, got {value!r}"
         for v in vals:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 return f"{element}.{field}: not a number: {v!r}"
-            if not math.isnan(v) and (v < 0 or math.isinf(v)):
-                return f"{element}.{field}: {v!r} is negative or infinite"
+            if math.isinf(v) or (t not in ("real", "reals") and v < 0):
+                return f"{element}.{field}: {v!r} is negative or infinite" if t not in ("real", "reals") \
+                    else f"{element}.{field}: {v!r} is infinite"
         if t == "int" and not float(value).is_integer():
             return f"{element}.{field}: {value!r} is not a whole number"
-    return hooks.plausible(el, plant, field, value) if hooks.plausible is not None else None
+    return hooks.plausible(spec, plant, field, value) if hooks.plausible is not None else None
 
 
 def from_fields(plant, values: dict, time_s: float) -> Snapshot:
@@ -114,7 +152,10 @@ def from_fields(plant, values: dict, time_s: float) -> Snapshot:
             raise SnapshotError(f"element '{name}': {err}") from None
         parts = [Part(**p) for p in fields.pop("parts", [])]
         els[name] = ElementState(el.kind, parts=parts, **fields)
-    snap = Snapshot(plant.name, float(time_s), els)
+    health = {}
+    if plant.health_components():
+        health = wire_hooks(CREW).decode(lambda n, f, d=None: values.get((n, f), d), plant)
+    snap = Snapshot(plant.name, float(time_s), els, health)
     snap.check(plant)
     return snap
 
@@ -146,17 +187,24 @@ class Mapping:
         if not isinstance(sec, dict) or not isinstance(sec.get(key), dict):
             raise MappingError(f"{source}: no [{protocol}.{key}.ELEMENT] tables")
         addresses = {}
+        health = health_names(plant)
         for name, fields in sec[key].items():
-            if name not in plant.elements:
-                raise MappingError(f"{source}: [{protocol}.{key}.{name}]: no element '{name}' in plant '{plant.name}'")
-            kind = plant[name].kind
-            hooks = wire_hooks(kind)
-            if hooks is None:
-                raise MappingError(f"{source}: [{protocol}.{key}.{name}]: kind {kind} has no live fields yet")
-            known = hooks.wire_fields()
+            if name in health:  # a health component ("element.component") or the crew
+                known, what = health[name], "health component" if "." in name else "crew"
+            elif name not in plant.elements:
+                raise MappingError(f"{source}: [{protocol}.{key}.{name}]: no element '{name}' in plant '{plant.name}'"
+                                   + (f" (nor a health component or the crew: {', '.join(health)})" if health else ""))
+            else:
+                what = plant[name].kind
+                hooks = wire_hooks(what)
+                if hooks is None:
+                    raise MappingError(f"{source}: [{protocol}.{key}.{name}]: kind {what} has no live fields yet")
+                known = hooks.wire_fields()
+            if not isinstance(fields, dict):
+                raise MappingError(f"{source}: [{protocol}.{key}.{name}]: expected a table of field = address")
             for f, addr in fields.items():
                 if f not in known:
-                    raise MappingError(f"{source}: [{protocol}.{key}.{name}] {f}: not a field of a {kind} "
+                    raise MappingError(f"{source}: [{protocol}.{key}.{name}] {f}: not a field of a {what} "
                                        f"(fields: {', '.join(known)})")
                 if not isinstance(addr, str) or not addr:
                     raise MappingError(f"{source}: [{protocol}.{key}.{name}] {f}: expected a node id / topic string")
@@ -174,5 +222,8 @@ def default_mapping(plant, ns: int = 2, prefix: str = "line") -> dict:
         if hooks is not None:
             nodes[name] = {f: f"ns={ns};s={name}.{f}" for f in hooks.wire_fields()}
             topics[name] = {f: f"{prefix}/{name}/{f}" for f in hooks.wire_fields()}
+    for name, fields in health_names(plant).items():
+        nodes[name] = {f: f"ns={ns};s={name}.{f}" for f in fields}
+        topics[name] = {f: f"{prefix}/{name}/{f}" for f in fields}
     return {"opcua": {"clock": f"ns={ns};s=twin.time_s", "forecast": f"ns={ns};s=twin.forecast", "nodes": nodes},
             "mqtt": {"clock": f"{prefix}/time_s", "forecast": "twin/forecast", "topics": topics}}
