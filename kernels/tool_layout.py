@@ -217,3 +217,4 @@ class ToolState:
 FIELD = "tool"
 PARAMS = ToolParams
 STATE = ToolState
+CONTROL = None  # no per-run inputs of its own (layout.Control)
