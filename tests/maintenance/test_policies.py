@@ -89,3 +89,15 @@ def test_compile_control_uses_the_table(monkeypatch):
     c = compiled.compile_control(model, 2, 4, sensor_log=log)  # a block from replica 2 holds 1 logged replica
     assert (c.log_replicas, c.log_every, c.log_len) == (1, 2, 5)
     assert compiled.compile_control(model, 3, 4, sensor_log=log).log_replicas == 0
+
+
+def test_a_study_flags_a_preventive_policy_that_never_triggered():
+    """``preventive`` comes from the policy's entry: a time policy with no service is flagged,
+    run to failure (no service by design) is not, and services > 0 is never flagged."""
+    from types import SimpleNamespace
+
+    def scenario(kind, services):
+        return SimpleNamespace(policy={"*": {"kind": kind, "value": 1.0}}, kpis={"services": {"mean": services}})
+    assert study.never_triggered(scenario("time_based", 0))
+    assert not study.never_triggered(scenario("run_to_failure", 0))
+    assert not study.never_triggered(scenario("usage_based", 2.5))

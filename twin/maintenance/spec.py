@@ -350,6 +350,7 @@ class PolicyKind:
     read: Callable[[str], float] | None  # text of its value -> the value; None: it takes no value
     kernel_value: Callable   # (value, dt, use_scale) -> what the kernel compares (use_scale(): counter units per use)
     on_signal: bool = False  # its value is a reading of ``Policy.signal`` ("condition:vibration:7")
+    preventive: bool = True  # it may send a technician before a failure (studies flag one that never did)
     doc: str = ""
 
     @property
@@ -366,7 +367,7 @@ class PolicyKind:
 
 
 POLICIES = {k.name: k for k in (  # the order is the kernel code: do not reorder (append a new one)
-    PolicyKind("run_to_failure", "rtf", None, _as_is, doc="never; repair after failure only"),
+    PolicyKind("run_to_failure", "rtf", None, _as_is, preventive=False, doc="never; repair after failure only"),
     PolicyKind("time_based", "time", _duration, _per_step, doc="age on the component's clock reaches the interval"),
     PolicyKind("usage_based", "usage", float, _per_use, doc="uses since the last renewal reach the value"),
     PolicyKind("condition_based", "condition", float, _as_is, on_signal=True,
