@@ -1388,7 +1388,7 @@ def _tool_problem(spec, st):
             return f"{key}.state: unknown state {d.get('state')!r} (known: {', '.join(LOCK_STATES)})"
         if d["state"] in ("pumping", "venting") and d.get("remaining_s") is None and d.get("elapsed_s") is None:
             dist = spec.pump_time if d["state"] == "pumping" else spec.vent_time
-            if dist.name != "exponential":
+            if not dist.memoryless:
                 return f"{key}: {d['state']}, needs elapsed_s (its time is not memoryless)"
         w = d.get("wafers")
         if not isinstance(w, list) or len(w) != cap:
@@ -1410,7 +1410,7 @@ def _tool_problem(spec, st):
                 return problem
         if d["status"] == "processing" and d.get("remaining_s") is None and d.get("elapsed_s") is None:
             step = int(name[4:].split(".")[0]) - 1
-            if spec.steps[step].recipe.name != "exponential":
+            if not spec.steps[step].recipe.memoryless:
                 return f"{key}: processing, needs elapsed_s (its recipe time is not memoryless)"
     vtm = eq["vacuum_robot"]
     arms = vtm.get("arms") or []

@@ -24,4 +24,5 @@ class ConveyorParams:
 FIELD = "conveyor"
 PARAMS = ConveyorParams
 STATE = None
+CONTROL = None  # no per-run inputs of its own (layout.Control)
 TABLES = ()

@@ -131,7 +131,7 @@ def delay_check(spec, st):
         if p.status not in ("processing", "blocked"):
             return f"a part in a delay is processing (in its delay) or blocked (done, waiting), not {p.status!r}"
         if p.status == "processing" and p.elapsed_s is None and p.remaining_s is None \
-                and spec.delay.name != "exponential":
+                and not spec.delay.memoryless:
             return "a part in its delay needs elapsed_s (the delay time is not memoryless)"
     return None
 

@@ -54,8 +54,8 @@ def schedule_update(m: Model, s: State, r: int, h: int, k: wp.int64):
     age = wp.float64(s.health[0].i64[r, h, H_AGE])
     if m.health[0].model[h] == WEAR_WEIBULL:
         nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(s.health[0].f64[r, h, H_LIFE] - age)), wp.int64(1)))
-    if s.control[0].policy[h] == POLICY_TIME and s.health[0].i64[r, h, H_STATUS] == C_OK:
-        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(s.control[0].policy_value[h] - age)), wp.int64(1)))
+    if s.control[0].health.policy[h] == POLICY_TIME and s.health[0].i64[r, h, H_STATUS] == C_OK:
+        nxt = wp.min(nxt, k + wp.max(saturated_steps(wp.ceil(s.control[0].health.policy_value[h] - age)), wp.int64(1)))
     s.health[0].i64[r, h, H_NEXT] = nxt
 
 
@@ -275,13 +275,13 @@ def make_crew_event(d):
         worn = wp.clamp((wear - x0) / (top - x0), ZERO, ONE)
         ticks = s.health[0].i64[r, h, H_TICKS]
         s.health[0].i64[r, h, H_TICKS] = ticks + wp.int64(1)
-        logged = r < s.control[0].log_replicas and (failed or ticks % wp.int64(s.control[0].log_every) == wp.int64(0))
-        policy = s.control[0].policy[h]
+        logged = r < s.control[0].health.log_replicas and (failed or ticks % wp.int64(s.control[0].health.log_every) == wp.int64(0))
+        policy = s.control[0].health.policy[h]
         if logged or policy == POLICY_CONDITION or policy == POLICY_PREDICTIVE:  # sensors only when read
             read_sensors(m, s, r, h, worn, load)
         if logged:
             n = s.health[0].log_n[r, h]
-            if n < s.control[0].log_len:
+            if n < s.control[0].health.log_len:
                 s.health[0].log_step[r, h, n] = k
                 s.health[0].log_value[r, h, n, LOG_WEAR] = wp.float32(wear)
                 s.health[0].log_value[r, h, n, LOG_HEALTH] = wp.float32(ONE - worn)
@@ -307,14 +307,14 @@ def make_crew_event(d):
             wp.static(hold)(m, s, r, host, m.health[0].part[h], k, False)
             return
         if status == wp.int64(C_OK):
-            value = s.control[0].policy_value[h]
+            value = s.control[0].health.policy_value[h]
             due = False
             if policy == POLICY_TIME:
                 due = wp.float64(age) >= value
             elif policy == POLICY_USAGE:
                 due = wp.float64(s.health[0].i64[r, h, H_USES]) >= value
             elif policy == POLICY_CONDITION:
-                due = wp.float64(s.health[0].signal[r, h, s.control[0].policy_signal[h]]) >= value
+                due = wp.float64(s.health[0].signal[r, h, s.control[0].health.policy_signal[h]]) >= value
             elif policy == POLICY_PREDICTIVE:
                 due = predicted_life(m, s, r, h, load) <= value
             if due:
@@ -520,7 +520,7 @@ def health_link(v, c, comps: list):
         seen[t] = name
         dist = getattr(specs[h], comp["status"] if comp["status"] == "service" else "repair")
         if comp.get("work_elapsed_s") is None and comp.get("work_remaining_s") is None \
-                and dist.name != "exponential":
+                and not dist.memoryless:
             return (f"health component '{name}': a {comp['status']} under way needs work_elapsed_s (its time is "
                     "not memoryless)")
     return _stops_problem(v, comps, names)

@@ -138,8 +138,23 @@ class HealthState:
     log_n: wp.array2d(dtype=int)          # LOG_N_TABLE [log_replicas, H]
 
 
+@wp.struct
+class HealthControl:
+    """The crew's part of a run's inputs (layout.Control): the maintenance policies and the sensor
+    log, filled per run by twin.maintenance.compiled ``compile_control``."""
+
+    policy: wp.array(dtype=int)            # [H] POLICY_* (the codes of twin.maintenance POLICIES)
+    policy_value: wp.array(dtype=wp.float64)  # [H] steps (time, predictive), uses, or signal level
+    policy_signal: wp.array(dtype=int)     # [H] SIGNAL_TABLE column: 0 vibration, 1 temperature, 2 current
+    log_replicas: int                      # sensor log: replicas 0..log_replicas-1 ...
+    log_every: int                         # ... every log_every-th update ...
+    log_len: int                           # ... at most log_len samples per component
+
+
 # the crew's own structs (kernels/registry.py ``layout``): kernels/layout.py adds them as Model.health
-# and State.health (one-element arrays: m.health[0], s.health[0]); TABLES above are STATE's tables
+# and State.health (one-element arrays: m.health[0], s.health[0]) and as Control.health (by value
+# inside the run's Control: s.control[0].health); TABLES above are STATE's tables
 FIELD = "health"
 PARAMS = HealthParams
 STATE = HealthState
+CONTROL = HealthControl

@@ -148,13 +148,18 @@ class Distributions:
 # ---- the kinds' own structs, from the registry ----------------------------------------------------
 def _kind_layouts() -> dict:
     """kind name -> its layout module (registry order): the kinds that declare structs of their
-    own. A layout module exports ``FIELD`` (the Model/State field, also the prefix of its tables'
-    names), ``PARAMS`` and ``STATE`` (Warp structs, or None) and ``TABLES`` (STATE's tables)."""
+    own. A layout module exports ``FIELD`` (the Model/State/Control field, also the prefix of its
+    tables' names), ``PARAMS``, ``STATE`` and ``CONTROL`` (Warp structs, or None) and ``TABLES``
+    (STATE's tables)."""
     out = {}
     for e in _ENTRIES:
         if not e.layout:
             continue
         mod = out[e.name] = importlib.import_module(f".{e.layout}", __package__)
+        missing = [n for n in ROLES + ("FIELD", "TABLES") if not hasattr(mod, n)]
+        if missing:
+            raise ValueError(f"{mod.__name__}: a layout module exports FIELD, PARAMS, STATE, CONTROL and TABLES "
+                             f"(None or () where the kind has none); missing: {missing}")
         bad = [t.name for t in mod.TABLES if not t.name.startswith(mod.FIELD + ".")]
         if (mod.STATE is None) != (not mod.TABLES) or bad:
             raise ValueError(f"{mod.__name__}: STATE needs TABLES and each table's name starts with "
@@ -165,26 +170,33 @@ def _kind_layouts() -> dict:
     return out
 
 
+ROLES = ("PARAMS", "STATE", "CONTROL")  # a kind's structs: in Model, in State, in Control
 KIND_LAYOUTS = _kind_layouts()
 
 
 class KindFields:
-    """Stands, in a struct's annotations below (KIND_PARAMS, KIND_STATE), for one field per kind
-    whose layout module has a ``role`` struct ("PARAMS" or "STATE"): ``FIELD:
-    wp.array(dtype=struct)``, one element (``struct_ref``), in registry order. A struct field is copied with its parent into every
-    @wp.func call (Warp passes structs by value), an array field is a 56-byte handle; m.robot[0]
-    reads the robot fields through a pointer (no copy)."""
+    """Stands, in a struct's annotations below (KIND_PARAMS, KIND_STATE, KIND_CONTROL), for one
+    field per kind whose layout module has a ``role`` struct ("PARAMS", "STATE" or "CONTROL"), in
+    registry order. In Model and State: ``FIELD: wp.array(dtype=struct)``, one element
+    (``struct_ref``): a struct field is copied with its parent into every @wp.func call (Warp passes
+    structs by value), an array field is a 56-byte handle; m.robot[0] reads the robot fields
+    through a pointer (no copy). In Control (``by_value``): ``FIELD: struct``, since the Control
+    itself is read through a pointer (``s.control[0].health.policy``), so nesting it costs no copy."""
 
-    def __init__(self, role: str):
-        self.role = role
+    def __init__(self, role: str, by_value: bool = False):
+        self.role, self.by_value = role, by_value
+
+    def layouts(self) -> dict:
+        """FIELD -> the kind's ``role`` struct, for the kinds that have one (registry order)."""
+        return {m.FIELD: getattr(m, self.role) for m in KIND_LAYOUTS.values() if getattr(m, self.role) is not None}
 
     def fields(self) -> dict:
-        return {m.FIELD: wp.array(dtype=getattr(m, self.role)) for m in KIND_LAYOUTS.values()
-                if getattr(m, self.role) is not None}
+        return {f: (struct if self.by_value else wp.array(dtype=struct)) for f, struct in self.layouts().items()}
 
 
-KIND_PARAMS = KindFields("PARAMS")  # in Model: the kinds' params structs
-KIND_STATE = KindFields("STATE")    # in State: the kinds' state structs
+KIND_PARAMS = KindFields("PARAMS")                     # in Model: the kinds' params structs
+KIND_STATE = KindFields("STATE")                       # in State: the kinds' state structs
+KIND_CONTROL = KindFields("CONTROL", by_value=True)    # in Control: the kinds' per-run inputs
 
 
 def with_kind_fields(cls):
@@ -224,21 +236,16 @@ class Model:
     steps_per_second: wp.float64           # 1 / dt
 
 
-@wp.struct
+@with_kind_fields
 class Control:
     """The inputs of one run (Newton's Model / State / Control split): a new seed, statistics
-    window, policy or sensor log is a new Control, never a copy of the Model. H health components."""
+    window or any kind's per-run input is a new Control, never a copy of the Model."""
 
     seed: wp.uint64
     replica0: int                          # run index of row 0 of this launch (replicas in blocks: kernels/sampling.py row_key)
     warmup_step: wp.int64                  # statistics cover [warmup_step, horizon_step)
     horizon_step: wp.int64
-    policy: wp.array(dtype=int)            # [H] POLICY_* (kernels/health_layout.py)
-    policy_value: wp.array(dtype=wp.float64)  # [H] steps (time, predictive), uses, or signal level
-    policy_signal: wp.array(dtype=int)     # [H] SIGNAL_TABLE column: 0 vibration, 1 temperature, 2 current
-    log_replicas: int                      # sensor log: replicas 0..log_replicas-1 ...
-    log_every: int                         # ... every log_every-th update ...
-    log_len: int                           # ... at most log_len samples per component
+    kinds: KIND_CONTROL                    # each by value: s.control[0].health, ... (KIND_LAYOUTS CONTROL)
 
 
 @with_kind_fields

@@ -307,13 +307,13 @@ def machine_check(spec, st):
         if p.status == "processing" and stopped:
             return f"a processing part on a machine that is {st.state} (say paused)"
         if p.status in ("processing", "paused") and p.elapsed_s is None and p.remaining_s is None \
-                and spec.process.name != "exponential":
+                and not spec.process.memoryless:
             return (f"a {p.status} part needs elapsed_s (its process time is not "
                     "memoryless, so the time already worked matters)")
     if st.state and st.state != machine_state_of(st.parts, down, st.state == "held"):
         return f"state {st.state!r} contradicts its parts ({', '.join(p.status for p in st.parts) or 'none'})"
     if down and st.repair_elapsed_s is None and st.repair_remaining_s is None \
-            and spec.failures.ttr.name != "exponential":
+            and not spec.failures.ttr.memoryless:
         return "down, but no repair_elapsed_s (its repair time is not memoryless)"
     return None
 

@@ -6,11 +6,13 @@ defines its element class (registered with ``twin.elements.register_kind``; empt
 maintenance crew, an internal element). The order is the dispatch order: each generated dispatch
 tests the kinds in this order, the most frequent first.
 
-A kind with parameter or state structs of its own names the kernel module that declares them
-(``layout``: ``FIELD``, ``PARAMS``, ``STATE``, ``TABLES``; kernels/layout.py adds them to Model and
-State as ``m.FIELD[0]`` / ``s.FIELD[0]``) and the Python module that fills them (``fill``:
-``compile_params`` and ``state_dims``, twin/model.py and twin/state.py call them; empty: the
-params struct is filled from the element class's ``kernel_columns``). Central files name neither.
+A kind with parameter, state or per-run input structs of its own names the kernel module that
+declares them (``layout``: ``FIELD``, ``PARAMS``, ``STATE``, ``CONTROL``, ``TABLES``;
+kernels/layout.py adds them to Model, State and Control as ``m.FIELD[0]`` / ``s.FIELD[0]`` /
+``s.control[0].FIELD``) and the Python module that fills them (``fill``: ``compile_params``,
+``state_dims`` and, with a CONTROL struct, ``compile_control`` and ``CONTROL_INPUTS``;
+twin/model.py and twin/state.py call them; empty: the params struct is filled from the element
+class's ``kernel_columns``). Central files name neither.
 
 Adding a kind = one line here, its kernel module and its Python module (docs/architecture.md).
 """
@@ -28,7 +30,7 @@ class Entry:
     module: str       # Python module of the element class ("" for an internal element)
     timed: bool       # schedules timed events (keeps E_NEXT): a leaf of the engine's next-event tree
     layout: str = ""  # kernel module in twin.kernels declaring the kind's own structs ("": none)
-    fill: str = ""    # Python module filling them (compile_params, state_dims); "": from kernel_columns
+    fill: str = ""    # Python module filling them (compile_params, state_dims, compile_control); "": from kernel_columns
 
 
 KINDS = (

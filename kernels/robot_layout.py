@@ -103,3 +103,4 @@ class RobotState:
 FIELD = "robot"
 PARAMS = RobotParams
 STATE = RobotState
+CONTROL = None  # no per-run inputs of its own (layout.Control)

@@ -221,3 +221,4 @@ class ToolState:
 FIELD = "tool"
 PARAMS = ToolParams
 STATE = ToolState
+CONTROL = None  # no per-run inputs of its own (layout.Control)

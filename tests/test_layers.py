@@ -264,10 +264,7 @@ def test_the_live_twin_names_no_element_kind():
 KIND_AGNOSTIC = ("twin.kernels.layout", "twin.model", "twin.state")
 # Imports of a kind's module that these may keep, each with the reason. The test fails if one
 # disappears (then delete it here).
-ALLOWED_KIND_IMPORTS = {
-    ("twin.model", "twin.maintenance.compiled"):
-        "Model.control sets the run's maintenance policies and sensor log (layout.Control), not the crew's structs",
-}
+ALLOWED_KIND_IMPORTS: dict = {}
 
 
 def kind_modules() -> set[str]:
@@ -288,7 +285,7 @@ def kind_words() -> tuple[set[str], set[str]]:
     from twin.kernels.layout import KIND_LAYOUTS
     from twin.kernels.registry import KINDS
     fields = {m.FIELD for m in KIND_LAYOUTS.values()}
-    structs = {s.__name__ for m in KIND_LAYOUTS.values() for s in (m.PARAMS, m.STATE) if s is not None}
+    structs = {s.__name__ for m in KIND_LAYOUTS.values() for s in (m.PARAMS, m.STATE, m.CONTROL) if s is not None}
     layouts = {m.__name__.rpartition(".")[2] for m in KIND_LAYOUTS.values()}
     return {e.name for e in KINDS}, fields | structs | layouts
 
@@ -328,7 +325,7 @@ def test_the_central_structs_name_no_kind():
     twin/state.py fill and allocate a kind's own structs through the kind's fill module: none of
     them imports a kind's modules or writes a kind's struct, field or name by hand."""
     modules, (names, words) = _modules(), kind_words()
-    assert {"conveyor", "robot", "tool", "health", "RobotParams", "HealthState"} <= words  # the finder's input
+    assert {"conveyor", "robot", "tool", "health", "RobotParams", "HealthState", "HealthControl"} <= words  # the finder's input
     found = {m: kind_references(modules[m].read_text(encoding="utf-8"), names, words) for m in KIND_AGNOSTIC}
     assert {m: hits for m, hits in found.items() if hits} == {}
     graph, own = import_graph(), kind_modules()
@@ -346,10 +343,12 @@ def test_model_and_state_have_one_field_per_kind_struct_in_registry_order(monkey
     from twin.kernels import layout
     from twin.kernels.registry import KINDS
     lays = [layout.KIND_LAYOUTS[e.name] for e in KINDS if e.layout]
-    for struct, role in ((layout.Model, "PARAMS"), (layout.State, "STATE")):
+    for struct, role in ((layout.Model, "PARAMS"), (layout.State, "STATE"), (layout.Control, "CONTROL")):
         expected = [(m.FIELD, getattr(m, role)) for m in lays if getattr(m, role) is not None]
-        got = [(f, v.type.dtype) for f, v in struct.vars.items() if f in {m.FIELD for m in lays}]
+        got = [(f, v.type if role == "CONTROL" else v.type.dtype)  # Control: by value (KIND_CONTROL)
+               for f, v in struct.vars.items() if f in {m.FIELD for m in lays}]
         assert got == expected
+    assert any(m.CONTROL is not None for m in lays)  # the crew's policies and sensor log
 
     @wp.struct
     class ProbeParams:
@@ -365,3 +364,158 @@ def test_model_and_state_have_one_field_per_kind_struct_in_registry_order(monkey
     fields = list(layout.with_kind_fields(probe_struct).vars.items())
     assert [f for f, _ in fields] == ["first", *(m.FIELD for m in lays if m.PARAMS is not None), "probe", "last"]
     assert fields[-2][1].type.dtype is ProbeParams
+
+
+# ---- per-run inputs come from the kinds ----------------------------------------------------------
+# The run's Control holds what every run has (seed, window, its first replica) and, per kind, the
+# kind's own CONTROL struct (its layout module), filled by the kind's fill module (compile_control).
+CONTROL_COMMON = ["seed", "replica0", "warmup_step", "horizon_step"]
+CONTROL_FILLERS = ("twin.kernels.layout", "twin.model", "twin.state", "twin.simulator")
+
+
+def field_writes(source: str, fields) -> list[tuple[int, str]]:
+    """(line, what) of every struct field declared (``policy: wp.array``) or attribute read or
+    written (``c.policy``) in ``source`` whose name is one of ``fields``."""
+    hits = []
+    for n in ast.walk(ast.parse(source)):
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.target.id in fields:
+            hits.append((n.lineno, n.target.id + ":"))
+        elif isinstance(n, ast.Attribute) and n.attr in fields:
+            hits.append((n.lineno, "." + n.attr))
+    return sorted(hits)
+
+
+def test_the_field_finder_sees_a_control_field_written_by_hand():
+    old = ("class Control:\n    seed: int\n    policy: wp.array(dtype=int)\n"
+           "c.log_len = 3\nx = policy\n")
+    assert field_writes(old, {"policy", "log_len"}) == [(3, "policy:"), (4, ".log_len")]
+
+
+def test_the_control_has_no_hand_written_kind_fields():
+    """layout.Control is the common inputs plus one field per kind with a CONTROL struct
+    (registry order), and no module that builds or fills it (kernels/layout.py, twin/model.py,
+    twin/state.py, twin/simulator.py) declares, reads or writes a field of a kind's CONTROL struct:
+    a maintenance policy or sensor-log field put back by hand fails here."""
+    from twin.kernels import layout
+    from twin.kernels.registry import KINDS
+    lays = [layout.KIND_LAYOUTS[e.name] for e in KINDS if e.layout]
+    assert list(layout.Control.vars) == CONTROL_COMMON + [m.FIELD for m in lays if m.CONTROL is not None]
+    fields = {f for m in lays if m.CONTROL is not None for f in m.CONTROL.vars}
+    assert {"policy", "policy_value", "log_replicas"} <= fields  # the finder's input: the crew's
+    modules = _modules()
+    found = {m: field_writes(modules[m].read_text(encoding="utf-8"), fields) for m in CONTROL_FILLERS}
+    assert {m: hits for m, hits in found.items() if hits} == {}
+
+
+def test_model_control_fills_each_kinds_part_through_its_fill_module(monkeypatch):
+    """Model.control hands each kind the inputs it declares (CONTROL_INPUTS) and puts what its
+    compile_control returns in Control.FIELD; an input no kind declares is refused."""
+    import twin
+    from twin.kernels import health_layout
+    from twin.maintenance import compiled
+    from twin.model import compile_plant
+
+    model = compile_plant(twin.load_scene("balanced_line").plant, device="cpu")
+    seen = []
+
+    def fake(model_, replica0, replicas, **inputs):
+        seen.append((replica0, replicas, inputs))
+        c = health_layout.HealthControl()
+        c.log_replicas = 7
+        return c
+
+    monkeypatch.setattr(compiled, "compile_control", fake)
+    c = model.control(seed=1, warmup_step=0, horizon_step=10, replica0=3, replicas=4, policy="P")
+    assert seen == [(3, 4, {"policy": "P"})] and c.health.log_replicas == 7
+    with pytest.raises(TypeError, match="no registered kind takes"):
+        model.control(seed=1, warmup_step=0, horizon_step=10, polcy="P")
+
+
+# ---- value tables instead of if-chains on a family's or a policy's name -----------------------------
+def value_switches(source: str, values) -> list[tuple[int, str]]:
+    """(line, value) of every comparison in ``source`` against a string constant in ``values``
+    (``kind == "gamma"``, ``kind in ("time_based", "predictive")``): a switch on a family or
+    policy name written out instead of looked up in its table."""
+    hits = []
+    for n in ast.walk(ast.parse(source)):
+        if isinstance(n, ast.Compare):
+            for side in [n.left, *n.comparators]:
+                consts = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                hits += [(n.lineno, c.value) for c in consts
+                         if isinstance(c, ast.Constant) and isinstance(c.value, str) and c.value in values]
+    return sorted(hits)
+
+
+def test_the_switch_finder_sees_a_chain_on_names():
+    src = 'if d.name == "gamma":\n    pass\nelif k in ("time_based", "x"):\n    pass\nname = "gamma"\n'
+    assert value_switches(src, {"gamma", "time_based"}) == [(1, "gamma"), (3, "time_based")]
+
+
+def _sources(*globs) -> dict[str, str]:
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+            for g in globs for p in sorted(ROOT.glob(g))}
+
+
+# Comparisons with a family's name that stay, each with the reason. The test fails if one disappears.
+KNOWN_VALUE_SWITCHES = {
+    ("twin/scene.py", "deterministic"): "save_scene writes a deterministic duration as a bare number: the scene "
+                                        "format's shorthand, whose reader (twin.distributions) is its inverse",
+}
+
+
+def test_no_switch_on_a_distribution_family_a_degradation_model_or_a_policy_name():
+    """Distribution families (their classes in twin.distributions, with traits such as
+    ``memoryless``; twin.live.conditional FAMILIES), degradation models (their classes in
+    twin.maintenance.spec, with ``step_params``) and maintenance policies (twin.maintenance
+    POLICIES) are tables, one entry each: no module of twin or its kernels compares a value with
+    a family's, model's or policy's name (twin/fab parses its own files)."""
+    from twin import distributions
+    from twin.maintenance.spec import DEGRADATIONS, POLICIES
+    families = {c.name for c in _subclasses(distributions.Distribution)} | set(distributions.NAMES)
+    assert {"gamma", "exponential", "truncated_normal"} <= families and "predictive" in POLICIES
+    assert {"wiener", "usage"} <= set(DEGRADATIONS)
+    sources = {f: src for f, src in _sources("twin/**/*.py", "kernels/*.py").items()
+               if not f.startswith(("twin/fab/", "kernels/fab"))}
+    found = {(f, v): line for f, src in sources.items()
+             for line, v in value_switches(src, families | set(DEGRADATIONS) | set(POLICIES))}
+    for key, why in KNOWN_VALUE_SWITCHES.items():
+        assert key in found, f"{key} is gone ({why}): remove it from KNOWN_VALUE_SWITCHES"
+    assert {k: line for k, line in found.items() if k not in KNOWN_VALUE_SWITCHES} == {}
+
+
+def _subclasses(cls) -> list:
+    out = []
+    for c in cls.__subclasses__():
+        out += [c, *_subclasses(c)]
+    return out
+
+
+def test_every_distribution_family_has_a_conditional_sampler():
+    """A family added to twin.distributions without its entry in twin.live.conditional FAMILIES
+    (how the rest of a duration is drawn after a restart) fails here, not at a restart."""
+    from twin import distributions
+    from twin.live.conditional import FAMILIES
+    assert {c.name for c in _subclasses(distributions.Distribution)} == set(FAMILIES)
+
+
+# ---- recordings name no kind ---------------------------------------------------------------------
+def test_recordings_name_belts_not_a_kind(tmp_path):
+    """twin.Recorded keeps item positions of every element with a belt as ``belts`` (the element
+    says whether it has one); only the file key, kept for recordings saved before, is the
+    conveyor's name (BELT_FILE_KEY), and ``conveyors`` still reads ``belts``."""
+    import numpy as np
+
+    from twin import recording
+    from twin.kernels.registry import KINDS
+    src = (ROOT / "twin" / "recording.py").read_text(encoding="utf-8")
+    conveyor = next(e.name for e in KINDS if e.layout == "conveyor_layout")
+    assert recording.BELT_FILE_KEY == conveyor
+    assert [v for _, v in kind_names_in(src, {conveyor})] == [conveyor]  # BELT_FILE_KEY's value only
+    belt = np.array([[0.5, np.nan], [1.5, 0.25]])
+    rec = recording.Recorded(0, np.array([0.0, 1.0]), ["a", "b"], ["source", "conveyor"], np.zeros((2, 2), np.int8),
+                             np.zeros((2, 2), np.int32), {"b": belt})
+    path = rec.save(tmp_path / "rec.npz")
+    assert "conveyor:b" in np.load(path).files
+    back = recording.Recorded.load(path)
+    np.testing.assert_array_equal(back.belts["b"], belt)
+    assert back.conveyors is back.belts

@@ -58,6 +58,9 @@ class Distribution:
     name: ClassVar[str]
     code: ClassVar[int]
     time_keys: ClassVar[tuple[str, ...]]  # parameters measured in seconds (scene units apply)
+    # the time left does not depend on the time already elapsed (exponential): a snapshot needs no
+    # elapsed time for it (the kinds' snapshot checks ask this, never the family's name)
+    memoryless: ClassVar[bool] = False
 
     @property
     def mean(self) -> float:
@@ -135,6 +138,7 @@ class Exponential(Distribution):
     name: ClassVar[str] = "exponential"
     code: ClassVar[int] = EXPONENTIAL
     time_keys: ClassVar[tuple[str, ...]] = ("mean",)
+    memoryless: ClassVar[bool] = True
 
     def __init__(self, mean: float):
         object.__setattr__(self, "mean_", _positive(mean, "mean"))

@@ -184,7 +184,7 @@ class Element:
 
     def belt_metres_per_step(self, dt: float) -> float | None:
         """Metres an item on it moves per step when a recording tracks its items' positions along
-        a belt (twin.Recording: ``conveyors``), else None."""
+        a belt (twin.Recorded: ``belts``), else None."""
         return None
 
     def holds_at_most(self, plant) -> float:

@@ -1,7 +1,7 @@
 """Plant -> Model: the plant flattened into struct-of-arrays Warp arrays on one device.
 
 This is the only bridge from element specs to kernels. The Model is derived from the plant and
-never edited by hand; per-run values (seed, warm-up, horizon, maintenance policies, sensor log)
+never edited by hand; per-run values (seed, warm-up, horizon, and each kind's own per-run inputs)
 go into a ``layout.Control`` of their own (``Model.control``): a new run copies nothing of the Model.
 """
 
@@ -16,7 +16,6 @@ import warp as wp
 
 from .distributions import Distribution
 from .elements import KINDS
-from .maintenance import compiled as maintenance
 from .errors import PlantError, TwinError
 from .kernels import layout
 from .stepclock import INT64_LIMIT
@@ -43,8 +42,9 @@ WP_DTYPES = {np.int32: wp.int32, np.int64: wp.int64, np.float64: wp.float64}
 @dataclass(frozen=True)
 class KindStructs:
     """A registered kind with structs of its own (kernels/registry.py ``layout`` and ``fill``):
-    its layout module (``FIELD``, ``PARAMS``, ``STATE``, ``TABLES``) and the Python module that
-    fills them (``compile_params``, ``state_dims``; None: PARAMS comes from kernel_columns)."""
+    its layout module (``FIELD``, ``PARAMS``, ``STATE``, ``CONTROL``, ``TABLES``) and the Python
+    module that fills them (``compile_params``, ``state_dims``, ``compile_control`` with
+    ``CONTROL_INPUTS``; None: PARAMS comes from kernel_columns)."""
 
     kind: str
     layout: object
@@ -61,6 +61,9 @@ def kind_structs() -> list[KindStructs]:
             if fill is None and mod.STATE is not None:
                 raise TypeError(f"kind '{e.name}' declares State tables ({mod.__name__}) but no fill module "
                                 "(kernels/registry.py) to size them")
+            if fill is None and mod.CONTROL is not None:
+                raise TypeError(f"kind '{e.name}' declares a Control struct ({mod.__name__}) but no fill module "
+                                "(kernels/registry.py) with compile_control to fill it")
             out.append(KindStructs(e.name, mod, fill))
     return out
 
@@ -142,17 +145,26 @@ class Model:
             f"< 2^63); use dt > {largest_dt:.3g} s, a shorter horizon or smaller capacities",
             element=worst)
 
-    def control(self, *, seed: int, warmup_step: int, horizon_step: int, policies=None, sensor_log=None,
-                replica0: int = 0) -> layout.Control:
-        """The inputs of one run (or one block of its replicas, starting at run index
-        ``replica0``): seed, statistics window, maintenance policies (one
-        twin.maintenance.Policy per component) and sensor log. The Model is not copied."""
+    def control(self, *, seed: int, warmup_step: int, horizon_step: int, replica0: int = 0,
+                replicas: int | None = None, **inputs) -> layout.Control:
+        """The inputs of one run (or one block of ``replicas`` of its replicas, starting at run
+        index ``replica0``): seed, statistics window, and each kind's own per-run part
+        (``Control.FIELD``), filled by the kind's fill module from the ``inputs`` it declares
+        (``compile_control``, ``CONTROL_INPUTS``; e.g. ``policy``, ``sensor_log``). An input no
+        kind declares is refused. The Model is not copied."""
+        own = [k for k in kind_structs() if k.layout.CONTROL is not None]
+        known = {name for k in own for name in k.fill.CONTROL_INPUTS}
+        unknown = sorted(set(inputs) - known)
+        if unknown:
+            raise TypeError(f"Model.control() got inputs no registered kind takes: {unknown} (known: {sorted(known)})")
         c = layout.Control()
         c.seed = wp.uint64(seed % (1 << 64))
         c.replica0 = int(replica0)
         c.warmup_step = wp.int64(warmup_step)
         c.horizon_step = wp.int64(horizon_step)
-        maintenance.run_control(self, policies or [], sensor_log, c)
+        for k in own:  # registry order
+            mine = {name: inputs[name] for name in k.fill.CONTROL_INPUTS if name in inputs}
+            setattr(c, k.layout.FIELD, k.fill.compile_control(self, int(replica0), replicas, **mine))
         return c
 
 

@@ -14,6 +14,11 @@ from .errors import TwinError
 
 MAX_FRAMES = 100_000
 STATUS_NAMES = ("idle", "busy", "blocked", "down")  # codes of Recorded.status
+# The file key of the belt positions in a saved recording ("conveyor:NAME"), and the former name
+# of ``Recorded.belts`` (``Recorded.conveyors``): both kept from when only conveyors had a belt, so
+# recordings saved before still load and scripts still run. Which elements have a belt their
+# element class says (``belt_metres_per_step``), not their kind.
+BELT_FILE_KEY = "conveyor"
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,10 @@ class Recorded:
     """The frames of one replica.
 
     ``times`` [F] seconds; ``names``/``kinds`` [E]; ``status`` [F, E] codes (STATUS_NAMES:
-    machines idle/busy/blocked/down, other kinds idle = empty, busy = holding parts, conveyors
-    blocked = front item waiting at the end); ``held`` [F, E] parts held; ``conveyors``: name ->
-    [F, capacity] item positions in metres from the belt's start, NaN where no item is;
+    machines idle/busy/blocked/down, other kinds idle = empty, busy = holding parts, belts
+    blocked = front item waiting at the end); ``held`` [F, E] parts held; ``belts``: name ->
+    [F, capacity] item positions in metres from the belt's start, NaN where no item is, for every
+    element whose element class has a belt (``belt_metres_per_step``; ``conveyors``: its former name);
     ``robots``: name -> {"joints": [F, J] radians, "links": [F, J + 1, 3] joint origins in plant
     coordinates (metres, base first), "holding": [F] 0/1}; ``tools``: name -> {"chambers": [F, C]
     chamber status codes, ...} (see twin.equipment.cluster_tool).
@@ -61,7 +67,7 @@ class Recorded:
     kinds: list
     status: np.ndarray
     held: np.ndarray
-    conveyors: dict = field(default_factory=dict)
+    belts: dict = field(default_factory=dict)
     robots: dict = field(default_factory=dict)
     tools: dict = field(default_factory=dict)
 
@@ -69,24 +75,29 @@ class Recorded:
     def frames(self) -> int:
         return len(self.times)
 
+    @property
+    def conveyors(self) -> dict:
+        """``belts`` under its former name (kept for scripts: BELT_FILE_KEY)."""
+        return self.belts
+
     def save(self, path) -> Path:
         path = Path(path)
         nested = {f"robot:{n}:{k}": v for n, d in self.robots.items() for k, v in d.items()}
         nested.update({f"tool:{n}:{k}": v for n, d in self.tools.items() for k, v in d.items()})
         np.savez_compressed(path, replica=self.replica, times=self.times, names=np.array(self.names),
                             kinds=np.array(self.kinds), status=self.status, held=self.held,
-                            **{f"conveyor:{k}": v for k, v in self.conveyors.items()}, **nested)
+                            **{f"{BELT_FILE_KEY}:{k}": v for k, v in self.belts.items()}, **nested)
         return path
 
     @classmethod
     def load(cls, path) -> "Recorded":
         d = np.load(path)
-        conv = {k.split(":", 1)[1]: d[k] for k in d.files if k.startswith("conveyor:")}
+        belts = {k.split(":", 1)[1]: d[k] for k in d.files if k.startswith(f"{BELT_FILE_KEY}:")}
         groups: dict = {"robot": {}, "tool": {}}
         for key in d.files:
             prefix, _, rest = key.partition(":")
             if prefix in groups:
                 name, _, field_name = rest.rpartition(":")
                 groups[prefix].setdefault(name, {})[field_name] = d[key]
-        return cls(int(d["replica"]), d["times"], list(d["names"]), list(d["kinds"]), d["status"], d["held"], conv,
+        return cls(int(d["replica"]), d["times"], list(d["names"]), list(d["kinds"]), d["status"], d["held"], belts,
                    robots=groups["robot"], tools=groups["tool"])

@@ -7,7 +7,6 @@ CUDA graph and the graph replayed for every piece (``Launches``; TWIN_CUDA_GRAPH
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import threading
@@ -149,15 +148,14 @@ class Simulator:
             wp.load_module(kernels_record, device=device)
         compile_s = time.perf_counter() - t0
 
-        policies = maintenance.resolve_policies(model.plant, policy)
         blocks = []
         for first, count in split_replicas(self.replicas, threads if wp.get_device(device).is_cpu else 1):
             first += self.first_replica
             # each block its own kernel struct (its first replica keys the random streams: the
-            # numbers of a replica do not depend on the split) and its own State
-            log = _block_log(sensor_log, first, count)
+            # numbers of a replica do not depend on the split) and its own State; the kinds fill
+            # their own parts of the Control from the run's inputs (the crew: policy, sensor log)
             control = model.control(seed=seed, warmup_step=warmup_step, horizon_step=horizon_step,
-                                    policies=policies, sensor_log=log, replica0=first)
+                                    replica0=first, replicas=count, policy=policy, sensor_log=sensor_log)
             try:
                 state = new_state(model, count, control, self.layout)
             except Exception as err:  # out of device memory, typically
@@ -213,8 +211,8 @@ class Simulator:
             "compile_time_s": compile_s,
         }
         if model.n_components:
-            meta["policy"] = {f"{h}.{c.name}": p.label
-                              for (h, c), p in zip(model.plant.health_components(), policies)}
+            meta["policy"] = {f"{h}.{c.name}": p.label for (h, c), p in
+                              zip(model.plant.health_components(), maintenance.resolve_policies(model.plant, policy))}
         results = Results.from_arrays(model, arrays, meta)
         if start is None:
             check_run(model, arrays, results.per_replica, warmup_step, horizon_step)
@@ -263,14 +261,6 @@ def split_replicas(replicas: int, threads: int) -> list[tuple[int, int]]:
     n = max(1, min(threads, replicas))
     edges = [replicas * i // n for i in range(n + 1)]
     return [(a, b - a) for a, b in zip(edges[:-1], edges[1:])]
-
-
-def _block_log(log: SensorLog | None, first: int, count: int) -> SensorLog | None:
-    """The sensor log of one block: replicas 0..log.replicas-1 of the run that it holds, as its
-    own first rows (kernels log rows r < log_replicas)."""
-    if log is None or log.replicas <= first:
-        return None
-    return dataclasses.replace(log, replicas=min(log.replicas - first, count))
 
 
 class Block:
@@ -483,9 +473,9 @@ class Recorder:
         model = self.model
         pos = self.conveyor_pos.numpy()
         col = self.conveyor_col.numpy()
-        conveyors = {model.names[i]: pos[:, col[i]: col[i] + int(model.capacity[i])] for i in self.conv}
+        belts = {model.names[i]: pos[:, col[i]: col[i] + int(model.capacity[i])] for i in self.conv}
         return Recorded(self.spec.replica, self.steps * model.dt, list(model.names), list(model.kinds),
-                        self.status.numpy(), self.held.numpy(), conveyors,
+                        self.status.numpy(), self.held.numpy(), belts,
                         robots=self.equipment[robot.KIND].finish(), tools=self.equipment[cluster_tool.KIND].finish())
 
 

@@ -16,7 +16,7 @@ Layouts (the same kernel code indexes either: Warp arrays carry their strides):
 
 Default: ``replica_minor`` on CUDA, ``replica_major`` on CPU (``default_layout``).
 
-``State.control`` holds the run's Control (seed, window, policies, sensor log; ``Model.control``):
+``State.control`` holds the run's Control (seed, window, each kind's per-run part; ``Model.control``):
 per run like the tables, so a new run allocates a State and a Control and shares the Model.
 """
 

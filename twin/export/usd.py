@@ -445,8 +445,8 @@ def item_positions(pl, el, rec, i, f, path_points) -> np.ndarray:
     """Where the animation draws the parts an element holds at frame ``f`` (cube centres)."""
     from ..render import meshes
     name = pl.name
-    if pl.look.items == "belt" and name in rec.conveyors:
-        s = np.asarray(rec.conveyors[name][f], float)
+    if pl.look.items == "belt" and name in rec.belts:
+        s = np.asarray(rec.belts[name][f], float)
         s = s[np.isfinite(s)]
         if not s.size:
             return np.zeros((0, 3))

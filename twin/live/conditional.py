@@ -14,6 +14,9 @@ use: a replica's draws do not depend on how many replicas run beside it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
 from ..kernels import layout
@@ -55,64 +58,113 @@ class Stream:
         return u
 
 
-def _scipy(dist):
-    """The scipy.stats twin of ``dist`` (by its scene-file name: twin.distributions is not
-    imported here, the snapshot layer stays below the plant layer)."""
-    from scipy import stats
-    kind = dist.name
-    if kind == "lognormal":
-        mu, s = dist.log_params()
-        return stats.lognorm(s, scale=np.exp(mu))
-    if kind == "gamma":
-        return stats.gamma(dist.shape, scale=dist.scale)
-    if kind == "weibull":
-        return stats.weibull_min(dist.shape, scale=dist.scale)
-    if kind == "uniform":
-        lo, hi = dist.kernel_params()[:2]
-        return stats.uniform(lo, hi - lo)
-    if kind == "triangular":
-        a, b, c = dist.kernel_params()[:3]
-        return stats.triang((b - a) / (c - a), loc=a, scale=c - a)
-    if kind == "truncated_normal":
-        mu, sd, lo, hi = dist.kernel_params()
-        return stats.truncnorm((lo - mu) / sd, (hi - mu) / sd, loc=mu, scale=sd)
-    return None
+# ---- conditioned draws, one entry per distribution family --------------------------------------
+@dataclass(frozen=True)
+class Family:
+    """How the rest of a duration of one distribution family is drawn (``remaining``: dist,
+    elapsed seconds a >= 0, uniforms -> remaining seconds) and its mean, an independent reference
+    for tests (``mean_remaining``: dist, a -> E[X - a | X > a]; None: none kept). Families are
+    keyed by their scene-file name (twin.distributions is not imported here, the snapshot layer
+    stays below the plant layer); tests/live/test_snapshot.py checks every family of
+    twin.distributions has an entry."""
+
+    remaining: Callable
+    mean_remaining: Callable | None = None
+
+
+def _memoryless(dist, a: float, u: np.ndarray) -> np.ndarray:
+    return -dist.mean * np.log(u)  # exponential: the remaining time is a fresh draw
+
+
+def _fixed(dist, a: float, u: np.ndarray) -> np.ndarray:
+    return np.full(u.shape, max(dist.kernel_params()[0] - a, 0.0))  # deterministic: what is left, or 0
+
+
+def _resampled(dist, a: float, u: np.ndarray) -> np.ndarray:
+    s = np.sort(np.asarray(dist.samples, dtype=np.float64))  # empirical: a sample above a, uniformly
+    later = s[s > a]
+    if later.size == 0:
+        return np.zeros(u.shape)
+    i = np.minimum((u * later.size).astype(np.int64), later.size - 1)
+    return later[i] - a
+
+
+def _by_scipy(frozen: Callable) -> Family:
+    """A family drawn by inverse CDF of its scipy.stats twin (``frozen``: dist -> a frozen scipy
+    distribution), x = F^-1(1 - u * S(a)) through ``isf`` (accurate in the tail)."""
+
+    def draw(dist, a: float, u: np.ndarray) -> np.ndarray:
+        sp = frozen(dist)
+        tail = float(sp.sf(a))
+        if not tail > 0.0:
+            return np.zeros(u.shape)
+        x = sp.isf(u * tail)
+        return np.maximum(np.where(np.isfinite(x), x, a) - a, 0.0)
+
+    def mean(dist, a: float) -> float:  # int_a^inf S(x) dx / S(a), by numerical integration
+        from scipy import integrate
+        sp = frozen(dist)
+        val, _ = integrate.quad(lambda x: sp.sf(x), a, np.inf, limit=200)
+        return val / float(sp.sf(a))
+
+    return Family(draw, mean)
+
+
+def _stats():
+    from scipy import stats  # on demand: scipy is only needed to restart from a snapshot
+    return stats
+
+
+def _lognormal(dist):
+    mu, s = dist.log_params()
+    return _stats().lognorm(s, scale=np.exp(mu))
+
+
+def _uniform(dist):
+    lo, hi = dist.kernel_params()[:2]
+    return _stats().uniform(lo, hi - lo)
+
+
+def _triangular(dist):
+    a, b, c = dist.kernel_params()[:3]
+    return _stats().triang((b - a) / (c - a), loc=a, scale=c - a)
+
+
+def _truncated_normal(dist):
+    mu, sd, lo, hi = dist.kernel_params()
+    return _stats().truncnorm((lo - mu) / sd, (hi - mu) / sd, loc=mu, scale=sd)
+
+
+FAMILIES = {  # a new distribution family: one entry here (and its class in twin.distributions)
+    "exponential": Family(_memoryless, lambda dist, a: dist.mean),
+    "deterministic": Family(_fixed),
+    "empirical": Family(_resampled),
+    "lognormal": _by_scipy(_lognormal),
+    "gamma": _by_scipy(lambda d: _stats().gamma(d.shape, scale=d.scale)),
+    "weibull": _by_scipy(lambda d: _stats().weibull_min(d.shape, scale=d.scale)),
+    "uniform": _by_scipy(_uniform),
+    "triangular": _by_scipy(_triangular),
+    "truncated_normal": _by_scipy(_truncated_normal),
+}
+
+
+def _family(dist) -> Family:
+    family = FAMILIES.get(dist.name)
+    if family is None:
+        raise TypeError(f"no conditional sampler for {dist} (twin.live.conditional FAMILIES)")
+    return family
 
 
 def remaining(dist, elapsed_s: float, u: np.ndarray) -> np.ndarray:
     """Remaining seconds of a duration of ``dist`` that has run ``elapsed_s`` seconds, one per
     uniform in ``u`` (inverse CDF of the conditional distribution)."""
-    u = np.asarray(u, dtype=np.float64)
-    a = max(float(elapsed_s), 0.0)
-    if dist.name == "exponential":  # memoryless
-        return -dist.mean * np.log(u)
-    if dist.name == "deterministic":
-        return np.full(u.shape, max(dist.kernel_params()[0] - a, 0.0))
-    if dist.name == "empirical":
-        s = np.sort(np.asarray(dist.samples, dtype=np.float64))
-        later = s[s > a]
-        if later.size == 0:
-            return np.zeros(u.shape)
-        i = np.minimum((u * later.size).astype(np.int64), later.size - 1)
-        return later[i] - a
-    sp = _scipy(dist)
-    if sp is None:
-        raise TypeError(f"no conditional sampler for {dist}")
-    tail = float(sp.sf(a))
-    if not tail > 0.0:
-        return np.zeros(u.shape)
-    x = sp.isf(u * tail)
-    return np.maximum(np.where(np.isfinite(x), x, a) - a, 0.0)
+    return _family(dist).remaining(dist, max(float(elapsed_s), 0.0), np.asarray(u, dtype=np.float64))
 
 
 def mean_remaining(dist, elapsed_s: float) -> float:
     """E[X - a | X > a] by numerical integration of the survival function (an independent
     reference for tests): int_a^inf S(x) dx / S(a)."""
-    from scipy import integrate
-    a = float(elapsed_s)
-    if dist.name == "exponential":
-        return dist.mean
-    sp = _scipy(dist)
-    tail = float(sp.sf(a))
-    val, _ = integrate.quad(lambda x: sp.sf(x), a, np.inf, limit=200)
-    return val / tail
+    family = _family(dist)
+    if family.mean_remaining is None:
+        raise TypeError(f"no reference mean of the remaining time for {dist}")
+    return family.mean_remaining(dist, float(elapsed_s))

@@ -4,7 +4,7 @@ State), and the sensor log that comes back from a run.
 
 from __future__ import annotations
 
-import math
+import dataclasses
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -15,7 +15,7 @@ from ..errors import PlantError
 from ..stepclock import whole_steps
 from ..kernels import health_layout as hl
 from ..kernels.layout import host_struct
-from .spec import POLICY_KINDS, SIGNALS, Crew, Policy
+from .spec import POLICIES, POLICY_KINDS, SIGNALS, Crew, Policy
 
 POLICY_CODES = dict(zip(POLICY_KINDS, range(len(POLICY_KINDS))))
 
@@ -89,22 +89,16 @@ def compile_health(plant, index: dict, dt: float, device: str, dist_id, crew_ele
         if c.part:  # a cluster tool's robot or chamber, a robot arm's joint
             part[i] = plant[host_name].part_index(c.part)
         model[i] = d.code
-        a, b = d.kernel_params()
-        if d.model in ("gamma", "wiener"):
-            param[i] = (a * dt, b * math.sqrt(dt))
-        elif d.model == "weibull":
-            param[i] = (a, b / dt)
-        else:
-            param[i] = (a, b)
-            if d.usage == "load":
-                units = load_units_per_use(plant[host_name], dt)
-                if units is None:
-                    raise PlantError(f"usage 'load' needs a host that measures a load ({load_kinds()}); a "
-                                     f"{plant[host_name].kind} wears by 'cycles' (parts it finishes, or its part's "
-                                     f"picks, transfers or recipes)", element=host_name,
-                                     key=f"health[{c.name}].degradation.usage")
-                per_load[i] = 1
-                steps_per_use[i] = units
+        param[i] = d.step_params(dt)  # each degradation model converts its own (spec.py)
+        if getattr(d, "usage", "cycles") == "load":
+            units = load_units_per_use(plant[host_name], dt)
+            if units is None:
+                raise PlantError(f"usage 'load' needs a host that measures a load ({load_kinds()}); a "
+                                 f"{plant[host_name].kind} wears by 'cycles' (parts it finishes, or its part's "
+                                 f"picks, transfers or recipes)", element=host_name,
+                                 key=f"health[{c.name}].degradation.usage")
+            per_load[i] = 1
+            steps_per_use[i] = units
         calendar[i] = int(c.clock == "calendar")
         threshold[i], initial[i] = c.threshold, c.initial
         hazard[i] = int(c.failure == "hazard")
@@ -167,37 +161,55 @@ def resolve_policies(plant, policy) -> list[Policy]:
     return out
 
 
-def run_control(model, policies: list[Policy], log: SensorLog | None, control) -> None:
-    """Sets this run's policies (one per component) and sensor log on ``control`` (a
-    kernels.layout.Control; run to failure and no log when there are none)."""
+CONTROL_INPUTS = ("policy", "sensor_log")  # the run inputs compile_control takes (twin/model.py Model.control)
+
+
+def compile_control(model, replica0: int, replicas: int | None, policy=None,
+                    sensor_log: SensorLog | None = None) -> hl.HealthControl:
+    """The crew's part of a run's Control (its fill hook, kernels/registry.py; Control.health):
+    the policy of each component (``policy`` as ``Simulator.run`` takes it: a Policy, a dict of
+    them or None for run to failure; resolved and checked here, before any kernel runs) and the
+    sensor log of the block of ``replicas`` replicas from run index ``replica0``."""
     base = host_struct(model.arrays.health)
     rows = max(base.n, 1)
     dev = model.device
-    control.log_replicas, control.log_every, control.log_len = (log.replicas, log.every, log.max_samples) \
+    c = hl.HealthControl()
+    log = block_log(sensor_log, replica0, replicas)
+    c.log_replicas, c.log_every, c.log_len = (log.replicas, log.every, log.max_samples) \
         if log is not None and base.n else (0, 1, 1)
-    control.policy = wp.zeros(rows, dtype=wp.int32, device=dev)
-    control.policy_value = wp.zeros(rows, dtype=wp.float64, device=dev)
-    control.policy_signal = wp.zeros(rows, dtype=wp.int32, device=dev)
+    c.policy = wp.zeros(rows, dtype=wp.int32, device=dev)
+    c.policy_value = wp.zeros(rows, dtype=wp.float64, device=dev)
+    c.policy_signal = wp.zeros(rows, dtype=wp.int32, device=dev)
+    policies = resolve_policies(model.plant, policy)  # also refuses a policy for a plant without components
     if base.n == 0:
-        return
+        return c
     dt = model.dt
     comps = components(model.plant)
     code = np.zeros(base.n, np.int32)
     value = np.zeros(base.n, np.float64)
     signal = np.zeros(base.n, np.int32)
-    for i, (pol, (host_name, c)) in enumerate(zip(policies, comps)):
+    for i, (pol, (host_name, comp)) in enumerate(zip(policies, comps)):
         code[i] = POLICY_CODES[pol.kind]
-        if pol.kind in ("time_based", "predictive"):
-            value[i] = pol.value / dt
-        elif pol.kind == "usage_based":
-            load = getattr(c.degradation, "usage", "cycles") == "load"
-            value[i] = pol.value * (load_units_per_use(model.plant[host_name], dt) if load else 1.0)
-        else:
-            value[i] = pol.value
+
+        def use_scale(host=model.plant[host_name], comp=comp) -> float:
+            load = getattr(comp.degradation, "usage", "cycles") == "load"
+            return load_units_per_use(host, dt) if load else 1.0
+        value[i] = POLICIES[pol.kind].kernel_value(pol.value, dt, use_scale)
         signal[i] = SIGNALS.index(pol.signal)
-    control.policy = wp.array(code, dtype=wp.int32, device=dev)
-    control.policy_value = wp.array(value, dtype=wp.float64, device=dev)
-    control.policy_signal = wp.array(signal, dtype=wp.int32, device=dev)
+    c.policy = wp.array(code, dtype=wp.int32, device=dev)
+    c.policy_value = wp.array(value, dtype=wp.float64, device=dev)
+    c.policy_signal = wp.array(signal, dtype=wp.int32, device=dev)
+    return c
+
+
+def block_log(log: SensorLog | None, first: int, count: int | None) -> SensorLog | None:
+    """The sensor log of one block of ``count`` replicas from run index ``first`` (None: all the
+    log's): replicas 0..log.replicas-1 of the run that it holds, as its own first rows (kernels
+    log rows r < log_replicas)."""
+    if log is None or log.replicas <= first:
+        return None
+    count = log.replicas - first if count is None else count
+    return dataclasses.replace(log, replicas=min(log.replicas - first, count))
 
 
 _NO_LOG = SimpleNamespace(log_replicas=0, log_len=1)  # a run without a sensor log
@@ -208,8 +220,7 @@ def state_dims(model, replicas: int, control=None) -> dict:
     twin/state.py allocates them): components, technicians, and the sensor log's replicas and
     samples (the run's ``control``, a kernels.layout.Control; None: no sensor log)."""
     params = host_struct(model.arrays.health)
-    if control is None:
-        control = _NO_LOG
+    control = _NO_LOG if control is None else getattr(control, hl.FIELD)  # its part of the run's Control
     return {"component": max(params.n, 1), "technician": max(params.technicians, 1),
             "logged": max(min(control.log_replicas, replicas), 1) if control.log_replicas else 1,
             "sample": control.log_len if control.log_replicas else 1}

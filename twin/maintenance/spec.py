@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 from ..distributions import Distribution, from_dict
 from ..errors import PlantError
@@ -64,6 +64,11 @@ class GammaWear:
     def kernel_params(self) -> tuple[float, float]:
         return self.drift, self.volatility
 
+    def step_params(self, dt: float) -> tuple[float, float]:
+        """kernel_params on the kernels' clock of ``dt`` seconds a step (HealthParams.param)."""
+        a, b = self.kernel_params()
+        return a * dt, b * math.sqrt(dt)  # per step, per sqrt(step)
+
 
 @dataclass(frozen=True)
 class WienerWear:
@@ -83,6 +88,11 @@ class WienerWear:
 
     def kernel_params(self) -> tuple[float, float]:
         return self.drift, self.volatility
+
+    def step_params(self, dt: float) -> tuple[float, float]:
+        """kernel_params on the kernels' clock of ``dt`` seconds a step (HealthParams.param)."""
+        a, b = self.kernel_params()
+        return a * dt, b * math.sqrt(dt)  # per step, per sqrt(step)
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,11 @@ class WeibullLife:
 
     def kernel_params(self) -> tuple[float, float]:
         return self.shape, self.scale
+
+    def step_params(self, dt: float) -> tuple[float, float]:
+        """kernel_params on the kernels' clock of ``dt`` seconds a step (HealthParams.param)."""
+        a, b = self.kernel_params()
+        return a, b / dt  # shape, scale in steps
 
 
 @dataclass(frozen=True)
@@ -133,6 +148,10 @@ class UsageWear:
 
     def kernel_params(self) -> tuple[float, float]:
         return self.per_use, self.cv
+
+    def step_params(self, dt: float) -> tuple[float, float]:
+        """kernel_params on the kernels' clock of ``dt`` seconds a step (HealthParams.param)."""
+        return self.kernel_params()  # per use, cv: no time in them
 
 
 DEGRADATIONS = {cls.model: cls for cls in (GammaWear, WienerWear, WeibullLife, UsageWear)}
@@ -300,7 +319,67 @@ class Crew:
 
 
 # ---- policies ------------------------------------------------------------------------------------
-POLICY_KINDS = ("run_to_failure", "time_based", "usage_based", "condition_based", "predictive")
+def _duration(text: str) -> float:
+    from ..units import duration  # "8h", "30min", "45s": the same reader as scene files and the CLI
+    return duration(text)
+
+
+def _per_step(value: float, dt: float, use_scale) -> float:
+    return value / dt  # seconds -> steps of the kernels' clock
+
+
+def _per_use(value: float, dt: float, use_scale) -> float:
+    return value * use_scale()  # uses -> the host's counter units (1, or load units per use)
+
+
+def _as_is(value: float, dt: float, use_scale) -> float:
+    return value  # a signal level, or no value
+
+
+@dataclass(frozen=True)
+class PolicyKind:
+    """One maintenance policy kind, registered once in ``POLICIES`` with what the rest of twin
+    needs of it: ``Policy`` validation and labels, ``Policy.parse`` / the study sweeps
+    (``short``, ``read``, ``on_signal``) and the kernel value (twin.maintenance.compiled). Its
+    position in ``POLICIES`` is its code in the kernels (``POLICY_*`` in kernels/health_layout.py,
+    whose ``if policy == ...`` decides when a service is due; tests/kernels/test_tables.py checks
+    that the orders agree)."""
+
+    name: str                # Policy.kind
+    short: str               # its name in CLI strings and sweeps ("time:200h", "time:10h..200h/20")
+    read: Callable[[str], float] | None  # text of its value -> the value; None: it takes no value
+    kernel_value: Callable   # (value, dt, use_scale) -> what the kernel compares (use_scale(): counter units per use)
+    on_signal: bool = False  # its value is a reading of ``Policy.signal`` ("condition:vibration:7")
+    preventive: bool = True  # it may send a technician before a failure (studies flag one that never did)
+    doc: str = ""
+
+    @property
+    def in_seconds(self) -> bool:
+        """Its value is a duration (labels show seconds; studies show hours or minutes)."""
+        return self.read is _duration
+
+    def label(self, policy: "Policy") -> str:
+        if self.read is None:
+            return self.name
+        if self.on_signal:
+            return f"{self.name}({policy.signal}>={policy.value:g})"
+        return f"{self.name}({policy.value:g}{' s' if self.in_seconds else ''})"
+
+
+POLICIES = {k.name: k for k in (  # the order is the kernel code: do not reorder (append a new one)
+    PolicyKind("run_to_failure", "rtf", None, _as_is, preventive=False, doc="never; repair after failure only"),
+    PolicyKind("time_based", "time", _duration, _per_step, doc="age on the component's clock reaches the interval"),
+    PolicyKind("usage_based", "usage", float, _per_use, doc="uses since the last renewal reach the value"),
+    PolicyKind("condition_based", "condition", float, _as_is, on_signal=True,
+               doc="a reading of the signal reaches the threshold"),
+    PolicyKind("predictive", "predictive", _duration, _per_step, doc="estimated remaining life falls to the lead time"),
+)}
+POLICY_KINDS = tuple(POLICIES)
+
+
+def policy_kind(text: str) -> PolicyKind | None:
+    """The policy kind named ``text`` (its name or its short name: "time" -> time_based), or None."""
+    return next((k for k in POLICIES.values() if text in (k.name, k.short)), None)
 
 
 @dataclass(frozen=True)
@@ -329,9 +408,9 @@ class Policy:
     signal: str = "vibration"
 
     def __post_init__(self):
-        if self.kind not in POLICY_KINDS:
-            raise PlantError(f"must be one of {', '.join(POLICY_KINDS)}, got {self.kind!r}", key="policy")
-        if self.kind != "run_to_failure":
+        if self.kind not in POLICIES:
+            raise PlantError(f"must be one of {', '.join(POLICIES)}, got {self.kind!r}", key="policy")
+        if POLICIES[self.kind].read is not None:
             _num(self.value, "policy value", strict=True)
         if self.signal not in SIGNALS:
             raise PlantError(f"must be one of {', '.join(SIGNALS)}, got {self.signal!r}", key="signal")
@@ -358,37 +437,26 @@ class Policy:
 
     @property
     def label(self) -> str:
-        if self.kind == "run_to_failure":
-            return "run_to_failure"
-        if self.kind == "condition_based":
-            return f"condition_based({self.signal}>={self.value:g})"
-        unit = " s" if self.kind in ("time_based", "predictive") else ""
-        return f"{self.kind}({self.value:g}{unit})"
+        return POLICIES[self.kind].label(self)
 
     @classmethod
     def parse(cls, text: str) -> "Policy":
         """'run_to_failure', 'time:200h', 'usage:5000', 'condition:vibration:7' (or, quoted,
         'condition:vibration>=7'), 'predictive:24h'."""
-        from ..units import duration  # "8h", "30min", "45s": the same reader as scene files and the CLI
         usage = ("use run_to_failure, time:INTERVAL, usage:N, condition:SIGNAL:LEVEL or "
                  "predictive:LEAD_TIME (e.g. time:200h, condition:vibration:6.5, predictive:12h)")
-        kind, _, arg = text.partition(":")
-        kind = {"time": "time_based", "usage": "usage_based", "condition": "condition_based",
-                "rtf": "run_to_failure"}.get(kind, kind)
+        name, _, arg = text.partition(":")
+        kind = policy_kind(name)
         try:
-            if kind == "run_to_failure":
-                return cls.run_to_failure()
-            if kind == "time_based":
-                return cls.time_based(duration(arg))
-            if kind == "predictive":
-                return cls.predictive(duration(arg))
-            if kind == "usage_based":
-                return cls.usage_based(float(arg))
-            if kind == "condition_based":
+            if kind is not None and kind.read is None:
+                return cls(kind.name)
+            if kind is not None and not kind.on_signal:
+                return cls(kind.name, float(kind.read(arg)))
+            if kind is not None:
                 for sep in (">=", ">", ":", "="):
                     if sep in arg:
-                        sig, _, thr = arg.partition(sep)
-                        return cls.condition_based(sig.strip(), float(thr))
+                        sig, _, level = arg.partition(sep)
+                        return cls(kind.name, float(kind.read(level)), sig.strip())
         except ValueError as err:  # twin.errors.UnitError is a ValueError
             raise PlantError(f"cannot read the policy {text!r} ({err}); {usage}", key="policy") from None
         raise PlantError(f"unknown policy {text!r}; {usage}", key="policy")

@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import PlantError, TwinError
 from .. import progress as progress_bars
 from ..stats import mean_ci
-from .spec import Policy
+from .spec import POLICIES, Policy, policy_kind
 
 SCHEMA = "twin.maintenance/1"
 SCENARIO_SCHEMA = "twin.maintenance.scenario/1"   # DIR/000.json, ... (resumable scenarios)
@@ -173,7 +173,8 @@ def never_triggered(s: Scenario) -> bool:
     """A preventive policy that did not start one service in any replica."""
     kinds = {p.get("kind") for p in s.policy.values()} if isinstance(s.policy, dict) else set()
     services = s.kpis.get("services", {}).get("mean")
-    return bool(kinds - {"run_to_failure"}) and services == 0
+    preventive = any(POLICIES[k].preventive if k in POLICIES else True for k in kinds)  # unknown: as before
+    return preventive and services == 0
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -321,7 +322,7 @@ def natural_duration(seconds: float) -> str:
 
 def policy_label(policy: Policy) -> str:
     """A policy as its kind and value, durations in hours or minutes (not 172800 s)."""
-    if policy.kind in ("time_based", "predictive"):
+    if POLICIES[policy.kind].in_seconds:
         return f"{policy.kind}({natural_duration(policy.value)})"
     return policy.label
 
@@ -427,33 +428,35 @@ def _is_labelled(policies: dict, plant) -> bool:
 def sweep(plant, kind: str, values, *, signal: str = "vibration", **study) -> MaintenanceStudy:
     """Runs one policy kind at each value (intervals and lead times in seconds, uses, or signal
     levels) plus run-to-failure as the reference; ``.best`` is the cheapest (by the objective)."""
-    builders = {"time_based": Policy.time_based, "usage_based": Policy.usage_based,
-                "predictive": Policy.predictive,
-                "condition_based": lambda v: Policy.condition_based(signal, v)}
-    if kind not in builders:
-        raise TwinError(f"a sweep needs one of {', '.join(builders)}, got {kind!r}")
+    swept = {name: k for name, k in POLICIES.items() if k.read is not None}  # the kinds that take a value
+    if kind not in swept:
+        raise TwinError(f"a sweep needs one of {', '.join(swept)}, got {kind!r}")
+    on = {"signal": signal} if swept[kind].on_signal else {}
+
+    def build(v: float) -> Policy:
+        return Policy(kind, float(v), **on)
     values = [float(v) for v in values]
     if not values or any(not math.isfinite(v) or v <= 0 for v in values):
         raise TwinError(f"sweep values must be positive numbers, got {values!r}")
     policies = {"run_to_failure": Policy.run_to_failure()}
-    policies.update({policy_label(builders[kind](v)): builders[kind](v) for v in values})
+    policies.update({policy_label(build(v)): build(v) for v in values})
     return compare(plant, policies, **study)
 
 
 def parse_sweep(text: str) -> tuple[str, list[float], str]:
     """'time:10h..200h/20', 'usage:1000..20000/10', 'predictive:2h..48h/8',
     'condition:vibration:4..9/11' -> (kind, values, signal): the values are evenly spaced."""
-    from ..units import duration
-    kind, _, rest = text.partition(":")
-    kind = {"time": "time_based", "usage": "usage_based", "condition": "condition_based"}.get(kind, kind)
+    name, _, rest = text.partition(":")
+    known = policy_kind(name)
+    kind = known.name if known is not None else name  # an unknown kind: sweep() names the known ones
     signal = "vibration"
-    if kind == "condition_based":  # condition:vibration:4..9/11 (shell-safe) or 'condition:vibration>=4..9/11'
+    if known is not None and known.on_signal:  # condition:vibration:4..9/11 (shell-safe) or 'condition:vibration>=4..9/11'
         signal, _, rest = rest.replace(">=", ":").replace(">", ":").partition(":")
     span, _, count = rest.partition("/")
     lo, _, hi = span.partition("..")
     if not (lo and hi and count):
         raise TwinError(f"a sweep is KIND:LOW..HIGH/COUNT, e.g. time:10h..200h/20, got {text!r}")
-    parse = duration if kind in ("time_based", "predictive") else float
+    parse = known.read if known is not None and known.read is not None else float
     try:
         a, b = parse(lo), parse(hi)
     except (ValueError, TypeError, TwinError) as err:

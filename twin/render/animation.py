@@ -39,7 +39,7 @@ def activity(recording) -> np.ndarray:
         return out
     out[1:] += (np.diff(recording.status.astype(np.int64), axis=0) != 0).sum(axis=1)
     out[1:] += (np.diff(recording.held.astype(np.int64), axis=0) != 0).sum(axis=1)
-    for s in recording.conveyors.values():
+    for s in recording.belts.values():
         s = np.nan_to_num(np.asarray(s, float), nan=-1.0)
         out[1:] += (np.abs(np.diff(s, axis=0)) > 1e-6).any(axis=1)
     for r in recording.robots.values():
@@ -72,7 +72,7 @@ def sub_recording(recording, first: int, end: int):
     sl = slice(int(first), int(end))
     return Recorded(recording.replica, recording.times[sl], list(recording.names), list(recording.kinds),
                     recording.status[sl], recording.held[sl],
-                    {k: v[sl] for k, v in recording.conveyors.items()},
+                    {k: v[sl] for k, v in recording.belts.items()},
                     robots={n: {k: v[sl] for k, v in d.items()} for n, d in recording.robots.items()},
                     tools={n: {k: v[sl] for k, v in d.items()} for n, d in recording.tools.items()})
 

@@ -398,8 +398,8 @@ class LineScene:
                     actor.prop.color = status_color(code)
                 if group["links"] is not None:
                     group["links"].prop.color = status_color(code)
-            if pl.look.items == "belt" and name in rec.conveyors:
-                s = np.asarray(rec.conveyors[name][f], float)
+            if pl.look.items == "belt" and name in rec.belts:
+                s = np.asarray(rec.belts[name][f], float)
                 s = s[np.isfinite(s)]
                 if s.size:
                     width, height = meshes.conveyor_dims(self.plant[name])
