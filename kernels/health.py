@@ -596,12 +596,10 @@ def _wear_problem(spec, status: str, wear: float):
     a gamma or usage wear below initial: they never decrease), or, under the threshold rule with
     repairs that renew, a component at or beyond its failure threshold that has not failed (it
     fails at the update that sees it there: the kernels' ``update_component``)."""
-    lo, top = spec.initial, spec.threshold
-    model = spec.degradation.model
-    if model == "weibull" and not lo <= wear <= top:
-        return f"wear {wear:g} is outside [{lo:g}, {top:g}] (a Weibull life's wear runs from initial to threshold)"
-    if model in ("gamma", "usage") and wear < lo:
-        return f"wear {wear:g} is below a new component's {lo:g} ({model} wear never decreases)"
+    top = spec.threshold
+    problem = spec.degradation.wear_problem(wear, spec.initial, top)  # each model knows its range
+    if problem:
+        return problem
     if status not in STOPS_HOST and spec.failure == "threshold" and spec.repair_restores >= 1.0 and wear >= top:
         return f"wear {wear:g} is at or beyond its failure threshold {top:g}, but the component is {status}"
     return None

@@ -69,6 +69,10 @@ class GammaWear:
         a, b = self.kernel_params()
         return a * dt, b * math.sqrt(dt)  # per step, per sqrt(step)
 
+    def wear_problem(self, wear: float, initial: float, threshold: float) -> str | None:
+        """Why an observed ``wear`` cannot be this model's (None if it can): it never decreases."""
+        return _below_initial(self.model, wear, initial)
+
 
 @dataclass(frozen=True)
 class WienerWear:
@@ -93,6 +97,10 @@ class WienerWear:
         """kernel_params on the kernels' clock of ``dt`` seconds a step (HealthParams.param)."""
         a, b = self.kernel_params()
         return a * dt, b * math.sqrt(dt)  # per step, per sqrt(step)
+
+    def wear_problem(self, wear: float, initial: float, threshold: float) -> str | None:
+        """Any wear is possible: a Brownian wear goes up and down."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,14 @@ class WeibullLife:
         a, b = self.kernel_params()
         return a, b / dt  # shape, scale in steps
 
+    def wear_problem(self, wear: float, initial: float, threshold: float) -> str | None:
+        """Why an observed ``wear`` cannot be this model's (None if it can): it runs from initial to
+        threshold over the drawn life."""
+        if not initial <= wear <= threshold:
+            return (f"wear {wear:g} is outside [{initial:g}, {threshold:g}] (a Weibull life's wear runs from "
+                    "initial to threshold)")
+        return None
+
 
 @dataclass(frozen=True)
 class UsageWear:
@@ -152,6 +168,16 @@ class UsageWear:
     def step_params(self, dt: float) -> tuple[float, float]:
         """kernel_params on the kernels' clock of ``dt`` seconds a step (HealthParams.param)."""
         return self.kernel_params()  # per use, cv: no time in them
+
+    def wear_problem(self, wear: float, initial: float, threshold: float) -> str | None:
+        """Why an observed ``wear`` cannot be this model's (None if it can): it never decreases."""
+        return _below_initial(self.model, wear, initial)
+
+
+def _below_initial(model: str, wear: float, initial: float) -> str | None:
+    if wear < initial:
+        return f"wear {wear:g} is below a new component's {initial:g} ({model} wear never decreases)"
+    return None
 
 
 DEGRADATIONS = {cls.model: cls for cls in (GammaWear, WienerWear, WeibullLife, UsageWear)}
