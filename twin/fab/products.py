@@ -117,13 +117,18 @@ class Route:
 class Product:
     """A product: its name and its route (several products may share one route).
     ``one_per_batch``: a batch holds at most one lot of the products so marked (together): test
-    lots that must not share a furnace load, as the MiniFab's test wafers."""
+    lots that must not share a furnace load, as the MiniFab's test wafers.
+    ``distinct_tools``: a lot of the product never runs on a tool it has already run on, except in
+    a group of one tool (Kempf's MiniFab test lots: "never through the same machine twice, except
+    at a unique machine that runs multiple steps"); ``Fab.validate`` refuses a route that visits a
+    group more often than it has tools, or reworks over one."""
 
     name: str
     route: Route
     family: str = ""
     group: str = ""
     one_per_batch: bool = False
+    distinct_tools: bool = False
 
     def raw_process_time(self, wafers: int) -> float:
         """Expected processing time of one lot along the route, without queues (the X-factor's

@@ -147,11 +147,12 @@ def load_fab_file(path) -> tuple[Fab, dict]:
         routes[rname] = Route(rname, steps)
     for pname, d in doc.get("products", {}).items():
         el = f"product {pname}"
-        rd.keys(d, {"route", "one_per_batch", "source"}, el)
+        rd.keys(d, {"route", "one_per_batch", "distinct_tools", "source"}, el)
         r = d.get("route")
         if r not in routes:
             raise rd.err(f"names route {r!r}, which the file does not have{nearest(str(r), routes)}", el, "route")
-        fab.products[pname] = Product(pname, routes[r], one_per_batch=rd.typed(d, "one_per_batch", (bool,), el, False))
+        fab.products[pname] = Product(pname, routes[r], one_per_batch=rd.typed(d, "one_per_batch", (bool,), el, False),
+                                      distinct_tools=rd.typed(d, "distinct_tools", (bool,), el, False))
     for i, d in enumerate(doc.get("orders", []), start=1):
         el = f"order {d.get('name', i) if isinstance(d, dict) else i}"
         rd.keys(d, ORDER_KEYS, el)
