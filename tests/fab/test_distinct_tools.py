@@ -7,33 +7,38 @@ import pytest
 
 from twin.distributions import Deterministic
 from twin.errors import PlantError, SceneError
-from twin.fab import Fab, Order, Product, Route, Step, ToolGroup, load_fab_file, simulate
+from twin.fab import Fab, Order, Product, Route, Step, ToolGroup, Transport, load_fab_file, simulate
 from twin.fab.scene import FABS_DIR
 from twin.fab.tools import RULES
 
 DAY = 86400.0
 
 
-def lot_fab(rule="fifo", distinct=True):
+def lot_fab(rule="fifo", distinct=True, setups=False):
     """Group A of two tools. TW (distinct tools): A 10 s, A 10 s, released at 0; N: A 100 s,
-    released at 1 and 20."""
+    released at 1 and 20. ``setups``: TW's steps need state "t", N's "n", each in 0 s (the
+    timeline stays the same; the group then dispatches over one queue per state)."""
+    su = dict(setup_time=0.0)
+    t, n = (dict(setup="t", **su), dict(setup="n", **su)) if setups else ({}, {})
     return Fab("lots", products={
-        "TW": Product("TW", Route("tw", [Step(1, "A", Deterministic(10.0)), Step(2, "A", Deterministic(10.0))]),
+        "TW": Product("TW", Route("tw", [Step(1, "A", Deterministic(10.0), **t), Step(2, "A", Deterministic(10.0), **t)]),
                       distinct_tools=distinct),
-        "N": Product("N", Route("n", [Step(1, "A", Deterministic(100.0))]))},
+        "N": Product("N", Route("n", [Step(1, "A", Deterministic(100.0), **n)]))},
         groups={"A": ToolGroup("A", 2, rule=rule)},
         orders=[Order("tw", "TW", wafers=1, start=0.0, count=1),
                 Order("n", "N", wafers=1, start=1.0, interval=19.0, count=2)])
 
 
+@pytest.mark.parametrize("setups", [False, True])
 @pytest.mark.parametrize("rule", RULES)
-def test_a_test_lot_waits_for_the_tool_it_has_not_used_and_others_pass_it(rule):
+def test_a_test_lot_waits_for_the_tool_it_has_not_used_and_others_pass_it(rule, setups):
     """t=0: TW takes A0 (the first idle tool) for step 1; t=1: N1 takes A1 (until 101). t=10:
     TW comes back for step 2 and A0 frees, but TW ran on A0: it waits. t=20: N2 arrives and takes
     A0 past the waiting TW (until 120). t=101: A1 frees and takes TW, out at 111. So TW's cycle
     time is 111 s (20 s without the rule, on A0 at t=10), its tools A0 then A1, and both N lots
-    take exactly 100 s. Every rule gives this: no decision has two lots to choose from."""
-    r = simulate(lot_fab(rule), replicas=2, horizon=1000.0)
+    take exactly 100 s. Every rule gives this, with or without setup states: no decision has two
+    lots to choose from."""
+    r = simulate(lot_fab(rule, setups=setups), replicas=2, horizon=1000.0)
     assert r.products["TW"]["cycle_time_days"][0] * DAY == pytest.approx(111.0, abs=1e-9)
     assert r.products["N"]["cycle_time_days"][0] * DAY == pytest.approx(100.0, abs=1e-9)
     assert r.products["N"]["lots_out_per_day"][0] == pytest.approx(2 * DAY / 1000.0)
@@ -121,3 +126,21 @@ def test_minifab_test_lots_never_run_on_a_machine_twice():
         for g in ("diffusion", "implant"):
             assert sorted(k for _, gg, k in lot if gg == g) == [0, 1], lot
     assert set(r.tools_used) == {"TW"}
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_with_both_tools_idle_the_test_lot_takes_the_one_it_has_not_used(batch):
+    """TW alone, two steps on a group of two tools, 5 s of transport between steps: it runs step
+    1 on tool 0 (out at 10) and reaches step 2 at 15 with both tools idle; the first idle tool,
+    0, may not take it, so tool 1 does (out at 25). A dispatcher that ignored the rule would put
+    it on tool 0 at the same time (the tools are identical): only the record tells them apart."""
+    kw = dict(per="batch", batch_min=1, batch_max=1) if batch else {}
+    fab = Fab("idle", products={"TW": Product("TW", Route("tw", [Step(1, "A", Deterministic(10.0), **kw),
+                                                                 Step(2, "A", Deterministic(10.0), **kw)]),
+                                              distinct_tools=True)},
+              groups={"A": ToolGroup("A", 2, batch_criterion="same_step" if batch else None)},
+              orders=[Order("tw", "TW", wafers=1, count=1)],
+              transport=[Transport("bay", "bay", Deterministic(5.0))])
+    r = simulate(fab, replicas=1, horizon=100.0)
+    assert r.products["TW"]["cycle_time_days"][0] * DAY == pytest.approx(25.0, abs=1e-9)
+    assert r.tools_used == {"TW": [[[(1, "A", 0), (2, "A", 1)]]]}
