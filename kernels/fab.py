@@ -67,10 +67,14 @@ class FabModel:
     pr_first: wp.array(dtype=wp.int32)
     pr_rpt: wp.array(dtype=wp.float64)      # raw process time of a lot (X-factor)
     pr_solo: wp.array(dtype=wp.int32)       # 1: one-per-batch product (a batch holds one lot of these at most)
-    pr_distinct: wp.array(dtype=wp.int32)   # 1: distinct-tools product (its lots keep a record of their tools)
-    st_rec: wp.array(dtype=wp.int32)        # 1: the lot notes the tool it runs this step on (distinct tools)
-    st_restr: wp.array(dtype=wp.int32)      # 1: the lot may not take a tool it has noted (distinct tools)
-    lu_k: int                               # entries of a lot's tool record (0: no distinct-tools product)
+    # a lot's tool record (distinct tools, same-tool constraints): lu_k slots per lot, one per
+    # step of its route whose tool matters later
+    pr_rec: wp.array(dtype=wp.int32)        # 1: the product's lots keep a record (copied as they finish)
+    st_slot: wp.array(dtype=wp.int32)       # the slot where the lot notes the tool it runs this step on, -1 none
+    st_limit: wp.array(dtype=wp.int32)      # 1: only some tools may take the lot at this step (either below)
+    st_restr: wp.array(dtype=wp.int32)      # 1: not a tool it has noted (distinct tools)
+    st_same: wp.array(dtype=wp.int32)       # >= 0: the tool it noted at this global step (same tool), -1 none
+    lu_k: int                               # slots per lot (0: no product keeps a record)
     g_tools: wp.array(dtype=wp.int32)
     g_tool0: wp.array(dtype=wp.int32)
     g_rule: wp.array(dtype=wp.int32)
@@ -204,9 +208,8 @@ class FabState:
     sw_n: wp.array2d(dtype=wp.int32)        # lots at each global step (waiting for, travelling to or in it)
     sw_area: wp.array2d(dtype=wp.float64)   # their time integral over [warmup, horizon] (WIP by step)
     sw_last: wp.array2d(dtype=wp.float64)
-    # distinct tools: per lot, the tools it ran on and at which global step (lu_k entries per lot),
-    # and a copy for each finished lot of a distinct-tools product (rt_, by record)
-    ln_used: wp.array2d(dtype=wp.int32)
+    # a lot's tool record: per slot the tool it ran on (-1: not yet) and the global step, and a
+    # copy for each finished lot of a product that keeps one (rt_, by cycle-time record)
     lu_tool: wp.array2d(dtype=wp.int32)
     lu_step: wp.array2d(dtype=wp.int32)
     rt_tool: wp.array2d(dtype=wp.int32)
@@ -306,15 +309,10 @@ def finish(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64):
             s.rec_p[r, k] = p
             s.rec_ct[r, k] = ct
             if m.lu_k > 0:
-                if m.pr_distinct[p] != 0:
+                if m.pr_rec[p] != 0:
                     for j in range(m.lu_k):
-                        tool = int(-1)
-                        step = int(-1)
-                        if j < s.ln_used[r, lot]:
-                            tool = s.lu_tool[r, lot * m.lu_k + j]
-                            step = s.lu_step[r, lot * m.lu_k + j]
-                        s.rt_tool[r, k * m.lu_k + j] = tool
-                        s.rt_step[r, k * m.lu_k + j] = step
+                        s.rt_tool[r, k * m.lu_k + j] = s.lu_tool[r, lot * m.lu_k + j]
+                        s.rt_step[r, k * m.lu_k + j] = s.lu_step[r, lot * m.lu_k + j]
             s.ctr[r, C_REC] = wp.int64(k + 1)
         else:
             s.ctr[r, C_FLAGS] = s.ctr[r, C_FLAGS] | wp.int64(F_RECORDS)
@@ -374,43 +372,58 @@ def cqt_start(m: FabModel, s: FabState, r: int, lot: int, step: int, t: wp.float
 def used(m: FabModel, s: FabState, r: int, lot: int, tool: int) -> int:
     """1 if the lot has run on ``tool`` before (its record of tools: distinct-tools products)."""
     base = lot * m.lu_k
-    for j in range(s.ln_used[r, lot]):
+    for j in range(m.lu_k):
         if s.lu_tool[r, base + j] == tool:
             return 1
     return 0
 
 
+@wp.func
+def allowed(m: FabModel, s: FabState, r: int, lot: int, tool: int) -> int:
+    """1 if ``tool`` may take the lot at its (limited) step: not a tool it has run on (distinct
+    tools); the tool it ran the step's same-tool origin on, when it ran that step (same tool)."""
+    step = s.l_step[r, lot]
+    ok = int(1)
+    if m.st_restr[step] != 0:
+        ok = 1 - used(m, s, r, lot, tool)
+    src = m.st_same[step]
+    if src >= 0:
+        saved = s.lu_tool[r, lot * m.lu_k + m.st_slot[src]]
+        if saved >= 0 and saved != tool:
+            ok = 0
+    return ok
+
+
 @wp.func(inline=True)
 def may_take(m: FabModel, s: FabState, r: int, lot: int, tool: int) -> int:
-    """1 if ``tool`` may take the lot: always, except at a restricted step for a tool it ran on."""
+    """1 if ``tool`` may take the lot: always, except at a limited step (``allowed``)."""
     ok = int(1)
-    if m.st_restr[s.l_step[r, lot]] != 0:
-        ok = 1 - used(m, s, r, lot, tool)
+    if m.st_limit[s.l_step[r, lot]] != 0:
+        ok = allowed(m, s, r, lot, tool)
     return ok
 
 
 @wp.func(inline=True)
 def note_tool(m: FabModel, s: FabState, r: int, lot: int, tool: int):
-    """The lot starts its step on ``tool``: noted where a later step may not take it again."""
+    """The lot starts its step on ``tool``: noted in the step's slot when a later step asks for it
+    (a rework that runs the step again notes the latest tool)."""
     step = s.l_step[r, lot]
-    if m.st_rec[step] != 0:
-        n = s.ln_used[r, lot]
-        if n < m.lu_k:
-            s.lu_tool[r, lot * m.lu_k + n] = tool
-            s.lu_step[r, lot * m.lu_k + n] = step
-            s.ln_used[r, lot] = n + 1
+    j = m.st_slot[step]
+    if j >= 0:
+        s.lu_tool[r, lot * m.lu_k + j] = tool
+        s.lu_step[r, lot * m.lu_k + j] = step
 
 
 @wp.func
 def restricted_pick(m: FabModel, s: FabState, r: int, sq: int, tool: int) -> int:
     """Position in restricted sub-queue ``sq`` (an unordered list) of the lot with the smallest
     rule key among those ``tool`` may take; -1 if none. O(lots in the list): these are only the
-    lots of distinct-tools products at a revisit of the group."""
+    lots at limited steps (a distinct-tools revisit, a same-tool step)."""
     base = m.sq_base[sq]
     best = int(-1)
     best_key = wp.int64(0)
     for i in range(s.sq_n[r, sq]):
-        if used(m, s, r, s.q_lot[r, base + i], tool) == 0:
+        if allowed(m, s, r, s.q_lot[r, base + i], tool) != 0:
             key = s.q_key[r, base + i]
             if best < 0 or key < best_key:
                 best = i
@@ -471,7 +484,7 @@ def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
         s.p_tail[r, pl] = lot
         s.p_lots[r, pl] = s.p_lots[r, pl] + 1
         s.p_wafers[r, pl] = s.p_wafers[r, pl] + s.l_wafers[r, lot]
-        if m.st_restr[step] != 0:
+        if m.st_limit[step] != 0:
             s.p_rlots[r, pl] = s.p_rlots[r, pl] + 1
         if m.g_maxwait[g] > wp.float64(0.0):
             schedule(m, s, r, t + m.g_maxwait[g], EV_WAIT, g)
@@ -689,9 +702,9 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                 if m.pr_solo[p_lot] != 0 and solo != 0:
                     prev = lot
                     continue
-                restricted = m.st_restr[s.l_step[r, lot]]
+                restricted = m.st_limit[s.l_step[r, lot]]
                 if restricted != 0:
-                    if used(m, s, r, lot, tool) != 0:   # it ran on this tool: waits for another
+                    if allowed(m, s, r, lot, tool) == 0:   # not for this tool: waits for another
                         prev = lot
                         continue
                 w = s.l_wafers[r, lot]
@@ -790,7 +803,10 @@ def new_lot(m: FabModel, s: FabState, r: int, p: int, step: int, wafers: int, pr
     s.l_due[r, lot] = due
     s.l_cqt[r, lot] = 0
     if m.lu_k > 0:
-        s.ln_used[r, lot] = 0
+        if m.pr_rec[p] != 0:
+            for j in range(m.lu_k):
+                s.lu_tool[r, lot * m.lu_k + j] = -1
+                s.lu_step[r, lot * m.lu_k + j] = -1
     wip_change(m, s, r, p, t, 1)
     step_wip(m, s, r, step, t, 1)
     return lot

@@ -43,6 +43,11 @@ class Fab:
         visits a group more often than it has tools, or goes back (rework, a critical-queue-time
         rework) over a step of a shared group, would leave a lot with no tool it may take."""
         steps = p.route.steps
+        for s in steps:
+            if s.same_tool_as is not None and self.shared(s.group):
+                raise PlantError(f"step {s.name or s.number} asks step {s.same_tool_as} to run on its tool "
+                                 "(same_tool_as), which distinct_tools forbids", element=f"product {p.name}",
+                                 key="distinct_tools")
         total: dict[str, int] = {}
         for s in steps:
             if self.shared(s.group):

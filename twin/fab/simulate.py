@@ -190,8 +190,9 @@ def _compile(fab: Fab):
         if o.times is not None:
             raise PlantError("the fab simulator releases orders at fixed intervals; explicit times are not simulated yet",
                              element=f"order {o.name}", key="times")
-    rec, restr, lu_k = _distinct_tools(fab, steps_of)
-    setups = _setups(fab, gnames, steps_of, restr)
+    rec = _tool_records(fab, steps_of)
+    limit = [int(a or b >= 0) for a, b in zip(rec["st_restr"], rec["st_same"])]
+    setups = _setups(fab, gnames, steps_of, limit)
     for k in ("setup", "stime", "sq"):
         st[k] = setups.pop("st_" + k)
     arrays = dict(
@@ -199,8 +200,8 @@ def _compile(fab: Fab):
         st_cascade=st["cascade"], st_occ=st["occ"], st_rwk_p=st["rwk_p"], st_rwk_to=st["rwk_to"],
         st_sample_p=st["sample_p"], st_next=st["next"], st_pool=st["pool"], st_bmin=st["bmin"], st_bmax=st["bmax"],
         pr_first=first, pr_rpt=rpt, pr_solo=[int(fab.products[p].one_per_batch) for p in prods],
-        pr_distinct=[int(fab.products[p].distinct_tools) for p in prods], st_rec=rec, st_restr=restr,
-        g_restr=[int(any(x and steps_of[i][1].group == g for i, x in enumerate(restr))) for g in gnames],
+        pr_rec=rec["pr_rec"], st_slot=rec["st_slot"], st_restr=rec["st_restr"], st_same=rec["st_same"], st_limit=limit,
+        g_restr=[int(any(x and steps_of[i][1].group == g for i, x in enumerate(limit))) for g in gnames],
         g_tools=[0 if fab.groups[g].delay else fab.groups[g].tools for g in gnames], g_tool0=g_tool0,
         g_rule=[RULE_ID[fab.groups[g].rule] for g in gnames], g_delay=[int(fab.groups[g].delay) for g in gnames],
         g_pool0=g_pool0, g_npool=g_npool, g_load=[fab.groups[g].load + fab.groups[g].unload for g in gnames],
@@ -216,7 +217,7 @@ def _compile(fab: Fab):
     )
     arrays.update(setups)
     arrays.update(_pm_slots(fab, gnames, tool_group))
-    arrays["lu_k"] = lu_k
+    arrays["lu_k"] = rec["lu_k"]
     return arrays, prods, gnames, len(tool_group), first, steps_of
 
 
@@ -243,39 +244,50 @@ def _check_cqt_windows(p) -> None:
             end = s.cqt_to
 
 
-def _distinct_tools(fab: Fab, steps_of):
-    """Per global step: does the lot note the tool it runs the step on (``rec``), and may it not
-    take a tool it noted (``restr``); and the entries of a lot's record (``lu_k``). Only lots of
-    ``distinct_tools`` products at groups with a choice of tools (``Fab.shared``) that the route
-    visits more than once: they note the tool at each such visit and are restricted from the
-    second on. ``Fab.validate`` has checked that each visit finds a tool left."""
-    rec, restr, lu_k = [], [], 0
+def _tool_records(fab: Fab, steps_of) -> dict:
+    """What a lot notes of the tools it runs on, and which tools may take it (docs/fab.md), per
+    global step: ``st_slot`` the slot of the lot's record where it notes the tool of this step
+    (-1: not noted); ``st_restr`` 1 where no tool it has noted may take it (distinct tools);
+    ``st_same`` the global step whose noted tool must take it (same tool), -1 none; per product
+    ``pr_rec`` 1 when its lots keep a record; ``lu_k`` the slots per lot (the most of a product).
+    Only groups with a choice of tools (``Fab.shared``) count. Distinct tools: every visit to a
+    group the route visits more than once is noted, and restricted from the second on
+    (``Fab.validate`` has checked that each visit finds a tool left). Same tool: a step with
+    ``same_tool_as`` is noted; its target takes only that tool (any tool if the lot skipped it),
+    and is noted too (so the record shows both)."""
+    st_slot, st_restr, st_same, pr_rec, lu_k = [], [], [], [], 0
     by_product: dict[str, list] = {}
     for pname, s in steps_of:
         by_product.setdefault(pname, []).append(s)
+    base = 0
     for pname, steps in by_product.items():
         p = fab.products[pname]
         visits = {}
         for s in steps:
             if p.distinct_tools and fab.shared(s.group):
                 visits[s.group] = visits.get(s.group, 0) + 1
+        target = {s.same_tool_as: s.number for s in steps if s.same_tool_as is not None and fab.shared(s.group)}
         seen, n = set(), 0
         for s in steps:
             again = visits.get(s.group, 0) > 1
-            rec.append(int(again))
-            restr.append(int(again and s.group in seen))
+            noted = again or s.number in target or (s.same_tool_as is not None and fab.shared(s.group))
+            st_slot.append(n if noted else -1)
+            n += int(noted)
+            st_restr.append(int(again and s.group in seen))
+            st_same.append(base + target[s.number] - 1 if s.number in target else -1)
             if again:
                 seen.add(s.group)
-                n += 1
+        pr_rec.append(int(n > 0))
         lu_k = max(lu_k, n)
-    return rec, restr, lu_k
+        base += len(steps)
+    return dict(st_slot=st_slot, st_restr=st_restr, st_same=st_same, pr_rec=pr_rec, lu_k=lu_k)
 
 
-def _setups(fab: Fab, gnames, steps_of, restr) -> dict:
+def _setups(fab: Fab, gnames, steps_of, limit) -> dict:
     """Setup states, sub-queues and the setup-time tables. A group with setup steps gets one
     sub-queue (heap) per setup state its lot steps need, plus one for its steps without a setup;
-    a group without, one sub-queue. Lot steps restricted to tools a lot has not used (``restr``,
-    distinct tools) get their own sub-queue per state, an unordered list the kernel scans.
+    a group without, one sub-queue. Lot steps where only some tools may take a lot (``limit``:
+    distinct tools, same tool) get their own sub-queue per state, an unordered list the kernel scans.
     States are numbered per group (a tool only holds states of its own group). Time from state a to b: the step's own setup_time when given, else the group's
     matrix; from no state (a tool's first setup): the step's own time, else the matrix's from-any
     time, else none."""
@@ -313,7 +325,7 @@ def _setups(fab: Fab, gnames, steps_of, restr) -> dict:
     sq_of = {}
     restricted = {}   # group -> setup states (None: no setup) of its restricted lot steps, in order
     for i, (_, s) in enumerate(steps_of):
-        if restr[i] and s.per != PER_BATCH:
+        if limit[i] and s.per != PER_BATCH:
             xs = restricted.setdefault(s.group, [])
             if s.setup not in xs:
                 xs.append(s.setup)
@@ -336,7 +348,7 @@ def _setups(fab: Fab, gnames, steps_of, restr) -> dict:
     for i, (pname, s) in enumerate(steps_of):
         st_setup.append(sid[(s.group, s.setup)] if s.setup is not None else -1)
         st_stime.append(s.setup_time if (s.setup is not None and s.setup_time is not None) else -1.0)
-        st_sq.append(sq_of[(s.group, s.setup, "restricted")] if restr[i] and s.per != PER_BATCH
+        st_sq.append(sq_of[(s.group, s.setup, "restricted")] if limit[i] and s.per != PER_BATCH
                      else sq_of[(s.group, s.setup)])
         if s.setup is not None and s.setup_time is None:  # matrix-timed: every state of the group must reach it
             for a in states[s.group]:
@@ -482,7 +494,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
               "sc": max(1, len(steps_of)), "g_": G, "p_": n_pools, "t_": max(1, n_tools),
               "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR, "sw": max(1, len(steps_of)),
               # distinct tools: a lot's record of tools, its copy per finished lot (none without)
-              "ln": lot_cap if lu_k else 1, "lu": max(1, lot_cap * lu_k), "rt": max(1, records * lu_k)}
+              "lu": max(1, lot_cap * lu_k), "rt": max(1, records * lu_k)}
     for name, ann in K.FabState.vars.items():
         dtype = ann.type.dtype
         s_shape = (R, shapes[name[:2]])
@@ -503,7 +515,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
         raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
     res = _reduce(fab, s, prods, gnames, first, steps_of, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
     if lu_k:
-        res.tools_used = _tools_used(fab, s, prods, gnames, steps_of, ctr, lu_k)
+        res.tools_used = _tools_used(fab, s, prods, gnames, steps_of, ctr, lu_k, arrays["pr_rec"])
     growth = kpis.growth_warning(fab.name, res.raw, horizon - warmup)
     if growth:
         warnings.warn(growth, UserWarning, stacklevel=2)
@@ -516,15 +528,16 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     return res
 
 
-def _tools_used(fab, s, prods, gnames, steps_of, ctr, lu_k) -> dict:
-    """Per distinct-tools product, per replica, per lot finished in the window (as recorded): the
-    (step number, group, tool index in the group) of each step it ran at a group it revisits."""
+def _tools_used(fab, s, prods, gnames, steps_of, ctr, lu_k, pr_rec) -> dict:
+    """Per product that keeps a tool record (distinct tools, same-tool steps), per replica, per lot
+    finished in the window (as recorded): the (step number, group, tool index in the group) of
+    each noted step it ran, in route order."""
     rec_p, rt_tool, rt_step = s.rec_p.numpy(), s.rt_tool.numpy(), s.rt_step.numpy()
     tool0, n = {}, 0   # the kernel numbers tools group by group, in the fab's order
     for g in gnames:
         tool0[g] = n
         n += 0 if fab.groups[g].delay else fab.groups[g].tools
-    out = {p: [] for p in prods if fab.products[p].distinct_tools}
+    out = {p: [] for i, p in enumerate(prods) if pr_rec[i]}
     for r in range(rec_p.shape[0]):
         for p in out:
             out[p].append([])
