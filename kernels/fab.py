@@ -16,6 +16,10 @@ takes the head that ranks first by (minimum run, rule key, setup time) or, with 
 (minimum run, priority, setup time, rule key): O(tools x states) per decision, never a lot scan.
 A critical queue time opens when a lot finishes its step and closes when it starts the target
 step; an overrun is counted and, per the step's action, the lot is reworked or scrapped there.
+At a limited step (distinct tools: not a tool the lot has run on; same tool: the tool it ran an
+earlier step on, from the lot's tool record) only some tools may take a lot: such lots wait in
+an unordered list per sub-queue that a tool scans for the best lot it may take, and batch
+forming passes over them for a tool that may not.
 """
 
 import warp as wp
@@ -87,9 +91,9 @@ class FabModel:
     g_rsetup: wp.array(dtype=wp.int32)     # 1: rank by priority, then least setup, then the rule key
     sq_base: wp.array(dtype=wp.int32)      # heap columns of the sub-queue
     sq_state: wp.array(dtype=wp.int32)     # setup state of its steps, -1: none
-    sq_restr: wp.array(dtype=wp.int32)     # 1: lots restricted to tools they have not used: an
-                                           # unordered list, scanned (distinct tools)
-    g_restr: wp.array(dtype=wp.int32)      # 1: some step of the group is restricted (distinct tools)
+    sq_restr: wp.array(dtype=wp.int32)     # 1: lots at limited steps (st_limit): an unordered list,
+                                           # scanned for the best lot a tool may take
+    g_restr: wp.array(dtype=wp.int32)      # 1: some step of the group is limited
     n_states: int
     su_time: wp.array(dtype=wp.float64)    # n_states x n_states setup times (from, to)
     su_first: wp.array(dtype=wp.float64)   # from no state (a tool's first setup)
@@ -168,7 +172,7 @@ class FabState:
     p_tail: wp.array2d(dtype=wp.int32)
     p_wafers: wp.array2d(dtype=wp.int32)
     p_lots: wp.array2d(dtype=wp.int32)
-    p_rlots: wp.array2d(dtype=wp.int32)    # of them, lots restricted to tools they have not used
+    p_rlots: wp.array2d(dtype=wp.int32)    # of them, lots at limited steps (only some tools may take them)
     t_state: wp.array2d(dtype=wp.int32)
     t_setup: wp.array2d(dtype=wp.int32)    # setup state + 1 (0: none yet)
     t_run: wp.array2d(dtype=wp.int32)      # lots run in that state since the last change
@@ -370,7 +374,7 @@ def cqt_start(m: FabModel, s: FabState, r: int, lot: int, step: int, t: wp.float
 
 @wp.func
 def used(m: FabModel, s: FabState, r: int, lot: int, tool: int) -> int:
-    """1 if the lot has run on ``tool`` before (its record of tools: distinct-tools products)."""
+    """1 if the lot has run on ``tool`` at a noted step (its tool record)."""
     base = lot * m.lu_k
     for j in range(m.lu_k):
         if s.lu_tool[r, base + j] == tool:
@@ -565,7 +569,7 @@ def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, pos:
 def ready_pool(m: FabModel, s: FabState, r: int, g: int, tool: int, t: wp.float64) -> int:
     """The batch pool ``tool`` starts next: among the pools ready (``batch_min`` wafers, or the
     oldest lot waited ``max_wait``), the one whose first lot ranks first; -1 if none. A pool with
-    restricted lots counts, for this tool, only the lots it may take (a walk of the pool)."""
+    limited lots counts, for this tool, only the lots it may take (a walk of the pool)."""
     best = int(-1)
     best_key = wp.int64(0)
     for i in range(m.g_npool[g]):
@@ -674,7 +678,7 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
         else:
             best = ready_pool(m, s, r, g, tool, t)
             if best < 0 and m.g_restr[g] != 0:
-                # restricted lots: a pool not ready for the first idle tool may be for another
+                # limited lots: a pool not ready for the first idle tool may be for another
                 for i in range(ntools):
                     other = tool0 + i
                     if best < 0 and other > tool and s.t_state[r, other] == IDLE:
