@@ -16,6 +16,10 @@ takes the head that ranks first by (minimum run, rule key, setup time) or, with 
 (minimum run, priority, setup time, rule key): O(tools x states) per decision, never a lot scan.
 A critical queue time opens when a lot finishes its step and closes when it starts the target
 step; an overrun is counted and, per the step's action, the lot is reworked or scrapped there.
+At a limited step (distinct tools: not a tool the lot has run on; same tool: the tool it ran an
+earlier step on, from the lot's tool record) only some tools may take a lot: such lots wait in
+an unordered list per sub-queue that a tool scans for the best lot it may take, and batch
+forming passes over them for a tool that may not.
 """
 
 import warp as wp
@@ -67,6 +71,14 @@ class FabModel:
     pr_first: wp.array(dtype=wp.int32)
     pr_rpt: wp.array(dtype=wp.float64)      # raw process time of a lot (X-factor)
     pr_solo: wp.array(dtype=wp.int32)       # 1: one-per-batch product (a batch holds one lot of these at most)
+    # a lot's tool record (distinct tools, same-tool constraints): lu_k slots per lot, one per
+    # step of its route whose tool matters later
+    pr_rec: wp.array(dtype=wp.int32)        # 1: the product's lots keep a record (copied as they finish)
+    st_slot: wp.array(dtype=wp.int32)       # the slot where the lot notes the tool it runs this step on, -1 none
+    st_limit: wp.array(dtype=wp.int32)      # 1: only some tools may take the lot at this step (either below)
+    st_restr: wp.array(dtype=wp.int32)      # 1: not a tool it has noted (distinct tools)
+    st_same: wp.array(dtype=wp.int32)       # >= 0: the tool it noted at this global step (same tool), -1 none
+    lu_k: int                               # slots per lot (0: no product keeps a record)
     g_tools: wp.array(dtype=wp.int32)
     g_tool0: wp.array(dtype=wp.int32)
     g_rule: wp.array(dtype=wp.int32)
@@ -79,6 +91,9 @@ class FabModel:
     g_rsetup: wp.array(dtype=wp.int32)     # 1: rank by priority, then least setup, then the rule key
     sq_base: wp.array(dtype=wp.int32)      # heap columns of the sub-queue
     sq_state: wp.array(dtype=wp.int32)     # setup state of its steps, -1: none
+    sq_restr: wp.array(dtype=wp.int32)     # 1: lots at limited steps (st_limit): an unordered list,
+                                           # scanned for the best lot a tool may take
+    g_restr: wp.array(dtype=wp.int32)      # 1: some step of the group is limited
     n_states: int
     su_time: wp.array(dtype=wp.float64)    # n_states x n_states setup times (from, to)
     su_first: wp.array(dtype=wp.float64)   # from no state (a tool's first setup)
@@ -157,6 +172,7 @@ class FabState:
     p_tail: wp.array2d(dtype=wp.int32)
     p_wafers: wp.array2d(dtype=wp.int32)
     p_lots: wp.array2d(dtype=wp.int32)
+    p_rlots: wp.array2d(dtype=wp.int32)    # of them, lots at limited steps (only some tools may take them)
     t_state: wp.array2d(dtype=wp.int32)
     t_setup: wp.array2d(dtype=wp.int32)    # setup state + 1 (0: none yet)
     t_run: wp.array2d(dtype=wp.int32)      # lots run in that state since the last change
@@ -196,6 +212,12 @@ class FabState:
     sw_n: wp.array2d(dtype=wp.int32)        # lots at each global step (waiting for, travelling to or in it)
     sw_area: wp.array2d(dtype=wp.float64)   # their time integral over [warmup, horizon] (WIP by step)
     sw_last: wp.array2d(dtype=wp.float64)
+    # a lot's tool record: per slot the tool it ran on (-1: not yet) and the global step, and a
+    # copy for each finished lot of a product that keeps one (rt_, by cycle-time record)
+    lu_tool: wp.array2d(dtype=wp.int32)
+    lu_step: wp.array2d(dtype=wp.int32)
+    rt_tool: wp.array2d(dtype=wp.int32)
+    rt_step: wp.array2d(dtype=wp.int32)
 
 
 @wp.func
@@ -290,6 +312,11 @@ def finish(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64):
         if k < m.rec_cap:
             s.rec_p[r, k] = p
             s.rec_ct[r, k] = ct
+            if m.lu_k > 0:
+                if m.pr_rec[p] != 0:
+                    for j in range(m.lu_k):
+                        s.rt_tool[r, k * m.lu_k + j] = s.lu_tool[r, lot * m.lu_k + j]
+                        s.rt_step[r, k * m.lu_k + j] = s.lu_step[r, lot * m.lu_k + j]
             s.ctr[r, C_REC] = wp.int64(k + 1)
         else:
             s.ctr[r, C_FLAGS] = s.ctr[r, C_FLAGS] | wp.int64(F_RECORDS)
@@ -345,6 +372,81 @@ def cqt_start(m: FabModel, s: FabState, r: int, lot: int, step: int, t: wp.float
     return 0
 
 
+@wp.func
+def used(m: FabModel, s: FabState, r: int, lot: int, tool: int) -> int:
+    """1 if the lot has run on ``tool`` at a noted step (its tool record)."""
+    base = lot * m.lu_k
+    for j in range(m.lu_k):
+        if s.lu_tool[r, base + j] == tool:
+            return 1
+    return 0
+
+
+@wp.func
+def allowed(m: FabModel, s: FabState, r: int, lot: int, tool: int) -> int:
+    """1 if ``tool`` may take the lot at its (limited) step: not a tool it has run on (distinct
+    tools); the tool it ran the step's same-tool origin on, when it ran that step (same tool)."""
+    step = s.l_step[r, lot]
+    ok = int(1)
+    if m.st_restr[step] != 0:
+        ok = 1 - used(m, s, r, lot, tool)
+    src = m.st_same[step]
+    if src >= 0:
+        saved = s.lu_tool[r, lot * m.lu_k + m.st_slot[src]]
+        if saved >= 0 and saved != tool:
+            ok = 0
+    return ok
+
+
+@wp.func(inline=True)
+def may_take(m: FabModel, s: FabState, r: int, lot: int, tool: int) -> int:
+    """1 if ``tool`` may take the lot: always, except at a limited step (``allowed``)."""
+    ok = int(1)
+    if m.st_limit[s.l_step[r, lot]] != 0:
+        ok = allowed(m, s, r, lot, tool)
+    return ok
+
+
+@wp.func(inline=True)
+def note_tool(m: FabModel, s: FabState, r: int, lot: int, tool: int):
+    """The lot starts its step on ``tool``: noted in the step's slot when a later step asks for it
+    (a rework that runs the step again notes the latest tool)."""
+    step = s.l_step[r, lot]
+    j = m.st_slot[step]
+    if j >= 0:
+        s.lu_tool[r, lot * m.lu_k + j] = tool
+        s.lu_step[r, lot * m.lu_k + j] = step
+
+
+@wp.func
+def restricted_pick(m: FabModel, s: FabState, r: int, sq: int, tool: int) -> int:
+    """Position in restricted sub-queue ``sq`` (an unordered list) of the lot with the smallest
+    rule key among those ``tool`` may take; -1 if none. O(lots in the list): these are only the
+    lots at limited steps (a distinct-tools revisit, a same-tool step)."""
+    base = m.sq_base[sq]
+    best = int(-1)
+    best_key = wp.int64(0)
+    for i in range(s.sq_n[r, sq]):
+        if allowed(m, s, r, s.q_lot[r, base + i], tool) != 0:
+            key = s.q_key[r, base + i]
+            if best < 0 or key < best_key:
+                best = i
+                best_key = key
+    return best
+
+
+@wp.func(inline=True)
+def sq_pick(m: FabModel, s: FabState, r: int, sq: int, tool: int) -> int:
+    """Position in sub-queue ``sq`` of the lot ``tool`` would take: the heap's head, or the best
+    lot it may take of a restricted list; -1 if none."""
+    pos = int(-1)
+    if s.sq_n[r, sq] > 0:
+        pos = 0
+        if m.sq_restr[sq] != 0:
+            pos = restricted_pick(m, s, r, sq, tool)
+    return pos
+
+
 @wp.func(inline=True)
 def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
     """The lot reaches its current step (skipping sampled-out steps): joins the step's queue or
@@ -386,6 +488,8 @@ def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
         s.p_tail[r, pl] = lot
         s.p_lots[r, pl] = s.p_lots[r, pl] + 1
         s.p_wafers[r, pl] = s.p_wafers[r, pl] + s.l_wafers[r, lot]
+        if m.st_limit[step] != 0:
+            s.p_rlots[r, pl] = s.p_rlots[r, pl] + 1
         if m.g_maxwait[g] > wp.float64(0.0):
             schedule(m, s, r, t + m.g_maxwait[g], EV_WAIT, g)
     else:
@@ -394,7 +498,12 @@ def arrive(m: FabModel, s: FabState, r: int, lot: int, t: wp.float64) -> int:
         if n >= m.q_cap:
             s.ctr[r, C_FLAGS] = s.ctr[r, C_FLAGS] | wp.int64(F_QUEUE)
             return -1
-        s.sq_n[r, sq] = q_push(s.q_key, s.q_lot, r, m.sq_base[sq], n, lot_key(m, s, r, lot, g), wp.int32(lot))
+        if m.sq_restr[sq] != 0:   # an unordered list: appended
+            s.q_key[r, m.sq_base[sq] + n] = lot_key(m, s, r, lot, g)
+            s.q_lot[r, m.sq_base[sq] + n] = lot
+            s.sq_n[r, sq] = n + 1
+        else:
+            s.sq_n[r, sq] = q_push(s.q_key, s.q_lot, r, m.sq_base[sq], n, lot_key(m, s, r, lot, g), wp.int32(lot))
     return g
 
 
@@ -412,16 +521,24 @@ def setup_time(m: FabModel, cur: int, step: int) -> wp.float64:
 
 
 @wp.func(inline=True)
-def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, t: wp.float64):
-    """Pop the head of sub-queue ``sq`` onto ``tool``: setup (if its state differs), then process."""
+def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, pos: int, t: wp.float64):
+    """Take the lot at ``pos`` of sub-queue ``sq`` (a heap's head, 0; any entry of a restricted
+    list) onto ``tool``: setup (if its state differs), then process."""
     base = m.sq_base[sq]
-    lot = s.q_lot[r, base]
-    s.sq_n[r, sq] = q_pop(s.q_key, s.q_lot, r, base, s.sq_n[r, sq])
+    lot = s.q_lot[r, base + pos]
+    if m.sq_restr[sq] != 0:   # an unordered list: the last entry fills the gap
+        n = s.sq_n[r, sq] - 1
+        s.q_lot[r, base + pos] = s.q_lot[r, base + n]
+        s.q_key[r, base + pos] = s.q_key[r, base + n]
+        s.sq_n[r, sq] = n
+    else:
+        s.sq_n[r, sq] = q_pop(s.q_key, s.q_lot, r, base, s.sq_n[r, sq])
     queue_change(m, s, r, g, t, -1)
     step = s.l_step[r, lot]
     if s.l_cqt[r, lot] != 0:  # guarded: a call copies the model and state structs
         if cqt_start(m, s, r, lot, step, t) != 0:
             return
+    note_tool(m, s, r, lot, tool)
     cur = s.t_setup[r, tool] - 1
     su = setup_time(m, cur, step)
     b = m.st_setup[step]
@@ -449,6 +566,40 @@ def start_lot(m: FabModel, s: FabState, r: int, g: int, tool: int, sq: int, t: w
 
 
 @wp.func(inline=True)
+def ready_pool(m: FabModel, s: FabState, r: int, g: int, tool: int, t: wp.float64) -> int:
+    """The batch pool ``tool`` starts next: among the pools ready (``batch_min`` wafers, or the
+    oldest lot waited ``max_wait``), the one whose first lot ranks first; -1 if none. A pool with
+    limited lots counts, for this tool, only the lots it may take (a walk of the pool)."""
+    best = int(-1)
+    best_key = wp.int64(0)
+    for i in range(m.g_npool[g]):
+        pl = m.g_pool0[g] + i
+        if s.p_lots[r, pl] > 0:
+            head = s.p_head[r, pl]
+            wafers = s.p_wafers[r, pl]
+            if s.p_rlots[r, pl] > 0:
+                head = int(-1)
+                wafers = int(0)
+                cur = int(s.p_head[r, pl])
+                while cur >= 0:
+                    if may_take(m, s, r, cur, tool) != 0:
+                        if head < 0:
+                            head = cur
+                        wafers = wafers + s.l_wafers[r, cur]
+                    cur = s.l_next[r, cur]
+            if head >= 0:
+                ready = wafers >= m.st_bmin[m.pool_step[pl]]
+                if not ready and m.g_maxwait[g] > wp.float64(0.0):
+                    ready = t - s.l_enq[r, head] >= m.g_maxwait[g] * wp.float64(0.999999999)
+                if ready:
+                    key = lot_key(m, s, r, head, g)
+                    if best < 0 or key < best_key:
+                        best = pl
+                        best_key = key
+    return best
+
+
+@wp.func(inline=True)
 def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
     """Start lots (or batches) on the group's idle tools while there is startable work."""
     tool0 = m.g_tool0[g]
@@ -457,11 +608,13 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
     sq0 = m.g_sq0[g]
     nsq = m.g_nsq[g]
     while True:
-        if npool == 0 and m.g_setups[g] != 0:
+        if npool == 0 and (m.g_setups[g] != 0 or m.g_restr[g] != 0):
             # (tool, sub-queue head) pairs: minimum run first, then (rule key, setup time) or, with
-            # setup ranking, (priority, setup time, rule key); the first tool wins ties
+            # setup ranking, (priority, setup time, rule key); the first tool wins ties. A
+            # restricted sub-queue offers each tool the best lot that tool may take.
             best_tool = int(-1)
             best_sq = int(-1)
+            best_pos = int(-1)
             bf = int(1)
             b1 = wp.int64(0)
             b2 = wp.float64(0.0)
@@ -470,21 +623,20 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                 tool = tool0 + i
                 if s.t_state[r, tool] == IDLE:
                     cur = s.t_setup[r, tool] - 1
-                    forced = int(-1)
+                    forced = int(0)   # 1: the tool's minimum run holds it to lots of its state
                     if cur >= 0:
                         if s.t_run[r, tool] < m.su_minrun[cur]:
                             for k in range(nsq):
-                                if m.sq_state[sq0 + k] == cur and s.sq_n[r, sq0 + k] > 0:
-                                    forced = sq0 + k
+                                if m.sq_state[sq0 + k] == cur and sq_pick(m, s, r, sq0 + k, tool) >= 0:
+                                    forced = 1
                     for k in range(nsq):
                         sq = sq0 + k
-                        if s.sq_n[r, sq] > 0 and (forced < 0 or sq == forced):
-                            head = s.q_lot[r, m.sq_base[sq]]
-                            key = s.q_key[r, m.sq_base[sq]]
+                        pos = sq_pick(m, s, r, sq, tool)
+                        if pos >= 0 and (forced == 0 or m.sq_state[sq] == cur):
+                            head = s.q_lot[r, m.sq_base[sq] + pos]
+                            key = s.q_key[r, m.sq_base[sq] + pos]
                             su = setup_time(m, cur, s.l_step[r, head])
-                            f = int(1)
-                            if forced >= 0:
-                                f = 0
+                            f = 1 - forced
                             k1 = key
                             k2 = su
                             k3 = wp.int64(0)
@@ -503,13 +655,14 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                             if better:
                                 best_tool = tool
                                 best_sq = sq
+                                best_pos = pos
                                 bf = f
                                 b1 = k1
                                 b2 = k2
                                 b3 = k3
             if best_tool < 0:
                 return
-            start_lot(m, s, r, g, best_tool, best_sq, t)
+            start_lot(m, s, r, g, best_tool, best_sq, best_pos, t)
             continue
         tool = int(-1)
         for i in range(ntools):
@@ -521,22 +674,17 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
         if npool == 0:
             if s.sq_n[r, sq0] == 0:
                 return
-            start_lot(m, s, r, g, tool, sq0, t)
+            start_lot(m, s, r, g, tool, sq0, 0, t)
         else:
-            best = int(-1)
-            best_key = wp.int64(0)
-            for i in range(npool):
-                pl = m.g_pool0[g] + i
-                if s.p_lots[r, pl] > 0:
-                    head = s.p_head[r, pl]
-                    ready = s.p_wafers[r, pl] >= m.st_bmin[m.pool_step[pl]]
-                    if not ready and m.g_maxwait[g] > wp.float64(0.0):
-                        ready = t - s.l_enq[r, head] >= m.g_maxwait[g] * wp.float64(0.999999999)
-                    if ready:
-                        key = lot_key(m, s, r, head, g)
-                        if best < 0 or key < best_key:
-                            best = pl
-                            best_key = key
+            best = ready_pool(m, s, r, g, tool, t)
+            if best < 0 and m.g_restr[g] != 0:
+                # limited lots: a pool not ready for the first idle tool may be for another
+                for i in range(ntools):
+                    other = tool0 + i
+                    if best < 0 and other > tool and s.t_state[r, other] == IDLE:
+                        best = ready_pool(m, s, r, g, other, t)
+                        if best >= 0:
+                            tool = other
             if best < 0:
                 return
             step = m.pool_step[best]
@@ -558,6 +706,11 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                 if m.pr_solo[p_lot] != 0 and solo != 0:
                     prev = lot
                     continue
+                restricted = m.st_limit[s.l_step[r, lot]]
+                if restricted != 0:
+                    if allowed(m, s, r, lot, tool) == 0:   # not for this tool: waits for another
+                        prev = lot
+                        continue
                 w = s.l_wafers[r, lot]
                 if lots > 0 and wafers + w > bmax:
                     break
@@ -571,11 +724,14 @@ def try_start(m: FabModel, s: FabState, r: int, g: int, t: wp.float64):
                     s.p_tail[r, best] = prev
                 s.p_lots[r, best] = s.p_lots[r, best] - 1
                 s.p_wafers[r, best] = s.p_wafers[r, best] - w
+                if restricted != 0:
+                    s.p_rlots[r, best] = s.p_rlots[r, best] - 1
                 queue_change(m, s, r, g, t, -1)
                 diverted = int(0)
                 if s.l_cqt[r, lot] != 0:
                     diverted = cqt_start(m, s, r, lot, step, t)
                 if diverted == 0:
+                    note_tool(m, s, r, lot, tool)
                     if lots == 0:
                         first = lot
                     else:
@@ -650,6 +806,11 @@ def new_lot(m: FabModel, s: FabState, r: int, p: int, step: int, wafers: int, pr
     s.l_rel[r, lot] = rel
     s.l_due[r, lot] = due
     s.l_cqt[r, lot] = 0
+    if m.lu_k > 0:
+        if m.pr_rec[p] != 0:
+            for j in range(m.lu_k):
+                s.lu_tool[r, lot * m.lu_k + j] = -1
+                s.lu_step[r, lot * m.lu_k + j] = -1
     wip_change(m, s, r, p, t, 1)
     step_wip(m, s, r, step, t, 1)
     return lot

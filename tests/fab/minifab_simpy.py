@@ -10,6 +10,12 @@ Semantics reproduced (docs/fab.md, "The simulator"):
   first in first out while the batch stays within batch_max wafers, passing over a second lot of
   the products marked one_per_batch (test lots: at most one per batch), which keeps its place;
   all lots of the batch finish together after the step's time;
+- distinct tools: a lot of a product marked distinct_tools never runs on a tool it has run on,
+  at groups of two tools or more. An idle tool passes over such lots: at a lot group the lot
+  that goes next is the first in the queue's order that some idle tool may take, on the first
+  idle tool that may take it; at a batch group each idle tool in turn looks at the pools counting
+  only the lots it may take (ready: at least batch_min of their wafers; order: the arrival of the
+  first of them) and fills its batch passing over the others, which keep their place;
 - setups: a step naming a setup state costs its setup_time before processing when the tool is
   in another state (or none yet); the tool then stays in the step's state; with FIFO the setup
   never reorders the queue;
@@ -110,7 +116,7 @@ class Model:
         k = 0
         while True:
             lot = {"product": o["product"], "route": self.doc["products"][o["product"]]["route"], "step": 0,
-                   "wafers": o.get("wafers", 25), "released": self.env.now}
+                   "wafers": o.get("wafers", 25), "released": self.env.now, "used": set()}
             self.arrive(lot)
             k += 1
             yield self.env.timeout(start + k * interval - self.env.now)
@@ -132,19 +138,48 @@ class Model:
         self.dispatch(st["group"])
 
     # --- tools ------------------------------------------------------------------------------
+    def may_take(self, tool, lot) -> bool:
+        """A distinct-tools lot never runs on a tool it ran on, unless the group has one tool."""
+        if not self.doc["products"][lot["product"]].get("distinct_tools", False):
+            return True
+        return len(self.groups[tool.group]["tools"]) < 2 or (tool.group, tool.index) not in lot["used"]
+
+    def ready_pools(self, g, tool):
+        """(arrival of the first lot ``tool`` may take, pool key) of the pools ready for it."""
+        out = []
+        for key, pool in g["pools"].items():
+            mine = [x for x in pool if self.may_take(tool, x)]
+            if mine and sum(x["wafers"] for x in mine) >= self.routes[key[0]][key[1]]["batch_min"]:
+                out.append((mine[0]["arrival"], key))
+        return out
+
     def dispatch(self, gname):
         g = self.groups[gname]
         while True:
-            tool = next((t for t in g["tools"] if t.idle), None)
-            if tool is None:
+            idle = [t for t in g["tools"] if t.idle]
+            if not idle:
                 return
             if g["queue"]:
-                lots = [heapq.heappop(g["queue"])[2]]
+                pick = None
+                for entry in sorted(g["queue"]):
+                    tool = next((t for t in idle if self.may_take(t, entry[2])), None)
+                    if tool is not None:
+                        pick = entry
+                        break
+                if pick is None:
+                    return
+                g["queue"].remove(pick)
+                heapq.heapify(g["queue"])
+                lots = [pick[2]]
                 st = self.routes[lots[0]["route"]][lots[0]["step"]]
             else:
-                ready = [(pool[0]["arrival"], key) for key, pool in g["pools"].items()
-                         if pool and sum(x["wafers"] for x in pool) >= self.routes[key[0]][key[1]]["batch_min"]]
-                if not ready:
+                tool, ready = None, []
+                for t in idle:
+                    ready = self.ready_pools(g, t)
+                    if ready:
+                        tool = t
+                        break
+                if tool is None:
                     return
                 key = min(ready)[1]
                 pool = g["pools"][key]
@@ -154,6 +189,9 @@ class Model:
                     lot = pool[i]
                     test = self.doc["products"][lot["product"]].get("one_per_batch", False)
                     if test and test_in:      # a second test lot waits for the next batch
+                        i += 1
+                        continue
+                    if not self.may_take(tool, lot):   # it ran on this tool: waits for the other
                         i += 1
                         continue
                     if lots and wafers + lot["wafers"] > st["batch_max"]:
@@ -166,6 +204,8 @@ class Model:
                 if tool.setup != st["setup"]:
                     setup = seconds(st["setup_time"])
                 tool.setup = st["setup"]
+            for lot in lots:
+                lot["used"].add((tool.group, tool.index))
             tool.busy = True
             self.env.process(self.job(tool, lots, setup + seconds(st["time"])))
 

@@ -77,7 +77,10 @@ def test_minifab_agrees_with_the_simpy_reference():
     finishing on either side of the window's end (1 lot / 70 days). Power, measured when this was
     written: dropping the stepper setups, the PMs or the implant breakdowns from the SimPy model
     alone moves Pa's mean cycle time by 0.020, 0.018 and 0.013 days, each beyond the tolerance
-    (about 0.007 days), so a twin that missed any of them would fail here."""
+    (about 0.007 days), so a twin that missed any of them would fail here. Both models keep the
+    test lots off machines they have used (distinct_tools): it lengthens TW's cycle time from
+    0.741 to 0.817 days in twin (measured, these seeds), and twin without it is checked below to
+    miss the reference by more than the tolerance (0.068 against 0.028 days when written)."""
     horizon, warmup, R = 84 * DAY, 14 * DAY, 12
     fab, _ = load_fab_file("minifab")
     tw = simulate(fab, replicas=R, horizon=horizon, warmup=warmup, seed=3)
@@ -89,6 +92,12 @@ def test_minifab_agrees_with_the_simpy_reference():
             m_s, h_s = mean_ci(ref[p][kpi])[:2]
             tol = h_t + h_s if h_t + h_s > 0 else one_lot
             assert abs(m_t - m_s) <= tol + 1e-12, (p, kpi, m_t, h_t, m_s, h_s)
+    # twin without the test lots' distinct tools misses the reference: the check sees the rule
+    fab.products["TW"].distinct_tools = False
+    loose = simulate(fab, replicas=R, horizon=horizon, warmup=warmup, seed=3).products["TW"]["cycle_time_days"]
+    m_s, h_s = mean_ci(ref["TW"]["cycle_time_days"])[:2]
+    assert abs(loose[0] - m_s) > loose[1] + h_s, (loose, m_s, h_s)
+    fab.products["TW"].distinct_tools = True
     # the comparison has power: the intervals are narrow against the cycle time (< 3%) ...
     for p in ("Pa", "Pb", "TW"):
         m, h = tw.products[p]["cycle_time_days"]

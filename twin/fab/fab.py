@@ -32,6 +32,50 @@ class Fab:
         """Tools in processing groups (delay groups are not tools)."""
         return sum(g.tools for g in self.groups.values() if not g.delay)
 
+    def shared(self, group: str) -> bool:
+        """The group has a choice of tools (not a delay, two tools or more): where a lot of a
+        ``distinct_tools`` product must avoid the tools it has run on."""
+        g = self.groups[group]
+        return not g.delay and g.tools >= 2
+
+    def _check_distinct_tools(self, p: Product) -> None:
+        """A ``distinct_tools`` lot needs a fresh tool at each visit to a shared group: a route that
+        visits a group more often than it has tools, or goes back (rework, a critical-queue-time
+        rework) over a step of a shared group, would leave a lot with no tool it may take."""
+        steps = p.route.steps
+        for s in steps:
+            if s.same_tool_as is not None and self.shared(s.group):
+                raise PlantError(f"step {s.name or s.number} asks step {s.same_tool_as} to run on its tool "
+                                 "(same_tool_as), which distinct_tools forbids", element=f"product {p.name}",
+                                 key="distinct_tools")
+        total: dict[str, int] = {}
+        for s in steps:
+            if self.shared(s.group):
+                total[s.group] = total.get(s.group, 0) + 1
+        seen: dict[str, int] = {}
+        for s in steps:
+            if not self.shared(s.group):
+                continue
+            seen[s.group] = seen.get(s.group, 0) + 1
+            g = self.groups[s.group]
+            if seen[s.group] > g.tools:
+                raise PlantError(f"step {s.name or s.number} on group {g.name} has {g.tools} tools, but the route "
+                                 f"visits it {total[s.group]} times with distinct_tools",
+                                 element=f"product {p.name}", key="distinct_tools")
+        for s in steps:
+            loops = []
+            if s.rework_p > 0 and s.rework_to is not None:
+                loops.append(("reworks", s.rework_to, s.number))
+            if s.cqt is not None and s.cqt_action == "rework" and s.cqt_to is not None:
+                loops.append(("has a critical-queue-time rework", s.number, s.cqt_to - 1))
+            for what, a, b in loops:
+                again = [x for x in steps[a - 1:b] if self.shared(x.group)]
+                if again:
+                    x = again[0]
+                    raise PlantError(f"step {s.name or s.number} {what} back to step {a}, so a lot would run step "
+                                     f"{x.name or x.number} on group {x.group} ({self.groups[x.group].tools} tools) again: "
+                                     "not possible with distinct_tools", element=f"product {p.name}", key="distinct_tools")
+
     def validate(self) -> "Fab":
         for g in self.groups.values():
             g.validate()
@@ -53,6 +97,8 @@ class Fab:
                                              element=f"{where} step {s.number}", key="setup_time")
                     elif s.setup_time is None:  # a step's own time applies from any state
                         used_states.setdefault(g.name, set()).add(s.setup)
+            if p.distinct_tools:
+                self._check_distinct_tools(p)
         for gname, states in used_states.items():  # pairs of states met on the same tools
             name = self.groups[gname].setup_group
             if name not in self.setups:

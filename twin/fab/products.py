@@ -104,9 +104,18 @@ class Route:
                                  f"got cqt={s.cqt} to step {s.cqt_to}", element=at, key="cqt_to")
             if s.cqt_action not in CQT_ACTIONS:
                 raise PlantError(f"must be one of {CQT_ACTIONS}, got {s.cqt_action!r}", element=at, key="cqt_action")
-            if s.same_tool_as is not None and not s.number < s.same_tool_as <= n:
-                raise PlantError(f"must name a later step (up to {n}), got {s.same_tool_as}",
-                                 element=at, key="same_tool_as")
+            if s.same_tool_as is not None:
+                if not (isinstance(s.same_tool_as, int) and s.number < s.same_tool_as <= n):
+                    raise PlantError(f"must name a later step (up to {n}), got {s.same_tool_as}",
+                                     element=at, key="same_tool_as")
+                later = self.steps[s.same_tool_as - 1]
+                if later.group != s.group:
+                    raise PlantError(f"names step {s.same_tool_as}, which runs on group {later.group}, not on this "
+                                     f"step's group {s.group}", element=at, key="same_tool_as")
+                other = [x.number for x in self.steps[:i - 1] if x.same_tool_as == s.same_tool_as]
+                if other:
+                    raise PlantError(f"step {other[0]} already names step {s.same_tool_as} (a step takes the tool "
+                                     "of one earlier step)", element=at, key="same_tool_as")
             for key in ("cascade", "batch_interval", "setup_time"):
                 v = getattr(s, key)
                 if v is not None and not v >= 0:
@@ -117,13 +126,18 @@ class Route:
 class Product:
     """A product: its name and its route (several products may share one route).
     ``one_per_batch``: a batch holds at most one lot of the products so marked (together): test
-    lots that must not share a furnace load, as the MiniFab's test wafers."""
+    lots that must not share a furnace load, as the MiniFab's test wafers.
+    ``distinct_tools``: a lot of the product never runs on a tool it has already run on, except in
+    a group of one tool (Kempf's MiniFab test lots: "never through the same machine twice, except
+    at a unique machine that runs multiple steps"); ``Fab.validate`` refuses a route that visits a
+    group more often than it has tools, or reworks over one."""
 
     name: str
     route: Route
     family: str = ""
     group: str = ""
     one_per_batch: bool = False
+    distinct_tools: bool = False
 
     def raw_process_time(self, wafers: int) -> float:
         """Expected processing time of one lot along the route, without queues (the X-factor's

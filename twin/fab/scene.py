@@ -27,7 +27,7 @@ WEEK = 7 * 86400.0
 GROUP_KEYS = {"tools", "rule", "batch_criterion", "load", "unload", "lots_per_tool", "setup_group", "delay",
               "source"}
 STEP_KEYS = {"group", "time", "per", "name", "cascade", "batch_interval", "batch_min", "batch_max", "setup",
-             "setup_time", "rework_to", "rework_p", "sample_p", "source"}
+             "setup_time", "rework_to", "rework_p", "sample_p", "same_tool_as", "source"}
 ORDER_KEYS = {"name", "product", "wafers", "priority", "start", "interval", "lots_per_week", "count", "due_after",
               "lots_per_release", "poisson", "source"}
 CAL_KEYS = {"name", "ttf", "ttr", "groups", "first", "basis", "every", "duration", "stagger", "source"}
@@ -142,16 +142,18 @@ def load_fab_file(path) -> tuple[Fab, dict]:
                               setup=rd.typed(sd, "setup", (str,), el, None),
                               setup_time=rd.time(sd, "setup_time", el) if "setup_time" in sd else None,
                               rework_to=rd.typed(sd, "rework_to", (int,), el, None),
+                              same_tool_as=rd.typed(sd, "same_tool_as", (int,), el, None),
                               rework_p=float(rd.typed(sd, "rework_p", (int, float), el, 0.0)),
                               sample_p=float(rd.typed(sd, "sample_p", (int, float), el, 1.0))))
         routes[rname] = Route(rname, steps)
     for pname, d in doc.get("products", {}).items():
         el = f"product {pname}"
-        rd.keys(d, {"route", "one_per_batch", "source"}, el)
+        rd.keys(d, {"route", "one_per_batch", "distinct_tools", "source"}, el)
         r = d.get("route")
         if r not in routes:
             raise rd.err(f"names route {r!r}, which the file does not have{nearest(str(r), routes)}", el, "route")
-        fab.products[pname] = Product(pname, routes[r], one_per_batch=rd.typed(d, "one_per_batch", (bool,), el, False))
+        fab.products[pname] = Product(pname, routes[r], one_per_batch=rd.typed(d, "one_per_batch", (bool,), el, False),
+                                      distinct_tools=rd.typed(d, "distinct_tools", (bool,), el, False))
     for i, d in enumerate(doc.get("orders", []), start=1):
         el = f"order {d.get('name', i) if isinstance(d, dict) else i}"
         rd.keys(d, ORDER_KEYS, el)

@@ -44,6 +44,9 @@ class FabResults:
     wip_by_group: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
     steps: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # product -> (step number, group)
     cqt: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # "product i->j" -> kpi
+    # distinct_tools products: per replica, per lot finished in the window, the (step number,
+    # group, tool index in the group) of each visit to a group its route revisits
+    tools_used: dict[str, list[list[list[tuple[int, str, int]]]]] = field(default_factory=dict)
     raw: dict[str, np.ndarray] = field(default_factory=dict)   # per-replica arrays, for tests
     events: int = 0
     state_bytes: int = 0     # all replicas' state arrays (per replica: / replicas)
@@ -187,7 +190,9 @@ def _compile(fab: Fab):
         if o.times is not None:
             raise PlantError("the fab simulator releases orders at fixed intervals; explicit times are not simulated yet",
                              element=f"order {o.name}", key="times")
-    setups = _setups(fab, gnames, steps_of)
+    rec = _tool_records(fab, steps_of)
+    limit = [int(a or b >= 0) for a, b in zip(rec["st_restr"], rec["st_same"])]
+    setups = _setups(fab, gnames, steps_of, limit)
     for k in ("setup", "stime", "sq"):
         st[k] = setups.pop("st_" + k)
     arrays = dict(
@@ -195,6 +200,8 @@ def _compile(fab: Fab):
         st_cascade=st["cascade"], st_occ=st["occ"], st_rwk_p=st["rwk_p"], st_rwk_to=st["rwk_to"],
         st_sample_p=st["sample_p"], st_next=st["next"], st_pool=st["pool"], st_bmin=st["bmin"], st_bmax=st["bmax"],
         pr_first=first, pr_rpt=rpt, pr_solo=[int(fab.products[p].one_per_batch) for p in prods],
+        pr_rec=rec["pr_rec"], st_slot=rec["st_slot"], st_restr=rec["st_restr"], st_same=rec["st_same"], st_limit=limit,
+        g_restr=[int(any(x and steps_of[i][1].group == g for i, x in enumerate(limit))) for g in gnames],
         g_tools=[0 if fab.groups[g].delay else fab.groups[g].tools for g in gnames], g_tool0=g_tool0,
         g_rule=[RULE_ID[fab.groups[g].rule] for g in gnames], g_delay=[int(fab.groups[g].delay) for g in gnames],
         g_pool0=g_pool0, g_npool=g_npool, g_load=[fab.groups[g].load + fab.groups[g].unload for g in gnames],
@@ -210,6 +217,7 @@ def _compile(fab: Fab):
     )
     arrays.update(setups)
     arrays.update(_pm_slots(fab, gnames, tool_group))
+    arrays["lu_k"] = rec["lu_k"]
     return arrays, prods, gnames, len(tool_group), first, steps_of
 
 
@@ -236,11 +244,51 @@ def _check_cqt_windows(p) -> None:
             end = s.cqt_to
 
 
-def _setups(fab: Fab, gnames, steps_of) -> dict:
+def _tool_records(fab: Fab, steps_of) -> dict:
+    """What a lot notes of the tools it runs on, and which tools may take it (docs/fab.md), per
+    global step: ``st_slot`` the slot of the lot's record where it notes the tool of this step
+    (-1: not noted); ``st_restr`` 1 where no tool it has noted may take it (distinct tools);
+    ``st_same`` the global step whose noted tool must take it (same tool), -1 none; per product
+    ``pr_rec`` 1 when its lots keep a record; ``lu_k`` the slots per lot (the most of a product).
+    Only groups with a choice of tools (``Fab.shared``) count. Distinct tools: every visit to a
+    group the route visits more than once is noted, and restricted from the second on
+    (``Fab.validate`` has checked that each visit finds a tool left). Same tool: a step with
+    ``same_tool_as`` is noted; its target takes only that tool (any tool if the lot skipped it),
+    and is noted too (so the record shows both)."""
+    st_slot, st_restr, st_same, pr_rec, lu_k = [], [], [], [], 0
+    by_product: dict[str, list] = {}
+    for pname, s in steps_of:
+        by_product.setdefault(pname, []).append(s)
+    base = 0
+    for pname, steps in by_product.items():
+        p = fab.products[pname]
+        visits = {}
+        for s in steps:
+            if p.distinct_tools and fab.shared(s.group):
+                visits[s.group] = visits.get(s.group, 0) + 1
+        target = {s.same_tool_as: s.number for s in steps if s.same_tool_as is not None and fab.shared(s.group)}
+        seen, n = set(), 0
+        for s in steps:
+            again = visits.get(s.group, 0) > 1
+            noted = again or s.number in target or (s.same_tool_as is not None and fab.shared(s.group))
+            st_slot.append(n if noted else -1)
+            n += int(noted)
+            st_restr.append(int(again and s.group in seen))
+            st_same.append(base + target[s.number] - 1 if s.number in target else -1)
+            if again:
+                seen.add(s.group)
+        pr_rec.append(int(n > 0))
+        lu_k = max(lu_k, n)
+        base += len(steps)
+    return dict(st_slot=st_slot, st_restr=st_restr, st_same=st_same, pr_rec=pr_rec, lu_k=lu_k)
+
+
+def _setups(fab: Fab, gnames, steps_of, limit) -> dict:
     """Setup states, sub-queues and the setup-time tables. A group with setup steps gets one
     sub-queue (heap) per setup state its lot steps need, plus one for its steps without a setup;
-    a group without, one sub-queue. States are numbered per group (a tool only holds states of its
-    own group). Time from state a to b: the step's own setup_time when given, else the group's
+    a group without, one sub-queue. Lot steps where only some tools may take a lot (``limit``:
+    distinct tools, same tool) get their own sub-queue per state, an unordered list the kernel scans.
+    States are numbered per group (a tool only holds states of its own group). Time from state a to b: the step's own setup_time when given, else the group's
     matrix; from no state (a tool's first setup): the step's own time, else the matrix's from-any
     time, else none."""
     states = {g: [] for g in gnames}     # state names in order of first use
@@ -273,29 +321,43 @@ def _setups(fab: Fab, gnames, steps_of) -> dict:
                 for a in states[g]:
                     t = mat.time(a, b)
                     su_time[sid[(g, a)], j] = math.nan if t is None else t
-    sq_state, g_sq0, g_nsq = [], [], []
+    sq_state, sq_restr, g_sq0, g_nsq = [], [], [], []
     sq_of = {}
+    restricted = {}   # group -> setup states (None: no setup) of its restricted lot steps, in order
+    for i, (_, s) in enumerate(steps_of):
+        if limit[i] and s.per != PER_BATCH:
+            xs = restricted.setdefault(s.group, [])
+            if s.setup not in xs:
+                xs.append(s.setup)
     for g in gnames:
         g_sq0.append(len(sq_state))
         for x in states[g]:
             sq_of[(g, x)] = len(sq_state)
             sq_state.append(sid[(g, x)])
+            sq_restr.append(0)
         if plain[g] or not states[g]:
             sq_of[(g, None)] = len(sq_state)
             sq_state.append(-1)
+            sq_restr.append(0)
+        for x in restricted.get(g, []):
+            sq_of[(g, x, "restricted")] = len(sq_state)
+            sq_state.append(sid[(g, x)] if x is not None else -1)
+            sq_restr.append(1)
         g_nsq.append(len(sq_state) - g_sq0[-1])
     st_setup, st_stime, st_sq = [], [], []
-    for pname, s in steps_of:
+    for i, (pname, s) in enumerate(steps_of):
         st_setup.append(sid[(s.group, s.setup)] if s.setup is not None else -1)
         st_stime.append(s.setup_time if (s.setup is not None and s.setup_time is not None) else -1.0)
-        st_sq.append(sq_of[(s.group, s.setup)])
+        st_sq.append(sq_of[(s.group, s.setup, "restricted")] if limit[i] and s.per != PER_BATCH
+                     else sq_of[(s.group, s.setup)])
         if s.setup is not None and s.setup_time is None:  # matrix-timed: every state of the group must reach it
             for a in states[s.group]:
                 if math.isnan(su_time[sid[(s.group, a)], sid[(s.group, s.setup)]]):
                     raise PlantError(f"no setup time from {a!r} to {s.setup!r} in setup matrix "
                                      f"{fab.groups[s.group].setup_group!r}", element=f"tool group {s.group}",
                                      key=f"{a}->{s.setup}")
-    return dict(st_setup=st_setup, st_stime=st_stime, st_sq=st_sq, sq_state=sq_state, g_sq0=g_sq0, g_nsq=g_nsq,
+    return dict(st_setup=st_setup, st_stime=st_stime, st_sq=st_sq, sq_state=sq_state, sq_restr=sq_restr,
+                g_sq0=g_sq0, g_nsq=g_nsq,
                 g_setups=[int(bool(states[g])) for g in gnames],
                 g_rsetup=[int(fab.groups[g].rule == "least_setup" or fab.groups[g].rank_setup) for g in gnames],
                 su_time=np.nan_to_num(su_time).ravel(), su_first=su_first, su_minrun=su_minrun, n_states=S)
@@ -408,7 +470,7 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     elif max_batch_wait is not None:
         mw[:] = max_batch_wait
     m = K.FabModel()
-    n_ps, n_states = arrays.pop("n_ps"), arrays.pop("n_states")
+    n_ps, n_states, lu_k = arrays.pop("n_ps"), arrays.pop("n_states"), arrays.pop("lu_k")
     f64 = {"st_stime", "st_pa", "st_pb", "st_ra", "st_rb", "st_cqt", "su_time", "su_first", "ps_every", "ps_first",
            "ps_dlo", "ps_dhi",
            "st_lo", "st_hi", "st_cascade", "st_occ", "st_rwk_p", "st_sample_p", "pr_rpt", "g_load", "g_handle", "g_mttf",
@@ -423,14 +485,16 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     m.n_ps, m.n_states, m.n_steps = n_ps, n_states, len(steps_of)
     m.n_orders, m.n_tools, m.n_groups, m.n_products = O, n_tools, G, P
     m.n_wip, m.move_lo, m.move_hi = len(start), float(move_lo), float(move_hi)
-    m.lot_cap, m.q_cap, m.rec_cap = lot_cap, q_cap, records
+    m.lot_cap, m.q_cap, m.rec_cap, m.lu_k = lot_cap, q_cap, records, lu_k
     m.ev_cap = 2 * lot_cap + 2 * n_tools + 2 * n_ps + O + 8
     m.warmup, m.horizon, m.seed = float(warmup), float(horizon), wp.uint64(seed)
     R = replicas
     s = K.FabState()
     shapes = {"l_": lot_cap, "e_": m.ev_cap, "q_": n_sq * q_cap, "sq": n_sq, "ps": max(1, n_ps),
               "sc": max(1, len(steps_of)), "g_": G, "p_": n_pools, "t_": max(1, n_tools),
-              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR, "sw": max(1, len(steps_of))}
+              "o_": max(1, O), "pr": P, "re": records, "ct": K.N_CTR, "sw": max(1, len(steps_of)),
+              # distinct tools: a lot's record of tools, its copy per finished lot (none without)
+              "lu": max(1, lot_cap * lu_k), "rt": max(1, records * lu_k)}
     for name, ann in K.FabState.vars.items():
         dtype = ann.type.dtype
         s_shape = (R, shapes[name[:2]])
@@ -450,6 +514,8 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     if flags & K.F_EVENTS:
         raise SimulationError(f"fab {fab.name}: the event list outgrew {m.ev_cap} entries")
     res = _reduce(fab, s, prods, gnames, first, steps_of, R, horizon, warmup, ctr, bool(flags & K.F_RECORDS))
+    if lu_k:
+        res.tools_used = _tools_used(fab, s, prods, gnames, steps_of, ctr, lu_k, arrays["pr_rec"])
     growth = kpis.growth_warning(fab.name, res.raw, horizon - warmup)
     if growth:
         warnings.warn(growth, UserWarning, stacklevel=2)
@@ -460,6 +526,32 @@ def simulate(fab: Fab, replicas: int = 10, horizon: float = 30 * DAY, *, warmup:
     res.state_bytes = sum(getattr(s, n).capacity for n in K.FabState.vars)
     res.model_bytes = sum(getattr(m, n).capacity for n, v in K.FabModel.vars.items() if hasattr(getattr(m, n), "capacity"))
     return res
+
+
+def _tools_used(fab, s, prods, gnames, steps_of, ctr, lu_k, pr_rec) -> dict:
+    """Per product that keeps a tool record (distinct tools, same-tool steps), per replica, per lot
+    finished in the window (as recorded): the (step number, group, tool index in the group) of
+    each noted step it ran, in route order."""
+    rec_p, rt_tool, rt_step = s.rec_p.numpy(), s.rt_tool.numpy(), s.rt_step.numpy()
+    tool0, n = {}, 0   # the kernel numbers tools group by group, in the fab's order
+    for g in gnames:
+        tool0[g] = n
+        n += 0 if fab.groups[g].delay else fab.groups[g].tools
+    out = {p: [] for i, p in enumerate(prods) if pr_rec[i]}
+    for r in range(rec_p.shape[0]):
+        for p in out:
+            out[p].append([])
+        for k in range(int(ctr[r, 4])):
+            p = prods[rec_p[r, k]]
+            if p in out:
+                lot = []
+                for j in range(lu_k):
+                    tool, step = int(rt_tool[r, k * lu_k + j]), int(rt_step[r, k * lu_k + j])
+                    if tool >= 0:
+                        st = steps_of[step][1]
+                        lot.append((st.number, st.group, tool - tool0[st.group]))
+                out[p][-1].append(lot)
+    return out
 
 
 def _reduce(fab, s, prods, gnames, first, steps_of, R, horizon, warmup, ctr, records_full) -> FabResults:

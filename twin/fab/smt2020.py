@@ -33,7 +33,8 @@ WAKE = ("", "wake_LeastSetupTime")
 UNMODELLED = {
     "tool.txt.1l:STNFAMSTEP_ACTLIST": "custom action lists (operator actions during setups, extra load/unload) "
                                       "are not modelled",
-    "route:SVESTN": "same-tool constraints (litho alignment) are read but not enforced by the simulator",
+    "route:SVESTN": "same-tool constraints (litho alignment) are read but not enforced: "
+                    "load_smt2020(..., same_tool=True) enforces them",
     "order.txt:ORDER": "order ids are labels; lots are named by LOT",
     "IGNORE": "the dataset's annotation columns named IGNORE (area names): kept as Step.area, not used",
 }
@@ -189,11 +190,14 @@ SETUPGRP_COLS = ("SETUPGRP", "SETUP", "MINRUN", "IGNORE")
 FROMTO_COLS = ("FROMLOC", "TOLOC", "DDIST", "DTIME", "DTIME2", "DUNITS")
 
 
-def load_smt2020(path, *, stagger_pms: bool = True) -> Fab:
+def load_smt2020(path, *, stagger_pms: bool = True, same_tool: bool = False) -> Fab:
     """The Fab of one SMT2020 folder (HVLM or LVHM), validated. Times in seconds, relative to the
     earliest order start (time 0). ``stagger_pms``: attach.txt gives one first occurrence (FOA) per
     PM calendar and tool group; tool k of n takes its first PM at FOA x (k+1)/n (PySCFabSim-release's
-    reading: a group's tools are not all down together), or with False all at FOA."""
+    reading: a group's tools are not all down together), or with False all at FOA. ``same_tool``:
+    enforce SVESTN/FORSTEP (a lot runs step FORSTEP on the tool it ran this step on: ``Step.
+    same_tool_as``); False (the default, the results of earlier versions): the steps carry no
+    constraint and ``fab.unmodelled`` lists it."""
     folder = Path(path)
     if not folder.is_dir():
         raise PlantError("not a folder of SMT2020 files (tool.txt.1l, route_N.txt, order.txt, ...)", file=str(folder))
@@ -214,6 +218,12 @@ def load_smt2020(path, *, stagger_pms: bool = True) -> Fab:
         fab.groups[g].setup_group = SETUP_MATRIX
     _check_setup_pairs(fab, folder / "setup.txt")
     fab.unmodelled = _unmodelled(fab)
+    if same_tool:
+        fab.unmodelled.pop("route:SVESTN", None)
+    else:
+        for p in fab.products.values():
+            for s in p.route.steps:
+                s.same_tool_as = None
     return fab.validate()
 
 
