@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
                                          "the summary then goes to stderr)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar on stderr (default: when stderr is a terminal)")
+    run.add_argument("--same-tool", action="store_true",
+                     help="an SMT2020 folder: run the dataset's same-tool steps (SVESTN/FORSTEP) on the tool "
+                          "of the step they name (default: off, as published results)")
     ren = sub.add_parser("render", help="a picture of the line (PNG, off-screen), optionally coloured by results")
     ren.add_argument("scene", help=SCENE_HELP)
     ren.add_argument("--out", "-o", required=True, help="PNG file to write")
@@ -154,6 +157,8 @@ def _run(args) -> int:
     out = check_output(args.out, "--out") if args.out is not None and not to_stdout else None
     if _is_fab(args.scene):
         return _run_fab(args, out, to_stdout)
+    if args.same_tool:
+        raise TwinError(f"--same-tool applies to an SMT2020 folder, and '{args.scene}' is a line scene")
     import twin
     scene = twin.load_scene(resolve_scene(args.scene))
     study = {**twin.simulator.DEFAULT_STUDY, **scene.study}  # the defaults of twin.simulate
@@ -278,9 +283,12 @@ def _run_fab(args, out, to_stdout) -> int:
     if args.dt is not None:
         raise TwinError("--dt does not apply to a fab (the fab simulator keeps float64 seconds)")
     if Path(args.scene).is_dir():
-        fab, run = load_smt2020(args.scene), {"replicas": 4, "horizon": 120 * 86400.0, "warmup": 30 * 86400.0,
+        fab, run = load_smt2020(args.scene, same_tool=args.same_tool), {"replicas": 4, "horizon": 120 * 86400.0, "warmup": 30 * 86400.0,
                                                "seed": 0, "max_batch_wait": None}
     else:
+        if args.same_tool:
+            raise TwinError(f"--same-tool applies to an SMT2020 folder; in a fab file '{args.scene}' a step "
+                            "names its tool's step with same_tool_as")
         fab, run = load_fab_file(args.scene)
     import twin.kernels  # noqa: F401  (sets Warp's log level before it starts)
     _start_warp(args.device)

@@ -29,3 +29,17 @@ def test_twin_run_on_a_malformed_folder_is_one_line(tmp_path, capsys):
     assert main(["run", str(dst), "--replicas", "1", "--horizon", "1d"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "order.txt" in err[0] and "line 2" in err[0] and "REPEAT" in err[0], err
+
+
+def test_same_tool_runs_the_datasets_paired_steps_on_one_tool(tmp_path, capsys):
+    """--same-tool reads SVESTN/FORSTEP as same-tool constraints: the run's warning no longer lists
+    them as not acted on. Elsewhere the flag is one line, exit 2."""
+    assert main(["run", str(dataset("HVLM")), "--replicas", "1", "--horizon", "2d", "--warmup", "1d"]) == 0
+    assert "SVESTN" in capsys.readouterr().err
+    assert main(["run", str(dataset("HVLM")), "--replicas", "1", "--horizon", "2d", "--warmup", "1d",
+                 "--same-tool"]) == 0
+    assert "SVESTN" not in capsys.readouterr().err
+    for target in ("balanced_line", "minifab"):
+        assert main(["run", target, "--same-tool"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "--same-tool applies to an SMT2020 folder" in err[0], err
