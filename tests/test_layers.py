@@ -519,3 +519,68 @@ def test_recordings_name_belts_not_a_kind(tmp_path):
     back = recording.Recorded.load(path)
     np.testing.assert_array_equal(back.belts["b"], belt)
     assert back.conveyors is back.belts
+
+
+# Imports of a kind's module the recording modules may keep, each with the reason (the test fails
+# if one disappears: then delete it here).
+RECORDING_KIND_IMPORTS = {
+    ("twin.simulator", "twin.maintenance.compiled"): "the crew's policy and SensorLog are inputs of every run",
+}
+
+
+def test_recordings_find_the_kinds_that_record_through_the_registry():
+    """twin/simulator.py's Recorder and twin/recording.py's Recorded take the kinds that record
+    frames of their own (robots, cluster tools) from the registry (twin.recording.recorded_kinds:
+    the kind's Python module exports Recorder, RECORDED and RECORDED_FILE_KEY): neither imports a
+    kind's module or names a kind, a kind's struct or field (the belts' file key, BELT_FILE_KEY,
+    aside)."""
+    from twin import recording
+    from twin.equipment import cluster_tool, robot
+    assert recording.recorded_kinds() == [robot, cluster_tool]  # registry order
+    assert [(m.RECORDED, m.RECORDED_FILE_KEY) for m in recording.recorded_kinds()] == \
+        [("robots", "robot"), ("tools", "tool")]  # the file keys recordings were always saved with
+    modules, (names, words) = _modules(), kind_words()
+    found = {m: kind_references(modules[m].read_text(encoding="utf-8"), names, words)
+             for m in ("twin.simulator", "twin.recording")}
+    assert found == {"twin.simulator": [], "twin.recording": [(found["twin.recording"][0][0], repr(recording.BELT_FILE_KEY))]}
+    graph, own = import_graph(), kind_modules()
+    for (a, b), why in RECORDING_KIND_IMPORTS.items():
+        assert b in graph[a], f"{a} no longer imports {b} ({why}): remove it from RECORDING_KIND_IMPORTS"
+    imports = {m: sorted(t for t in graph[m] & own if (m, t) not in RECORDING_KIND_IMPORTS)
+               for m in ("twin.simulator", "twin.recording")}
+    assert imports == {"twin.simulator": [], "twin.recording": []}
+
+
+def test_recordings_save_and_load_the_kinds_frames_under_their_old_file_keys(tmp_path):
+    """``Recorded.equipment`` holds the kinds' frames by RECORDED name; ``robots``/``tools`` read
+    them; a save writes "robot:NAME:FIELD" / "tool:NAME:FIELD" as before, and a file written by
+    hand with those keys (as twin saved them before ``equipment``) loads into the same groups."""
+    import numpy as np
+
+    from twin import recording
+    from twin.errors import TwinError
+    joints = np.arange(6, dtype=np.float64).reshape(2, 3) / 10
+    chambers = np.array([[0, 1], [2, 3]], np.int8)
+    common = dict(replica=1, times=np.array([0.0, 2.0]), names=np.array(["arm", "etcher:a"]),
+                  kinds=np.array(["robot", "cluster_tool"]), status=np.zeros((2, 2), np.int8),
+                  held=np.ones((2, 2), np.int32))
+    old = tmp_path / "old.npz"
+    np.savez_compressed(old, **common, **{"robot:arm:joints": joints, "tool:etcher:a:chambers": chambers,
+                                          "conveyor:belt": np.full((2, 1), np.nan)})
+    rec = recording.Recorded.load(old)
+    assert sorted(rec.equipment) == ["robots", "tools"]
+    assert rec.robots is rec.equipment["robots"] and rec.tools is rec.equipment["tools"]
+    np.testing.assert_array_equal(rec.robots["arm"]["joints"], joints)
+    np.testing.assert_array_equal(rec.tools["etcher:a"]["chambers"], chambers)  # a name with a colon
+    assert (rec.replica, rec.frames, list(rec.belts)) == (1, 2, ["belt"])
+    new = rec.save(tmp_path / "new.npz")
+    assert sorted(np.load(new).files) == sorted(np.load(old).files)
+    back = recording.Recorded.load(new)
+    np.testing.assert_array_equal(back.robots["arm"]["joints"], joints)
+    np.testing.assert_array_equal(back.tools["etcher:a"]["chambers"], chambers)
+    # the keywords of before still fill the groups; a group no kind records is refused on save
+    kw = recording.Recorded(0, rec.times, rec.names, rec.kinds, rec.status, rec.held, robots={"arm": {"joints": joints}})
+    assert list(kw.equipment) == ["robots"] and kw.tools == {}
+    with pytest.raises(TwinError, match="no registered kind records"):
+        recording.Recorded(0, rec.times, rec.names, rec.kinds, rec.status, rec.held,
+                           equipment={"gantries": {}}).save(tmp_path / "bad.npz")

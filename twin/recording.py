@@ -4,8 +4,9 @@ traces). Opt-in and bounded: pass ``record=Recording(...)`` to ``simulate`` or `
 
 from __future__ import annotations
 
+import importlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,22 @@ STATUS_NAMES = ("idle", "busy", "blocked", "down")  # codes of Recorded.status
 # recordings saved before still load and scripts still run. Which elements have a belt their
 # element class says (``belt_metres_per_step``), not their kind.
 BELT_FILE_KEY = "conveyor"
+
+
+def recorded_kinds() -> list:
+    """The Python modules of the registered kinds that record frames of their own, in registry
+    order: each exports ``Recorder`` (``Recorder(model, steps)``, ``.snapshot(kmodel, state,
+    replica, frame, step)``, ``.finish()`` -> element name -> field -> [F, ...] array),
+    ``RECORDED`` (its key in ``Recorded.equipment``) and ``RECORDED_FILE_KEY`` (the prefix of its
+    arrays in a saved recording, ``KEY:NAME:FIELD``). Found through kernels/registry.py, so no
+    central module names a kind."""
+    from .kernels.registry import KINDS  # plain data, no Warp
+    out = []
+    for module in dict.fromkeys(e.module for e in KINDS if e.module):
+        mod = importlib.import_module(module)
+        if hasattr(mod, "RECORDED"):
+            out.append(mod)
+    return out
 
 
 @dataclass(frozen=True)
@@ -47,7 +64,7 @@ class Recording:
         return steps[steps > 0]
 
 
-@dataclass
+@dataclass(init=False)
 class Recorded:
     """The frames of one replica.
 
@@ -56,9 +73,12 @@ class Recorded:
     blocked = front item waiting at the end); ``held`` [F, E] parts held; ``belts``: name ->
     [F, capacity] item positions in metres from the belt's start, NaN where no item is, for every
     element whose element class has a belt (``belt_metres_per_step``; ``conveyors``: its former name);
-    ``robots``: name -> {"joints": [F, J] radians, "links": [F, J + 1, 3] joint origins in plant
-    coordinates (metres, base first), "holding": [F] 0/1}; ``tools``: name -> {"chambers": [F, C]
-    chamber status codes, ...} (see twin.equipment.cluster_tool).
+    ``equipment``: the frames the kinds record themselves (:func:`recorded_kinds`), by the kind's
+    ``RECORDED`` name -> element name -> field -> array: ``equipment["robots"]`` (``robots``)
+    name -> {"joints": [F, J] radians, "links": [F, J + 1, 3] joint origins in plant coordinates
+    (metres, base first), "holding": [F] 0/1}; ``equipment["tools"]`` (``tools``) name ->
+    {"chambers": [F, C] chamber status codes, ...} (see twin.equipment.cluster_tool).
+    ``robots=`` / ``tools=`` still fill those two groups (scripts written before).
     """
 
     replica: int
@@ -67,9 +87,28 @@ class Recorded:
     kinds: list
     status: np.ndarray
     held: np.ndarray
-    belts: dict = field(default_factory=dict)
-    robots: dict = field(default_factory=dict)
-    tools: dict = field(default_factory=dict)
+    belts: dict
+    equipment: dict
+
+    def __init__(self, replica: int, times, names, kinds, status, held, belts: dict | None = None,
+                 equipment: dict | None = None, *, robots: dict | None = None, tools: dict | None = None):
+        self.replica, self.times, self.names, self.kinds = replica, times, names, kinds
+        self.status, self.held = status, held
+        self.belts = {} if belts is None else belts
+        self.equipment = dict(equipment or {})
+        for group, frames in (("robots", robots), ("tools", tools)):
+            if frames is not None:
+                self.equipment[group] = frames
+
+    @property
+    def robots(self) -> dict:
+        """``equipment["robots"]`` (kept for scripts and renderers written before ``equipment``)."""
+        return self.equipment.get("robots", {})
+
+    @property
+    def tools(self) -> dict:
+        """``equipment["tools"]`` (kept for scripts and renderers written before ``equipment``)."""
+        return self.equipment.get("tools", {})
 
     @property
     def frames(self) -> int:
@@ -82,8 +121,12 @@ class Recorded:
 
     def save(self, path) -> Path:
         path = Path(path)
-        nested = {f"robot:{n}:{k}": v for n, d in self.robots.items() for k, v in d.items()}
-        nested.update({f"tool:{n}:{k}": v for n, d in self.tools.items() for k, v in d.items()})
+        file_keys = {m.RECORDED: m.RECORDED_FILE_KEY for m in recorded_kinds()}
+        unknown = sorted(set(self.equipment) - set(file_keys))
+        if unknown:
+            raise TwinError(f"recording: no registered kind records {unknown} (known: {sorted(file_keys)})")
+        nested = {f"{file_keys[g]}:{n}:{k}": v for g, group in self.equipment.items()
+                  for n, d in group.items() for k, v in d.items()}
         np.savez_compressed(path, replica=self.replica, times=self.times, names=np.array(self.names),
                             kinds=np.array(self.kinds), status=self.status, held=self.held,
                             **{f"{BELT_FILE_KEY}:{k}": v for k, v in self.belts.items()}, **nested)
@@ -93,11 +136,12 @@ class Recorded:
     def load(cls, path) -> "Recorded":
         d = np.load(path)
         belts = {k.split(":", 1)[1]: d[k] for k in d.files if k.startswith(f"{BELT_FILE_KEY}:")}
-        groups: dict = {"robot": {}, "tool": {}}
+        groups = {m.RECORDED_FILE_KEY: m.RECORDED for m in recorded_kinds()}
+        equipment: dict = {g: {} for g in groups.values()}
         for key in d.files:
             prefix, _, rest = key.partition(":")
             if prefix in groups:
                 name, _, field_name = rest.rpartition(":")
-                groups[prefix].setdefault(name, {})[field_name] = d[key]
+                equipment[groups[prefix]].setdefault(name, {})[field_name] = d[key]
         return cls(int(d["replica"]), d["times"], list(d["names"]), list(d["kinds"]), d["status"], d["held"], belts,
-                   robots=groups["robot"], tools=groups["tool"])
+                   equipment)

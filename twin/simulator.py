@@ -17,7 +17,6 @@ import numpy as np
 import warp as wp
 
 from . import __version__
-from .equipment import cluster_tool, robot
 from .deadlock import deadlock_message, find_deadlocks
 from .errors import DeadlockError, SimulationError, TwinError
 from .interrupts import DeferredInterrupt
@@ -29,7 +28,7 @@ from .kernels.dense import is_dense
 from .kernels import record as kernels_record
 from .model import Model, compile_plant
 from . import progress as progress_bars
-from .recording import Recorded, Recording
+from .recording import Recorded, Recording, recorded_kinds
 from .results import Results
 from .kernels.tables import LAYOUTS
 from .state import bytes_per_replica, default_layout, new_state, state_nbytes, to_numpy
@@ -462,7 +461,8 @@ class Recorder:
         self.conveyor_pos = wp.zeros((n_frames, max(width, 1)), dtype=wp.float32, device=dev)
         self.conveyor_col = wp.array(col, dtype=wp.int32, device=dev)
         self.steps_to_m = wp.array(steps_to_m, dtype=wp.float64, device=dev)
-        self.equipment = {kind.KIND: kind.Recorder(model, self.steps) for kind in (robot, cluster_tool)}
+        # the kinds that record frames of their own (robots, cluster tools), found through the registry
+        self.equipment = {kind.RECORDED: kind.Recorder(model, self.steps) for kind in recorded_kinds()}
 
     def snapshot(self, kmodel, state, step: int) -> None:
         frame = self.index.get(step)
@@ -481,7 +481,7 @@ class Recorder:
         belts = {model.names[i]: pos[:, col[i]: col[i] + int(model.capacity[i])] for i in self.conv}
         return Recorded(self.spec.replica, self.steps * model.dt, list(model.names), list(model.kinds),
                         self.status.numpy(), self.held.numpy(), belts,
-                        robots=self.equipment[robot.KIND].finish(), tools=self.equipment[cluster_tool.KIND].finish())
+                        {group: rec.finish() for group, rec in self.equipment.items()})
 
 
 def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | str = DEFAULT_STUDY["horizon"],

@@ -429,6 +429,12 @@ def summary_lines(results) -> list[str]:
 
 
 # ---- recording --------------------------------------------------------------------------------
+# The recording hook (twin.recording.recorded_kinds): this kind's frames are ``Recorded.equipment["tools"]``
+# (``Recorded.tools``), saved as "tool:NAME:FIELD" (the key recordings were always saved with).
+RECORDED = "tools"
+RECORDED_FILE_KEY = "tool"
+
+
 class Recorder:
     """Frames of the cluster tools of one replica. ``finish()`` returns, per tool name:
     ``chambers`` [F, C] int8 (CHAMBER_STATUS: 0 idle, 1 processing, 2 holding a finished wafer,

@@ -800,6 +800,12 @@ def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> d
             "peak_torque_nm": peak}
 
 
+# The recording hook (twin.recording.recorded_kinds): this kind's frames are ``Recorded.equipment["robots"]``
+# (``Recorded.robots``), saved as "robot:NAME:FIELD" (the key recordings were always saved with).
+RECORDED = "robots"
+RECORDED_FILE_KEY = KIND
+
+
 class Recorder:
     """Frames of the robots of one replica: joint angles [F, J] (rad), frame origins [F, J + 1, 3]
     (base first, plant coordinates, m), the TCP [F, 3] and holding [F] (0/1), by robot name."""

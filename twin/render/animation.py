@@ -73,8 +73,8 @@ def sub_recording(recording, first: int, end: int):
     return Recorded(recording.replica, recording.times[sl], list(recording.names), list(recording.kinds),
                     recording.status[sl], recording.held[sl],
                     {k: v[sl] for k, v in recording.belts.items()},
-                    robots={n: {k: v[sl] for k, v in d.items()} for n, d in recording.robots.items()},
-                    tools={n: {k: v[sl] for k, v in d.items()} for n, d in recording.tools.items()})
+                    {g: {n: {k: v[sl] for k, v in d.items()} for n, d in group.items()}
+                     for g, group in recording.equipment.items()})
 
 
 def frames(plant, recording, *, size=DEFAULT_SIZE, camera: str = "iso", labels: bool = True, title: str | None = None,
