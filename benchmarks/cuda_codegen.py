@@ -56,7 +56,7 @@ def engine_modules(how: str) -> dict:
         sets = [sorted(base | {k.name}) for k in KINDS if k.name not in base]
     found = {}
     for names in sets:
-        module = engine.for_kinds(names, dense=False).advance.module  # what CUDA runs: replica_minor tables
+        module = engine.for_kinds(names).advance.module
         found[module.name] = module
     return found
 

@@ -22,7 +22,6 @@ from types import SimpleNamespace
 import warp as wp
 
 from .common import known_index, wake
-from .dense import dense_model, dense_state
 from .flow import flow_functions
 from .kinds import KINDS
 from .layout import R_STEP, Model, State
@@ -34,19 +33,11 @@ SOURCE_DIGEST = hashlib.sha256(b"".join(
     p.name.encode() + p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()[:12]
 
 
-@wp.func(inline=True)
-def same_state(s: State) -> State:
-    """The State as it is (tables that may be strided views: kernels/dense.py)."""
-    return s
-
-
-def build(kinds: list, dense: bool = True) -> SimpleNamespace:
-    """start_replicas, advance and close_statistics over ``kinds`` (registry order); ``dense``:
-    ``advance`` indexes the State tables as dense (kernels/dense.py: the replica_major layout)."""
+def build(kinds: list) -> SimpleNamespace:
+    """start_replicas, advance and close_statistics over ``kinds`` (registry order)."""
     f = flow_functions(kinds)
     # one Warp module per kind set and kernel source (SOURCE_DIGEST: see the module docstring)
-    module = wp.get_module("twin_engine_" + "_".join(k.name for k in kinds) + ("" if dense else "_strided") + "_"
-                           + SOURCE_DIGEST)
+    module = wp.get_module("twin_engine_" + "_".join(k.name for k in kinds) + "_" + SOURCE_DIGEST)
     module.options.update({"enable_backward": False})
     drain, handle_event, start_element, account = f.drain, f.handle_event, f.start_element, f.account
 
@@ -62,9 +53,12 @@ def build(kinds: list, dense: bool = True) -> SimpleNamespace:
         drain(m, s, r, wp.int64(0))
         s.rep64[r, R_STEP] = wp.int64(0)
 
-    @wp.func(inline=True, module="unique")
-    def event_loop(m: Model, s: State, r: int, step_end: wp.int64):
-        """Replica r's events up to (not including) step_end."""
+    @wp.kernel(module=module)
+    def advance(m: Model, s: State, target: wp.array(dtype=wp.int64)):
+        # the end step is read from a device array, not passed by value: a captured CUDA graph
+        # of this launch is replayed for every piece with a new target (twin/simulator.py Launches)
+        step_end = target[0]
+        r = wp.tid()
         while True:
             # The next step with an event: the root of the next-event tree (kernels/next_event.py).
             k = s.next_tree[r, 1]
@@ -83,15 +77,6 @@ def build(kinds: list, dense: bool = True) -> SimpleNamespace:
             drain(m, s, r, k)
         s.rep64[r, R_STEP] = step_end
 
-    state_view = dense_state if dense else same_state
-
-    @wp.kernel(module=module)
-    def advance(m: Model, s: State, target: wp.array(dtype=wp.int64)):
-        # the end step is read from a device array, not passed by value: a captured CUDA graph
-        # of this launch is replayed for every piece with a new target (twin/simulator.py Launches)
-        # The tables are indexed through dense views where they are dense (kernels/dense.py).
-        event_loop(dense_model(m), wp.static(state_view)(s), wp.tid(), target[0])
-
     @wp.kernel(module=module)
     def close_statistics(m: Model, s: State):
         """Integrates every element's state up to the horizon (after the last advance)."""
@@ -100,23 +85,22 @@ def build(kinds: list, dense: bool = True) -> SimpleNamespace:
             account(m, s, r, e, s.control[0].horizon_step)
 
     return SimpleNamespace(start_replicas=start_replicas, advance=advance, close_statistics=close_statistics,
-                           kinds=tuple(k.name for k in kinds), dense=dense)
+                           kinds=tuple(k.name for k in kinds))
 
 
 _BUILT: dict = {}
 
 
-def for_kinds(names, dense: bool = True) -> SimpleNamespace:
+def for_kinds(names) -> SimpleNamespace:
     """The kernels for a plant whose elements are of the kinds ``names`` (kind names; the crew's
-    too if it has one), built once per kind set, ``dense`` and process. ``dense``: for State
-    tables in the replica_major layout (kernels/dense.py ``is_dense``); False: any strides."""
+    too if it has one), built once per kind set and process."""
     wanted = frozenset(names)
     unknown = wanted - {k.name for k in KINDS}
     if unknown:
         raise KeyError(f"unregistered kinds {sorted(unknown)}")
-    if (wanted, dense) not in _BUILT:
-        _BUILT[wanted, dense] = build([k for k in KINDS if k.name in wanted], dense)
-    return _BUILT[wanted, dense]
+    if wanted not in _BUILT:
+        _BUILT[wanted] = build([k for k in KINDS if k.name in wanted])
+    return _BUILT[wanted]
 
 
 ALL = for_kinds(k.name for k in KINDS)  # every registered kind (tools and checks that need no plant)

@@ -244,16 +244,12 @@ def _warmup() -> int:
     from .kernels.kinds import KINDS
     from .model import compile_plant
     from .scenes import bundled, scene_path
-    from .state import default_layout
     _start_warp(None)
     # a plant runs the engine built for its own kinds: the kind sets of the bundled scenes, and every kind
     kind_sets = {compile_plant(twin.load_scene(scene_path(name)).plant, device="cpu").kernel_kinds
                  for name in bundled()}
-    everything = frozenset(k.name for k in KINDS)
+    engines = [engine.for_kinds(kinds) for kinds in [frozenset(k.name for k in KINDS)] + sorted(kind_sets)]
     for device in ["cpu"] + (["cuda"] if wp.is_cuda_available() else []):
-        # the engine variant the device's default State layout runs (kernels/dense.py)
-        dense = default_layout(device) == "replica_major"
-        engines = [engine.for_kinds(kinds, dense=dense) for kinds in [everything] + sorted(kind_sets)]
         for module in [e.advance.module for e in engines] + [record, robot_kinematics, snapshot, tool_record]:
             wp.load_module(module, device=device)
         print(f"twin kernels ready on {device} ({len(engines)} engines: every kind and the bundled scenes' kind "

@@ -259,8 +259,6 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     params = {k.layout.FIELD: k.fill.compile_params(plant, names, dt, device, dist_id) for k in own if k.fill}
     dist_kind = np.array([d.code for d in dists] or [0], np.int32)
     dist_param = np.array([d.kernel_params() for d in dists] or [(0.0,) * 4], np.float64)
-    if dist_param.ndim != 2 or dist_param.shape[1] != 4:  # Model.dists.param is [D, 4]; kernels/dense.py views it so
-        raise TwinError(f"internal: distribution parameters of shape {dist_param.shape}, not [D, 4]")
     tables = [d.kernel_table() for d in dists]
     table_start = np.concatenate([[0], np.cumsum([len(t) for t in tables])[:-1]]).astype(np.int32) \
         if tables else np.zeros(1, np.int32)

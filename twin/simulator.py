@@ -24,14 +24,13 @@ from .invariants import check_run
 from .maintenance import compiled as maintenance
 from .maintenance.compiled import SensorLog
 from .kernels import engine
-from .kernels.dense import is_dense
 from .kernels import record as kernels_record
 from .model import Model, compile_plant
 from . import progress as progress_bars
 from .recording import Recorded, Recording, recorded_kinds
 from .results import Results
 from .kernels.tables import LAYOUTS
-from .state import bytes_per_replica, default_layout, new_state, state_nbytes, to_numpy
+from .state import bytes_per_replica, new_state, state_nbytes, to_numpy
 from .stepclock import HORIZON_LIMIT
 
 PROGRESS_CHUNKS = 50
@@ -142,9 +141,7 @@ class Simulator:
 
         device = model.device
         t0 = time.perf_counter()
-        # specialised to the plant's kinds, and to dense tables in the replica_major layout (kernels/dense.py)
-        dense = (self.layout or default_layout(device)) == "replica_major"
-        kernels = engine.for_kinds(model.kernel_kinds, dense=dense)
+        kernels = engine.for_kinds(model.kernel_kinds)  # specialised to the plant's kinds
         wp.load_module(kernels.advance.module, device=device)
         if record is not None:
             wp.load_module(kernels_record, device=device)
@@ -281,8 +278,6 @@ class Block:
         """Starts the block's replicas and readies its launches (with ``graph``: captures the
         chunk's launch). Called for every block in one thread before any runs: a CPU capture
         records every launch on the device, whatever thread makes it."""
-        if self.kernels.dense and not is_dense(self.state):
-            raise SimulationError("internal: the dense engine was given strided State tables (kernels/dense.py)")
         first = getattr(self, "resume", None) or self.kernels.start_replicas  # twin.live: from a snapshot
         wp.launch(first, dim=self.count, inputs=[self.kmodel, self.state], device=device)
         self.launches = Launches(self.kernels.advance, self.kmodel, self.state, self.count, device, graph=graph)

@@ -83,21 +83,3 @@ def test_the_engine_module_is_keyed_by_the_kernel_sources():
     digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sorted(folder.glob("*.py"))))
     k = engine.for_kinds(["source", "machine", "sink"])
     assert k.advance.module.name.endswith("_" + digest.hexdigest()[:12])
-
-
-def test_the_dense_engine_gives_the_state_of_the_strided_one():
-    """Bit for bit: ``advance`` of the dense engine indexes the tables through dense views
-    (kernels/dense.py: constant strides), the strided one through the arrays' own strides; on
-    the same replica_major tables both must touch the same entries."""
-    from twin.kernels.dense import is_dense
-    model = compile_plant(plain_line(), device="cpu")
-    dense, strided = engine.for_kinds(model.kernel_kinds), engine.for_kinds(model.kernel_kinds, dense=False)
-    assert dense.dense and not strided.dense and dense.advance.module is not strided.advance.module
-    a, b = final_state(dense, model), final_state(strided, model)
-    assert a.keys() == b.keys()
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
-    assert a["rep64"][:, 2].min() > 100  # parts went through (R_EXITED)
-    control = model.control(seed=3, warmup_step=0, horizon_step=10)
-    assert is_dense(new_state(model, 3, control, "replica_major"))
-    assert not is_dense(new_state(model, 3, control, "replica_minor"))  # the simulator then runs the strided engine
