@@ -85,6 +85,30 @@ def test_a_ctrl_c_that_native_code_turned_into_another_error_ends_as_an_interrup
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the CLI's handler is gone
 
 
+def test_a_ctrl_c_reported_as_a_twin_error_ends_as_an_interruption(python_sigint, monkeypatch, capsys):
+    """Seen in CI: a Ctrl-C inside Warp's array constructor came out as "Error while trying to
+    construct Warp array ...", which the simulator reports as a TwinError (cannot allocate the
+    state): exit 2 instead of 130. After a Ctrl-C the CLI calls it an interruption."""
+    from twin.errors import TwinError
+    signal = python_sigint
+
+    def allocation_interrupted(args):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise TwinError("cannot allocate 0 MiB of state for 40 replicas on cpu: Error while trying to "
+                            "construct Warp array from a sequence of Warp structs") from None
+    monkeypatch.setattr(cli, "_command", allocation_interrupted)
+    assert cli.main(["run", "balanced_line"]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "twin: interrupted"
+
+    def plain_error(args):
+        raise TwinError("a real error")
+    monkeypatch.setattr(cli, "_command", plain_error)
+    assert cli.main(["run", "balanced_line"]) == 2  # without a Ctrl-C: the error, status 2
+    assert capsys.readouterr().err.strip() == "twin: error: a real error"
+
+
 def test_an_error_without_a_ctrl_c_is_not_called_an_interruption(python_sigint, monkeypatch):
     """The other side: a real crash still propagates (and a Ctrl-C of an earlier main() call is
     forgotten)."""
@@ -111,3 +135,33 @@ def test_remembering_leaves_a_users_handler_alone():
         assert seen == ["user"] and not ctrl_c.seen
     finally:
         signal_module.signal(signal_module.SIGINT, previous)
+
+
+HALF_BUILT = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+import twin.cli as cli
+
+class HalfBuilt:  # like a PyVista Renderer that a Ctrl-C stopped in its constructor
+    def __del__(self):
+        raise AttributeError("'Renderer' object has no attribute 'cube_axes_actor'")
+
+keep = []
+
+def interrupted(args):
+    keep.append(HalfBuilt())
+    raise KeyboardInterrupt
+
+cli._command = interrupted
+sys.exit(cli.main(["run", "balanced_line"]))
+"""
+
+
+def test_after_a_ctrl_c_a_half_built_objects_destructor_prints_no_traceback():
+    """Seen in the Ctrl-C render test: status 130 and "twin: interrupted", then Python printed
+    "Exception ignored in: <function Renderer.__del__ ...> Traceback ..." at exit."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-c", HALF_BUILT], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip() == "twin: interrupted", proc.stderr

@@ -351,7 +351,14 @@ def _interrupted() -> int:
         print("twin: interrupted", file=sys.stderr)
     except (OSError, ValueError):
         pass
+    # Objects the Ctrl-C left half-built (a PyVista Renderer interrupted in its constructor) fail
+    # in their destructors as the process exits; Python would print each as a traceback.
+    sys.unraisablehook = _ignore_unraisable
     return 130
+
+
+def _ignore_unraisable(unraisable) -> None:
+    """After a Ctrl-C: a destructor's error is a consequence of the interruption, not news."""
 
 
 def _stdout_closed() -> int:
@@ -376,6 +383,8 @@ def main(argv=None) -> int:
                     warnings.showwarning = _show_warning
                     code = _command(args)
             except TwinError as err:
+                if ctrl_c.seen:  # the Ctrl-C became an error on its way up (e.g. inside Warp's array constructor)
+                    return _interrupted()
                 print(f"twin: error: {err}", file=sys.stderr)
                 code = 2
             sys.stdout.flush()  # a closed pipe shows here, not at exit
