@@ -146,10 +146,8 @@ class HalfBuilt:  # like a PyVista Renderer that a Ctrl-C stopped in its constru
     def __del__(self):
         raise AttributeError("'Renderer' object has no attribute 'cube_axes_actor'")
 
-keep = []
-
 def interrupted(args):
-    keep.append(HalfBuilt())
+    renderer = HalfBuilt()  # held by the exception's traceback: destroyed when the CLI has handled it
     raise KeyboardInterrupt
 
 cli._command = interrupted
@@ -165,3 +163,14 @@ def test_after_a_ctrl_c_a_half_built_objects_destructor_prints_no_traceback():
     proc = subprocess.run([sys.executable, "-c", HALF_BUILT], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 130, proc.stderr
     assert proc.stderr.strip() == "twin: interrupted", proc.stderr
+
+
+def test_the_cli_gives_a_callers_process_its_unraisable_hook_back(python_sigint, monkeypatch):
+    import sys
+    before = sys.unraisablehook
+
+    def interrupted(args):
+        python_sigint.raise_signal(python_sigint.SIGINT)
+    monkeypatch.setattr(cli, "_command", interrupted)
+    assert cli.main(["run", "balanced_line"]) == 130
+    assert sys.unraisablehook is before

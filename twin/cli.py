@@ -352,12 +352,13 @@ def _interrupted() -> int:
     except (OSError, ValueError):
         pass
     # Objects the Ctrl-C left half-built (a PyVista Renderer interrupted in its constructor) fail
-    # in their destructors as the process exits; Python would print each as a traceback.
-    sys.unraisablehook = _ignore_unraisable
+    # in their destructors when the exception that holds them is dropped; Python would print each
+    # as a traceback (main() restores the hook once that has happened).
+    sys.unraisablehook = ignore_unraisable
     return 130
 
 
-def _ignore_unraisable(unraisable) -> None:
+def ignore_unraisable(unraisable) -> None:
     """After a Ctrl-C: a destructor's error is a consequence of the interruption, not news."""
 
 
@@ -375,6 +376,14 @@ def _stdout_closed() -> int:
 
 
 def main(argv=None) -> int:
+    unraisable = sys.unraisablehook  # _interrupted silences destructors; a caller's process gets its hook back
+    try:
+        return _main(argv)
+    finally:
+        sys.unraisablehook = unraisable
+
+
+def _main(argv) -> int:
     with RememberCtrlC() as ctrl_c:
         try:
             args = _parser().parse_args(argv)
