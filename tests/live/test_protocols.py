@@ -2,6 +2,7 @@
 14.3, 14.4). Every wait is a bounded loop; every test has a hard timeout through asyncio."""
 
 import asyncio
+import contextlib
 import json
 import math
 import socket
@@ -39,6 +40,20 @@ async def until(cond, seconds: float, what: str):
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
+@contextlib.asynccontextmanager
+async def following(client, em, mapping):
+    """The sync client running and in step with the emulator (its time, every mapped value);
+    stopped on leaving."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(client.run(stop))
+    try:
+        await until(lambda: client.time_s == em.time_s and len(client.values) == len(mapping.addresses), 20, "sync")
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
 def run(coro, timeout=120):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
@@ -53,28 +68,24 @@ async def _sync_drop_restore(make_server, make_client, protocol, plant=None):
     mapping = Mapping.from_dict(default_mapping(p), p, protocol)
     server = await make_server(p, em, mapping)
     client = make_client(p, server.url, mapping)
-    stop = asyncio.Event()
-    task = asyncio.create_task(client.run(stop))
     try:
-        await until(lambda: client.time_s == em.time_s and len(client.values) == len(mapping.addresses), 20, "sync")
-        await asyncio.sleep(0.3)
-        before = em.snapshot().observed()
-        assert client.snapshot() == before
-        f = twin.forecast(p, client.snapshot(), until="1h", replicas=100, target=40)
-        assert await client.write_forecast(json.dumps(f.to_dict()))
-        await server.stop()
-        await until(lambda: not client.connected, 20, "the drop to be noticed")
-        assert client.snapshot() == before  # what it knew is kept
-        em.advance_to(7200)
-        server = await make_server(p, em, mapping, port=server.port)
-        await until(lambda: client.connected and client.time_s == em.time_s, 30, "reconnection")
-        await asyncio.sleep(0.3)
-        assert client.connections == 2
-        assert client.snapshot() == em.snapshot().observed() != before
-        return client
+        async with following(client, em, mapping):
+            await asyncio.sleep(0.3)
+            before = em.snapshot().observed()
+            assert client.snapshot() == before
+            f = twin.forecast(p, client.snapshot(), until="1h", replicas=100, target=40)
+            assert await client.write_forecast(json.dumps(f.to_dict()))
+            await server.stop()
+            await until(lambda: not client.connected, 20, "the drop to be noticed")
+            assert client.snapshot() == before  # what it knew is kept
+            em.advance_to(7200)
+            server = await make_server(p, em, mapping, port=server.port)
+            await until(lambda: client.connected and client.time_s == em.time_s, 30, "reconnection")
+            await asyncio.sleep(0.3)
+            assert client.connections == 2
+            assert client.snapshot() == em.snapshot().observed() != before
+            return client
     finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
         await server.stop()
 
 
@@ -110,25 +121,21 @@ def test_values_that_contradict_the_plant_are_rejected_and_a_missing_node_is_an_
         mapping = Mapping.from_dict(default_mapping(p), p, "opcua")
         srv = await _opcua_server(p, em, mapping)
         client = OpcuaSync(p, srv.url, mapping)
-        stop = asyncio.Event()
-        task = asyncio.create_task(client.run(stop))
         try:
-            await until(lambda: client.time_s == em.time_s and len(client.values) == len(mapping.addresses), 20, "sync")
-            level = client.values["b1", "level"]
-            await srv.publish({("b1", "level"): 99, ("m1", "state"): "exploding"}, em.time_s + 1)
-            await until(lambda: len(client.rejected) >= 2, 10, "the rejections")
-            assert any("b1.level: 99 parts is above its capacity 5" in r for r in client.rejected)
-            assert any("m1.state: unknown state code 'exploding'" in r for r in client.rejected)
-            assert client.values["b1", "level"] == level  # the last good value is kept
-            # a mapping naming a node the server does not have
-            bad = default_mapping(p)
-            bad["opcua"]["nodes"]["m1"]["state"] = "ns=2;s=m1.no_such_node"
-            other = OpcuaSync(p, srv.url, Mapping.from_dict(bad, p, "opcua", "map.toml"))
-            with pytest.raises(MappingError, match="map.toml: m1 state: node ns=2;s=m1.no_such_node is not on the server"):
-                await other.run(asyncio.Event())
+            async with following(client, em, mapping):
+                level = client.values["b1", "level"]
+                await srv.publish({("b1", "level"): 99, ("m1", "state"): "exploding"}, em.time_s + 1)
+                await until(lambda: len(client.rejected) >= 2, 10, "the rejections")
+                assert any("b1.level: 99 parts is above its capacity 5" in r for r in client.rejected)
+                assert any("m1.state: unknown state code 'exploding'" in r for r in client.rejected)
+                assert client.values["b1", "level"] == level  # the last good value is kept
+                # a mapping naming a node the server does not have
+                bad = default_mapping(p)
+                bad["opcua"]["nodes"]["m1"]["state"] = "ns=2;s=m1.no_such_node"
+                other = OpcuaSync(p, srv.url, Mapping.from_dict(bad, p, "opcua", "map.toml"))
+                with pytest.raises(MappingError, match="map.toml: m1 state: node ns=2;s=m1.no_such_node is not on the server"):
+                    await other.run(asyncio.Event())
         finally:
-            stop.set()
-            await asyncio.wait_for(task, 10)
             await srv.stop()
     run(go())
 
@@ -401,23 +408,19 @@ def test_opcua_twin_follows_an_emulated_press_shop_with_a_repair_under_way():
         assert ("crew", "jobs") in mapping.addresses and (name, "wear") in mapping.addresses
         srv = await _opcua_server(p, em, mapping)
         client = OpcuaSync(p, srv.url, mapping)
-        stop = asyncio.Event()
-        task = asyncio.create_task(client.run(stop))
         try:
-            await until(lambda: client.time_s == em.time_s and len(client.values) == len(mapping.addresses), 20, "sync")
-            await asyncio.sleep(0.3)
-            snap = client.snapshot()
-            assert snap == em.snapshot().observed() and snap.health[name]["status"] == "repair"
-            good = client.values["belt.drive", "wear"]
-            await srv.publish({("belt.drive", "wear"): -1.0, ("crew", "jobs"): ["x.y", ""]}, em.time_s + 1)
-            await until(lambda: len(client.rejected) >= 2, 10, "the rejections")
-            assert any("belt.drive.wear: wear -1 is below a new component's 0" in r for r in client.rejected)
-            assert any("crew.jobs: unknown component 'x.y'" in r for r in client.rejected)
-            assert client.values["belt.drive", "wear"] == good
-            return p, snap, name
+            async with following(client, em, mapping):
+                await asyncio.sleep(0.3)
+                snap = client.snapshot()
+                assert snap == em.snapshot().observed() and snap.health[name]["status"] == "repair"
+                good = client.values["belt.drive", "wear"]
+                await srv.publish({("belt.drive", "wear"): -1.0, ("crew", "jobs"): ["x.y", ""]}, em.time_s + 1)
+                await until(lambda: len(client.rejected) >= 2, 10, "the rejections")
+                assert any("belt.drive.wear: wear -1 is below a new component's 0" in r for r in client.rejected)
+                assert any("crew.jobs: unknown component 'x.y'" in r for r in client.rejected)
+                assert client.values["belt.drive", "wear"] == good
+                return p, snap, name
         finally:
-            stop.set()
-            await asyncio.wait_for(task, 10)
             await srv.stop()
     p, snap, name = run(go())
     f = twin.forecast(p, snap, until="8h", replicas=100)
