@@ -182,6 +182,11 @@ class Element:
         """How many of the ``held`` parts an animation draws on it (``look.items == "stack"``)."""
         return held
 
+    def unit_labels(self, units) -> list[str] | None:
+        """Names of the recorded ``units`` (a ``twin.look.Units`` of its look) in an event log, in
+        unit order, or None: ``<units.label><k + 1>``."""
+        return None
+
     def belt_metres_per_step(self, dt: float) -> float | None:
         """Metres an item on it moves per step when a recording tracks its items' positions along
         a belt (twin.Recorded: ``belts``), else None."""

@@ -110,6 +110,16 @@ class Recorded:
         """``equipment["tools"]`` (kept for scripts and renderers written before ``equipment``)."""
         return self.equipment.get("tools", {})
 
+    def element_frames(self, name: str) -> dict | None:
+        """What element ``name``'s kind recorded of it itself (field -> [F, ...] array), or None:
+        its entry in whichever ``equipment`` group holds it (element names are unique), so a
+        reader needs no kind's group name. The fields are the kind's (its look says what draws
+        them: twin/look.py)."""
+        for group in self.equipment.values():
+            if name in group:
+                return group[name]
+        return None
+
     @property
     def frames(self) -> int:
         return len(self.times)

@@ -152,7 +152,7 @@ def test_recording_as_time_samples(electronics, tmp_path):
     name = next(n for n in rec.names if plant[n].kind == "robot")
     el, r = plant[name], rec.robots[name]
     arm = prims[name].GetChild("Arm")
-    offset = meshes.robot_offset(plant_layout(plant)[name], el)
+    offset = meshes.floor_offset(plant_layout(plant)[name], el)
     assert np.ptp(r["joints"], axis=0).max() > 0.1, "the arm should move in the window"
     links = [c for c in arm.GetChildren() if c.GetName().startswith("Link_")]
     assert len(links) == r["links"].shape[1] - 1

@@ -11,7 +11,7 @@ from twin.errors import TwinError
 from twin.recording import STATUS_NAMES, Recorded
 from twin.render.animation import count_frames
 from twin.render.colors import STATUS_COLORS
-from twin.render.scene import CHAMBER_TO_STATUS, LOAD_LOCK_TO_STATUS, LineScene
+from twin.render.scene import LineScene
 
 FRAME = (320, 200)
 BUSY, DOWN = STATUS_NAMES.index("busy"), STATUS_NAMES.index("down")
@@ -140,11 +140,13 @@ def test_cluster_tool_chambers_follow_a_simulated_recording():
     res = twin.simulate(plant, replicas=1, horizon=900.0, seed=2, device="cpu",
                         record=twin.Recording(replica=0, start=300.0, end=420.0, every=4.0))
     tool = res.recording.tools["etcher"]
+    assert [(u.role, u.to_status) for u in twin.ClusterTool.look.units] == [("chamber", (0, 1, 2, 3)),
+                                                                             ("load_lock", (0, 1, 0, 1))]
     assert len(np.unique(tool["chambers"])) >= 2 and len(np.unique(tool["load_locks"])) >= 2
     scene = LineScene(plant, status=True, size=FRAME, anti_aliasing=False, labels=False)
     for f in range(res.recording.frames):
         scene.show_frame(res.recording, f)
-        for role, to_status in (("chamber", CHAMBER_TO_STATUS), ("load_lock", LOAD_LOCK_TO_STATUS)):
+        for role, to_status in ((u.role, u.to_status) for u in twin.ClusterTool.look.units):  # the kind's mapping
             codes = tool[role + "s"][f]
             for k, actor in scene.actors["etcher"][role].items():
                 assert actor.prop.color.hex_rgb == STATUS_COLORS[STATUS_NAMES[to_status[int(codes[k])]]]

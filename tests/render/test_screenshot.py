@@ -114,13 +114,14 @@ def test_every_kind_has_geometry():
 
 
 def test_robot_pose_comes_from_the_robot_module_when_it_has_forward_kinematics():
-    """A real robot is drawn through its forward kinematics at its home configuration."""
+    """A real robot is drawn through its forward kinematics at its home configuration (the arm
+    shape asks the element: ``drawn_links``)."""
     import twin
     from twin.equipment import robot as robot_module
     from twin.scenes import scene_path
     plant = twin.load_scene(scene_path("electronics_assembly")).plant
     arm = next(el for el in plant if isinstance(el, robot_module.Robot))
-    links = meshes.robot_links(arm)
+    links = meshes.arm_links(arm)
     expected = robot_module.link_positions(arm, arm.home)
     assert np.allclose(links, expected)
     assert np.allclose(links[0], arm.base)
@@ -129,10 +130,12 @@ def test_robot_pose_comes_from_the_robot_module_when_it_has_forward_kinematics()
 
 
 def test_robot_placeholder_without_forward_kinematics(monkeypatch):
+    """An element drawn as an arm that cannot say its joint origins (no ``drawn_links``) gets a
+    placeholder arm standing where it stands."""
     from twin.equipment import robot as robot_module
-    monkeypatch.delattr(robot_module, "link_positions", raising=False)
+    monkeypatch.delattr(robot_module.Robot, "drawn_links")
     arm = equipment_cell()["arm"]
-    links = meshes.robot_links(arm)
+    links = meshes.arm_links(arm)
     assert links.shape[1] == 3 and np.allclose(links[0], arm.base) and links[:, 2].max() > 1.0
 
 

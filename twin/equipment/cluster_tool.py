@@ -20,7 +20,7 @@ import warp as wp
 from ..distributions import Deterministic, Distribution
 from ..elements import Element, _as_dist, _count, _health_components, _positive_number, register_kind
 from ..errors import PlantError, TwinError
-from ..look import Look
+from ..look import Look, Units
 from ..stepclock import whole_steps
 from ..kernels import tool_layout as tl
 from ..kernels.tool_layout import ToolParams
@@ -34,6 +34,17 @@ KPIS: tuple[str, ...] = ("wafers_per_hour", "lots_per_hour", "chamber_utilizatio
 CHAMBER_STATUS = ("idle", "processing", "holding", "down")    # codes of a recording's "chambers"
 ROBOT_PARTS = ("vtm_robot", "atm_robot")  # parts a health component may sit on, before the chambers
 LOAD_LOCK_STATES = ("vented", "pumping", "vacuum", "venting")  # codes of a recording's "load_locks"
+# How a recording colours and exports them (twin/look.py Units): a chamber holding a finished
+# wafer waits for the robot (blocked); a load lock pumping or venting works (busy), vented or at
+# vacuum it waits (idle). Codes 1 and 2 of a chamber hold a wafer (the USD export's Wafers).
+UNITS = (Units("chamber", "chambers", CHAMBER_STATUS, (0, 1, 2, 3), "Chamber", "chamber", "chamber state change",
+               "chamber", held=(1, 2), held_prim="Wafers"),
+         Units("load_lock", "load_locks", LOAD_LOCK_STATES, (0, 1, 0, 1), "LoadLock", "LL", "load lock state change",
+               "load lock"))
+# recorded fields the USD export writes as time-sampled attributes (twin:<name>)
+ATTRIBUTES = (("wafers_out", "wafersOut", "Int"), ("foups", "foups", "Int"), ("robot_holding", "robotHolding", "Int"),
+              ("atm_busy", "atmBusy", "Int"), ("load_lock_wafers", "loadLockWafers", "IntArray"),
+              ("robot_angle", "robotAngle", "Double"))
 
 
 def rotation_time(angle: float, speed: float, acceleration: float) -> float:
@@ -107,7 +118,7 @@ class ClusterTool(Element):
     routing: str = "probability"
     health: tuple[HealthComponent, ...] = ()
     kind: ClassVar[str] = KIND
-    look: ClassVar[Look] = Look("cluster", "#a6b4c4")  # its footprint follows its radius (twin/render/layout.py)
+    look: ClassVar[Look] = Look("cluster", "#a6b4c4", units=UNITS, attributes=ATTRIBUTES)  # footprint: drawn_ring
     field_units: ClassVar[dict[str, str]] = {
         "rotate_speed": "angular_speed", "rotate_acceleration": "angular_acceleration", "extend_time": "time",
         "retract_time": "time", "atm_move_time": "time", "radius": "length"}
@@ -208,6 +219,16 @@ class ClusterTool(Element):
         labels += [f"step{j + 1}.chamber{c + 1}" for j, st in enumerate(self.steps) for c in range(st.chambers)]
         s = len(labels)
         return [(label, 2.0 * math.pi * i / s) for i, label in enumerate(labels)]
+
+    def drawn_ring(self) -> tuple[float, int, int, int]:
+        """(radius in metres, process chambers, load locks, load ports): what the ``cluster``
+        shape draws (twin.render.meshes)."""
+        return float(self.radius), self.n_chambers, int(self.load_locks), int(self.load_ports)
+
+    def unit_labels(self, units) -> list[str] | None:
+        """Station labels of the units a recording colours ('step1.chamber2', 'LL1')."""
+        labels = [label for label, _ in self.station_angles()]
+        return labels[:self.load_locks] if units.field == "load_locks" else labels[self.load_locks:]
 
     def part_names(self) -> tuple[str, ...]:
         """What a health component may sit on: the two robots, then every chamber

@@ -341,6 +341,12 @@ class Robot(Element):
         """Its ``position``, else its ``base``: where the renderers place the arm."""
         return self.position if self.position is not None else self.base
 
+    def drawn_links(self, q=None) -> np.ndarray:
+        """Joint origins [J + 2, 3] (plant coordinates, base first, the tool centre point last) at
+        joint angles ``q`` (default: ``home``): what the ``arm`` shape draws (twin.render.meshes)."""
+        q = self.home_q if q is None else q
+        return np.asarray(link_positions(self, q), dtype=float).reshape(-1, 3)
+
     # -- effective values (defaults filled in) --
     @property
     def joints(self) -> int:

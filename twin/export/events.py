@@ -3,8 +3,9 @@ event log for process-mining tools.
 
 What the simulator records is frames (twin.recording): every element's state and parts held at
 each frame time of one replica. The events here are *derived from consecutive frames*: a state
-change, a net change in parts held, a robot picking or placing, a cluster-tool chamber or load
-lock changing state. So this is a state-change log at the recording's resolution, not a
+change, a net change in parts held, an element picking or placing (its kind records what it
+carries: ``holding``), a unit its look names (twin/look.py ``Units``: a cluster tool's chambers
+and load locks) changing state. So this is a state-change log at the recording's resolution, not a
 per-part log: an event's time is the first frame at which the change was seen (it happened in
 the interval since the frame before), several arrivals between two frames show as one event
 with ``count`` > 1 (an arrival and a departure between two frames cancel and show as nothing),
@@ -29,9 +30,6 @@ COLUMNS = ("replica", "time_s", "element", "kind", "unit", "event", "from_state"
            "part_id", "product")
 SUFFIXES = (".csv", ".parquet", ".jsonocel", ".ocel.json")
 DEFAULT_T0 = "1970-01-01T00:00:00+00:00"   # OCEL needs calendar times: simulated second 0 is mapped here
-# cluster-tool codes (twin.equipment.cluster_tool.CHAMBER_STATUS, LOAD_LOCK_STATES)
-CHAMBER_STATES = ("idle", "processing", "holding", "down")
-LOAD_LOCK_STATES = ("vented", "pumping", "vacuum", "venting")
 
 
 def _name(names, code: int) -> str:
@@ -50,12 +48,20 @@ def _as_list(recordings) -> list:
     return recs
 
 
-def _unit_labels(plant, name: str, n_chambers: int, n_locks: int) -> tuple[list, list]:
+def _look(plant, name: str, kind: str):
+    """The element's look: from the plant, else from its kind's element class (a recording
+    without its plant)."""
+    if plant is not None and name in plant.elements:
+        return plant[name].look
+    from ..elements import KINDS
+    cls = KINDS.get(kind)
+    return cls.look if cls is not None else None
+
+
+def _unit_labels(plant, name: str, units, n: int) -> list:
     el = plant[name] if plant is not None and name in plant.elements else None
-    if el is not None and hasattr(el, "station_angles"):
-        labels = [label for label, _ in el.station_angles()]
-        return labels[getattr(el, "load_locks", 0):], labels[:getattr(el, "load_locks", 0)]
-    return [f"chamber{k + 1}" for k in range(n_chambers)], [f"LL{k + 1}" for k in range(n_locks)]
+    labels = el.unit_labels(units) if el is not None else None
+    return list(labels) if labels is not None else [f"{units.label}{k + 1}" for k in range(n)]
 
 
 def event_table(recordings, plant=None) -> dict[str, list]:
@@ -65,9 +71,20 @@ def event_table(recordings, plant=None) -> dict[str, list]:
     Events (derived from consecutive frames, see the module docstring): ``recording start`` per
     element (its state at the first frame); ``state change`` (``from_state`` -> ``to_state``,
     twin.recording.STATUS_NAMES); ``parts in`` / ``parts out`` (``count`` parts net, ``held`` after);
-    robots ``pick`` / ``place``; cluster tools ``chamber state change`` / ``load lock state
-    change`` with ``unit`` the station label (e.g. 'step1.chamber2', 'LL1'). ``plant`` (optional)
-    checks the element names and gives the stations' labels."""
+    ``pick`` / ``place`` of an element whose kind records what it carries (``holding``: robots);
+    a state change of a unit its look names (``Units.event``: a cluster tool's ``chamber state
+    change`` / ``load lock state change``) with ``unit`` the unit's label (e.g.
+    'step1.chamber2', 'LL1'). ``plant`` (optional) checks the element names and gives the units'
+    labels."""
+    cols = {c: [] for c in COLUMNS}
+    for row in _event_rows(recordings, plant):
+        for c, v in zip(COLUMNS, row[:len(COLUMNS)]):
+            cols[c].append(v)
+    return cols
+
+
+def _event_rows(recordings, plant) -> list[tuple]:
+    """The rows of :func:`event_table` (its COLUMNS, then a unit's OCEL object type or "")."""
     recs = _as_list(recordings)
     rows: list[tuple] = []
     for rec in recs:
@@ -82,41 +99,38 @@ def event_table(recordings, plant=None) -> dict[str, list]:
             st = np.asarray(rec.status[:, i], int)
             held = np.asarray(rec.held[:, i], int)
             rows.append((rec.replica, t[0], order[name], 0, name, kind, "", "recording start", "",
-                         _name(STATUS_NAMES, st[0]), int(held[0]), 0))
+                         _name(STATUS_NAMES, st[0]), int(held[0]), 0, ""))
             for f in np.flatnonzero(st[1:] != st[:-1]) + 1:
                 rows.append((rec.replica, t[f], order[name], 1, name, kind, "", "state change",
-                             _name(STATUS_NAMES, st[f - 1]), _name(STATUS_NAMES, st[f]), int(held[f]), 1))
+                             _name(STATUS_NAMES, st[f - 1]), _name(STATUS_NAMES, st[f]), int(held[f]), 1, ""))
             for f in np.flatnonzero(held[1:] != held[:-1]) + 1:
                 d = int(held[f] - held[f - 1])
                 rows.append((rec.replica, t[f], order[name], 2, name, kind, "", "parts in" if d > 0 else "parts out",
-                             "", "", int(held[f]), abs(d)))
-            r = rec.robots.get(name)
-            if r is not None and r.get("holding") is not None:
-                h = np.asarray(r["holding"], int)
+                             "", "", int(held[f]), abs(d), ""))
+            own = rec.element_frames(name)      # what its kind records of it itself
+            if own is None:
+                continue
+            if own.get("holding") is not None:
+                h = np.asarray(own["holding"], int)
                 for f in np.flatnonzero(h[1:] != h[:-1]) + 1:
                     rows.append((rec.replica, t[f], order[name], 3, name, kind, "", "pick" if h[f] > h[f - 1]
-                                 else "place", "", "", int(h[f]), abs(int(h[f] - h[f - 1]))))
-            tool = rec.tools.get(name)
-            if tool is not None:
-                ch = np.asarray(tool.get("chambers", np.zeros((len(t), 0))), int)
-                ll = np.asarray(tool.get("load_locks", np.zeros((len(t), 0))), int)
-                ch_labels, ll_labels = _unit_labels(plant, name, ch.shape[1], ll.shape[1])
-                for codes, labels, states, what in ((ch, ch_labels, CHAMBER_STATES, "chamber state change"),
-                                                    (ll, ll_labels, LOAD_LOCK_STATES, "load lock state change")):
-                    for k in range(codes.shape[1]):
-                        c = codes[:, k]
-                        unit = labels[k] if k < len(labels) else f"{k + 1}"
-                        rows.append((rec.replica, t[0], order[name], 4, name, kind, unit, "recording start", "",
-                                     _name(states, c[0]), 0, 0))
-                        for f in np.flatnonzero(c[1:] != c[:-1]) + 1:
-                            rows.append((rec.replica, t[f], order[name], 4, name, kind, unit, what,
-                                         _name(states, c[f - 1]), _name(states, c[f]), 0, 1))
+                                 else "place", "", "", int(h[f]), abs(int(h[f] - h[f - 1])), ""))
+            look = _look(plant, name, kind)
+            for units in (look.units if look is not None else ()):
+                codes = np.asarray(own.get(units.field, np.zeros((len(t), 0))), int)
+                labels = _unit_labels(plant, name, units, codes.shape[1])
+                for k in range(codes.shape[1]):
+                    c = codes[:, k]
+                    unit = labels[k] if k < len(labels) else f"{k + 1}"
+                    rows.append((rec.replica, t[0], order[name], 4, name, kind, unit, "recording start", "",
+                                 _name(units.states, c[0]), 0, 0, units.object_type))
+                    for f in np.flatnonzero(c[1:] != c[:-1]) + 1:
+                        rows.append((rec.replica, t[f], order[name], 4, name, kind, unit, units.event,
+                                     _name(units.states, c[f - 1]), _name(units.states, c[f]), 0, 1,
+                                     units.object_type))
     rows.sort(key=lambda r: (r[0], r[1], r[2], r[3]))
-    cols = {c: [] for c in COLUMNS}
-    for rep, time_s, _, _, name, kind, unit, event, a, b, held, count in rows:
-        for c, v in zip(COLUMNS, (int(rep), float(time_s), name, kind, unit, event, a, b, held, count, "", "")):
-            cols[c].append(v)
-    return cols
+    return [(int(rep), float(time_s), name, kind, unit, event, a, b, held, count, "", "", otype)
+            for rep, time_s, _, _, name, kind, unit, event, a, b, held, count, otype in rows]
 
 
 # ---- OCEL 2.0 --------------------------------------------------------------------------------
@@ -140,14 +154,17 @@ def ocel_log(recordings, plant=None, t0=DEFAULT_T0) -> dict:
     """An OCEL 2.0 JSON object-centric event log of the recorded replicas.
 
     Objects: one per element and replica (id ``r<replica>/<element>``, type its kind, a time-varying
-    ``state`` attribute), one per cluster-tool station (type ``chamber`` or ``load lock``), one per
-    replica (type ``replica``). Events: those of :func:`event_table` (type = its ``event``), each
-    related to its element (qualifier ``element``), its station where it has one (``station``) and
-    its replica (``replica``). Times: ``t0`` + simulated seconds."""
+    ``state`` attribute), one per unit of an element's look (type ``Units.object_type``: a cluster
+    tool's ``chamber`` or ``load lock``), one per replica (type ``replica``). Events: those of
+    :func:`event_table` (type = its ``event``), each related to its element (qualifier
+    ``element``), its unit where it has one (``station``) and its replica (``replica``). Times:
+    ``t0`` + simulated seconds."""
     recs = _as_list(recordings)
     start = parse_t0(t0)
-    table = event_table(recs, plant)
-    n = len(table["time_s"])
+    rows = _event_rows(recs, plant)
+    table = {c: [r[j] for r in rows] for j, c in enumerate(COLUMNS)}
+    unit_types = [r[len(COLUMNS)] for r in rows]
+    n = len(rows)
     objects: dict[str, dict] = {}
     object_types: dict[str, list] = {}
 
@@ -175,8 +192,7 @@ def ocel_log(recordings, plant=None, t0=DEFAULT_T0) -> dict:
         target = objects[eid]
         if unit:
             sid = f"{eid}/{unit}"
-            otype = "load lock" if unit.startswith("LL") else "chamber"
-            target = add_object(sid, otype, [(eid, "part of"), (rid, "replica")])
+            target = add_object(sid, unit_types[k], [(eid, "part of"), (rid, "replica")])
             rels.append({"objectId": sid, "qualifier": "station"})
         rels.append({"objectId": rid, "qualifier": "replica"})
         etype = table["event"][k]

@@ -11,11 +11,12 @@ draws. Stage: Z up, metres (``metersPerUnit = 1``), ``/Plant`` the default prim:
                                  twin:<kpi> (mean) and twin:<kpi>:ci95 from results,
                                  twin:state (token, time-sampled from a recording)
         /Body_<i>, /Trim_<i>     Mesh per part of the scene (body: displayColor)
-        /Chamber_<k>, /LoadLock_<k>   cluster tools (twin:state per chamber)
-        /Arm/Link_<j>, /Arm/Joint_<j> robots: one Xform per link (translate + orient + scale
+        /<Units.prim>_<k>        the units of its look (a ring's Chamber_<k>, LoadLock_<k>):
+                                 twin:state per unit
+        /Arm/Link_<j>, /Arm/Joint_<j> arms: one Xform per link (translate + orient + scale
                                  of a unit cylinder from joint origin j to j + 1)
-        /Items                   Points: parts held (belts, buffers, machines, the gripper)
-        /Wafers                  Points: wafers in process chambers (cluster tools)
+        /Items                   Points: parts held (belts, stacks, the gripper)
+        /<Units.held_prim>       Points: parts held in its units (a ring's Wafers)
       /Links/<from>__<to>        Mesh per material flow (graph edge): twin:from, twin:to
 
 Time: one time code per simulated second (``timeCodesPerSecond = speed``; start/end time codes
@@ -253,15 +254,15 @@ def write_usd(plant, path, results=None, recording=None, *, color_by: str = "uti
     ``results`` (a :class:`twin.Results`, its dict or a results JSON path): every per-element
     KPI becomes ``twin:<kpi>`` (mean) and ``twin:<kpi>:ci95``; bodies are coloured by
     ``color_by`` on the colour map and range ``twin render`` uses. ``recording`` (a
-    :class:`twin.Recorded`): element states (displayColor and ``twin:state``), parts on belts,
-    in buffers and machines, robot links and joint angles, cluster-tool chambers and wafers as
-    time samples (time code = simulated seconds; ``speed`` = time codes per second of playback).
+    :class:`twin.Recorded`): element states (displayColor and ``twin:state``), parts on belts
+    and stacked on elements, arm links and joint angles, the units of an element's look (a ring's
+    chambers and the parts in them) and the recorded attributes its look names, as time samples (time code = simulated seconds; ``speed`` = time codes per second of playback).
     Returns the path."""
     from ..render import meshes
     from ..render.colors import (NO_DATA_COLOR, PART_COLOR, FLOOR_COLOR,
                                  FEEDBACK_COLOR, FLOW_COLOR, color_range, status_color)
     from ..render.layout import path_points, plant_layout
-    from ..render.scene import CHAMBER_TO_STATUS, FLOOR_MARGIN, LOAD_LOCK_TO_STATUS, flow_meshes
+    from ..render.scene import FLOOR_MARGIN, flow_meshes
 
     path = check_output(path, SUFFIXES, "the USD file")
     if not (isinstance(speed, (int, float)) and math.isfinite(speed) and speed > 0):
@@ -339,36 +340,34 @@ def write_usd(plant, path, results=None, recording=None, *, color_by: str = "uti
                 held.Set(int(rec.held[f, i]), float(times[f]))
 
         links = None
-        for k, part in enumerate(meshes.element_parts(pl, el)):
+        own = rec.element_frames(name) if rec is not None else None   # what its kind records itself
+        units = {u.role: u for u in pl.look.units}
+        parts = meshes.element_parts(pl, el)
+        for k, part in enumerate(parts):
             if part.role == "links":
                 links = part
                 continue
             if part.role == "trim":
                 w.mesh(f"{epath}/Trim_{k}", part.mesh, hex_rgb(part.color))
                 continue
-            if part.role in ("chamber", "load_lock"):
-                label = "Chamber" if part.role == "chamber" else "LoadLock"
-                g = w.mesh(f"{epath}/{label}_{part.index}", part.mesh, base)
-                t = rec.tools.get(name) if rec is not None else None
-                role = part.role + "s"
-                if t is not None and role in t and part.index < t[role].shape[1]:
-                    to_status = CHAMBER_TO_STATUS if part.role == "chamber" else LOAD_LOCK_TO_STATUS
-                    codes = np.asarray(t[role][:, part.index], int)
-                    w.color_samples(g, times, codes, lambda c, m=to_status: state_rgb(m[c]))
-                    from ..equipment.cluster_tool import CHAMBER_STATUS, LOAD_LOCK_STATES
-                    w.token_samples(g.GetPrim(), "twin:state", times, codes,
-                                    CHAMBER_STATUS if part.role == "chamber" else LOAD_LOCK_STATES)
+            if part.role in units:
+                u = units[part.role]
+                g = w.mesh(f"{epath}/{u.prim}_{part.index}", part.mesh, base)
+                if own is not None and u.field in own and part.index < own[u.field].shape[1]:
+                    codes = np.asarray(own[u.field][:, part.index], int)
+                    w.color_samples(g, times, codes, lambda c, m=u.to_status: state_rgb(m[c]))
+                    w.token_samples(g.GetPrim(), "twin:state", times, codes, u.states)
                 continue
             g = w.mesh(f"{epath}/Body_{k}", part.mesh, base)
             if animated:
                 w.color_samples(g, times, status, state_rgb)
 
         if links is not None:
-            _write_arm(w, epath, pl, el, rec, name, times, base, status if animated else None, state_rgb)
+            _write_arm(w, epath, pl, el, own, times, base, status if animated else None, state_rgb)
         if rec is not None:
             _write_items(w, epath, pl, el, rec, i, times, part_rgb, path_points)
-            if name in rec.tools:
-                _write_tool(w, prim, epath, pl, el, rec.tools[name], times, part_rgb)
+            if own is not None:
+                _write_recorded(w, prim, epath, pl.look, own, parts, times)
 
     flows = UsdGeom.Scope.Define(stage, "/Plant/Links").GetPrim()
     Usd.ModelAPI(flows).SetKind(w.Kind.Tokens.group)
@@ -394,16 +393,16 @@ def write_usd(plant, path, results=None, recording=None, *, color_by: str = "uti
     return path
 
 
-def _write_arm(w, epath, pl, el, rec, name, times, base, status, state_rgb) -> None:
-    """A robot arm: one Xform per link (unit cylinder along +z placed between joint origins) and
-    per joint (a sphere), at its home pose or sampled from the recording."""
+def _write_arm(w, epath, pl, el, own, times, base, status, state_rgb) -> None:
+    """An arm: one Xform per link (unit cylinder along +z placed between joint origins) and per
+    joint (a sphere), at rest (``drawn_links``) or sampled from its recorded ``links``."""
     import pyvista as pv
 
     from ..render import meshes
     UsdGeom, Vt, Gf = w.UsdGeom, w.Vt, w.Gf
-    offset = meshes.robot_offset(pl, el)
-    r = rec.robots.get(name) if rec is not None else None
-    frames = np.asarray(r["links"], float) + offset if r is not None else (meshes.robot_links(el) + offset)[None]
+    offset = meshes.floor_offset(pl, el)
+    r = own if own is not None and "links" in own else None
+    frames = np.asarray(r["links"], float) + offset if r is not None else (meshes.arm_links(el) + offset)[None]
     arm = UsdGeom.Xform.Define(w.stage, f"{epath}/Arm")
     cyl = pv.Cylinder(center=(0, 0, 0.5), direction=(0, 0, 1), radius=meshes.LINK_RADIUS, height=1.0,
                       resolution=12).triangulate()
@@ -450,50 +449,49 @@ def item_positions(pl, el, rec, i, f, path_points) -> np.ndarray:
         s = s[np.isfinite(s)]
         if not s.size:
             return np.zeros((0, 3))
-        _, height = meshes.conveyor_dims(el)
+        _, height = meshes.belt_dims(el)
         return path_points(pl.path, s, float(el.length)) + np.array([0.0, 0.0, height + meshes.PART_EDGE / 2])
     if pl.look.items == "stack" and i is not None:
         return meshes.item_slots(pl, el.items_drawn(int(rec.held[f, i])))
-    r = rec.robots.get(name)
-    if r is not None and r.get("holding") is not None and int(r["holding"][f]):
-        tcp = np.asarray(r["links"][f][-1], float) + meshes.robot_offset(pl, el)
+    r = rec.element_frames(name)
+    if r is not None and "links" in r and r.get("holding") is not None and int(r["holding"][f]):
+        tcp = np.asarray(r["links"][f][-1], float) + meshes.floor_offset(pl, el)
         return (tcp - np.array([0.0, 0.0, meshes.PART_EDGE / 2 + meshes.JOINT_RADIUS]))[None]
     return np.zeros((0, 3))
 
 
 def _write_items(w, epath, pl, el, rec, i, times, part_rgb, path_points) -> None:
     from ..render import meshes
-    if pl.look.items == "none" and pl.name not in rec.robots:
+    own = rec.element_frames(pl.name)
+    if pl.look.items == "none" and not (own is not None and "links" in own):
         return
     w.points(f"{epath}/Items", times, lambda f: item_positions(pl, el, rec, i, f, path_points), meshes.PART_EDGE,
              part_rgb)
 
 
-def _write_tool(w, prim, epath, pl, el, t, times, part_rgb) -> None:
-    """Cluster-tool time samples: wafers in process chambers (Points at the chambers), wafers per
-    load lock, on the vacuum robot, out of their FOUPs, FOUPs docked, the robot's arm angle."""
-    from ..render import meshes
-    g = meshes.tool_geometry(pl, el)
-    centres = np.array([g["ring"] + 0.98 * g["radius"] * np.array([math.cos(a), math.sin(a), 0.0])
-                        + np.array([0.0, 0.0, 1.45]) for a in g["chambers"]]).reshape(-1, 3)
-    ch = np.asarray(t["chambers"], int) if "chambers" in t else np.zeros((len(times), 0), int)
+UNIT_PART_WIDTH = 0.3                  # a part held in a unit (a wafer in a chamber), metres
+UNIT_PART_RGB = (0.85, 0.85, 0.92)
 
-    def wafers(f):
-        occupied = np.flatnonzero((ch[f] == 1) | (ch[f] == 2))   # processing, or holding a finished wafer
-        return centres[occupied[occupied < len(centres)]]
 
-    w.points(f"{epath}/Wafers", times, wafers, 0.3, (0.85, 0.85, 0.92))
-    for key, attr, typ in (("wafers_out", "twin:wafersOut", "Int"), ("foups", "twin:foups", "Int"),
-                           ("robot_holding", "twin:robotHolding", "Int"), ("atm_busy", "twin:atmBusy", "Int")):
-        if key in t:
-            a = w.attr(prim, attr, typ)
-            for f in changes(t[key]):
-                a.Set(int(t[key][f]), float(times[f]))
-    if "load_lock_wafers" in t:
-        a = w.attr(prim, "twin:loadLockWafers", "IntArray")
-        for f in changes(t["load_lock_wafers"]):
-            a.Set(w.Vt.IntArray([int(x) for x in t["load_lock_wafers"][f]]), float(times[f]))
-    if "robot_angle" in t:
-        a = w.attr(prim, "twin:robotAngle", "Double")
-        for f in changes(t["robot_angle"]):
-            a.Set(float(t["robot_angle"][f]), float(times[f]))
+def _write_recorded(w, prim, epath, look, own, parts, times) -> None:
+    """What the element's kind recorded of it, as its look says: per units with ``held`` codes a
+    Points prim (a part at a unit's ``anchor`` while its code is one of them: a ring's wafers in
+    their chambers), then each of ``look.attributes`` as time-sampled ``twin:<attribute>``."""
+    for u in look.units:
+        if not u.held:
+            continue
+        anchors = np.array([p.anchor for p in sorted((p for p in parts if p.role == u.role and p.anchor is not None),
+                                                     key=lambda p: p.index)]).reshape(-1, 3)
+        codes = np.asarray(own[u.field], int) if u.field in own else np.zeros((len(times), 0), int)
+
+        def held(f, codes=codes, anchors=anchors, u=u):
+            occupied = np.flatnonzero(np.isin(codes[f], u.held))
+            return anchors[occupied[occupied < len(anchors)]]
+
+        w.points(f"{epath}/{u.held_prim}", times, held, UNIT_PART_WIDTH, UNIT_PART_RGB)
+    convert = {"Int": int, "Double": float, "IntArray": lambda v: w.Vt.IntArray([int(x) for x in v])}
+    for field, name, typ in look.attributes:
+        if field in own:
+            a = w.attr(prim, f"twin:{name}", typ)
+            for f in changes(own[field]):
+                a.Set(convert[typ](own[field][f]), float(times[f]))

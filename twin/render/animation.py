@@ -31,8 +31,9 @@ def _even(size) -> tuple[int, int]:
 
 def activity(recording) -> np.ndarray:
     """Visible changes at each frame of a recording ([F] counts; frame 0 has none): elements whose
-    state or parts held changed since the previous frame, belts whose parts moved, robots whose
-    joints moved, cluster-tool chambers and load locks whose state changed."""
+    state or parts held changed since the previous frame, belts whose parts moved, and in what the
+    kinds record themselves (``equipment``): arms whose joints moved (frames with ``joints``,
+    once per arm), else each recorded column that changed (a cluster tool's chambers)."""
     n = recording.frames
     out = np.zeros(n, np.int64)
     if n < 2:
@@ -42,13 +43,15 @@ def activity(recording) -> np.ndarray:
     for s in recording.belts.values():
         s = np.nan_to_num(np.asarray(s, float), nan=-1.0)
         out[1:] += (np.abs(np.diff(s, axis=0)) > 1e-6).any(axis=1)
-    for r in recording.robots.values():
-        q = np.asarray(r.get("joints", np.zeros((n, 0))), float).reshape(n, -1)
-        out[1:] += (np.abs(np.diff(q, axis=0)) > 1e-4).any(axis=1)
-    for t in recording.tools.values():
-        for codes in t.values():
-            codes = np.asarray(codes).reshape(n, -1)
-            out[1:] += (np.diff(codes.astype(np.int64), axis=0) != 0).sum(axis=1)
+    for group in recording.equipment.values():
+        for own in group.values():
+            if "joints" in own:
+                q = np.asarray(own["joints"], float).reshape(n, -1)
+                out[1:] += (np.abs(np.diff(q, axis=0)) > 1e-4).any(axis=1)
+                continue
+            for codes in own.values():
+                codes = np.asarray(codes).reshape(n, -1)
+                out[1:] += (np.diff(codes.astype(np.int64), axis=0) != 0).sum(axis=1)
     return out
 
 
@@ -98,7 +101,7 @@ def animate(plant, recording, path, *, fps: int = 20, size=DEFAULT_SIZE, camera:
             title: str | None = None, anti_aliasing: bool = True, layout=None, progress: bool | None = None) -> Path:
     """Writes a clip of ``recording`` (a :class:`twin.Recorded` of ``plant``) to ``path``
     (``.gif`` or ``.mp4``), one frame per recorded frame at ``fps`` frames per second: parts on
-    belts, in buffers and machines, robot arms, machines and chambers coloured idle / busy /
+    belts and stacked on elements, arms moving, elements and their units coloured idle / busy /
     blocked / down, and a clock. Returns the path."""
     path = Path(path)
     suffix = path.suffix.lower()

@@ -105,12 +105,12 @@ class Layout:
 # ---- sizes -----------------------------------------------------------------------------------
 def element_size(el) -> np.ndarray:
     """The element's (dx, dy, dz): its ``size``, else the default of its look (a belt: its
-    ``length`` long; a cluster tool: the footprint of its ring of chambers)."""
+    ``length`` long; a ring: the footprint of its ring of chambers, ``drawn_ring``)."""
     if getattr(el, "size", None) is not None:
         return np.array(el.size, dtype=float)
     look = el.look
     if look.shape == "cluster":
-        return np.array(tool_footprint(float(getattr(el, "radius", None) or 1.5)), dtype=float)
+        return np.array(ring_footprint(drawn_ring(el)[0]), dtype=float)
     if look.shape == "belt":
         length = float(getattr(el, "length", None) or look.size[0])
         return np.array([length, BELT_WIDTH, BELT_HEIGHT])
@@ -122,13 +122,23 @@ def along_path(el) -> bool:
     return el.look.shape == "belt"
 
 
-EFEM_DEPTH = 0.9        # cluster tool: equipment front end module depth (metres)
-PORT_DEPTH = 0.6        # cluster tool: load ports in front of the EFEM
+EFEM_DEPTH = 0.9        # ring of chambers: equipment front end module depth (metres)
+PORT_DEPTH = 0.6        # ring of chambers: load ports in front of the EFEM
 
 
-def tool_footprint(radius: float) -> tuple[float, float, float]:
-    """(dx, dy, dz) of a cluster tool whose process chambers stand on a ring of ``radius``: the
-    ring (chambers reach 0.35 radius beyond it), the EFEM and the load ports in front (-x)."""
+def drawn_ring(el) -> tuple[float, int, int, int]:
+    """(radius m, process chambers, load locks, load ports) the ``cluster`` shape draws: what the
+    element answers (``drawn_ring()``), else a ring of radius 1.5 with two load locks and ports."""
+    ask = getattr(el, "drawn_ring", None)
+    if ask is None:
+        return 1.5, 0, 2, 2
+    radius, chambers, locks, ports = ask()
+    return float(radius or 1.5), int(chambers), int(locks or 0), int(ports or 0)
+
+
+def ring_footprint(radius: float) -> tuple[float, float, float]:
+    """(dx, dy, dz) of a ring whose process chambers stand on a circle of ``radius``: the ring
+    (chambers reach 0.35 radius beyond it), the EFEM and the load ports in front (-x)."""
     ring = 2 * 1.35 * radius
     return (ring + EFEM_DEPTH + PORT_DEPTH, ring, 1.6)
 

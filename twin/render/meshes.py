@@ -3,9 +3,10 @@ Placement (and the element spec) to PyVista meshes.
 
 Each function returns a list of :class:`Part`. A part's ``role`` says how the scene colours it:
 ``"body"`` takes the element's colour (its kind, its KPI, or its recorded state), ``"trim"`` keeps
-``color`` (frames, plinths, legs), ``"chamber"``/``"load_lock"`` (cluster tools, with ``index``)
-take the colour of that chamber's recorded state, and ``"links"`` is a robot arm (redrawn from
-recorded joint origins when animating).
+``color`` (frames, plinths, legs), a role of its look's ``units`` (``"chamber"``, ``"load_lock"``,
+with ``index``) takes the colour of that unit's recorded state, and ``"links"`` is an arm
+(redrawn from recorded joint origins when animating). ``anchor``: where a part the piece holds
+is drawn (a ring's chambers).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyvista as pv
 
+from ..errors import TwinError
+from ..look import shape_builder
 from .colors import TRIM_COLOR
-from .layout import BELT_HEIGHT, BELT_WIDTH, EFEM_DEPTH, PORT_DEPTH, Placement
+from .layout import BELT_HEIGHT, BELT_WIDTH, EFEM_DEPTH, PORT_DEPTH, Placement, drawn_ring, element_position
 
 PART_EDGE = 0.28          # edge of a part (item) cube, metres
 LINK_RADIUS = 0.06
@@ -30,6 +33,7 @@ class Part:
     role: str = "body"
     color: str | None = None
     index: int = 0
+    anchor: np.ndarray | None = None
 
 
 # ---- primitives ------------------------------------------------------------------------------
@@ -70,8 +74,8 @@ def cylinder(center_floor, radius: float, height: float, resolution: int = 32) -
 
 
 # ---- shapes ----------------------------------------------------------------------------------
-def machine_parts(pl: Placement, el=None) -> list[Part]:
-    """A machine: a dark plinth and the body above it."""
+def plinth_parts(pl: Placement, el=None) -> list[Part]:
+    """A dark plinth and the body above it."""
     lo, hi = pl.lo, pl.hi
     dz = hi[2] - lo[2]
     plinth = 0.08 * dz
@@ -80,8 +84,8 @@ def machine_parts(pl: Placement, el=None) -> list[Part]:
             Part(box(lo + inset + (0, 0, plinth), hi - inset), "body")]
 
 
-def buffer_parts(pl: Placement, el=None) -> list[Part]:
-    """A buffer: an open rack (frame below, a tray on top where its parts sit)."""
+def rack_parts(pl: Placement, el=None) -> list[Part]:
+    """An open rack (frame below, a tray on top where its parts sit)."""
     lo, hi = pl.lo, pl.hi
     dz = hi[2] - lo[2]
     tray = 0.15 * dz
@@ -90,16 +94,16 @@ def buffer_parts(pl: Placement, el=None) -> list[Part]:
     return [Part(frame, "trim", TRIM_COLOR), Part(box((lo[0], lo[1], hi[2] - tray), hi), "body")]
 
 
-def source_parts(pl: Placement, el=None) -> list[Part]:
-    """A source: a box with an arrow on top pointing downstream (+x)."""
+def arrow_parts(pl: Placement, el=None) -> list[Part]:
+    """A box with an arrow on top pointing downstream (+x)."""
     lo, hi = pl.lo, pl.hi
     arrow = pv.Cone(center=(pl.center[0], pl.center[1], hi[2] + 0.12), direction=(1, 0, 0),
                     height=0.6 * pl.size[0], radius=0.25 * min(pl.size[0], pl.size[1]), resolution=3)
     return [Part(box(lo, hi), "body"), Part(arrow.triangulate(), "trim", "#ffffff")]
 
 
-def sink_parts(pl: Placement, el=None) -> list[Part]:
-    """A sink: an open bin (floor slab and four walls)."""
+def bin_parts(pl: Placement, el=None) -> list[Part]:
+    """An open bin (floor slab and four walls)."""
     lo, hi = pl.lo, pl.hi
     t = 0.08 * min(pl.size[0], pl.size[1])
     return [Part(box(lo, (hi[0], hi[1], lo[2] + t)), "body"),
@@ -109,15 +113,15 @@ def sink_parts(pl: Placement, el=None) -> list[Part]:
             Part(box((lo[0], hi[1] - t, lo[2]), hi), "body")]
 
 
-def conveyor_dims(el) -> tuple[float, float]:
-    """(width, belt height) of a conveyor: from its ``size`` (dy, dz) when given."""
+def belt_dims(el) -> tuple[float, float]:
+    """(width, belt height) of a belt: from the element's ``size`` (dy, dz) when given."""
     size = getattr(el, "size", None)
     return (float(size[1]), float(size[2])) if size else (BELT_WIDTH, BELT_HEIGHT)
 
 
-def conveyor_parts(pl: Placement, el=None) -> list[Part]:
+def belt_parts(pl: Placement, el=None) -> list[Part]:
     """A belt along its path: the belt surface (body), side rails and legs (trim)."""
-    width, height = conveyor_dims(el)
+    width, height = belt_dims(el)
     parts = []
     path = pl.path
     for a, b in zip(path[:-1], path[1:]):
@@ -132,19 +136,13 @@ def conveyor_parts(pl: Placement, el=None) -> list[Part]:
     return parts
 
 
-def robot_links(el, q=None) -> np.ndarray:
-    """Joint origins [J + 1, 3] (plant coordinates, base first) of a robot at joint angles ``q``
-    (default: its ``home``): from ``twin.equipment.robot.link_positions`` when the robot module
-    provides it, else a placeholder arm standing on ``base``."""
-    from ..equipment import robot as robot_module
-    fk = getattr(robot_module, "link_positions", None)
-    if fk is not None and isinstance(el, getattr(robot_module, "Robot", ())):
-        if q is None:
-            q = getattr(el, "home", None)
-        if q is None:
-            q = np.zeros(len(getattr(el, "dh", ()) or ()))
-        return np.asarray(fk(el, q), dtype=float).reshape(-1, 3)
-    base = np.asarray(getattr(el, "base", None) or getattr(el, "position", None) or (0, 0, 0), float)
+def arm_links(el) -> np.ndarray:
+    """Joint origins [J + 1, 3] (plant coordinates, base first) of an arm at rest: what the
+    element answers (``drawn_links()``), else a placeholder arm standing where it stands."""
+    ask = getattr(el, "drawn_links", None)
+    if ask is not None:
+        return np.asarray(ask(), dtype=float).reshape(-1, 3)
+    base = np.asarray(element_position(el) if element_position(el) is not None else (0, 0, 0), float)
     scale = 1.0
     if getattr(el, "size", None):
         scale = max(float(el.size[2]) / 1.6, 0.3)
@@ -152,20 +150,20 @@ def robot_links(el, q=None) -> np.ndarray:
     return base + scale * shape
 
 
-def robot_offset(pl: Placement, el) -> np.ndarray:
-    """Shift from plant coordinates (the robot's ``base``) to where the layout put it (zero when
-    the scene's positions are used)."""
-    from .layout import element_position
+def floor_offset(pl: Placement, el) -> np.ndarray:
+    """Shift from plant coordinates (where the element stands, ``floor_position``) to where the
+    layout put it (zero when the scene's positions are used): recorded points of the element in
+    plant coordinates (an arm's joint origins) are drawn shifted by it."""
     own = element_position(el)
     if own is None:
         return np.zeros(3)
     return np.array([pl.center[0] - own[0], pl.center[1] - own[1], 0.0])
 
 
-def robot_parts(pl: Placement, el=None, links: np.ndarray | None = None, link_radius: float = LINK_RADIUS) -> list[Part]:
-    """A robot arm: a pedestal at its base, links through its joint origins, joint spheres.
+def arm_parts(pl: Placement, el=None, links: np.ndarray | None = None, link_radius: float = LINK_RADIUS) -> list[Part]:
+    """An arm: a pedestal at its base, links through its joint origins, joint spheres.
     ``link_radius``: thicker than the real links where a frame needs it to show the arm."""
-    pts = (robot_links(el) if links is None else np.asarray(links, float)) + robot_offset(pl, el)
+    pts = (arm_links(el) if links is None else np.asarray(links, float)) + floor_offset(pl, el)
     base = pts[0]
     pedestal = max(0.28, 1.6 * link_radius)
     parts = [Part(cylinder((base[0], base[1], 0.0), pedestal, max(base[2], 0.0) + 0.12), "trim", TRIM_COLOR)]
@@ -182,13 +180,10 @@ def arm_mesh(pts: np.ndarray, link_radius: float = LINK_RADIUS) -> pv.PolyData:
     return pv.merge([m.triangulate() for m in meshes])
 
 
-def tool_geometry(pl: Placement, el) -> dict:
-    """Where a cluster tool's pieces stand: ring centre, radius, process chamber and load-lock
-    angles (load locks face the front, -x, towards the EFEM and load ports)."""
-    radius = float(getattr(el, "radius", None) or 1.5)
-    n_chambers = int(sum(int(getattr(s, "chambers", 1)) for s in (getattr(el, "steps", None) or ())))
-    n_locks = int(getattr(el, "load_locks", 2) or 0)
-    n_ports = int(getattr(el, "load_ports", 2) or 0)
+def ring_geometry(pl: Placement, el) -> dict:
+    """Where a ring's pieces stand (``drawn_ring``): ring centre, radius, process chamber and
+    load-lock angles (load locks face the front, -x, towards the EFEM and load ports)."""
+    radius, n_chambers, n_locks, n_ports = drawn_ring(el)
     x0 = pl.center[0] - pl.size[0] / 2
     ring = np.array([x0 + PORT_DEPTH + EFEM_DEPTH + 1.35 * radius, pl.center[1], pl.center[2]])
     slots = max(n_chambers + n_locks, 1)
@@ -200,17 +195,22 @@ def tool_geometry(pl: Placement, el) -> dict:
             "ports": n_ports, "x0": x0}
 
 
-def cluster_tool_parts(pl: Placement, el=None) -> list[Part]:
-    """A cluster tool: a transfer chamber (cylinder) ringed by process chambers and load locks,
-    with the EFEM and its load ports in front."""
-    g = tool_geometry(pl, el)
+CHAMBER_TOP = 1.45      # a part held in a ring's chamber is drawn this high above the floor (metres)
+
+
+def cluster_parts(pl: Placement, el=None) -> list[Part]:
+    """A ring: a transfer chamber (cylinder) ringed by process chambers (role ``chamber``, their
+    ``anchor`` where a part they hold is drawn) and load locks (role ``load_lock``), with the
+    EFEM and its load ports in front."""
+    g = ring_geometry(pl, el)
     r, c = g["radius"], g["ring"]
     parts = [Part(cylinder(c, 0.55 * r, 1.0, 48), "body")]
     slots = len(g["chambers"]) + len(g["load_locks"])
     tangential = min(0.62 * r, 2 * math.pi * r / max(slots, 1) * 0.8)
     for i, a in enumerate(g["chambers"]):
         centre = c + 0.98 * r * np.array([math.cos(a), math.sin(a), 0.0])
-        parts.append(Part(rotated_box(centre, (0.7 * r, tangential, 1.35), a), "chamber", index=i))
+        parts.append(Part(rotated_box(centre, (0.7 * r, tangential, 1.35), a), "chamber", index=i,
+                          anchor=centre + np.array([0.0, 0.0, CHAMBER_TOP])))
     for j, a in enumerate(g["load_locks"]):
         centre = c + 0.78 * r * np.array([math.cos(a), math.sin(a), 0.0])
         parts.append(Part(rotated_box(centre, (0.42 * r, 0.8 * tangential, 1.0), a), "load_lock", index=j))
@@ -227,29 +227,33 @@ def cluster_tool_parts(pl: Placement, el=None) -> list[Part]:
     return parts
 
 
-def generic_parts(pl: Placement, el=None) -> list[Part]:
-    """An element of a kind without its own geometry: a box."""
+def box_parts(pl: Placement, el=None) -> list[Part]:
+    """An element whose look names no other shape: a box."""
     return [Part(box(pl.lo, pl.hi), "body")]
 
 
-SHAPE_PARTS = {  # twin.look.Look.shape -> its geometry
-    "box": generic_parts,
-    "plinth": machine_parts,
-    "rack": buffer_parts,
-    "arrow": source_parts,
-    "bin": sink_parts,
-    "belt": conveyor_parts,
-    "arm": robot_parts,
-    "cluster": cluster_tool_parts,
+SHAPE_PARTS = {  # twin.look.SHAPES -> its geometry; shapes a kind registers: twin.look.register_shape
+    "box": box_parts,
+    "plinth": plinth_parts,
+    "rack": rack_parts,
+    "arrow": arrow_parts,
+    "bin": bin_parts,
+    "belt": belt_parts,
+    "arm": arm_parts,
+    "cluster": cluster_parts,
 }
 
 
 def element_parts(pl: Placement, el, link_radius: float = LINK_RADIUS) -> list[Part]:
-    """The parts of one element, by the shape of its look; ``link_radius``: a robot arm's drawn
-    link radius."""
-    if pl.look.shape == "arm":
-        return robot_parts(pl, el, link_radius=link_radius)
-    return SHAPE_PARTS[pl.look.shape](pl, el)
+    """The parts of one element, by the shape of its look (a shape of its kind's: the builder it
+    registered, twin.look.register_shape); ``link_radius``: an arm's drawn link radius."""
+    shape = pl.look.shape
+    if shape == "arm":
+        return arm_parts(pl, el, link_radius=link_radius)
+    build = SHAPE_PARTS.get(shape) or shape_builder(shape)
+    if build is None:
+        raise TwinError(f"element '{pl.name}': no geometry for shape {shape!r} (twin.look.register_shape)")
+    return list(build(pl, el))
 
 
 # ---- parts (items) in animations -------------------------------------------------------------

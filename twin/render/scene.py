@@ -27,22 +27,22 @@ VIEWS = {  # camera direction (from the scene towards the camera) and view-up
     "top": ((0.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
     "front": ((0.0, -1.0, 0.3), (0.0, 0.0, 1.0)),
 }
-# cluster-tool recordings (twin.equipment.cluster_tool.CHAMBER_STATUS / LOAD_LOCK_STATES) -> the
-# recorded status codes that colour them: a chamber holding a finished wafer waits for the robot
-# (blocked); a load lock pumping or venting works (busy), vented or at vacuum it waits (idle)
-CHAMBER_TO_STATUS = (0, 1, 2, 3)     # idle, processing, holding, down
-LOAD_LOCK_TO_STATUS = (0, 1, 0, 1)   # vented, pumping, vacuum, venting
 BACKGROUND = "white"
 AMBIENT = 0.25
 FLOOR_MARGIN = 1.5        # floor around the plant, metres
 LIGHTING = "three lights"
-MIN_LINK_PX = 6.0         # a robot arm's links are drawn at least this many pixels thick
+MIN_LINK_PX = 6.0         # an arm's links are drawn at least this many pixels thick
 
 
 def is_reach_edge(plant, u: str, v: str) -> bool:
-    """True when an element whose look is a reach (a robot) takes part in edge (u, v): it tends
+    """True when an element whose look is a reach (an arm) takes part in edge (u, v): it tends
     the other end (drawn as its reach)."""
     return plant[u].look.reach or plant[v].look.reach
+
+
+def reaching(plant, u: str, v: str) -> str:
+    """The element of reach edge (u, v) whose look is the reach."""
+    return u if plant[u].look.reach else v
 
 
 def parse_size(size) -> tuple[int, int]:
@@ -211,7 +211,7 @@ class LineScene:
         for name, pl in self.layout.placements.items():
             el = self.plant[name]
             style = self._body_style(name, pl.look)
-            group = {"body": [], "trim": [], "chamber": {}, "load_lock": {}, "links": None}
+            group = {"body": [], "trim": [], "links": None, **{u.role: {} for u in pl.look.units}}
             for i, part in enumerate(meshes.element_parts(pl, el, link_radius=self.link_radius)):
                 key = f"{name}/{part.role}/{i}"
                 if part.role == "trim":
@@ -230,7 +230,7 @@ class LineScene:
                     if part.role == "links" and not self.values:
                         color = pl.look.color if not self.status_mode else STATUS_COLORS["idle"]
                     actor = self._add(part.mesh, color=color, name=key)
-                if part.role in ("chamber", "load_lock"):
+                if isinstance(group.get(part.role), dict):   # one of its look's units
                     group[part.role][part.index] = actor
                 elif part.role == "links":
                     group["links"] = actor
@@ -281,8 +281,8 @@ class LineScene:
         edges = list(self.plant.graph.edges)
         if any(e in self.layout.feedback and not is_reach_edge(self.plant, *e) for e in edges):
             out.append(("rework flow", FEEDBACK_COLOR))
-        if any(is_reach_edge(self.plant, *e) for e in edges):
-            out.append(("robot reach", REACH_COLOR))
+        kinds = dict.fromkeys(self.plant[reaching(self.plant, *e)].kind for e in edges if is_reach_edge(self.plant, *e))
+        out += [(f"{kind.replace('_', ' ')} reach", REACH_COLOR) for kind in kinds]
         return out
 
     def _element_entries(self) -> list[tuple[str, str]]:
@@ -383,8 +383,9 @@ class LineScene:
 
     # ---- animation ------------------------------------------------------------------------
     def show_frame(self, rec, f: int) -> None:
-        """Shows frame ``f`` of a :class:`twin.Recorded`: state colours, parts on belts, in
-        buffers and machines, robot arms, cluster-tool chambers, and the clock."""
+        """Shows frame ``f`` of a :class:`twin.Recorded`: state colours, parts on belts and
+        stacked on elements, arms moved by their recorded joint origins, units coloured by their
+        recorded states (each element's look says which), and the clock."""
         index = {n: i for i, n in enumerate(rec.names)}
         centres = []
         for name, pl in self.layout.placements.items():
@@ -402,26 +403,27 @@ class LineScene:
                 s = np.asarray(rec.belts[name][f], float)
                 s = s[np.isfinite(s)]
                 if s.size:
-                    width, height = meshes.conveyor_dims(self.plant[name])
+                    width, height = meshes.belt_dims(self.plant[name])
                     pts = path_points(pl.path, s, float(self.plant[name].length))
                     centres.append(pts + np.array([0.0, 0.0, height + meshes.PART_EDGE / 2]))
             elif pl.look.items == "stack":
                 n = self.plant[name].items_drawn(int(rec.held[f, i]))
                 centres.append(meshes.item_slots(pl, n))
-            if name in rec.robots and name in self._arms:
-                r = rec.robots[name]
-                links = np.asarray(r["links"][f], float) + meshes.robot_offset(pl, self.plant[name])
+            own = rec.element_frames(name)      # what its kind records of it itself
+            if own is None:
+                continue
+            if "links" in own and name in self._arms:
+                links = np.asarray(own["links"][f], float) + meshes.floor_offset(pl, self.plant[name])
                 self._arms[name].copy_from(meshes.arm_mesh(links, self.link_radius))
-                holding = r.get("holding")
+                holding = own.get("holding")
                 if holding is not None and int(holding[f]):
                     centres.append(links[-1:] - np.array([0.0, 0.0, meshes.PART_EDGE / 2 + meshes.JOINT_RADIUS]))
-            if name in rec.tools:
-                t = rec.tools[name]
-                for role, to_status in (("chambers", CHAMBER_TO_STATUS), ("load_locks", LOAD_LOCK_TO_STATUS)):
-                    if role in t:
-                        for k, actor in group[role[:-1]].items():
-                            if k < t[role].shape[1]:
-                                actor.prop.color = status_color(to_status[int(t[role][f, k])])
+            for units in pl.look.units:
+                if units.field in own:
+                    codes = own[units.field]
+                    for k, actor in group[units.role].items():
+                        if k < codes.shape[1]:
+                            actor.prop.color = status_color(units.to_status[int(codes[f, k])])
         pts = np.concatenate(centres) if centres else np.zeros((0, 3))
         if self._items_actor is not None:
             if len(pts):
@@ -467,8 +469,9 @@ class LineScene:
 
 
 def reach_mesh(plant, layout: Layout):
-    """A robot's reach: one dashed line from the robot's base to each element it tends (each
-    edge to or from a robot, once per pair), at working height; None when no robot tends any."""
+    """An arm's reach: one dashed line from the arm's base to each element it tends (each edge
+    to or from an element whose look is a reach, once per pair), at working height; None when
+    none tends any."""
     pairs = []
     for u, v in plant.graph.edges:
         if is_reach_edge(plant, u, v):
@@ -478,8 +481,8 @@ def reach_mesh(plant, layout: Layout):
     if not pairs:
         return None
     pts, lines = [], []
-    for robot, other in pairs:
-        rp, op = layout[robot], layout[other]
+    for arm, other in pairs:
+        rp, op = layout[arm], layout[other]
         a = rp.center + np.array([0.0, 0.0, max(rp.size[2], 0.3)])
         b = op.center + np.array([0.0, 0.0, 0.5 * op.size[2]])
         if op.path is not None:
@@ -496,7 +499,7 @@ def reach_mesh(plant, layout: Layout):
 def flow_meshes(plant, layout: Layout, reach: bool = True) -> list:
     """The material flows as drawn: per edge (u, v) of the plant graph, ``(u, v, feedback, tube,
     arrow head)`` (feedback: a rework loop, drawn above the plant); shared with the USD export.
-    ``reach=False`` leaves out edges to and from robots (the scene draws those as reach lines)."""
+    ``reach=False`` leaves out reach edges (to and from an arm: the scene draws those as reach lines)."""
     lo, hi = layout.bounds
     out = []
     for u, v in plant.graph.edges:
