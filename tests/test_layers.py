@@ -584,3 +584,117 @@ def test_recordings_save_and_load_the_kinds_frames_under_their_old_file_keys(tmp
     with pytest.raises(TwinError, match="no registered kind records"):
         recording.Recorded(0, rec.times, rec.names, rec.kinds, rec.status, rec.held,
                            equipment={"gantries": {}}).save(tmp_path / "bad.npz")
+
+
+# ---- rendering and the exports name no kind ------------------------------------------------------
+# twin/render and twin/export draw, animate and export every kind through its look (twin/look.py:
+# shape, units, attributes), its drawing answers (drawn_links, drawn_ring, unit_labels) and what it
+# records itself (Recorded.element_frames): no kind's name, class or field appears in them.
+DRAWING_PACKAGES = ("twin.render", "twin.export")
+# Strings there that contain a kind's word in another sense, each with the reason. The test fails
+# if one disappears (then delete it here).
+ALLOWED_DRAWING_WORDS = {
+    ("twin.render.backend", "on this machine"): "the computer, in an error message",
+}
+
+
+def _pieces(text: str) -> list[str]:
+    """The lower-case words of an identifier or a key: snake_case, CamelCase, 'twin:robotAngle'."""
+    import re
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    return [p for p in re.split(r"[^A-Za-z0-9]+", text.lower()) if p]
+
+
+def kind_words_in(source: str, words) -> list[tuple[int, str]]:
+    """(line, text) of every identifier (a name, attribute, definition, argument, keyword
+    or import) and every string but docstrings in ``source`` that has one of ``words`` among its
+    words: ``robot_links``, ``ClusterTool``, ``"twin:robotAngle"``, ``"cluster_tool"`` (but
+    ``rec.tools`` only when ``tools`` is one of the words); comments and docstrings may describe."""
+    tree = ast.parse(source)
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    wanted = {w: _pieces(w) for w in words}
+    hits = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs:
+            texts = [n.value]
+        elif isinstance(n, ast.Name):
+            texts = [n.id]
+        elif isinstance(n, ast.Attribute):
+            texts = [n.attr]
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            texts = [n.name]
+        elif isinstance(n, ast.arg):
+            texts = [n.arg]
+        elif isinstance(n, ast.keyword) and n.arg:
+            texts = [n.arg]
+        elif isinstance(n, ast.alias):
+            texts = [n.name, *([n.asname] if n.asname else [])]
+        elif isinstance(n, ast.ImportFrom) and n.module:
+            texts = [n.module]
+        else:
+            continue
+        for text in texts:
+            got = _pieces(text)
+            if any(got[i:i + len(ps)] == ps for ps in wanted.values() for i in range(len(got) - len(ps) + 1)):
+                hits.append((n.lineno, text))
+    return sorted(set(hits))
+
+
+def drawn_kind_words() -> set[str]:
+    """The words that name a kind a scene draws (every registered kind with an element class): its
+    name, its element class's name, its Model/State field and the group its recorded frames go
+    in (machine, cluster_tool, ClusterTool, tool, robot, Robot, robots, conveyor, ...)."""
+    import importlib
+
+    from twin.elements import KINDS as classes
+    from twin.kernels.registry import KINDS
+    from twin.recording import recorded_kinds
+    out = {m.RECORDED for m in recorded_kinds()}     # Recorded.robots, .tools
+    for e in KINDS:
+        if not e.module:
+            continue                 # the crew: an internal element, never drawn
+        out |= {e.name, classes[e.name].__name__}
+        if e.layout:
+            out.add(importlib.import_module(f"twin.kernels.{e.layout}").FIELD)
+    return out
+
+
+def test_the_kind_word_finder_sees_a_kind_in_an_identifier_a_key_and_an_import():
+    words = {"robot", "Robot", "cluster_tool", "ClusterTool", "tool"}
+    src = ('"""Draws robots and cluster tools."""\n'
+           "from ..equipment import robot as arm_module\n"
+           "def robot_links(el):\n"
+           "    return isinstance(el, arm_module.Robot)\n"
+           "x = rec.tools\n"                      # 'tools' is not 'tool'
+           "t = own['twin:robotAngle']\n"
+           "k = 'cluster_tool'\n"
+           "def ring(pl, el, link_radius=1.0):\n"
+           "    return toolbox(pl)\n")            # 'toolbox' is not 'tool'
+    assert kind_words_in(src, words) == [
+        (2, "robot"), (3, "robot_links"), (4, "Robot"), (6, "twin:robotAngle"), (7, "cluster_tool")]
+    assert kind_words_in("def arm_links(el):\n    return ring_geometry(el)\n", words) == []
+
+
+def test_rendering_and_the_exports_name_no_kind():
+    """No module under twin/render or twin/export imports a kind's module (twin.equipment, a kind's
+    kernel, layout or fill module) or names a kind a scene draws (its name, class or field) in an
+    identifier or a string: they ask the element's look, its drawing answers and its recorded
+    frames (docs/architecture.md, "Host side: drawing")."""
+    modules, words = _modules(), drawn_kind_words()
+    assert {"robot", "Robot", "robots", "cluster_tool", "ClusterTool", "tool", "tools", "conveyor", "machine",
+            "delay"} <= words
+    ours = sorted(m for m in modules if m in DRAWING_PACKAGES or m.startswith(tuple(p + "." for p in DRAWING_PACKAGES)))
+    assert "twin.render.meshes" in ours and "twin.export.usd" in ours
+    found = {m: kind_words_in(modules[m].read_text(encoding="utf-8"), words) for m in ours}
+    for (m, what), why in ALLOWED_DRAWING_WORDS.items():
+        assert any(what in text for _, text in found.get(m, ())), \
+            f"{m} no longer says {what!r} ({why}): remove it from ALLOWED_DRAWING_WORDS"
+    left = {m: [(line, text) for line, text in hits if not any(what in text for (a, what) in ALLOWED_DRAWING_WORDS
+                                                              if a == m)] for m, hits in found.items()}
+    assert {m: hits for m, hits in left.items() if hits} == {}
+    graph, own = import_graph(), kind_modules()
+    imports = {m: sorted(t for t in graph[m] if t in own or t == "twin.equipment" or t.startswith("twin.equipment."))
+               for m in ours}
+    assert {m: ts for m, ts in imports.items() if ts} == {}
