@@ -256,8 +256,9 @@ def write_usd(plant, path, results=None, recording=None, *, color_by: str = "uti
     ``color_by`` on the colour map and range ``twin render`` uses. ``recording`` (a
     :class:`twin.Recorded`): element states (displayColor and ``twin:state``), parts on belts
     and stacked on elements, arm links and joint angles, the units of an element's look (a ring's
-    chambers and the parts in them) and the recorded attributes its look names, as time samples (time code = simulated seconds; ``speed`` = time codes per second of playback).
-    Returns the path."""
+    chambers and the parts in them) and the recorded attributes its look names, as time samples
+    (time code = simulated seconds; ``speed`` = time codes per second of playback). Returns the
+    path."""
     from ..render import meshes
     from ..render.colors import (NO_DATA_COLOR, PART_COLOR, FLOOR_COLOR,
                                  FEEDBACK_COLOR, FLOW_COLOR, color_range, status_color)
