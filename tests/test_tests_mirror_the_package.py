@@ -25,7 +25,6 @@ TESTED_ELSEWHERE = {
     "twin/files.py": "tests/test_cli_safety.py: output files written complete or not at all, through the CLI",
     "twin/look.py": "tests/render/test_layout.py: a kind's look is what the renderer draws",
     "twin/recording.py": "tests/test_layers.py: recordings through the registry; each kind's frames beside its kind",
-    "twin/stepclock.py": "tests/test_numeric_range.py: the clock's range, through compile and runs",
     "twin/fab/orders.py": "tests/fab/test_fab.py: the fab's parts, validated as one fab",
     "twin/fab/products.py": "tests/fab/test_fab.py: the fab's parts, validated as one fab",
     "twin/fab/tools.py": "tests/fab/test_fab.py: the fab's parts, validated as one fab",
