@@ -1,5 +1,5 @@
-"""``twin sync`` on the command line (twin/live/cli.py): a bad mapping or an unreachable server or
-broker is one line and exit status 2."""
+"""``twin sync`` and ``twin emulate`` on the command line (twin/live/cli.py): a bad mapping, an
+unreachable server or broker, no port or no speed to serve at is one line and exit status 2."""
 
 import pytest
 
@@ -28,3 +28,11 @@ def test_cli_one_line_errors(tmp_path, capsys):
     code = main(["sync", "balanced_line", "--mqtt", f"mqtt://{HOST}:{port}/", "--mapping", str(tmp_path / "bl.toml")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith(f"twin: error: cannot reach MQTT broker mqtt://{HOST}:{port}/")
+
+
+@pytest.mark.parametrize("args, why", [([], "twin emulate: give --opcua-port and/or --mqtt-port"),
+                                       (["--opcua-port", "4840", "--speed", "0"], "--speed must be positive, got 0.0")])
+def test_emulate_without_a_port_or_with_no_speed_is_one_line_before_it_serves(args, why, capsys):
+    code = main(["emulate", "balanced_line", *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err == [f"twin: error: {why}"]
