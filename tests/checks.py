@@ -2,6 +2,9 @@
 
 import math
 
+import pytest
+
+from twin.errors import PlantError
 from twin.stats import t_quantile
 
 
@@ -23,3 +26,14 @@ def assert_matches(kpi, exact: float, *, z: float = 4.0, bias: float = 0.0, what
     assert math.isfinite(kpi.mean), f"{what}: no estimate"
     assert err <= z * se + bias, (f"{what}: estimate {kpi.mean:.6g} vs exact {exact:.6g}; error {err:.3g} > "
                                   f"{z} x SE {se:.3g} + bias {bias:.3g}")
+
+
+def raises(fn, *fragments):
+    """``fn()`` raises a one-line PlantError whose message holds every fragment."""
+    with pytest.raises(PlantError) as info:
+        fn()
+    msg = str(info.value)
+    for f in fragments:
+        assert f in msg, f"{f!r} not in {msg!r}"
+    assert "\n" not in msg
+    return info.value

@@ -1,9 +1,19 @@
 """Shared by tests/live: a small line of the basic kinds, one with a belt and a delay, a wafer cell
-with a cluster tool and a robot arm, and a two-sample check."""
+with a cluster tool and a robot arm, a two-sample check, and the loopback helpers of the protocol
+tests (a free port, bounded waits, a sync client following an emulator through a dropped connection)."""
+
+import asyncio
+import contextlib
+import json
+import socket
 
 import numpy as np
 
 import twin
+from twin.live.emulator import Emulator
+from twin.live.mqtt import FieldBroker
+from twin.live.opcua import FieldServer
+from twin.live.wire import Mapping, default_mapping, to_fields
 
 
 def line(process=None, failures=True, name="live-line"):
@@ -66,3 +76,101 @@ def close(a, b, what):
     a, b = np.asarray(a, float), np.asarray(b, float)
     se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     assert abs(a.mean() - b.mean()) <= 4 * se + 1e-12, f"{what}: {a.mean():.4f} vs {b.mean():.4f} (se {se:.4f})"
+
+
+# ---- the loopback helpers of the protocol tests (tests/live/test_opcua.py, test_mqtt.py, test_service.py,
+# test_cli.py, test_wire.py): emulator and twin in one process on 127.0.0.1; every wait is a bounded loop
+
+
+HOST = "127.0.0.1"  # loopback only
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+async def until(cond, seconds: float, what: str):
+    for _ in range(int(seconds / 0.05)):
+        if cond():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+@contextlib.asynccontextmanager
+async def following(client, em, mapping):
+    """The sync client running and in step with the emulator (its time, every mapped value);
+    stopped on leaving."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(client.run(stop))
+    try:
+        await until(lambda: client.time_s == em.time_s and len(client.values) == len(mapping.addresses), 20, "sync")
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+def run(coro, timeout=120):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+async def _sync_drop_restore(make_server, make_client, protocol, plant=None):
+    """The twin's snapshot equals the emulator's at the same moment, before and after the
+    server goes away and comes back (the twin keeps the old snapshot while it is away); a
+    forecast runs from it and is published back."""
+    p = plant or line()
+    em = Emulator(p, seed=3)
+    em.advance_to(3600)
+    mapping = Mapping.from_dict(default_mapping(p), p, protocol)
+    server = await make_server(p, em, mapping)
+    client = make_client(p, server.url, mapping)
+    try:
+        async with following(client, em, mapping):
+            await asyncio.sleep(0.3)
+            before = em.snapshot().observed()
+            assert client.snapshot() == before
+            f = twin.forecast(p, client.snapshot(), until="1h", replicas=100, target=40)
+            assert await client.write_forecast(json.dumps(f.to_dict()))
+            await server.stop()
+            await until(lambda: not client.connected, 20, "the drop to be noticed")
+            assert client.snapshot() == before  # what it knew is kept
+            em.advance_to(7200)
+            server = await make_server(p, em, mapping, port=server.port)
+            await until(lambda: client.connected and client.time_s == em.time_s, 30, "reconnection")
+            await asyncio.sleep(0.3)
+            assert client.connections == 2
+            assert client.snapshot() == em.snapshot().observed() != before
+            return client
+    finally:
+        await server.stop()
+
+
+async def _opcua_server(p, em, mapping, port=None):
+    srv = FieldServer(p.name, to_fields(em.snapshot().observed(), p), port or free_port(), HOST)
+    await srv.start()
+    await srv.publish(to_fields(em.snapshot().observed(), p), em.time_s)
+    return srv
+
+
+async def _mqtt_server(p, em, mapping, port=None):
+    br = FieldBroker(port or free_port(), HOST)
+    await br.start(mapping.addresses, mapping.clock)
+    await br.publish(to_fields(em.snapshot().observed(), p), em.time_s)
+    return br
+
+
+def _press_shop_under_repair():
+    """The press shop (bundled scene: a gamma-worn press bearing, a belt drive worn by use, two
+    CNC spindles with Weibull lives, two technicians) emulated until a technician repairs a
+    CNC spindle (its host held): (plant, emulator, component name)."""
+    p = twin.load_scene("press_shop").plant
+    em = Emulator(p, seed=5)
+    for hour in range(1, 400):
+        em.advance_to(hour * 3600.0)
+        under = [n for n, c in em.snapshot().health.items() if c["status"] == "repair" and n.startswith("cnc")]
+        if under:
+            return p, em, under[0]
+    raise AssertionError("no spindle repair in 400 emulated hours")

@@ -22,7 +22,7 @@ from twin import (Buffer, Conveyor, Deterministic, Exponential, Failures, Machin
                   Uniform, simulate)
 from twin import simulator as simulator_module
 from twin.model import compile_plant
-from twin.stepclock import INT64_LIMIT, LONGEST, whole_steps
+from twin.stepclock import INT64_LIMIT
 
 
 def line(machine: Machine, interarrival=Exponential(100.0), capacity=5) -> Plant:
@@ -36,15 +36,6 @@ def conserved(res) -> np.ndarray:
     """parts in - parts out - parts inside at the end, per replica (0 without a warm-up)."""
     inside = sum(v for name, v in res.per_replica["held_at_end"].items() if name not in ("s", "o"))
     return res.per_replica["parts_in"] - res.per_replica["parts_out"] - inside
-
-
-def test_whole_steps_saturates_instead_of_overflowing():
-    assert whole_steps(2.4) == 2 and whole_steps(2.6) == 3 and whole_steps(0.2) == 1
-    assert whole_steps(0.0, minimum=0) == 0
-    assert whole_steps(1e300) == LONGEST == 2 ** 61
-    assert whole_steps(float("inf")) == LONGEST
-    assert whole_steps(float("nan")) == LONGEST
-    assert whole_steps(2.0 ** 61 - 1024) == 2 ** 61 - 1024  # exactly representable, kept
 
 
 @pytest.mark.parametrize("tbf", [Exponential(1e18), Deterministic(1e18), Uniform(1e17, 1e300)])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import twin
-from twin.study import Experiment, FactorError, latin_hypercube, valid_paths
+from twin.study import Experiment, FactorError, valid_paths
 
 pd = pytest.importorskip("pandas")
 
@@ -75,14 +75,6 @@ def test_design_points_match_the_closed_form_and_pair(two_station, two_station_t
     # the same seed gives the same numbers
     again = exp.run(replicas=60, horizon=600.0, warmup=60.0, device="cpu", seed=3)
     assert np.array_equal(again.values(1, "throughput"), res.values(1, "throughput"))
-
-
-def test_latin_hypercube_is_stratified():
-    pts = latin_hypercube({"a": (0.0, 10.0), "b": (100.0, 200.0), "c": [1, 2]}, points=10, seed=4)
-    for key, lo, hi in (("a", 0.0, 10.0), ("b", 100.0, 200.0)):
-        strata = sorted(int((d[key] - lo) / (hi - lo) * 10) for d in pts)
-        assert strata == list(range(10))
-    assert sorted(d["c"] for d in pts) == [1] * 5 + [2] * 5
 
 
 def test_lhs_experiment_on_a_range(two_station):

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import twin
-from twin.study.stats import mser
 from twin.study.warmup import detect_warmup
 
 scipy_sparse_linalg = pytest.importorskip("scipy.sparse.linalg")
@@ -33,14 +32,6 @@ def exact_mean_in_system(t_end: float, points: int) -> tuple[np.ndarray, np.ndar
     p0[0] = 1.0
     probs = scipy_sparse_linalg.expm_multiply(q.T, p0, start=0.0, stop=t_end, num=points, endpoint=True)
     return np.linspace(0.0, t_end, points), probs @ np.arange(n + 1)
-
-
-def test_mser_on_a_synthetic_series():
-    rng = np.random.default_rng(0)
-    x = 5.0 + rng.normal(0, 0.2, 200)
-    x[:40] -= np.linspace(4.0, 0.0, 40)  # a 40-observation ramp
-    d, _ = mser(x, 5)
-    assert 25 <= d <= 50
 
 
 def test_windows_are_pieces_of_one_run():

@@ -105,7 +105,7 @@ def test_conservation_little_and_output_equals_release_rate():
 def test_utilisation_equals_offered_load_over_available_tools():
     """Two-tool groups with exponential breakdowns (MTTF 2 days, MTTR 4 h), per-wafer cascaded and
     per-lot times, sampling and rework: per group, busy tools = offered load (computed from the
-    route data by twin.fab.offered_load, checked by hand in tests/fab/test_model.py) and the
+    route data by twin.fab.offered_load, checked by hand in tests/fab/test_load.py) and the
     measured availability = MTTF/(MTTF+MTTR). A failure waits for the running lot (< 1 h against
     a 2-day MTTF: a bias under 0.1% of the down share), inside 3 x the interval."""
     steps = [Step(1, "litho", Uniform(20.0, 40.0), per="wafer", cascade=15.0),
