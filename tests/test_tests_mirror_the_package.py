@@ -87,6 +87,8 @@ CROSS_CUTTING = {
     "tests/fab/test_minifab.py": "the bundled MiniFab against an independent SimPy model",
     "tests/render/test_readability.py": "pictures as a reader sees them: scene, labels and colours together",
     "tests/render/test_screenshot.py": "screenshots of the bundled scenes against reference images",
+    "tests/render/test_new_kind.py": "a kind defined in the test drawn through its look alone: look, meshes, scene",
+    "tests/export/test_new_kind.py": "a kind defined in the test exported through its look alone: usd, events",
 }
 
 
