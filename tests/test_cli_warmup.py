@@ -6,7 +6,7 @@ import warp as wp
 
 import twin
 from twin import cli
-from twin.kernels import engine, snapshot
+from twin.kernels import engine, robot_kinematics, snapshot, tool_record
 from twin.model import compile_plant
 from twin.scenes import bundled, scene_path
 
@@ -20,6 +20,7 @@ def test_warmup_loads_each_scenes_engine_and_the_snapshot_restart_on_every_devic
     for device in ("cpu", "cuda"):
         modules = {m for m, d in loaded if d == device}
         assert snapshot in modules
+        assert {robot_kinematics, tool_record} <= modules  # the kinds' own (KERNEL_MODULES): a robot's tasks, a tool's frames
         for name in bundled():
             kinds = compile_plant(twin.load_scene(scene_path(name)).plant, device="cpu").kernel_kinds
             assert engine.for_kinds(kinds).advance.module in modules, (device, name)  # what the simulator loads

@@ -240,9 +240,9 @@ def _warmup() -> int:
     import warp as wp
 
     import twin
-    from .kernels import engine, record, robot_kinematics, snapshot, tool_record
+    from .kernels import engine, record, snapshot
     from .kernels.kinds import KINDS
-    from .model import compile_plant
+    from .model import compile_plant, kinds_kernel_modules
     from .scenes import bundled, scene_path
     _start_warp(None)
     # a plant runs the engine built for its own kinds: the kind sets of the bundled scenes, and every kind
@@ -250,7 +250,7 @@ def _warmup() -> int:
                  for name in bundled()}
     engines = [engine.for_kinds(kinds) for kinds in [frozenset(k.name for k in KINDS)] + sorted(kind_sets)]
     for device in ["cpu"] + (["cuda"] if wp.is_cuda_available() else []):
-        for module in [e.advance.module for e in engines] + [record, robot_kinematics, snapshot, tool_record]:
+        for module in [e.advance.module for e in engines] + [record, snapshot, *kinds_kernel_modules()]:
             wp.load_module(module, device=device)
         print(f"twin kernels ready on {device} ({len(engines)} engines: every kind and the bundled scenes' kind "
               "sets; the snapshot restart)")

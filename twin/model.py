@@ -68,6 +68,20 @@ def kind_structs() -> list[KindStructs]:
     return out
 
 
+def kinds_kernel_modules() -> list:
+    """The kernel modules the registered kinds launch outside the engine (a kind's Python module
+    lists them in ``KERNEL_MODULES``, names in twin.kernels: a robot's kinematics, a cluster tool's
+    recorder), in registry order: what ``twin warmup`` compiles besides the engines."""
+    out = []
+    for e in registry.KINDS:
+        if e.module:
+            for name in getattr(importlib.import_module(e.module), "KERNEL_MODULES", ()):
+                mod = importlib.import_module(f"twin.kernels.{name}")
+                if mod not in out:
+                    out.append(mod)
+    return out
+
+
 def element_columns() -> dict:
     """The Model's per-element columns: the common ones and every registered kind's own."""
     out = dict(ELEMENT_COLUMNS)

@@ -442,19 +442,19 @@ class Recorder:
         self.row = spec.replica  # the replica's row in the State it is recorded from (its block's)
         dev, n_frames, n = model.device, len(self.steps), model.n_elements
         belt = {i: model.plant[nm].belt_metres_per_step(model.dt) for i, nm in enumerate(model.names)}
-        conv = [i for i, v in belt.items() if v is not None]  # kinds whose items are tracked along a belt
+        on_belts = [i for i, v in belt.items() if v is not None]  # elements whose items are tracked along a belt
         col = np.full(n, -1, np.int32)
         steps_to_m = np.zeros(n, np.float64)
         width = 0
-        for i in conv:
+        for i in on_belts:
             col[i] = width
             width += int(model.capacity[i])
             steps_to_m[i] = belt[i]
-        self.conv = conv
+        self.on_belts = on_belts
         self.status = wp.zeros((n_frames, n), dtype=wp.int8, device=dev)
         self.held = wp.zeros((n_frames, n), dtype=wp.int32, device=dev)
-        self.conveyor_pos = wp.zeros((n_frames, max(width, 1)), dtype=wp.float32, device=dev)
-        self.conveyor_col = wp.array(col, dtype=wp.int32, device=dev)
+        self.belt_pos = wp.zeros((n_frames, max(width, 1)), dtype=wp.float32, device=dev)
+        self.belt_col = wp.array(col, dtype=wp.int32, device=dev)
         self.steps_to_m = wp.array(steps_to_m, dtype=wp.float64, device=dev)
         # the kinds that record frames of their own (robots, cluster tools), found through the registry
         self.equipment = {kind.RECORDED: kind.Recorder(model, self.steps) for kind in recorded_kinds()}
@@ -465,15 +465,15 @@ class Recorder:
             return
         wp.launch(kernels_record.snapshot, dim=self.model.n_elements, device=self.model.device,
                   inputs=[kmodel, state, self.row, frame, wp.int64(step), self.steps_to_m, self.status,
-                          self.held, self.conveyor_pos, self.conveyor_col])
+                          self.held, self.belt_pos, self.belt_col])
         for rec in self.equipment.values():
             rec.snapshot(kmodel, state, self.row, frame, step)
 
     def finish(self) -> Recorded:
         model = self.model
-        pos = self.conveyor_pos.numpy()
-        col = self.conveyor_col.numpy()
-        belts = {model.names[i]: pos[:, col[i]: col[i] + int(model.capacity[i])] for i in self.conv}
+        pos = self.belt_pos.numpy()
+        col = self.belt_col.numpy()
+        belts = {model.names[i]: pos[:, col[i]: col[i] + int(model.capacity[i])] for i in self.on_belts}
         return Recorded(self.spec.replica, self.steps * model.dt, list(model.names), list(model.kinds),
                         self.status.numpy(), self.held.numpy(), belts,
                         {group: rec.finish() for group, rec in self.equipment.items()})

@@ -452,6 +452,7 @@ def summary_lines(results) -> list[str]:
 # ---- recording --------------------------------------------------------------------------------
 # The recording hook (twin.recording.recorded_kinds): this kind's frames are ``Recorded.equipment["tools"]``
 # (``Recorded.tools``), saved as "tool:NAME:FIELD" (the key recordings were always saved with).
+KERNEL_MODULES = ("tool_record",)  # launched outside the engine (twin.model.kinds_kernel_modules: twin warmup)
 RECORDED = "tools"
 RECORDED_FILE_KEY = "tool"
 

@@ -808,6 +808,7 @@ def kpis(model, arrays: dict, i: int, window_steps: float, window_s: float) -> d
 
 # The recording hook (twin.recording.recorded_kinds): this kind's frames are ``Recorded.equipment["robots"]``
 # (``Recorded.robots``), saved as "robot:NAME:FIELD" (the key recordings were always saved with).
+KERNEL_MODULES = ("robot_kinematics",)  # launched outside the engine (twin.model.kinds_kernel_modules: twin warmup)
 RECORDED = "robots"
 RECORDED_FILE_KEY = KIND
 
