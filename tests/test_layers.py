@@ -269,13 +269,18 @@ ALLOWED_KIND_IMPORTS: dict = {}
 
 def kind_modules() -> set[str]:
     """The modules that belong to one registered kind: its kernel module, its layout module, its
-    fill module and its element module unless other kinds share it (twin.elements)."""
+    fill module, its element module unless other kinds share it (twin.elements) and the kernel
+    modules its element module launches outside the engine (``KERNEL_MODULES``)."""
+    import importlib
+
     from twin.kernels.registry import KINDS
     shared = {e.module for e in KINDS if [x.module for x in KINDS].count(e.module) > 1}
     out = set()
     for e in KINDS:
         out |= {f"twin.kernels.{e.kernel}", *([f"twin.kernels.{e.layout}"] if e.layout else []),
                 *([e.fill] if e.fill else []), *([e.module] if e.module and e.module not in shared else [])}
+        if e.module:
+            out |= {f"twin.kernels.{k}" for k in getattr(importlib.import_module(e.module), "KERNEL_MODULES", ())}
     return out
 
 
@@ -698,3 +703,67 @@ def test_rendering_and_the_exports_name_no_kind():
     imports = {m: sorted(t for t in graph[m] if t in own or t == "twin.equipment" or t.startswith("twin.equipment."))
                for m in ours}
     assert {m: ts for m, ts in imports.items() if ts} == {}
+
+
+# ---- nothing outside a kind's own modules names it -----------------------------------------------
+# Modules that name kinds by design, each with the reason. (The fab, twin.fab and kernels/fab*, is
+# apart: there "tool" is a fab tool, "delay" a delay group and "source" a datum's provenance;
+# docs/architecture.md "The fab".)
+NAMES_KINDS_BY_DESIGN = {
+    "twin": "the public surface: the kinds' classes a script imports",
+    "twin.elements": "the basic kinds' own module (source, machine, buffer, sink, conveyor)",
+    "twin.kernels.registry": "the registry: one entry per kind",
+    "twin.reference": "the independent SimPy model of a basic line the engine is validated against",
+}
+# A kind's word in another sense, or kept for old scripts: (module, identifier or key) -> why. The
+# test fails if one is no longer used (then delete it here).
+HOMONYMS = {
+    ("twin.cli", "--same-tool"): "a fab option: a step on the tool of an earlier step",
+    ("twin.cli", "same_tool"): "the same fab option",
+    ("twin.cli", "tool.txt.1l"): "the SMT2020 file of tool groups",
+    ("twin.kernels.engine", "SOURCE_DIGEST"): "a digest of the kernels' source code",
+    ("twin.live.cli", "NAME=PARTS[@SINK]"): "an order's end element (any element without outputs)",
+    ("twin.live.forecast", "sink"): "an order's end element (any element without outputs)",
+    ("twin.live.forecast", "SinkProbe"): "counts parts reaching the plant's ends",
+    ("twin.live.opcua", "source"): "where a mapping or a value came from",
+    ("twin.live.snapshot", "source"): "where a snapshot was read from",
+    ("twin.live.wire", "source"): "where a mapping was read from",
+    ("twin.plant", "single_source_shortest_path"): "networkx",
+    ("twin.recording", "conveyor"): "the file key of belt frames, kept so old recordings load",
+    ("twin.recording", "robots"): "Recorded.robots, kept for scripts written before Recorded.equipment",
+    ("twin.recording", "tools"): "Recorded.tools, kept for scripts written before Recorded.equipment",
+}
+
+
+def kind_names_outside(modules, words) -> dict:
+    """Module -> [(line, text)] of identifiers and keys (strings with no space: prose may give
+    examples) naming a kind in a module that is not one of its own, not one that names kinds by
+    design and not the fab's."""
+    own = kind_modules() | set(NAMES_KINDS_BY_DESIGN)
+    out = {}
+    for m, path in sorted(modules.items()):
+        if m in own or m.startswith(("twin.equipment", "twin.fab", "twin.kernels.fab")):
+            continue
+        hits = [(line, text) for line, text in kind_words_in(path.read_text(encoding="utf-8"), words)
+                if not any(c.isspace() for c in text)]
+        if hits:
+            out[m] = hits
+    return out
+
+
+def test_the_outside_finder_sees_a_kind_named_in_a_core_module(tmp_path):
+    core = tmp_path / "core.py"
+    core.write_text('"""Machines and robots, in prose."""\nMSG = "put a machine or a conveyor there"\n'
+                    'def speed(el):\n    return el.params["conveyor"] if el.kind == "robot" else 0\n')
+    found = kind_names_outside({"twin.core": core, "twin.elements": core}, {"conveyor", "robot", "machine"})
+    assert found == {"twin.core": [(4, "conveyor"), (4, "robot")]}
+
+
+def test_no_module_outside_a_kinds_own_names_it():
+    """The issue's measure: files that name a kind outside its own modules, 0 -- apart from the
+    modules that name kinds by design and the homonyms listed above, each with its reason."""
+    found = kind_names_outside(_modules(), drawn_kind_words())
+    for (m, text), why in HOMONYMS.items():
+        assert text in {t for _, t in found.get(m, ())}, f"{m} no longer uses {text!r} ({why}): remove it from HOMONYMS"
+    left = {m: sorted({t for _, t in hits if (m, t) not in HOMONYMS}) for m, hits in found.items()}
+    assert {m: ts for m, ts in left.items() if ts} == {}

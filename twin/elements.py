@@ -153,6 +153,7 @@ class Element:
     # True: a part can pass through this kind with no time passing (twin/plant.py refuses a
     # loop of such elements: parts would circulate forever inside one step)
     zero_time: ClassVar[bool] = False
+    saturated: ClassVar[bool] = False  # a Source with no interarrival time: a part always ready
     KPIS: ClassVar[tuple[str, ...]] = ("throughput_per_hour",)  # the kind's KPIs in Results, in order
     in_wip: ClassVar[bool] = False  # the parts it holds count in the plant's WIP
     look: ClassVar[Look] = Look()  # how it is drawn (twin/look.py): renderers ask this, never the kind

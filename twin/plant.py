@@ -12,7 +12,7 @@ import math
 import networkx as nx
 
 from .deadlock import warn_finite_loops
-from .elements import MAX_COUNT, Element, Sink, Source
+from .elements import MAX_COUNT, Element
 from .errors import PlantError, nearest
 
 PROBABILITY_TOLERANCE = 1e-6
@@ -132,9 +132,11 @@ class Plant:
         els = self.elements
         if not els:
             raise PlantError("the plant has no elements", element=None)
-        if not any(isinstance(e, Source) for e in els.values()):
+        sources = [n for n, e in els.items() if not e.has_inputs]   # where parts enter (a Source)
+        sinks = [n for n, e in els.items() if not e.has_outputs]    # where they leave (a Sink)
+        if not sources:
             raise PlantError("the plant has no Source: parts must enter somewhere")
-        if not any(isinstance(e, Sink) for e in els.values()):
+        if not sinks:
             raise PlantError("the plant has no Sink: parts must leave somewhere")
         for name, el in els.items():
             preds, succs = self.predecessors(name), self.successors(name)
@@ -151,8 +153,6 @@ class Plant:
             raise PlantError(f"the plant needs {sum(places.values())} part places per replica (this element "
                              f"{places[most]}); at most {MAX_COUNT} fit the simulator's 32-bit tables",
                              element=most)
-        sources = [n for n, e in els.items() if isinstance(e, Source)]
-        sinks = [n for n, e in els.items() if isinstance(e, Sink)]
         reachable = set(sources)
         for s in sources:
             reachable |= nx.descendants(self.graph, s)
@@ -187,10 +187,10 @@ class Plant:
         """A path from a saturated source (a part always ready) to a sink through elements that
         take no time, or None: the source would release parts forever inside one step."""
         els = self.elements
-        saturated = [n for n, el in els.items() if isinstance(el, Source) and el.saturated]
+        saturated = [n for n, el in els.items() if not el.has_inputs and el.saturated]
         if not saturated:
             return None
-        sinks = {n for n, el in els.items() if isinstance(el, Sink)}
+        sinks = {n for n, el in els.items() if not el.has_outputs}
         instant = self.graph.subgraph(n for n, el in els.items()
                                       if el.zero_time or n in sinks or n in saturated)
         for src in saturated:
