@@ -3,7 +3,7 @@ with the number of elements.
 
 Per replica, ``State.next_tree[r, :]`` is a complete binary min-tree (heap numbering: node 1 is
 the root, node v has children 2v and 2v+1) over the timed elements: leaf ``m.tree_leaves + i``
-holds E_NEXT of ``m.timed[i]`` (ascending element order; leaves past ``m.n_timed`` hold NEVER),
+holds E_NEXT of ``int_at(m.timed, i)`` (ascending element order; leaves past ``m.n_timed`` hold NEVER),
 every inner node the smaller of its children. The root is the next event step; the leftmost leaf
 holding it is the element to handle first, so ties keep element order.
 
@@ -16,6 +16,7 @@ per launch cost as much as the events themselves at 200 stations: launches start
 
 import warp as wp
 
+from .loads import int_at
 from .layout import E_NEXT, NEVER, Model, State
 
 wp.set_module_options({"enable_backward": False})
@@ -25,7 +26,7 @@ wp.set_module_options({"enable_backward": False})
 def set_next_event(m: Model, s: State, r: int, e: int, step: wp.int64):
     """Element e's next timed event is at ``step`` (NEVER: none): E_NEXT and the tree."""
     s.el64[r, e, E_NEXT] = step
-    p = m.timed_leaf[e]
+    p = int_at(m.timed_leaf, e)
     if p < 0:
         return  # a kind without timed events (E_NEXT stays NEVER)
     v = wp.max(m.tree_leaves, 0) + p  # not negative, said so to the compiler (kernels/common.py known_index)
@@ -48,7 +49,7 @@ def build_tree(m: Model, s: State, r: int):
     for i in range(n_leaves):
         step = NEVER
         if i < m.n_timed:
-            step = s.el64[r, m.timed[i], E_NEXT]
+            step = s.el64[r, int_at(m.timed, i), E_NEXT]
         s.next_tree[r, n_leaves + i] = step
     v = n_leaves - 1
     while v >= 1:
