@@ -275,7 +275,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     timed_leaf = np.full(n, -1, np.int32)
     timed_leaf[timed] = np.arange(len(timed), dtype=np.int32)
     m.timed_leaf = arr(timed_leaf, wp.int32)
-    m.tree_leaves = 1 << max(len(timed) - 1, 0).bit_length()  # kernels/next_event.py
+    m.tree_leaves = 4 ** ((max(len(timed), 1) - 1).bit_length() + 1 >> 1)  # a power of four >= n_timed (kernels/next_event.py)
     m.kind = arr(kind, wp.int32)
     m.capacity = arr(capacity, wp.int32)
     m.bounded = arr(bounded, wp.int32)
