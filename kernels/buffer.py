@@ -5,6 +5,7 @@ import warp as wp
 
 from .common import known_index, bound_for, choose_successor, wake, wake_receivers
 from .hooks import Hooks, SnapshotHooks, restore_waiting, waiting_only, wire_number, wire_optional
+from .loads import int_at
 from .layout import (A_HELD, A_IDLE, ACC_TABLE, E_COUNT, E_HEAD, NEVER, R_OVERFLOW, S_DEST, S_ENTRY, S_STEP,
                      Model, State)
 from .tables import Column
@@ -18,20 +19,20 @@ wp.set_module_options({"enable_backward": False})
 
 @wp.func(inline=True)
 def buffer_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
-    return m.capacity[y] - s.el32[r, y, E_COUNT]
+    return int_at(m.capacity, y) - s.el32[r, y, E_COUNT]
 
 
 @wp.func(inline=True)
 def buffer_full(m: Model, s: State, r: int, y: int):
     """An unbounded buffer that runs out of its reserved storage flags the replica (an error)."""
-    if m.bounded[y] == 0 and s.rep64[r, R_OVERFLOW] == wp.int64(0):
+    if int_at(m.bounded, y) == 0 and s.rep64[r, R_OVERFLOW] == wp.int64(0):
         s.rep64[r, R_OVERFLOW] = wp.int64(y + 1)
 
 
 @wp.func(inline=True)
 def buffer_offer(m: Model, s: State, r: int, x: int, y: int):
     if s.el32[r, x, E_COUNT] > 0:
-        slot = known_index(m.slot_start[x] + s.el32[r, x, E_HEAD])
+        slot = known_index(int_at(m.slot_start, x) + s.el32[r, x, E_HEAD])
         if bound_for(s, r, slot, y):
             return slot, s.s64[r, slot, S_STEP]
     return int(-1), NEVER
@@ -40,11 +41,11 @@ def buffer_offer(m: Model, s: State, r: int, x: int, y: int):
 @wp.func(inline=True)
 def buffer_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> wp.int64:
     entry = s.s64[r, slot, S_ENTRY]
-    head = (s.el32[r, x, E_HEAD] + 1) % m.capacity[x]
+    head = (s.el32[r, x, E_HEAD] + 1) % int_at(m.capacity, x)
     s.el32[r, x, E_HEAD] = head
     s.el32[r, x, E_COUNT] = s.el32[r, x, E_COUNT] - 1
     if s.el32[r, x, E_COUNT] > 0:
-        new_head = known_index(m.slot_start[x] + head)
+        new_head = known_index(int_at(m.slot_start, x) + head)
         s.s64[r, new_head, S_STEP] = k  # ready (at the head) from now
         wake_receivers(m, s, r, x, s.s32[r, new_head, S_DEST])
     wake(s, r, x)
@@ -54,7 +55,7 @@ def buffer_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) -> w
 @wp.func(inline=True)
 def buffer_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     count = s.el32[r, y, E_COUNT]
-    slot = known_index(m.slot_start[y] + (s.el32[r, y, E_HEAD] + count) % m.capacity[y])
+    slot = known_index(int_at(m.slot_start, y) + (s.el32[r, y, E_HEAD] + count) % int_at(m.capacity, y))
     s.s64[r, slot, S_STEP] = k
     s.s64[r, slot, S_ENTRY] = entry
     dest = choose_successor(m, s, r, y)
@@ -70,7 +71,7 @@ def buffer_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
     s.acc[r, e, A_HELD] = s.acc[r, e, A_HELD] + count * dt
     if count == wp.int64(0):
         s.acc[r, e, A_IDLE] = s.acc[r, e, A_IDLE] + dt
-    if m.bounded[e] != 0 and count == wp.int64(m.capacity[e]):
+    if int_at(m.bounded, e) != 0 and count == wp.int64(int_at(m.capacity, e)):
         s.acc[r, e, BF_FULL] = s.acc[r, e, BF_FULL] + dt
 
 

@@ -3,6 +3,7 @@ part slots that machines (servers) and delays (places) handle alike."""
 
 import warp as wp
 
+from .loads import int_at, f64_at
 from .layout import (ANY_SUCCESSOR, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_HOLD_FAIL, E_HOLD_SERVICE, E_QUEUED, E_USES,
                      HIST_BINS, HIST_BINS_PER_OCTAVE, IDLE, NEVER, R_CT_SUM, R_EXITED, R_WORK_N, RNG_MAIN, RNG_ROUTE,
                      ROUTE_FIRST_AVAILABLE, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
@@ -52,27 +53,27 @@ def wake_receivers(m: Model, s: State, r: int, x: int, dest: int):
     if dest != ANY_SUCCESSOR:
         wake(s, r, known_index(dest))
         return
-    j0 = m.out_start[x]
-    j = m.out_start[x + 1] - 1
+    j0 = int_at(m.out_start, x)
+    j = int_at(m.out_start, x + 1) - 1
     while j >= j0:
-        wake(s, r, known_index(m.out_elem[j]))
+        wake(s, r, known_index(int_at(m.out_elem, j)))
         j -= 1
 
 
 @wp.func(inline=True)
 def choose_successor(m: Model, s: State, r: int, e: int) -> int:
     """Routing decision for a part that becomes ready at e."""
-    if m.routing[e] == ROUTE_FIRST_AVAILABLE:
+    if int_at(m.routing, e) == ROUTE_FIRST_AVAILABLE:
         return ANY_SUCCESSOR
-    j0 = m.out_start[e]
-    j1 = m.out_start[e + 1]
+    j0 = int_at(m.out_start, e)
+    j1 = int_at(m.out_start, e + 1)
     if j1 - j0 == 1:
-        return known_index(m.out_elem[j0])
+        return known_index(int_at(m.out_elem, j0))
     u = next_uniform(row_key(s, r), s.draws, r, e, RNG_ROUTE)
     for j in range(j0, j1 - 1):
-        if u < m.out_cum[j]:
-            return known_index(m.out_elem[j])
-    return known_index(m.out_elem[j1 - 1])
+        if u < f64_at(m.out_cum, j):
+            return known_index(int_at(m.out_elem, j))
+    return known_index(int_at(m.out_elem, j1 - 1))
 
 
 @wp.func(inline=True)
@@ -117,7 +118,7 @@ def offer_done(m: Model, s: State, r: int, x: int, y: int):
     best = int(-1)
     best_step = NEVER
     if s.el32[r, x, E_DONE] > 0:
-        best, best_step = oldest_done(s, r, known_index(m.slot_start[x]), m.capacity[x], y)
+        best, best_step = oldest_done(s, r, known_index(int_at(m.slot_start, x)), int_at(m.capacity, x), y)
     return best, best_step
 
 
@@ -138,11 +139,11 @@ def start_in_free_slot(m: Model, s: State, r: int, y: int, entry: wp.int64, k: w
     """The part that entered the plant at ``entry`` starts in y's first free slot at step k, busy
     for a draw of y's main distribution: (the slot's index in y, step it ends), or (-1, NEVER)
     when y has no free slot."""
-    start = known_index(m.slot_start[y])
-    for i in range(m.capacity[y]):
+    start = known_index(int_at(m.slot_start, y))
+    for i in range(int_at(m.capacity, y)):
         slot = start + i
         if s.s32[r, slot, S_STATUS] == IDLE:
-            done_at = k + sample_steps(m, s, r, y, RNG_MAIN, m.main_dist[y])
+            done_at = k + sample_steps(m, s, r, y, RNG_MAIN, int_at(m.main_dist, y))
             s.s32[r, slot, S_STATUS] = BUSY
             s.s64[r, slot, S_STEP] = done_at
             s.s64[r, slot, S_ENTRY] = entry

@@ -21,6 +21,7 @@ import warp as wp
 from .hooks import PART_ARRAYS, Hooks, SnapshotHooks, decode_parts, encode_parts
 from .status import ST_BLOCKED, ST_BUSY, ST_DOWN, ST_IDLE
 from .common import bound_for, choose_successor, count_hold, crew_held, wake, wake_receivers
+from .loads import int_at
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_SERVICE, ACC_TABLE, BUSY, DONE, E_COUNT, E_HEAD,
                      E_HOLD_FAIL, E_HOLD_SERVICE, E_USES, E_WORK, EL32_TABLE, EL64_TABLE, NEVER, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
 from .tables import Column
@@ -70,12 +71,12 @@ def wall_step_at(s: State, r: int, e: int, belt: wp.int64) -> wp.int64:
 
 @wp.func(inline=True)
 def front_slot(m: Model, s: State, r: int, e: int) -> int:
-    return m.slot_start[e] + s.el32[r, e, E_HEAD]
+    return int_at(m.slot_start, e) + s.el32[r, e, E_HEAD]
 
 
 @wp.func(inline=True)
 def tail_slot(m: Model, s: State, r: int, e: int) -> int:
-    return m.slot_start[e] + (s.el32[r, e, E_HEAD] + s.el32[r, e, E_COUNT] - 1) % m.capacity[e]
+    return int_at(m.slot_start, e) + (s.el32[r, e, E_HEAD] + s.el32[r, e, E_COUNT] - 1) % int_at(m.capacity, e)
 
 
 @wp.func(inline=True)
@@ -102,7 +103,7 @@ def conveyor_schedule(m: Model, s: State, r: int, e: int, k: wp.int64):
 @wp.func(inline=True)
 def conveyor_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
     count = s.el32[r, y, E_COUNT]
-    if count >= m.capacity[y]:
+    if count >= int_at(m.capacity, y):
         return 0
     if count > 0 and belt_clock(s, r, y, k) - s.s64[r, tail_slot(m, s, r, y), S_STEP] < m.conveyor[0].pitch[y]:
         return 0
@@ -126,7 +127,7 @@ def conveyor_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) ->
     if s.el32[r, x, CV_BLOCKED] != 0:  # non-accumulating: the belt runs again from here
         belt_anchor(s, r, x, k)
         s.el32[r, x, CV_BLOCKED] = 0
-    s.el32[r, x, E_HEAD] = (s.el32[r, x, E_HEAD] + 1) % m.capacity[x]
+    s.el32[r, x, E_HEAD] = (s.el32[r, x, E_HEAD] + 1) % int_at(m.capacity, x)
     count = s.el32[r, x, E_COUNT] - 1
     s.el32[r, x, E_COUNT] = count
     if count > 0:
@@ -142,7 +143,7 @@ def conveyor_take(m: Model, s: State, r: int, x: int, slot: int, k: wp.int64) ->
 @wp.func(inline=True)
 def conveyor_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
     count = s.el32[r, y, E_COUNT]
-    slot = m.slot_start[y] + (s.el32[r, y, E_HEAD] + count) % m.capacity[y]
+    slot = int_at(m.slot_start, y) + (s.el32[r, y, E_HEAD] + count) % int_at(m.capacity, y)
     s.s64[r, slot, S_STEP] = belt_clock(s, r, y, k)
     s.s64[r, slot, S_ENTRY] = entry
     s.s32[r, slot, S_STATUS] = BUSY
@@ -215,7 +216,7 @@ def conveyor_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int6
 def conveyor_item_position(m: Model, s: State, r: int, e: int, i: int, ahead: wp.int64, k: wp.int64) -> wp.int64:
     """Belt position (steps of travel from the start) at step k of the i-th item from the front;
     ``ahead`` is the position of the item in front of it (ignored for i = 0)."""
-    slot = m.slot_start[e] + (s.el32[r, e, E_HEAD] + i) % m.capacity[e]
+    slot = int_at(m.slot_start, e) + (s.el32[r, e, E_HEAD] + i) % int_at(m.capacity, e)
     transit = m.conveyor[0].transit[e]
     belt = belt_clock(s, r, e, k)
     if i == 0:  # the front item reaches the end at CV_LEAD_BELT, moving at full speed until then

@@ -13,6 +13,7 @@ import warp as wp
 
 from .common import finish, known_index, oldest_done, start_in_free_slot, take_done
 from .hooks import PART_ARRAYS, Hooks, SnapshotHooks, decode_parts, encode_parts
+from .loads import int_at
 from .layout import (A_BLOCKED, A_BUSY, A_HELD, BUSY, DONE, E_BUSY, E_COUNT, E_DONE, E_NEXT, EL32_TABLE, NEVER,
                      R_OVERFLOW, S_DEST, S_ENTRY, S_STATUS, S_STEP, Model, State)
 from .next_event import set_next_event
@@ -26,13 +27,13 @@ wp.set_module_options({"enable_backward": False})
 
 @wp.func(inline=True)
 def delay_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
-    return m.capacity[y] - s.el32[r, y, E_COUNT]
+    return int_at(m.capacity, y) - s.el32[r, y, E_COUNT]
 
 
 @wp.func(inline=True)
 def delay_full(m: Model, s: State, r: int, y: int):
     """An unlimited delay that runs out of its reserved storage flags the replica (an error)."""
-    if m.bounded[y] == 0 and s.rep64[r, R_OVERFLOW] == wp.int64(0):
+    if int_at(m.bounded, y) == 0 and s.rep64[r, R_OVERFLOW] == wp.int64(0):
         s.rep64[r, R_OVERFLOW] = wp.int64(y + 1)
 
 
@@ -42,7 +43,7 @@ def delay_offer(m: Model, s: State, r: int, x: int, y: int):
     best = int(-1)
     best_step = NEVER
     if s.el32[r, x, E_DONE] > 0:
-        best, best_step = oldest_done(s, r, known_index(m.slot_start[x]), s.el32[r, x, DL_HIGH], y)
+        best, best_step = oldest_done(s, r, known_index(int_at(m.slot_start, x)), s.el32[r, x, DL_HIGH], y)
     return best, best_step
 
 
@@ -59,7 +60,7 @@ def delay_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int6
 @wp.func(inline=True)
 def delay_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """Delays that end at step k; the next end."""
-    start = known_index(m.slot_start[e])
+    start = known_index(int_at(m.slot_start, e))
     nxt = NEVER
     for i in range(s.el32[r, e, DL_HIGH]):
         slot = start + i

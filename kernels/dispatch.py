@@ -1,6 +1,6 @@
 """The element dispatch, generated from the kind registry (kernels/kinds.py) at module build time.
 
-Each function ``element_dispatch`` makes tests ``m.kind[e]`` against every registered kind that has the hook and calls
+Each function ``element_dispatch`` makes tests ``int_at(m.kind, e)`` against every registered kind that has the hook and calls
 that kind's hook (kernels/hooks.py): ``wp.static`` unrolls the loop over the registry into one
 inlined ``if kind == id`` branch per kind, so the generated code is the hand-written switch,
 written once. Kinds without the hook are skipped (or get the default stated per function).
@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import warp as wp
 
+from .loads import int_at
 from .layout import E_OUT, E_STAT, E_USES, E_WORK, NEVER, Model, State
 
 wp.set_module_options({"enable_backward": False})
@@ -54,7 +55,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
         if k == last:
             return  # accounted at this step already (e.g. an event, then a part taken): nothing to add
         s.el64[r, e, E_STAT] = k
-        kind = m.kind[e]
+        kind = int_at(m.kind, e)
         if k > last:
             for i in range(wp.static(len(WORK))):
                 if kind == wp.static(WORK[i].id):
@@ -71,7 +72,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
     @wp.func(inline=True, module="unique")
     def room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
         """How many parts y can take now (0 for kinds that take none)."""
-        kind = m.kind[y]
+        kind = int_at(m.kind, y)
         for i in range(wp.static(len(ROOM))):
             if kind == wp.static(ROOM[i].id):
                 return wp.static(ROOM[i].room)(m, s, r, y, k)
@@ -80,7 +81,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
     @wp.func(inline=True, module="unique")
     def offer(m: Model, s: State, r: int, x: int, y: int):
         """The part x offers to y that has waited longest: (slot, step it became ready), or (-1, NEVER)."""
-        kind = m.kind[x]
+        kind = int_at(m.kind, x)
         for i in range(wp.static(len(OFFER))):
             if kind == wp.static(OFFER[i].id):
                 return wp.static(OFFER[i].offer)(m, s, r, x, y)
@@ -92,7 +93,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
         account(m, s, r, x, k)
         if k >= s.control[0].warmup_step:
             s.el64[r, x, E_OUT] = s.el64[r, x, E_OUT] + wp.int64(1)
-        kind = m.kind[x]
+        kind = int_at(m.kind, x)
         for i in range(wp.static(len(TAKE))):
             if kind == wp.static(TAKE[i].id):
                 return wp.static(TAKE[i].take)(m, s, r, x, slot, k)
@@ -102,7 +103,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
     def accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.int64):
         """Puts a part that entered the plant at step ``entry`` into y at step k (y has room)."""
         account(m, s, r, y, k)
-        kind = m.kind[y]
+        kind = int_at(m.kind, y)
         for i in range(wp.static(len(ACCEPT))):
             if kind == wp.static(ACCEPT[i].id):
                 wp.static(ACCEPT[i].accept)(m, s, r, y, entry, k)
@@ -110,7 +111,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
     @wp.func(inline=True, module="unique")
     def full(m: Model, s: State, r: int, y: int):
         """y was offered a part while it had no room."""
-        kind = m.kind[y]
+        kind = int_at(m.kind, y)
         for i in range(wp.static(len(FULL))):
             if kind == wp.static(FULL[i].id):
                 wp.static(FULL[i].full)(m, s, r, y)
@@ -120,7 +121,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
         """The crew stops host e at step k (a failed component, or a preventive service); on a host
         with parts, only its part ``part`` (-1 for the whole host)."""
         account(m, s, r, e, k)
-        kind = m.kind[e]
+        kind = int_at(m.kind, e)
         for i in range(wp.static(len(HOLD))):
             if kind == wp.static(HOLD[i].id):
                 wp.static(HOLD[i].hold)(m, s, r, e, part, k, service)
@@ -129,7 +130,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
     def release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, service: bool):
         """The crew's work on host e (its part ``part``) ends at step k."""
         account(m, s, r, e, k)
-        kind = m.kind[e]
+        kind = int_at(m.kind, e)
         for i in range(wp.static(len(RELEASE))):
             if kind == wp.static(RELEASE[i].id):
                 wp.static(RELEASE[i].release)(m, s, r, e, part, k, service)
@@ -137,7 +138,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
     @wp.func(inline=True, module="unique")
     def uses(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
         """The use counter health component h on ``host`` wears by (default: the host's E_USES)."""
-        kind = m.kind[host]
+        kind = int_at(m.kind, host)
         for i in range(wp.static(len(USES))):
             if kind == wp.static(USES[i].id):
                 return wp.static(USES[i].uses)(m, s, r, h, host)
@@ -146,7 +147,7 @@ def element_dispatch(kinds: list) -> SimpleNamespace:
     @wp.func(inline=True, module="unique")
     def clock(m: Model, s: State, r: int, h: int, host: int) -> wp.int64:
         """The operating clock health component h on ``host`` wears on (default: the host's E_WORK)."""
-        kind = m.kind[host]
+        kind = int_at(m.kind, host)
         for i in range(wp.static(len(CLOCK))):
             if kind == wp.static(CLOCK[i].id):
                 return wp.static(CLOCK[i].clock)(m, s, r, h, host)

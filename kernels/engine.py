@@ -24,6 +24,7 @@ import warp as wp
 from .common import known_index, wake
 from .flow import flow_functions
 from .kinds import KINDS
+from .loads import int_at
 from .layout import R_STEP, Model, State
 from .next_event import build_tree, first_due, next_due
 
@@ -65,7 +66,7 @@ def build(kinds: list) -> SimpleNamespace:
             if k >= step_end:
                 break
             i, tie = first_due(m, s, r, k)
-            handle_event(m, s, r, known_index(m.timed[i]), k)
+            handle_event(m, s, r, known_index(int_at(m.timed, i)), k)
             # On a tie the elements due at k are handled in element order, each one's E_NEXT
             # read when its turn comes (an earlier one's event may have moved it).
             if tie:
@@ -73,7 +74,7 @@ def build(kinds: list) -> SimpleNamespace:
                     i = next_due(m, s, r, i, k)
                     if i < 0:
                         break
-                    handle_event(m, s, r, known_index(m.timed[i]), k)
+                    handle_event(m, s, r, known_index(int_at(m.timed, i)), k)
             drain(m, s, r, k)
         s.rep64[r, R_STEP] = step_end
 

@@ -19,6 +19,7 @@ import warp as wp
 
 from .common import known_index
 from .dispatch import element_dispatch
+from .loads import int_at
 from .layout import E_FAIL, E_QUEUED, E_REPAIR, NEVER, R_WORK_N, Model, State
 from .next_event import set_next_event
 
@@ -54,14 +55,14 @@ def flow_functions(kinds: list) -> SimpleNamespace:
         best_slot = int(-1)
         best_x = int(-1)
         best_step = NEVER
-        j1 = m.in_start[y + 1]
-        kind = m.kind[y]
+        j1 = int_at(m.in_start, y + 1)
+        kind = int_at(m.kind, y)
         for i in range(wp.static(len(PULL))):
             if kind == wp.static(PULL_IDS[i]):
                 best_x, best_slot = wp.static(PULL[i])(m, s, r, y, k)
-                j1 = m.in_start[y]
-        for j in range(m.in_start[y], j1):
-            x = known_index(m.in_elem[j])
+                j1 = int_at(m.in_start, y)
+        for j in range(int_at(m.in_start, y), j1):
+            x = known_index(int_at(m.in_elem, j))
             slot, ready = offer(m, s, r, x, y)
             if slot >= 0 and ready < best_step:
                 best_step = ready
@@ -101,14 +102,14 @@ def flow_functions(kinds: list) -> SimpleNamespace:
             e = known_index(s.work[r, known_index(int(n))])
             s.rep64[r, R_WORK_N] = n
             s.el32[r, e, E_QUEUED] = 0
-            if takes_parts(m.kind[e]):
+            if takes_parts(int_at(m.kind, e)):
                 fill(m, s, r, e, k)
 
     @wp.func(inline=True, module="unique")
     def handle_event(m: Model, s: State, r: int, e: int, k: wp.int64):
         """Element e's timed event(s) due at step k."""
         account(m, s, r, e, k)
-        kind = m.kind[e]
+        kind = int_at(m.kind, e)
         for i in range(wp.static(len(EVENT))):
             if kind == wp.static(EVENT_IDS[i]):
                 wp.static(EVENT[i])(m, s, r, e, k)
@@ -119,7 +120,7 @@ def flow_functions(kinds: list) -> SimpleNamespace:
         set_next_event(m, s, r, e, NEVER)
         s.el64[r, e, E_FAIL] = NEVER
         s.el64[r, e, E_REPAIR] = NEVER
-        kind = m.kind[e]
+        kind = int_at(m.kind, e)
         for i in range(wp.static(len(START))):
             if kind == wp.static(START_IDS[i]):
                 wp.static(START[i])(m, s, r, e)

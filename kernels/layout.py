@@ -216,7 +216,7 @@ class Model:
     n_timed: int
     timed: wp.array(dtype=int)             # [n_timed] elements that schedule timed events, ascending
     timed_leaf: wp.array(dtype=int)        # [E] e's leaf in State.next_tree (its index in timed), -1: not timed
-    tree_leaves: int                       # leaves of State.next_tree: a power of two >= n_timed (kernels/next_event.py)
+    tree_leaves: int                       # leaves of State.next_tree: a power of four >= n_timed (kernels/next_event.py)
     kind: wp.array(dtype=int)              # [E] Kind.id of the element's kind (kernels/kinds.py)
     capacity: wp.array(dtype=int)          # [E] servers (machine), places (buffer, conveyor), 1 (source), 0 (sink)
     bounded: wp.array(dtype=int)           # [E] 0: unbounded buffer (running out of storage is an error)

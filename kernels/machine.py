@@ -13,6 +13,7 @@ import warp as wp
 
 from .hooks import PART_STATUS, Hooks, SnapshotHooks, wire_number, wire_optional
 from .common import count_hold, crew_held, finish, known_index, offer_done, start_in_free_slot, take_done, wake
+from .loads import int_at
 from .layout import (A_BLOCKED, A_BUSY, A_DOWN, A_HELD, A_IDLE, A_SERVICE, BUSY, DONE, E_BUSY, E_COUNT, E_DONE,
                      E_DOWN, E_FAIL, E_FAIL_LEFT, E_HOLD_FAIL, E_HOLD_SERVICE, E_NEXT, E_REPAIR, E_STAT, E_WORK,
                      FAIL_OPERATION, FAIL_TIME, IDLE, NEVER, PAUSED, RNG_TBF, RNG_TTR, S_DEST, S_ENTRY,
@@ -33,7 +34,7 @@ def machine_stopped(s: State, r: int, e: int) -> bool:
 def machine_room(m: Model, s: State, r: int, y: int, k: wp.int64) -> int:
     if machine_stopped(s, r, y):
         return 0
-    return m.capacity[y] - s.el32[r, y, E_COUNT]
+    return int_at(m.capacity, y) - s.el32[r, y, E_COUNT]
 
 
 @wp.func(inline=True)
@@ -41,8 +42,8 @@ def machine_next_event(m: Model, s: State, r: int, e: int) -> wp.int64:
     if s.el32[r, e, E_DOWN] != 0:
         return s.el64[r, e, E_REPAIR]
     nxt = s.el64[r, e, E_FAIL]
-    start = known_index(m.slot_start[e])
-    for i in range(m.capacity[e]):
+    start = known_index(int_at(m.slot_start, e))
+    for i in range(int_at(m.capacity, e)):
         if s.s32[r, start + i, S_STATUS] == BUSY:
             nxt = wp.min(nxt, s.s64[r, start + i, S_STEP])
     return nxt
@@ -55,7 +56,7 @@ def machine_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.in
     if i < 0:
         return
     nxt = wp.min(s.el64[r, y, E_NEXT], done_at)
-    if m.fail_mode[y] == FAIL_OPERATION and s.el32[r, y, E_BUSY] == 1:
+    if int_at(m.fail_mode, y) == FAIL_OPERATION and s.el32[r, y, E_BUSY] == 1:
         s.el64[r, y, E_FAIL] = k + s.el64[r, y, E_FAIL_LEFT]  # the failure clock runs again
         nxt = wp.min(nxt, s.el64[r, y, E_FAIL])
     set_next_event(m, s, r, y, nxt)
@@ -64,14 +65,14 @@ def machine_accept(m: Model, s: State, r: int, y: int, entry: wp.int64, k: wp.in
 @wp.func(inline=True)
 def machine_pause(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The machine stops at step k: parts in process pause; an operation-dependent failure clock stops."""
-    start = known_index(m.slot_start[e])
-    for i in range(m.capacity[e]):
+    start = known_index(int_at(m.slot_start, e))
+    for i in range(int_at(m.capacity, e)):
         slot = start + i
         if s.s32[r, slot, S_STATUS] == BUSY:
             s.s32[r, slot, S_STATUS] = PAUSED
             s.s64[r, slot, S_STEP] = s.s64[r, slot, S_STEP] - k  # steps of work left
     s.el32[r, e, E_BUSY] = 0
-    if m.fail_mode[e] == FAIL_OPERATION and s.el64[r, e, E_FAIL] != NEVER:
+    if int_at(m.fail_mode, e) == FAIL_OPERATION and s.el64[r, e, E_FAIL] != NEVER:
         s.el64[r, e, E_FAIL_LEFT] = s.el64[r, e, E_FAIL] - k
         s.el64[r, e, E_FAIL] = NEVER
 
@@ -79,16 +80,16 @@ def machine_pause(m: Model, s: State, r: int, e: int, k: wp.int64):
 @wp.func(inline=True)
 def machine_resume(m: Model, s: State, r: int, e: int, k: wp.int64):
     """The machine runs again at step k: paused parts continue; it may pull parts."""
-    start = known_index(m.slot_start[e])
+    start = known_index(int_at(m.slot_start, e))
     busy = int(0)
-    for i in range(m.capacity[e]):
+    for i in range(int_at(m.capacity, e)):
         slot = start + i
         if s.s32[r, slot, S_STATUS] == PAUSED:
             s.s32[r, slot, S_STATUS] = BUSY
             s.s64[r, slot, S_STEP] = k + s.s64[r, slot, S_STEP]
             busy += 1
     s.el32[r, e, E_BUSY] = busy
-    if m.fail_mode[e] == FAIL_OPERATION and busy > 0 and s.el64[r, e, E_FAIL] == NEVER:
+    if int_at(m.fail_mode, e) == FAIL_OPERATION and busy > 0 and s.el64[r, e, E_FAIL] == NEVER:
         s.el64[r, e, E_FAIL] = k + s.el64[r, e, E_FAIL_LEFT]
     wake(s, r, e)
 
@@ -114,8 +115,8 @@ def machine_release(m: Model, s: State, r: int, e: int, part: int, k: wp.int64, 
 @wp.func(inline=True)
 def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     """Completions, then a random failure, or a repair, due at step k."""
-    start = known_index(m.slot_start[e])
-    cap = m.capacity[e]
+    start = known_index(int_at(m.slot_start, e))
+    cap = int_at(m.capacity, e)
     if s.el32[r, e, E_DOWN] == 0:
         for i in range(cap):
             slot = start + i
@@ -126,15 +127,15 @@ def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
                 machine_pause(m, s, r, e, k)
             s.el32[r, e, E_DOWN] = 1
             s.el64[r, e, E_FAIL] = NEVER
-            s.el64[r, e, E_REPAIR] = k + sample_steps(m, s, r, e, RNG_TTR, m.ttr_dist[e])
-        elif m.fail_mode[e] == FAIL_OPERATION and s.el32[r, e, E_BUSY] == 0 and s.el64[r, e, E_FAIL] != NEVER:
+            s.el64[r, e, E_REPAIR] = k + sample_steps(m, s, r, e, RNG_TTR, int_at(m.ttr_dist, e))
+        elif int_at(m.fail_mode, e) == FAIL_OPERATION and s.el32[r, e, E_BUSY] == 0 and s.el64[r, e, E_FAIL] != NEVER:
             s.el64[r, e, E_FAIL_LEFT] = s.el64[r, e, E_FAIL] - k  # idle: the failure clock stops
             s.el64[r, e, E_FAIL] = NEVER
     elif s.el64[r, e, E_REPAIR] == k:
         s.el32[r, e, E_DOWN] = 0
         s.el64[r, e, E_REPAIR] = NEVER
-        up = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])
-        if m.fail_mode[e] == FAIL_TIME:
+        up = sample_steps(m, s, r, e, RNG_TBF, int_at(m.tbf_dist, e))
+        if int_at(m.fail_mode, e) == FAIL_TIME:
             s.el64[r, e, E_FAIL] = k + up
         else:
             s.el64[r, e, E_FAIL_LEFT] = up
@@ -145,7 +146,7 @@ def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
 
 @wp.func(inline=True)
 def machine_account(m: Model, s: State, r: int, e: int, dt: wp.int64):
-    cap = wp.int64(m.capacity[e])
+    cap = wp.int64(int_at(m.capacity, e))
     count = wp.int64(s.el32[r, e, E_COUNT])
     if s.el32[r, e, E_DOWN] != 0 or s.el32[r, e, E_HOLD_FAIL] > 0:
         s.acc[r, e, A_DOWN] = s.acc[r, e, A_DOWN] + cap * dt
@@ -167,11 +168,11 @@ def machine_work(m: Model, s: State, r: int, e: int, last: wp.int64, k: wp.int64
 
 @wp.func(inline=True)
 def machine_start(m: Model, s: State, r: int, e: int):
-    if m.fail_mode[e] == FAIL_TIME:
-        s.el64[r, e, E_FAIL] = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])
+    if int_at(m.fail_mode, e) == FAIL_TIME:
+        s.el64[r, e, E_FAIL] = sample_steps(m, s, r, e, RNG_TBF, int_at(m.tbf_dist, e))
         set_next_event(m, s, r, e, s.el64[r, e, E_FAIL])
-    elif m.fail_mode[e] == FAIL_OPERATION:
-        s.el64[r, e, E_FAIL_LEFT] = sample_steps(m, s, r, e, RNG_TBF, m.tbf_dist[e])
+    elif int_at(m.fail_mode, e) == FAIL_OPERATION:
+        s.el64[r, e, E_FAIL_LEFT] = sample_steps(m, s, r, e, RNG_TBF, int_at(m.tbf_dist, e))
 
 
 @wp.func(inline=True)

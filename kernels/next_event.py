@@ -1,11 +1,15 @@
 """The next-event tree: which element has the earliest timed event, at a cost that does not grow
 with the number of elements.
 
-Per replica, ``State.next_tree[r, :]`` is a complete binary min-tree (heap numbering: node 1 is
-the root, node v has children 2v and 2v+1) over the timed elements: leaf ``m.tree_leaves + i``
-holds E_NEXT of ``m.timed[i]`` (ascending element order; leaves past ``m.n_timed`` hold NEVER),
-every inner node the smaller of its children. The root is the next event step; the leftmost leaf
-holding it is the element to handle first, so ties keep element order.
+Per replica, ``State.next_tree[r, :]`` is a complete 4-ary min-tree over the timed elements: node 1
+is the root, node v has the children 4v .. 4v + 3 (so the four siblings are adjacent, in one
+32-byte run, and a level's nodes are v in [4^j, 2 * 4^j); the other entries are unused). Leaf
+``m.tree_leaves + i`` (tree_leaves: a power of four) holds E_NEXT of ``m.timed[i]`` (ascending
+element order; leaves past ``m.n_timed`` hold NEVER), every inner node the smallest of its
+children. The root is the next event step; the leftmost leaf holding it is the element to handle
+first, so ties keep element order. Four children per node halve the depth of a binary tree
+(200 timed elements: 4 levels instead of 8), and the descent's loads depend on each other only
+from level to level.
 
 Every write of E_NEXT goes through ``set_next_event`` (no kind writes E_NEXT itself), which
 updates the leaf and walks up only while the minimum changes. The kernels that start replicas
@@ -16,26 +20,32 @@ per launch cost as much as the events themselves at 200 stations: launches start
 
 import warp as wp
 
+from .loads import int_at
 from .layout import E_NEXT, NEVER, Model, State
 
 wp.set_module_options({"enable_backward": False})
 
 
 @wp.func(inline=True)
+def min_of_four(s: State, r: int, v: int) -> wp.int64:
+    """The smallest of nodes v .. v + 3 (four siblings)."""
+    return wp.min(wp.min(s.next_tree[r, v], s.next_tree[r, v + 1]), wp.min(s.next_tree[r, v + 2], s.next_tree[r, v + 3]))
+
+
+@wp.func(inline=True)
 def set_next_event(m: Model, s: State, r: int, e: int, step: wp.int64):
     """Element e's next timed event is at ``step`` (NEVER: none): E_NEXT and the tree."""
     s.el64[r, e, E_NEXT] = step
-    p = m.timed_leaf[e]
+    p = int_at(m.timed_leaf, e)
     if p < 0:
         return  # a kind without timed events (E_NEXT stays NEVER)
     v = wp.max(m.tree_leaves, 0) + p  # not negative, said so to the compiler (kernels/common.py known_index)
     if s.next_tree[r, v] == step:
         return
     s.next_tree[r, v] = step
-    low = step  # the minimum of v's subtree
     while v > 1:
-        low = wp.min(low, s.next_tree[r, v ^ 1])
-        v = v >> 1
+        low = min_of_four(s, r, v - (v & 3))  # the minimum of the parent's subtree
+        v = v >> 2
         if s.next_tree[r, v] == low:
             return  # unchanged here, so above too
         s.next_tree[r, v] = low
@@ -48,12 +58,13 @@ def build_tree(m: Model, s: State, r: int):
     for i in range(n_leaves):
         step = NEVER
         if i < m.n_timed:
-            step = s.el64[r, m.timed[i], E_NEXT]
+            step = s.el64[r, int_at(m.timed, i), E_NEXT]
         s.next_tree[r, n_leaves + i] = step
-    v = n_leaves - 1
-    while v >= 1:
-        s.next_tree[r, v] = wp.min(s.next_tree[r, 2 * v], s.next_tree[r, 2 * v + 1])
-        v -= 1
+    level = n_leaves >> 2  # the first node of the level above the leaves
+    while level >= 1:
+        for v in range(level, 2 * level):
+            s.next_tree[r, v] = min_of_four(s, r, 4 * v)
+        level = level >> 2
 
 
 @wp.func(inline=True)
@@ -62,16 +73,18 @@ def first_due(m: Model, s: State, r: int, k: wp.int64):
     (to its right) holds k too.
 
     Branch-free descent: which child holds k is data the CPU cannot predict, so the step down is
-    computed (v = 2v + (left != k)) rather than branched on; both children sit side by side."""
+    computed (v = 4v + the first of the four children that holds k) rather than branched on."""
     n_leaves = wp.max(m.tree_leaves, 0)  # not negative (kernels/common.py known_index)
     v = int(1)
     tie = int(0)
     while v < n_leaves:
-        v = 2 * v
-        left = wp.where(s.next_tree[r, v] == k, 1, 0)
-        right = wp.where(s.next_tree[r, v + 1] == k, 1, 0)
-        tie = tie | (left & right)
-        v = v + 1 - left
+        v = 4 * v
+        a = wp.where(s.next_tree[r, v] == k, 1, 0)
+        b = wp.where(s.next_tree[r, v + 1] == k, 1, 0)
+        c = wp.where(s.next_tree[r, v + 2] == k, 1, 0)
+        d = wp.where(s.next_tree[r, v + 3] == k, 1, 0)
+        tie = tie | wp.where(a + b + c + d > 1, 1, 0)
+        v = v + (1 - a) * (1 + (1 - b) * (1 + (1 - c)))  # 0, 1, 2 or 3: the first that holds k
     return v - n_leaves, tie != 0
 
 
@@ -81,16 +94,20 @@ def next_due(m: Model, s: State, r: int, i: int, k: wp.int64) -> int:
     n_leaves = m.tree_leaves
     v = n_leaves + i
     while v > 1:
-        if (v & 1) == 0 and s.next_tree[r, v + 1] <= k:
-            # the right sibling's subtree holds a leaf <= k: descend to the leftmost one
-            v = v + 1
+        # the first sibling to v's right whose subtree holds a leaf <= k
+        w = v + 1
+        while w <= (v | 3) and s.next_tree[r, w] > k:
+            w += 1
+        if w <= (v | 3):
+            # descend to the leftmost leaf <= k under w (one of each node's children holds it)
+            v = w
             while v < n_leaves:
-                v = 2 * v
-                if s.next_tree[r, v] > k:
-                    v = v + 1
+                v = 4 * v
+                while s.next_tree[r, v] > k and (v & 3) != 3:
+                    v += 1
             if s.next_tree[r, v] == k:
                 return v - n_leaves
             # an event before k (none in a causal run): search on after that leaf
         else:
-            v = v >> 1
+            v = v >> 2
     return -1

@@ -6,6 +6,7 @@ that stream's draw counter in State.draws.
 
 import warp as wp
 
+from .loads import f64_at, f64_at4, int_at
 from .layout import STREAMS, Distributions, Model, State
 from .rng import keyed_uniform, replica_key
 
@@ -92,10 +93,10 @@ def next_gamma(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: in
 def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int,
                    purpose: int, d: int) -> wp.float64:
     """One draw of distribution ``d`` in seconds, from element ``e``'s stream ``purpose``."""
-    k = dists.kind[d]
-    a = dists.param[d, 0]
-    b = dists.param[d, 1]
-    c = dists.param[d, 2]
+    k = int_at(dists.kind, d)
+    a = f64_at4(dists.param, d, 0)
+    b = f64_at4(dists.param, d, 1)
+    c = f64_at4(dists.param, d, 2)
     if k == DETERMINISTIC:
         return a
     if k == EXPONENTIAL:
@@ -109,7 +110,7 @@ def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtyp
             return a + wp.sqrt(u * (c - a) * (b - a))
         return c - wp.sqrt((ONE - u) * (c - a) * (c - b))
     if k == TRUNCATED_NORMAL:  # mu a, sigma b, [c, param 3] by rejection
-        hi = dists.param[d, 3]
+        hi = f64_at4(dists.param, d, 3)
         while True:
             x = a + b * next_normal(seed, draws, r, e, purpose)
             if x >= c and x <= hi:
@@ -123,7 +124,7 @@ def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtyp
         i = int(next_uniform(seed, draws, r, e, purpose) * a)
         if i >= n:
             i = n - 1
-        return dists.table[dists.table_start[d] + i]
+        return f64_at(dists.table, int_at(dists.table_start, d) + i)
     if k == WEIBULL:  # shape a, scale b
         return b * wp.pow(-wp.log(next_uniform(seed, draws, r, e, purpose)), ONE / a)
     return wp.float64(0.0)

@@ -289,7 +289,7 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     timed_leaf = np.full(n, -1, np.int32)
     timed_leaf[timed] = np.arange(len(timed), dtype=np.int32)
     m.timed_leaf = arr(timed_leaf, wp.int32)
-    m.tree_leaves = 1 << max(len(timed) - 1, 0).bit_length()  # kernels/next_event.py
+    m.tree_leaves = 4 ** ((max(len(timed), 1) - 1).bit_length() + 1 >> 1)  # a power of four >= n_timed (kernels/next_event.py)
     m.kind = arr(kind, wp.int32)
     m.capacity = arr(capacity, wp.int32)
     m.bounded = arr(bounded, wp.int32)
@@ -322,6 +322,12 @@ def compile_plant(plant, device=None, dt: float | None = None) -> Model:
     m.dists.table_start = arr(table_start, wp.int32)
     m.dists.table = arr(table, wp.float64)
     m.steps_per_second = wp.float64(1.0 / dt)
+    dense = [getattr(m, f) for f in ("timed", "timed_leaf", "kind", "capacity", "bounded", "slot_start", "main_dist",
+                                     "fail_mode", "tbf_dist", "ttr_dist", "routing", "out_start", "out_elem", "out_cum",
+                                     "in_start", "in_elem")] + [m.dists.kind, m.dists.param, m.dists.table_start,
+                                                                m.dists.table]
+    if not all(a.is_contiguous for a in dense) or m.dists.param.shape[1] != 4:
+        raise RuntimeError("internal: the kernels read the Model's arrays as dense (kernels/loads.py)")
     return Model(plant=plant, device=device, dt=dt, names=names, kinds=[plant[nm].kind for nm in names],
                  capacity=capacity[:len(names)], slot_start=slot_start, n_slots=n_slots, arrays=m,
                  n_kernel_elements=n, n_components=len(plant.health_components()))

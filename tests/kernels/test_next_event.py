@@ -78,16 +78,22 @@ def scan_kernel(kinds):
     return advance_by_scan
 
 
+def used_nodes(leaves: int) -> np.ndarray:
+    """The nodes of the 4-ary tree: level j is [4^j, 2 * 4^j), the leaves [leaves, 2 * leaves)."""
+    return np.concatenate([np.arange(4 ** j, 2 * 4 ** j) for j in range(int(round(np.log(leaves) / np.log(4))) + 1)])
+
+
 def tree_of(a: dict, model, km) -> np.ndarray:
-    """The tree rebuilt by hand from E_NEXT (heap numbering, leaves in element order; node 0
-    is unused)."""
+    """The tree rebuilt by hand from E_NEXT (4-ary heap numbering: node v's children are
+    4v .. 4v + 3, leaves in element order), on its used nodes (``used_nodes``)."""
     leaves = km.tree_leaves
+    assert leaves >= km.n_timed and leaves & (leaves - 1) == 0 and (leaves.bit_length() - 1) % 2 == 0  # a power of 4
     timed = km.timed.numpy()[:km.n_timed]
     tree = np.full((a["el64"].shape[0], 2 * leaves), NEVER, np.int64)
     tree[:, leaves:leaves + len(timed)] = a["el64"][:, timed, E_NEXT]
-    for v in range(leaves - 1, 0, -1):
-        tree[:, v] = np.minimum(tree[:, 2 * v], tree[:, 2 * v + 1])
-    return tree
+    for v in sorted(used_nodes(leaves)[:-leaves], reverse=True):
+        tree[:, v] = tree[:, 4 * v:4 * v + 4].min(axis=1)
+    return tree[:, used_nodes(leaves)]
 
 
 def run(model, advance, replicas, horizon_s, chunks, extra=(), check=None):
@@ -128,7 +134,7 @@ def test_every_write_of_e_next_keeps_the_tree():
     checked = []
 
     def check(a, km):
-        np.testing.assert_array_equal(a["next_tree"][:, 1:], tree_of(a, model, km)[:, 1:])
+        np.testing.assert_array_equal(a["next_tree"][:, used_nodes(km.tree_leaves)], tree_of(a, model, km))
         checked.append(int(a["rep64"][0, R_STEP]))
 
     run(model, engine.for_kinds(model.kernel_kinds).advance, 4, 20_000.0, 25, check=check)
@@ -143,7 +149,7 @@ def test_the_tree_holds_for_robots_conveyors_tools_and_the_crew(scene):
     checked = []
 
     def check(a, km):
-        np.testing.assert_array_equal(a["next_tree"][:, 1:], tree_of(a, model, km)[:, 1:])
+        np.testing.assert_array_equal(a["next_tree"][:, used_nodes(km.tree_leaves)], tree_of(a, model, km))
         checked.append(int(a["rep64"][0, R_STEP]))
 
     end = run(model, engine.for_kinds(model.kernel_kinds).advance, 2, 4 * 3600.0, 12, check=check)
