@@ -12,7 +12,7 @@ import pytest
 
 import twin
 from twin.cli import main
-from twin.deadlock import finite_cycles
+from twin.deadlock import can_lock, finite_cycles
 
 
 def rework_line(buffer_capacity, *, interarrival=None, rework_share=0.3, rework_to="reflow_buffer"):
@@ -118,6 +118,33 @@ def test_cli_check_warns_and_run_exits_2_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("twin: error: plant 'pcb': deadlock in ")
     assert "throughput" not in capsys.readouterr().out
+
+
+def test_only_a_plant_with_a_loop_of_elements_that_can_be_sealed_is_scanned(monkeypatch):
+    """A locked set needs a cycle of elements that can be sealed (can_lock); a plant without one
+    (a line, machines tended by a robot) cannot lock, so its final states are not read: no element
+    is asked how it holds parts. One with one (the rework loop) is still scanned and still found."""
+    line = twin.Plant("line")
+    line.add(twin.Source("in"), twin.Machine("a", process=twin.Exponential(10)), twin.Buffer("q", capacity=2),
+             twin.Machine("b", process=twin.Exponential(30)), twin.Sink("out"))
+    line.line("in", "a", "q", "b", "out")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", twin.CapacityLoopWarning)
+        loop = rework_line(3)
+    assert can_lock(loop) and not can_lock(line)
+    assert not can_lock(twin.load_scene("electronics_assembly").plant)   # robot -> machine -> robot is no such loop
+    asked = []
+
+    def holding(self, view, e):
+        asked.append(self.name)
+        return original(self, view, e)
+    original = twin.Machine.holding
+    monkeypatch.setattr(twin.Machine, "holding", holding)
+    twin.simulate(line, replicas=4, horizon=3600, warmup=0, device="cpu")
+    assert asked == []
+    with pytest.raises(twin.DeadlockError):
+        twin.simulate(loop, replicas=16, horizon=8 * 3600, warmup=0, device="cpu")
+    assert {"oven", "inspection", "rework"} <= set(asked)
 
 
 @pytest.mark.parametrize("name", ["electronics_assembly", "unbalanced_rework", "packaging_line"])

@@ -21,7 +21,9 @@ cycle reported is one loop of "waits for" inside it. Robots and cluster tools ar
 as locked (their room depends on more than their contents); a replica is also locked when no
 element has any event scheduled while parts are in the plant (nothing can ever change again),
 which catches a loop through a robot that waits for room, unless some other element keeps
-scheduling events (a clock-driven failure, the maintenance crew's periodic checks).
+scheduling events (a clock-driven failure, the maintenance crew's periodic checks). A locked set
+contains a cycle of elements that can be sealed, so a plant without one (``can_lock``: a line, a
+tree of lines) is not scanned beyond the stalled test.
 """
 
 from __future__ import annotations
@@ -184,10 +186,13 @@ def find_deadlocks(model, a: dict) -> list[Deadlock]:
     plant = model.plant
     names = model.names
     n = len(names)
+    count = a["el32"][:, :n, L.E_COUNT]
+    stalled = (a["el64"][:, :, L.E_NEXT] == int(L.NEVER)).all(axis=1) & (count.sum(axis=1) > 0)
+    if not stalled.any() and not can_lock(plant):
+        return []      # no loop of elements that can be sealed: no replica can be locked
     view = StateView(model, a)
     R = view.replicas
     succ = [[model.index(s) for s in plant.successors(nm)] for nm in names]
-    count = a["el32"][:, :n, L.E_COUNT]
 
     sealed = np.zeros((R, n), bool)  # no room now, and none can come unless a part leaves
     waits = {}  # e -> list of [R] int arrays: a destination of a part that may leave e (-1: any successor)
@@ -199,7 +204,6 @@ def find_deadlocks(model, a: dict) -> list[Deadlock]:
         since[e] = held.since
         if succ[e] and held.full.any():
             sealed[:, e], waits[e] = held.full, held.waits
-    stalled = (a["el64"][:, :, L.E_NEXT] == L.NEVER).all(axis=1) & (count.sum(axis=1) > 0)
     if not sealed.any() and not stalled.any():
         return []
 
@@ -232,6 +236,17 @@ def find_deadlocks(model, a: dict) -> list[Deadlock]:
         out.append(Deadlock(int(r), tuple(names[e] for e in cycle), tuple(names[e] for e in members),
                             last * model.dt))
     return out
+
+
+def can_lock(plant) -> bool:
+    """Whether any replica of ``plant`` could ever hold a locked set. A locked set is made of
+    elements that can be sealed (a kind that says how it holds parts, with successors), each
+    waiting only for members, so every member has a successor inside the set and the set contains
+    a directed cycle of such elements. Without one (a plain line, a tree of lines) no replica can
+    lock, and the final states need not be read (at 200 stations x 100 replicas that read cost
+    more than a tenth of the run)."""
+    sealable = [nm for nm in plant.elements if _can_lock(plant[nm]) and any(True for _ in plant.successors(nm))]
+    return not nx.is_directed_acyclic_graph(plant.graph.subgraph(sealable))
 
 
 def _holding_cycle(plant, names: list[str], members: list[int]) -> list[int]:
