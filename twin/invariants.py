@@ -56,8 +56,12 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
     acc, el64, el32, rep = arrays["acc"], arrays["el64"], arrays["el32"], arrays["rep64"]
     capacity = model.capacity.astype(np.int64)
 
-    # raw integrals and counts: never negative (a wrapped int64 is)
-    for i in range(n):
+    # raw integrals and counts: never negative (a wrapped int64 is); one pass over the whole
+    # tables, then the element loop only to name the first wrong one
+    counts = el32[:, :n, layout.E_COUNT]
+    clean = not ((acc[:, :n, :] < 0).any() or (el64[:, :n, layout.E_OUT] < 0).any()
+                 or (counts < 0).any() or (counts > capacity[:n]).any())
+    for i in range(0 if clean else n):
         low = (acc[:, i, :] < 0).any(axis=1)
         if low.any():
             col = int(np.argmax((acc[:, i, :] < 0).any(axis=0)))
