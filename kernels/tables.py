@@ -83,6 +83,7 @@ class Table:
         self.area: tuple[int, int] | None = None  # [start, end) of the kind area
         self.kinds: dict[str, list[tuple[Column, int]]] = {}
         self.kind_owner: dict[str, str] = {}  # kind -> module that declared its columns
+        self._found: dict[tuple, int] = {}  # (name, kind) -> index, looked up once (results read per element)
         self.has_columns = columns is not None
         i = 0
         for c in columns or ():
@@ -135,6 +136,7 @@ class Table:
         cols = list(zip(columns, out))
         self._check_unique([c for c, _ in cols] + [c for c, _ in self.shared if c.const not in replaced])
         self.kinds[kind] = cols
+        self._found.clear()
         self.kind_owner[kind] = owner
         return tuple(out)
 
@@ -155,8 +157,12 @@ class Table:
 
     def index(self, name: str, kind: str | None = None) -> int:
         """The column index of host name (or constant) ``name``, as ``kind`` sees the table."""
+        found = self._found.get((name, kind))
+        if found is not None:
+            return found
         for c, i in self.columns(kind):
             if name in (c.name, c.const):
+                self._found[(name, kind)] = i
                 return i
         shared = {c.const: c for c, _ in self.shared}
         for c, _ in self.kinds.get(kind, []):
