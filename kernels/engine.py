@@ -8,13 +8,17 @@ The kernels are specialised to a plant's kinds (``for_kinds``): the dispatch ins
 only the kinds the plant uses, so a plain line compiles no robot, cluster-tool or maintenance
 code. Each kind set is its own Warp module, cached on disk by its content.
 
-The module's name carries a digest of every kernel source file: Warp's own module hash does not
-see a change in a hook that the generated dispatch reaches through ``wp.static`` from another
-module, so without it an edited (or upgraded) kernel file could load a stale binary of the same
-kind set from the kernel cache (seen: a binary without the step-clock saturation of
-kernels/sampling.py, which then crashed).
+The module's name carries a digest of the kernel source files it is built from
+(``source_digest``): Warp's own module hash does not see a change in a hook that the generated
+dispatch reaches through ``wp.static`` from another module, so without it an edited (or upgraded)
+kernel file could load a stale binary of the same kind set from the kernel cache (seen: a binary
+without the step-clock saturation of kernels/sampling.py, which then crashed). The files are this
+module's and its kinds' kernel modules with everything they import, and every kind's layout
+module (Model and State carry all their structs): an edit of one kind's kernel recompiles only
+the engines of plants that use that kind.
 """
 
+import ast
 import hashlib
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,15 +34,48 @@ from .next_event import build_tree, first_due, next_due
 
 wp.set_module_options({"enable_backward": False})
 
-SOURCE_DIGEST = hashlib.sha256(b"".join(
-    p.name.encode() + p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()[:12]
+KERNELS = Path(__file__).parent
+SOURCE_DIGEST = hashlib.sha256(b"".join(  # every kernel source (test modules built beside the engine)
+    p.name.encode() + p.read_bytes() for p in sorted(KERNELS.glob("*.py")))).hexdigest()[:12]
+
+
+def kernel_imports(name: str) -> set[str]:
+    """The twin.kernels modules that module ``name`` imports by relative import."""
+    out = set()
+    for n in ast.walk(ast.parse((KERNELS / f"{name}.py").read_text(encoding="utf-8"))):
+        if isinstance(n, ast.ImportFrom) and n.level == 1:
+            out |= {n.module.partition(".")[0]} if n.module else {a.name for a in n.names}
+    return out
+
+
+def engine_sources(kind_names) -> list[str]:
+    """The kernel modules an engine of the kinds ``kind_names`` is built from: this module, each
+    kind's kernel module, every kind's layout module (imported by kernels/layout.py by name), and
+    what they import, directly or not."""
+    from .registry import KINDS as ENTRIES
+    wanted = set(kind_names)
+    todo = ["engine"] + [e.kernel for e in ENTRIES if e.name in wanted] + [e.layout for e in ENTRIES if e.layout]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in seen and (KERNELS / f"{name}.py").is_file():
+            seen.add(name)
+            todo += kernel_imports(name)
+    return sorted(seen)
+
+
+def source_digest(kind_names, read=lambda path: path.read_bytes()) -> str:
+    """A digest of ``engine_sources(kind_names)``' files (``read``: their bytes)."""
+    files = [KERNELS / f"{name}.py" for name in engine_sources(kind_names)]
+    return hashlib.sha256(b"".join(p.name.encode() + read(p) for p in files)).hexdigest()[:12]
 
 
 def build(kinds: list) -> SimpleNamespace:
     """start_replicas, advance and close_statistics over ``kinds`` (registry order)."""
     f = flow_functions(kinds)
-    # one Warp module per kind set and kernel source (SOURCE_DIGEST: see the module docstring)
-    module = wp.get_module("twin_engine_" + "_".join(k.name for k in kinds) + "_" + SOURCE_DIGEST)
+    # one Warp module per kind set and kernel source (source_digest: see the module docstring)
+    module = wp.get_module("twin_engine_" + "_".join(k.name for k in kinds) + "_"
+                           + source_digest(k.name for k in kinds))
     module.options.update({"enable_backward": False})
     drain, handle_event, start_element, account = f.drain, f.handle_event, f.start_element, f.account
 

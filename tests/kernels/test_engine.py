@@ -76,10 +76,32 @@ def test_specialised_kernels_give_the_same_state_as_the_kernels_of_every_kind():
 
 def test_the_engine_module_is_keyed_by_the_kernel_sources():
     """Warp's module hash misses hooks reached through wp.static from other modules: the engine's
-    module name carries a digest of every kernel source, so an edited kernel file never loads a
-    stale binary of the same kind set (a stale one without the step-clock saturation crashed)."""
+    module name carries a digest of the kernel sources it is built from, so an edited kernel file
+    never loads a stale binary of the same kind set (a stale one without the step-clock saturation
+    crashed)."""
     import hashlib
-    folder = Path(engine.__file__).parent
-    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sorted(folder.glob("*.py"))))
+    files = [engine.KERNELS / f"{name}.py" for name in engine.engine_sources(["source", "machine", "sink"])]
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files))
     k = engine.for_kinds(["source", "machine", "sink"])
     assert k.advance.module.name.endswith("_" + digest.hexdigest()[:12])
+
+
+def test_an_edit_of_one_kinds_kernel_recompiles_only_the_engines_that_use_it():
+    """The digest covers the engine's own modules, its kinds' kernel modules, every layout module
+    (Model and State carry all kinds' structs) and what they import: an edited robot kernel changes
+    the key of an engine with robots, not a plain line's; a shared file or a layout changes both."""
+    plain = ["source", "buffer", "machine", "sink"]
+    robots = plain + ["robot"]
+    files = set(engine.engine_sources(plain))
+    assert {"engine", "flow", "dispatch", "sampling", "rng", "next_event", "machine", "buffer", "tool_layout"} <= files
+    assert not files & {"robot", "cluster_tool", "conveyor", "delay", "health"}
+    assert "robot" in engine.engine_sources(robots)
+
+    def edited(name):
+        def read(path):
+            return path.read_bytes() + (b"\n# edited\n" if path.name == f"{name}.py" else b"")
+        return read
+    assert engine.source_digest(plain, edited("robot")) == engine.source_digest(plain)
+    assert engine.source_digest(robots, edited("robot")) != engine.source_digest(robots)
+    for shared in ("sampling", "robot_layout"):
+        assert engine.source_digest(plain, edited(shared)) != engine.source_digest(plain), shared
