@@ -9,7 +9,7 @@ only the kinds the plant uses, so a plain line compiles no robot, cluster-tool o
 code. Each kind set is its own Warp module, cached on disk by its content.
 
 The module's name carries a digest of the kernel source files it is built from
-(``source_digest``): Warp's own module hash does not see a change in a hook that the generated
+(``kernel_digest``): Warp's own module hash does not see a change in a hook that the generated
 dispatch reaches through ``wp.static`` from another module, so without it an edited (or upgraded)
 kernel file could load a stale binary of the same kind set from the kernel cache (seen: a binary
 without the step-clock saturation of kernels/sampling.py, which then crashed). The files are this
@@ -64,7 +64,7 @@ def engine_sources(kind_names) -> list[str]:
     return sorted(seen)
 
 
-def source_digest(kind_names, read=lambda path: path.read_bytes()) -> str:
+def kernel_digest(kind_names, read=lambda path: path.read_bytes()) -> str:
     """A digest of ``engine_sources(kind_names)``' files (``read``: their bytes)."""
     files = [KERNELS / f"{name}.py" for name in engine_sources(kind_names)]
     return hashlib.sha256(b"".join(p.name.encode() + read(p) for p in files)).hexdigest()[:12]
@@ -73,9 +73,9 @@ def source_digest(kind_names, read=lambda path: path.read_bytes()) -> str:
 def build(kinds: list) -> SimpleNamespace:
     """start_replicas, advance and close_statistics over ``kinds`` (registry order)."""
     f = flow_functions(kinds)
-    # one Warp module per kind set and kernel source (source_digest: see the module docstring)
+    # one Warp module per kind set and kernel source (kernel_digest: see the module docstring)
     module = wp.get_module("twin_engine_" + "_".join(k.name for k in kinds) + "_"
-                           + source_digest(k.name for k in kinds))
+                           + kernel_digest(k.name for k in kinds))
     module.options.update({"enable_backward": False})
     drain, handle_event, start_element, account = f.drain, f.handle_event, f.start_element, f.account
 

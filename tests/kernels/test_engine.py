@@ -101,7 +101,7 @@ def test_an_edit_of_one_kinds_kernel_recompiles_only_the_engines_that_use_it():
         def read(path):
             return path.read_bytes() + (b"\n# edited\n" if path.name == f"{name}.py" else b"")
         return read
-    assert engine.source_digest(plain, edited("robot")) == engine.source_digest(plain)
-    assert engine.source_digest(robots, edited("robot")) != engine.source_digest(robots)
+    assert engine.kernel_digest(plain, edited("robot")) == engine.kernel_digest(plain)
+    assert engine.kernel_digest(robots, edited("robot")) != engine.kernel_digest(robots)
     for shared in ("sampling", "robot_layout"):
-        assert engine.source_digest(plain, edited(shared)) != engine.source_digest(plain), shared
+        assert engine.kernel_digest(plain, edited(shared)) != engine.kernel_digest(plain), shared
