@@ -113,6 +113,18 @@ async def following(client, em, mapping):
         await asyncio.wait_for(task, 10)
 
 
+@contextlib.asynccontextmanager
+async def running(coro):
+    """``coro`` as a task for the body (the task is yielded); cancelled and awaited on leaving."""
+    task = asyncio.create_task(coro)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def run(coro, timeout=120):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 

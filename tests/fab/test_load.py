@@ -3,15 +3,9 @@
 import pytest
 
 from twin.distributions import Deterministic
-from twin.fab import Fab, Order, Product, Route, Step, ToolGroup, offered_load, visits
+from twin.fab import Step, offered_load, visits
 
-
-def small_fab(**step_kw) -> Fab:
-    steps = [Step(1, "etch", Deterministic(60.0)), Step(2, "furnace", Deterministic(600.0), **step_kw)]
-    fab = Fab("f", products={"A": Product("A", Route("rA", steps))},
-              groups={"etch": ToolGroup("etch", 2), "furnace": ToolGroup("furnace", 1, batch_criterion="same_step")},
-              orders=[Order("oA", "A", wafers=25, interval=3600.0, count=100, due_after=86400.0)])
-    return fab
+from fab.small_fab import small_fab
 
 
 def test_rework_visits_and_offered_load_by_hand():

@@ -15,7 +15,7 @@ from twin.live.opcua import OpcuaSync  # noqa: E402
 from twin.live.service import emulate, sync, write_mapping  # noqa: E402
 from twin.live.wire import Mapping, default_mapping  # noqa: E402
 
-from live_support import HOST, free_port, line, run, until  # noqa: E402
+from live_support import HOST, free_port, line, run, running, until  # noqa: E402
 
 
 def test_emulate_and_sync_services_publish_a_forecast(tmp_path):
@@ -26,7 +26,6 @@ def test_emulate_and_sync_services_publish_a_forecast(tmp_path):
         port = free_port()
         mapping = write_mapping(p, tmp_path / "map.toml")
         lines = []
-        em_task = asyncio.create_task(emulate(p, opcua_port=port, speed=600.0, seed=1, status=lines.append))
 
         def up():
             try:
@@ -34,7 +33,7 @@ def test_emulate_and_sync_services_publish_a_forecast(tmp_path):
                     return True
             except OSError:
                 return False
-        try:
+        async with running(emulate(p, opcua_port=port, speed=600.0, seed=1, status=lines.append)) as em_task:
             await until(lambda: up() or em_task.done(), 40, "the emulator's server")
             await asyncio.sleep(0.5)
             out = tmp_path / "f.json"
@@ -44,12 +43,6 @@ def test_emulate_and_sync_services_publish_a_forecast(tmp_path):
             assert d["format"] == "twin-forecast/1" and d["replicas"] == 50
             assert f.snapshot.time_s > 0
             assert any(s.startswith("[connected] line t =") for s in lines)
-        finally:
-            em_task.cancel()
-            try:
-                await em_task
-            except asyncio.CancelledError:
-                pass
     run(go(), timeout=150)
 
 
@@ -60,26 +53,21 @@ def test_a_press_shop_emulator_serves_its_components_through_the_emulate_service
         p = twin.load_scene("press_shop").plant
         port = free_port()
         lines = []
-        em_task = asyncio.create_task(emulate(p, opcua_port=port, speed=3600.0, seed=1, status=lines.append,
-                                              duration_s=4 * 3600.0))
         mapping = Mapping.from_dict(default_mapping(p), p, "opcua")
         client = OpcuaSync(p, f"opc.tcp://{HOST}:{port}/twin/", mapping)
         stop = asyncio.Event()
-        try:
-            await until(lambda: any(s.startswith("OPC UA:") for s in lines) or em_task.done(), 40, "the server")
-            task = asyncio.create_task(client.run(stop))
-            await until(lambda: client.time_s > 0 and len(client.values) == len(mapping.addresses), 30, "sync")
-            snap = client.snapshot()
-            assert set(snap.health) == {"press.main_bearing", "belt.drive", "cnc_a.spindle", "cnc_b.spindle"}
-            assert all(c["age_s"] >= 0 and c["wear"] >= 0 for c in snap.health.values())
-            assert client.rejected == []
-            stop.set()
-            await asyncio.wait_for(task, 10)
-        finally:
-            stop.set()
-            em_task.cancel()
+        async with running(emulate(p, opcua_port=port, speed=3600.0, seed=1, status=lines.append,
+                                   duration_s=4 * 3600.0)) as em_task:
             try:
-                await em_task
-            except asyncio.CancelledError:
-                pass
+                await until(lambda: any(s.startswith("OPC UA:") for s in lines) or em_task.done(), 40, "the server")
+                task = asyncio.create_task(client.run(stop))
+                await until(lambda: client.time_s > 0 and len(client.values) == len(mapping.addresses), 30, "sync")
+                snap = client.snapshot()
+                assert set(snap.health) == {"press.main_bearing", "belt.drive", "cnc_a.spindle", "cnc_b.spindle"}
+                assert all(c["age_s"] >= 0 and c["wear"] >= 0 for c in snap.health.values())
+                assert client.rejected == []
+                stop.set()
+                await asyncio.wait_for(task, 10)
+            finally:
+                stop.set()
     run(go(), timeout=150)
