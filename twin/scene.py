@@ -54,7 +54,7 @@ TOP_KEYS = ("plant", "study", "maintenance", "elements", "lines", "connect")
 PLANT_KEYS = ("name", "unbounded_storage") + tuple(f"{d}_unit" for d in UNITS if d not in INTERNAL_DIMS)
 MAINTENANCE_KEYS = ("technicians", "hourly_rate")
 CONNECT_KEYS = ("from", "to", "probability")
-# Study defaults: key -> (kind, constraint). Times are returned in seconds.
+# Study defaults: key -> (value type: int, str or a quantity dimension, constraint). Times are returned in seconds.
 STUDY_KEYS = {"replicas": ("int", 1), "horizon": ("time", "positive"), "warmup": ("time", "non-negative"),
               "seed": ("int", 0), "dt": ("time", "positive"), "device": ("str", None)}
 STUDY_INT_MAX = {"replicas": 2 ** 31 - 1, "seed": 2 ** 63 - 1}  # seeds are in [0, 2**63), as in simulate()
@@ -248,17 +248,17 @@ class _Reader:
         for k, v in table.items():
             if k not in STUDY_KEYS:
                 raise self.unknown(k, tuple(STUDY_KEYS), "[study]", prefix="study")
-            kind, rule, key = *STUDY_KEYS[k], f"study.{k}"
-            if kind == "int":
+            value_type, rule, key = *STUDY_KEYS[k], f"study.{k}"
+            if value_type == "int":
                 if isinstance(v, bool) or not isinstance(v, int) or v < rule:
                     raise self.error(f"must be an integer >= {rule}, got {_describe(v)}", key=key)
                 if v > STUDY_INT_MAX[k]:
                     raise self.error(f"must be an integer from {rule} to {STUDY_INT_MAX[k]}, got {v}", key=key)
-            elif kind == "str":
+            elif value_type == "str":
                 if not isinstance(v, str) or not v:
                     raise self.error(f"must be a device name such as 'cpu' or 'cuda:0', got {_describe(v)}", key=key)
             else:
-                v = self.quantity(v, kind, None, key)
+                v = self.quantity(v, value_type, None, key)
                 if not math.isfinite(v):  # a study must end; the step clock needs a finite time
                     raise self.error(f"must be a finite time, got {table[k]!r}", key=key)
                 if rule == "positive" and not v > 0:

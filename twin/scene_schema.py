@@ -44,9 +44,9 @@ def scene_schema() -> dict:
         if dim not in INTERNAL_DIMS:
             plant_keys[f"{dim}_unit"] = {"enum": list(UNITS[dim])}
     study = {}
-    for key, (kind, rule) in STUDY_KEYS.items():
-        study[key] = ({"type": "integer", "minimum": rule} if kind == "int" else
-                      {"type": "string"} if kind == "str" else {"$ref": "#/$defs/quantity"})
+    for key, (value_type, rule) in STUDY_KEYS.items():
+        study[key] = ({"type": "integer", "minimum": rule} if value_type == "int" else
+                      {"type": "string"} if value_type == "str" else {"$ref": "#/$defs/quantity"})
     from .maintenance.spec import Crew
     crew = _object(Crew, defs)
     assert set(crew["properties"]) <= set(MAINTENANCE_KEYS)
