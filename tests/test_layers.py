@@ -721,7 +721,6 @@ HOMONYMS = {
     ("twin.cli", "--same-tool"): "a fab option: a step on the tool of an earlier step",
     ("twin.cli", "same_tool"): "the same fab option",
     ("twin.cli", "tool.txt.1l"): "the SMT2020 file of tool groups",
-    ("twin.kernels.engine", "SOURCE_DIGEST"): "a digest of the kernels' source code",
     ("twin.live.cli", "NAME=PARTS[@SINK]"): "an order's end element (any element without outputs)",
     ("twin.live.forecast", "sink"): "an order's end element (any element without outputs)",
     ("twin.live.forecast", "SinkProbe"): "counts parts reaching the plant's ends",

@@ -43,7 +43,8 @@ def scan_kernel(kinds):
     handled if its E_NEXT still equals the step when its turn comes. ``ties`` counts those steps."""
     f = flow_functions(kinds)
     drain, handle_event = f.drain, f.handle_event
-    module = wp.get_module("test_next_event_scan_" + "_".join(k.name for k in kinds) + "_" + engine.SOURCE_DIGEST)
+    module = wp.get_module("test_next_event_scan_" + "_".join(k.name for k in kinds) + "_"
+                           + engine.kernel_digest(k.name for k in kinds))
 
     @wp.kernel(module=module)
     def advance_by_scan(m: Model, s: State, target: wp.array(dtype=wp.int64), ties: wp.array(dtype=int)):
