@@ -91,10 +91,12 @@ def build(kinds: list) -> SimpleNamespace:
         s.rep64[r, R_STEP] = wp.int64(0)
 
     @wp.kernel(module=module)
-    def advance(m: Model, s: State, target: wp.array(dtype=wp.int64)):
-        # the end step is read from a device array, not passed by value: a captured CUDA graph
-        # of this launch is replayed for every piece with a new target (twin/simulator.py Launches)
-        step_end = target[0]
+    def advance(m: Model, s: State, target: wp.array2d(dtype=wp.int64)):
+        # The end step is read from a device array, not passed by value: a captured CUDA graph
+        # of this launch is replayed for every piece with a new target (twin/simulator.py Launches).
+        # A 1 x 1 array, not a 1-element one: Warp compiles a CPU kernel with a 1-d array argument
+        # twice (a variant for contiguous arrays), which doubled the compile time of advance.
+        step_end = target[0, 0]
         r = wp.tid()
         while True:
             # The next step with an event: the root of the next-event tree (kernels/next_event.py).
@@ -123,6 +125,12 @@ def build(kinds: list) -> SimpleNamespace:
 
     return SimpleNamespace(start_replicas=start_replicas, advance=advance, close_statistics=close_statistics,
                            kinds=tuple(k.name for k in kinds))
+
+
+def end_step(step: int, device) -> wp.array:
+    """The device array ``advance`` reads its end step from (1 x 1; see ``advance``); a piece of a
+    run writes its end into it (``fill_``) before the launch."""
+    return wp.full((1, 1), int(step), dtype=wp.int64, device=device)
 
 
 _BUILT: dict = {}

@@ -372,7 +372,7 @@ class Launches:
     a piece ends never changes a result: ``advance`` handles every event before its end step and
     none after, whatever the split (tests/test_numeric_range.py checks this).
 
-    A piece is "write its end step into the one-element device array ``target``, launch
+    A piece is "write its end step into the device array ``target`` (engine.end_step), launch
     ``advance``", which reads its end from there, on every device alike. With ``graph`` the
     launch is captured once (``wp.ScopedCapture``: on CUDA a CUDA graph, on the CPU Warp's own)
     and replayed per piece: a graph freezes the values of a launch's arguments, not the contents
@@ -388,7 +388,7 @@ class Launches:
         self.span = 1  # steps of the next piece
         self.step = 0  # the replicas are simulated up to here
         self.count = 0
-        self.target = wp.full(1, self.step, dtype=wp.int64, device=device)  # the end step of the launch
+        self.target = engine.end_step(self.step, device)  # the end step of the launch (engine.end_step)
         self.graph = self._capture() if graph else None
 
     def _launch(self) -> None:

@@ -21,7 +21,7 @@ def run_state(plant, horizon: float, replicas: int = 4, seed: int = 0, device: s
                                                   horizon_step=model.steps(horizon)))
     k = engine.for_kinds(model.kernel_kinds)
     wp.launch(k.start_replicas, dim=replicas, inputs=[km, st], device=device)
-    end = wp.full(1, model.steps(horizon), dtype=wp.int64, device=device)  # the end step, read by advance
+    end = engine.end_step(model.steps(horizon), device)  # the end step, read by advance
     wp.launch(k.advance, dim=replicas, inputs=[km, st, end], device=device)
     wp.launch(k.close_statistics, dim=replicas, inputs=[km, st], device=device)
     return model, to_numpy(st)

@@ -47,8 +47,8 @@ def scan_kernel(kinds):
                            + engine.kernel_digest(k.name for k in kinds))
 
     @wp.kernel(module=module)
-    def advance_by_scan(m: Model, s: State, target: wp.array(dtype=wp.int64), ties: wp.array(dtype=int)):
-        step_end = target[0]  # as engine.advance reads it
+    def advance_by_scan(m: Model, s: State, target: wp.array2d(dtype=wp.int64), ties: wp.array(dtype=int)):
+        step_end = target[0, 0]  # as engine.advance reads it
         r = wp.tid()
         n = m.n_timed
         while True:
@@ -104,7 +104,7 @@ def run(model, advance, replicas, horizon_s, chunks, extra=(), check=None):
     kernels = engine.for_kinds(model.kernel_kinds)
     wp.launch(kernels.start_replicas, dim=replicas, inputs=[km, st], device="cpu")
     for end in np.linspace(0, model.steps(horizon_s), chunks + 1).round().astype(np.int64)[1:]:
-        target = wp.full(1, int(end), dtype=wp.int64, device="cpu")  # the end step (engine.advance reads it)
+        target = engine.end_step(int(end), "cpu")  # the end step (engine.advance reads it)
         wp.launch(advance, dim=replicas, inputs=[km, st, target, *extra], device="cpu")
         if check is not None:
             check(to_numpy(st), km)

@@ -50,7 +50,7 @@ class Emulator:
         if m.n_components:  # the crew's (its capture reads them: wear, clocks, queue, jobs)
             self.tables += [f"health.{k}" for k in HEALTH_ARRAYS if f"health.{k}" not in self.tables]
         self._notes = [{} for _ in m.names]
-        self.target = wp.zeros(1, dtype=wp.int64, device=m.device)  # advance's end step
+        self.target = engine.end_step(0, m.device)  # advance's end step
         self._read()
         self.prev = None  # the start: each kind sets up its notes
         self._track(0)
