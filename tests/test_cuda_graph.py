@@ -1,6 +1,6 @@
 """The chunk loop replayed from a captured graph (twin/simulator.py, Launches).
 
-A piece of a run is "write its end step into a one-element device array, launch ``advance``",
+A piece of a run is "write its end step into a device array (engine.end_step), launch ``advance``",
 which reads its end from that array; on CUDA the launch is captured once in a CUDA graph and the
 graph replayed per piece. The capture path runs here on the CPU too (``graph=True``: Warp 1.19
 captures and replays CPU launches), so what the graph relies on (the end step read from the
