@@ -12,12 +12,15 @@ from .sampling import next_uniform, row_key, sample_steps
 wp.set_module_options({"enable_backward": False})
 
 
-@wp.func(inline=True)
+@wp.func_native("""__builtin_assume(i >= 0);
+return i;""")
 def known_index(i: int) -> int:
     """``i``, an index that is never negative (an element, slot, or the like read from the Model or
     State), said so to the compiler: Warp wraps a negative index Python-style on every array
-    access (a shift, an and and an add per index), and with the sign known the compiler drops that."""
-    return wp.max(i, 0)
+    access (a shift, an and and an add per index), and with the sign known the compiler drops that.
+    An assumption, not a clamp (``wp.max(i, 0)`` cost three instructions at every use); clang
+    (CPU) and NVRTC (CUDA) both take ``__builtin_assume``."""
+    ...
 
 
 @wp.func(inline=True)
