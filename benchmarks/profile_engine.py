@@ -6,10 +6,10 @@
 Warp runs CPU kernels from object code it links in memory, so ``perf report`` shows the engine as
 anonymous ``[JIT]`` addresses. This script runs the benchmark line (``lines.saturated_line``, 8 h,
 1 h warm-up, one thread) under ``perf record`` with a private Warp kernel cache and the kernels
-compiled with line tables only (``-debug-info-kind=line-tables-only``: the same optimised code, plus
-a map from instructions to source lines), finds where the engine's object file was loaded (the
-offset that puts every sample on an instruction boundary), and attributes each sample through
-``addr2line -i`` to its chain of inlined Warp functions and to the Python line that the generated
+compiled with line tables only (``-debug-info-kind=line-tables-only`` added to Warp's compiler
+flags: the same optimised code, plus a map from instructions to source lines), finds where the
+engine's object file was loaded (the offset that puts every sample on an instruction boundary),
+and attributes each sample through ``addr2line -i`` to its chain of inlined Warp functions and to the Python line that the generated
 C++ carries as a comment. It prints the share of samples per library (libm: the draws' log, cos
 and exp), per function (inclusive: a sample counts for every function its instruction is inlined
 from) and per Python source line (self). Nothing here is part of the test run.
@@ -34,7 +34,9 @@ LINE_TABLES = "-debug-info-kind=line-tables-only"
 def workload(stations: int, replicas: int) -> None:
     """The profiled run (in the child process that perf records)."""
     import warp as wp
-    wp.config.cpu_compiler_flags = LINE_TABLES
+    # added to Warp's flags, not in their place: without -march=native and Warp's inlining
+    # thresholds the compiler makes other code than the benchmark runs
+    wp.config.cpu_compiler_flags = f"{wp.config.cpu_compiler_flags or ''} {LINE_TABLES}".strip()
     sys.path.insert(0, str(HERE))
     import twin
     from lines import saturated_line

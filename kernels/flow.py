@@ -61,13 +61,15 @@ def flow_functions(kinds: list) -> SimpleNamespace:
             if kind == wp.static(PULL_IDS[i]):
                 best_x, best_slot = wp.static(PULL[i])(m, s, r, y, k)
                 j1 = int_at(m.in_start, y)
-        for j in range(int_at(m.in_start, y), j1):
+        j = int_at(m.in_start, y)
+        while j < j1:  # a while loop: Warp's range() loop costs a step-sign test and more per turn
             x = known_index(int_at(m.in_elem, j))
             slot, ready = offer(m, s, r, x, y)
             if slot >= 0 and ready < best_step:
                 best_step = ready
                 best_slot = slot
                 best_x = x
+            j += 1
         return best_x, best_slot
 
     @wp.func(inline=True, module="unique")

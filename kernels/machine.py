@@ -42,10 +42,12 @@ def machine_next_event(m: Model, s: State, r: int, e: int) -> wp.int64:
     if s.el32[r, e, E_DOWN] != 0:
         return s.el64[r, e, E_REPAIR]
     nxt = s.el64[r, e, E_FAIL]
-    start = known_index(int_at(m.slot_start, e))
-    for i in range(int_at(m.capacity, e)):
-        if s.s32[r, start + i, S_STATUS] == BUSY:
-            nxt = wp.min(nxt, s.s64[r, start + i, S_STEP])
+    slot = known_index(int_at(m.slot_start, e))
+    end = slot + int_at(m.capacity, e)
+    while slot < end:  # while, not range(): kernels/flow.py best_offer
+        if s.s32[r, slot, S_STATUS] == BUSY:
+            nxt = wp.min(nxt, s.s64[r, slot, S_STEP])
+        slot += 1
     return nxt
 
 
@@ -118,10 +120,11 @@ def machine_event(m: Model, s: State, r: int, e: int, k: wp.int64):
     start = known_index(int_at(m.slot_start, e))
     cap = int_at(m.capacity, e)
     if s.el32[r, e, E_DOWN] == 0:
-        for i in range(cap):
-            slot = start + i
+        slot = start
+        while slot < start + cap:  # while, not range(): kernels/flow.py best_offer
             if s.s32[r, slot, S_STATUS] == BUSY and s.s64[r, slot, S_STEP] == k:
                 finish(m, s, r, e, slot)
+            slot += 1
         if s.el64[r, e, E_FAIL] == k:
             if not crew_held(s, r, e):
                 machine_pause(m, s, r, e, k)

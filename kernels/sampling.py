@@ -59,12 +59,18 @@ def next_uniform(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: 
     return keyed_uniform(seed, e * STREAMS + purpose, n)
 
 
-@wp.func
-def next_normal(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int, purpose: int) -> wp.float64:
+@wp.func(inline=True)
+def box_muller(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int, purpose: int) -> wp.float64:
     """Standard normal by Box-Muller (two uniforms, the sine partner is not kept)."""
     u1 = next_uniform(seed, draws, r, e, purpose)
     u2 = next_uniform(seed, draws, r, e, purpose)
     return wp.sqrt(wp.float64(-2.0) * wp.log(u1)) * wp.cos(TWO_PI * u2)
+
+
+@wp.func
+def next_normal(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int, purpose: int) -> wp.float64:
+    """Standard normal (box_muller) as a function of its own, for the callers outside the hot path."""
+    return box_muller(seed, draws, r, e, purpose)
 
 
 @wp.func
@@ -90,19 +96,12 @@ def next_gamma(seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: in
 
 
 @wp.func
-def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int,
-                   purpose: int, d: int) -> wp.float64:
-    """One draw of distribution ``d`` in seconds, from element ``e``'s stream ``purpose``."""
-    k = int_at(dists.kind, d)
+def sample_rare(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int,
+                purpose: int, d: int, k: int) -> wp.float64:
+    """A draw of the kinds of distribution ``sample_seconds`` leaves out of line (k: d's kind)."""
     a = f64_at4(dists.param, d, 0)
     b = f64_at4(dists.param, d, 1)
     c = f64_at4(dists.param, d, 2)
-    if k == DETERMINISTIC:
-        return a
-    if k == EXPONENTIAL:
-        return -a * wp.log(next_uniform(seed, draws, r, e, purpose))
-    if k == UNIFORM:
-        return a + (b - a) * next_uniform(seed, draws, r, e, purpose)
     if k == TRIANGULAR:  # low a, mode b, high c: inverse CDF
         u = next_uniform(seed, draws, r, e, purpose)
         f = (b - a) / (c - a)
@@ -115,8 +114,6 @@ def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtyp
             x = a + b * next_normal(seed, draws, r, e, purpose)
             if x >= c and x <= hi:
                 return x
-    if k == LOGNORMAL:  # a, b: mean and sd of the log
-        return wp.exp(a + b * next_normal(seed, draws, r, e, purpose))
     if k == GAMMA:  # shape a, scale b
         return b * next_gamma(seed, draws, r, e, purpose, a)
     if k == EMPIRICAL:  # one of a stored samples, equally likely
@@ -128,6 +125,28 @@ def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtyp
     if k == WEIBULL:  # shape a, scale b
         return b * wp.pow(-wp.log(next_uniform(seed, draws, r, e, purpose)), ONE / a)
     return wp.float64(0.0)
+
+
+@wp.func(inline=True)
+def sample_seconds(dists: Distributions, seed: wp.uint64, draws: wp.array3d(dtype=wp.int64), r: int, e: int,
+                   purpose: int, d: int) -> wp.float64:
+    """One draw of distribution ``d`` in seconds, from element ``e``'s stream ``purpose``.
+
+    Inlined, with the common kinds in place (deterministic, exponential, lognormal, uniform) and
+    the others in ``sample_rare``: a call of a function copies the structs and arrays it is given
+    (by value), the Distributions and the draws array at every draw."""
+    k = int_at(dists.kind, d)
+    a = f64_at4(dists.param, d, 0)
+    if k == DETERMINISTIC:
+        return a
+    if k == EXPONENTIAL:
+        return -a * wp.log(next_uniform(seed, draws, r, e, purpose))
+    b = f64_at4(dists.param, d, 1)
+    if k == LOGNORMAL:  # a, b: mean and sd of the log
+        return wp.exp(a + b * box_muller(seed, draws, r, e, purpose))
+    if k == UNIFORM:
+        return a + (b - a) * next_uniform(seed, draws, r, e, purpose)
+    return sample_rare(dists, seed, draws, r, e, purpose, d, k)
 
 
 @wp.func(inline=True)
