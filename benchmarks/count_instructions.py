@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -117,11 +116,11 @@ def main(argv=None) -> dict | None:
     for case in cases[1:]:
         print(f"{case['stations']} against {cases[0]['stations']} stations: "
               f"{case['instructions_per_operation'] / cases[0]['instructions_per_operation']:.3f}x per operation")
-    import warp as wp
-    record = {"schema": SCHEMA, "recorded_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "machine": {"cpu": platform.processor() or platform.machine(), "python": platform.python_version(),
-                          "warp": wp.config.version, "valgrind": subprocess.run(
-                              ["valgrind", "--version"], capture_output=True, text=True).stdout.strip()},
+    sys.path.insert(0, str(HERE))
+    from bench_line import machine_info  # the same machine description as bench_line's records
+    machine = machine_info("cpu")
+    machine["valgrind"] = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout.strip()
+    record = {"schema": SCHEMA, "recorded_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "machine": machine,
               "hours_counted": HOURS[1] - HOURS[0], "cases": cases}
     out = args.out or HERE / "results" / f"instructions-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
