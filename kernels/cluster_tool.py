@@ -245,18 +245,18 @@ def tool_raw_ll(tp: ToolParams, ts: ToolState, r: int, t: int) -> int:
 
 
 @wp.func
-def tool_slot_with(tp: ToolParams, ts: ToolState, r: int, t: int, l: int, kind: int) -> int:
-    """The first slot of load lock l holding a wafer of ``kind`` (kind < 0: the first empty slot)."""
+def tool_slot_with(tp: ToolParams, ts: ToolState, r: int, t: int, l: int, wafer: int) -> int:
+    """The first slot of load lock l holding a wafer in state ``wafer`` (WAFER_RAW or WAFER_DONE; < 0: the first empty slot)."""
     base = tool_ll_slot0(tp, t, l)
     found = int(-1)
     for j in range(tp.p32[t, TP_LL_CAP]):
         sl = base + j
         if found < 0:
             p = ts.slot32[r, sl, SL_PORT]
-            if kind < 0:
+            if wafer < 0:
                 if p < 0:
                     found = sl
-            elif p >= 0 and ts.slot32[r, sl, SL_KIND] == kind:
+            elif p >= 0 and ts.slot32[r, sl, SL_KIND] == wafer:
                 found = sl
     return found
 
@@ -279,7 +279,7 @@ def tool_sample(dists: Distributions, seed: wp.uint64, sps: wp.float64, draws: w
 
 # ---- the vacuum robot -------------------------------------------------------------------------------
 @wp.func
-def tool_vtm_start(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, kind: int, station: int, arm: int,
+def tool_vtm_start(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, op: int, station: int, arm: int,
                    slot: int):
     """Starts an operation at step k: rotate ``arm`` to face ``station``, wait for a chamber still
     processing (a pick there), then hand off."""
@@ -287,12 +287,12 @@ def tool_vtm_start(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, k
     o_to = tool_facing(tp, t, station, arm)
     rot_end = k + tool_rot_steps(tp, t, o_from, o_to)
     hand = rot_end
-    if kind == OP_PICK and station >= tp.p32[t, TP_N_LL]:
+    if op == OP_PICK and station >= tp.p32[t, TP_N_LL]:
         c = tp.p32[t, TP_CH0] + station - tp.p32[t, TP_N_LL]
         if ts.ch32[r, c, CH_STATUS] == CH_BUSY:
             hand = wp.max(hand, ts.ch64[r, c])
     ts.t32[r, t, V_PHASE] = 1
-    ts.t32[r, t, V_KIND] = kind
+    ts.t32[r, t, V_KIND] = op
     ts.t32[r, t, V_STATION] = station
     ts.t32[r, t, V_ARM] = arm
     ts.t32[r, t, V_SLOT] = slot
@@ -305,14 +305,14 @@ def tool_vtm_start(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, k
 
 
 @wp.func
-def tool_vtm_plan(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, kind: int, station: int, arm: int,
-                  slot: int, kind2: int, station2: int, arm2: int, slot2: int):
+def tool_vtm_plan(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64, op: int, station: int, arm: int,
+                  slot: int, op2: int, station2: int, arm2: int, slot2: int):
     """Starts one operation and keeps a second one (OP_NONE: none) to follow it."""
-    ts.t32[r, t, V_NKIND] = kind2
+    ts.t32[r, t, V_NKIND] = op2
     ts.t32[r, t, V_NSTATION] = station2
     ts.t32[r, t, V_NARM] = arm2
     ts.t32[r, t, V_NSLOT] = slot2
-    tool_vtm_start(tp, ts, r, t, k, kind, station, arm, slot)
+    tool_vtm_start(tp, ts, r, t, k, op, station, arm, slot)
 
 
 @wp.func
@@ -320,13 +320,13 @@ def tool_vtm_complete(tp: ToolParams, ts: ToolState, dists: Distributions, seed:
                       draws: wp.array3d(dtype=wp.int64), carry: wp.array3d(dtype=wp.float64),
                       r: int, e: int, t: int, k: wp.int64):
     """The current operation ends at step k: the wafer changes hands; the next one starts."""
-    kind = ts.t32[r, t, V_KIND]
+    op = ts.t32[r, t, V_KIND]
     st = ts.t32[r, t, V_STATION]
     arm = ts.t32[r, t, V_ARM]
     n_ll = tp.p32[t, TP_N_LL]
     fp = V_ARM0 + 2 * arm   # the arm's wafer field; V_STAGE0 + 2 * arm is its next step
     tool_count_use(tp, ts, r, t, PART_VTM)
-    if kind == OP_PICK:
+    if op == OP_PICK:
         if st < n_ll:
             l = tp.p32[t, TP_LL0] + st
             sl = ts.t32[r, t, V_SLOT]
@@ -558,10 +558,10 @@ def tool_atm_complete(tp: ToolParams, ts: ToolState, r: int, t: int, k: wp.int64
     """The ATM transfer ends at step k; returns the load port whose FOUP is now complete, or -1."""
     done_port = int(-1)
     tool_count_use(tp, ts, r, t, PART_ATM)
-    kind = ts.t32[r, t, ATM_KIND]
+    transfer = ts.t32[r, t, ATM_KIND]
     l = ts.t32[r, t, ATM_LL]
     p = ts.t32[r, t, ATM_PORT]
-    if kind == ATM_UNLOAD:
+    if transfer == ATM_UNLOAD:
         sl = ts.t32[r, t, ATM_SLOT]
         ts.slot32[r, sl, SL_PORT] = -1
         ts.ll32[r, l, LL_PROC] = ts.ll32[r, l, LL_PROC] - 1

@@ -31,7 +31,7 @@ from .rng import uniform
 wp.set_module_options({"enable_backward": False})
 
 EV_RELEASE, EV_DONE, EV_FREE, EV_FAIL, EV_REPAIR, EV_WAIT, EV_ARRIVE, EV_PM, EV_PMEND = 0, 1, 2, 3, 4, 5, 6, 7, 8
-KIND_SHIFT = 27
+EVENT_SHIFT = 27
 IDLE, BUSY, DOWN, BUSY_FAILING, MAINT = 0, 1, 2, 3, 4
 CQT_COUNT, CQT_REWORK, CQT_SCRAP = 0, 1, 2
 PER_LOT, PER_WAFER, PER_BATCH = 0, 1, 2
@@ -251,14 +251,14 @@ def draw(m: FabModel, s: FabState, r: int, stream: int) -> wp.float64:
 
 
 @wp.func(inline=True)
-def schedule(m: FabModel, s: FabState, r: int, t: wp.float64, kind: int, idx: int):
+def schedule(m: FabModel, s: FabState, r: int, t: wp.float64, event: int, idx: int):
     n = int(s.ctr[r, C_NEV])
     if n >= m.ev_cap:
         s.ctr[r, C_FLAGS] = s.ctr[r, C_FLAGS] | wp.int64(F_EVENTS)
         return
     q = s.ctr[r, C_SEQ]
     s.ctr[r, C_SEQ] = q + wp.int64(1)
-    s.ctr[r, C_NEV] = wp.int64(ev_push(s.e_t, s.e_q, s.e_v, r, n, t, q, wp.int32((kind << KIND_SHIFT) | idx)))
+    s.ctr[r, C_NEV] = wp.int64(ev_push(s.e_t, s.e_q, s.e_v, r, n, t, q, wp.int32((event << EVENT_SHIFT) | idx)))
 
 
 @wp.func(inline=True)
@@ -867,10 +867,10 @@ def run_fab(m: FabModel, s: FabState):
         v = int(s.e_v[r, 0])
         s.ctr[r, C_NEV] = wp.int64(ev_pop(s.e_t, s.e_q, s.e_v, r, int(s.ctr[r, C_NEV])))
         s.ctr[r, C_EVENTS] = s.ctr[r, C_EVENTS] + wp.int64(1)
-        kind = v >> KIND_SHIFT
-        idx = v & ((1 << KIND_SHIFT) - 1)
+        event = v >> EVENT_SHIFT
+        idx = v & ((1 << EVENT_SHIFT) - 1)
         g = int(-1)
-        if kind == EV_RELEASE:
+        if event == EV_RELEASE:
             release(m, s, r, idx, t)
             s.o_done[r, idx] = s.o_done[r, idx] + 1
             if s.o_done[r, idx] < m.o_count[idx]:
@@ -878,7 +878,7 @@ def run_fab(m: FabModel, s: FabState):
                 if m.o_poisson[idx] != 0:
                     nt = t - m.o_interval[idx] * wp.log(draw(m, s, r, S_ROUTE))
                 schedule(m, s, r, nt, EV_RELEASE, idx)
-        elif kind == EV_DONE:
+        elif event == EV_DONE:
             step = s.l_step[r, idx]
             if m.st_cqt_to[step] >= 0:
                 s.l_cqt[r, idx] = step + 1
@@ -898,9 +898,9 @@ def run_fab(m: FabModel, s: FabState):
                     schedule(m, s, r, t + m.move_lo + (m.move_hi - m.move_lo) * u, EV_ARRIVE, idx)
                 else:
                     g = arrive(m, s, r, idx, t)
-        elif kind == EV_ARRIVE:
+        elif event == EV_ARRIVE:
             g = arrive(m, s, r, idx, t)
-        elif kind == EV_FREE:
+        elif event == EV_FREE:
             for k in range(m.t_nps[idx]):
                 ps = m.t_ps0[idx] + k
                 if m.ps_basis[ps] == 1:
@@ -913,24 +913,24 @@ def run_fab(m: FabModel, s: FabState):
                 go_down(m, s, r, idx, t)
             else:
                 g = available(m, s, r, idx, t)
-        elif kind == EV_FAIL:
+        elif event == EV_FAIL:
             if s.t_state[r, idx] == IDLE:
                 go_down(m, s, r, idx, t)
             elif s.t_state[r, idx] == BUSY:
                 s.t_state[r, idx] = BUSY_FAILING
             elif s.t_state[r, idx] == MAINT:
                 s.t_failpend[r, idx] = 1
-        elif kind == EV_REPAIR:
+        elif event == EV_REPAIR:
             gr = m.tool_group[idx]
             schedule(m, s, r, t - m.g_mttf[gr] * wp.log(draw(m, s, r, S_FAIL)), EV_FAIL, idx)
             g = available(m, s, r, idx, t)
-        elif kind == EV_PM:
+        elif event == EV_PM:
             s.ps_pend[r, idx] = 1
             schedule(m, s, r, t + m.ps_every[idx], EV_PM, idx)
             tool = m.ps_tool[idx]
             if s.t_state[r, tool] == IDLE:
                 g = available(m, s, r, tool, t)
-        elif kind == EV_PMEND:
+        elif event == EV_PMEND:
             if s.t_failpend[r, idx] != 0:
                 s.t_failpend[r, idx] = 0
                 go_down(m, s, r, idx, t)

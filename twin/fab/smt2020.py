@@ -136,17 +136,17 @@ class _Table:
             return None
         return v * self.unit(n, row, unit_col)
 
-    def dist(self, n, row, kind_col, mean_col, half_col, unit_col):
+    def dist(self, n, row, type_col, mean_col, half_col, unit_col):
         """constant / exponential (mean) / uniform (mean +- half width) in seconds."""
-        kind = row[kind_col]
+        dist_type = row[type_col]
         scale = self.unit(n, row, unit_col)
         mean = self.number(n, row, mean_col) * scale
         try:
-            if kind == "constant":
+            if dist_type == "constant":
                 return Deterministic(mean)
-            if kind == "exponential":
+            if dist_type == "exponential":
                 return Exponential(mean)
-            if kind == "uniform":
+            if dist_type == "uniform":
                 half = (self.number(n, row, half_col) if half_col else 0.0) * scale
                 if half == 0:
                     return Deterministic(mean)
@@ -157,7 +157,7 @@ class _Table:
             if e.file:
                 raise
             raise self.err(n, mean_col, e.problem) from None
-        raise self.err(n, kind_col, f"unknown distribution {kind!r}; allowed: constant, exponential, uniform")
+        raise self.err(n, type_col, f"unknown distribution {dist_type!r}; allowed: constant, exponential, uniform")
 
     def date(self, n, row, column) -> datetime:
         try:
@@ -410,8 +410,8 @@ def _downcal(t: _Table) -> dict[str, Breakdown]:
 def _pmcal(t: _Table) -> dict[str, PMCalendar]:
     out = {}
     for n, r in t.rows:
-        kind = t.choice(n, r, "PMCALTYPE", ("mtbpm_by_cal", "mtbpm_by_pieces"))
-        if kind == "mtbpm_by_cal":
+        pm_basis = t.choice(n, r, "PMCALTYPE", ("mtbpm_by_cal", "mtbpm_by_pieces"))
+        if pm_basis == "mtbpm_by_cal":
             every, basis = t.time(n, r, "MTBPM", "MTBPMUNITS"), "time"
         else:
             t.choice(n, r, "MTBPMUNITS", ("pieces",))
@@ -423,12 +423,12 @@ def _pmcal(t: _Table) -> dict[str, PMCalendar]:
 
 def _attach(fab: Fab, t: _Table, cals: dict, pms: dict) -> None:
     for n, r in t.rows:
-        kind = t.choice(n, r, "CALTYPE", ("down", "pm"))
+        cal_type = t.choice(n, r, "CALTYPE", ("down", "pm"))
         restype = t.choice(n, r, "RESTYPE", ("stngrp", "stnfam"))
-        table = cals if kind == "down" else pms
+        table = cals if cal_type == "down" else pms
         cal = table.get(r["CALNAME"])
         if cal is None:
-            raise t.err(n, "CALNAME", f"no {'downcal' if kind == 'down' else 'pmcal'}.txt calendar named {r['CALNAME']!r}")
+            raise t.err(n, "CALNAME", f"no {'downcal' if cal_type == 'down' else 'pmcal'}.txt calendar named {r['CALNAME']!r}")
         if restype == "stngrp":
             groups = [g.name for g in fab.groups.values() if g.area == r["RESNAME"]]
         else:
@@ -436,7 +436,7 @@ def _attach(fab: Fab, t: _Table, cals: dict, pms: dict) -> None:
         if not groups:
             raise t.err(n, "RESNAME", f"no tool {'area' if restype == 'stngrp' else 'group'} named {r['RESNAME']!r}")
         cal.groups.extend(groups)
-        if kind == "down":
+        if cal_type == "down":
             cal.first = t.dist(n, r, "FOADIST", "FOA", None, "FOAUNITS")
         else:
             t.choice(n, r, "FOADIST", ("constant",))
