@@ -1,5 +1,6 @@
 """benchmarks/compare_records.py: the slowdown check between two benchmark records (synthetic
-records, hand-computed changes; no timing is measured here)."""
+records, hand-computed changes), and what bench_line.py puts in a record (a tiny real run: which
+run's time is reported, not how fast it was)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,21 @@ def test_cpu_time_is_compared_where_both_records_have_it():
     del old["cases"][0]["twin"]["cpu_us_per_operation"]  # an older record without CPU time: wall time
     (row,) = cr.compare(new, old)
     assert row["measure"] == "us_per_operation" and row["slower"]
+
+
+def test_bench_line_reports_the_best_of_its_alternating_runs_and_records_them_all(tmp_path):
+    """bench_line.py --repeat: each model runs that many times; the reported time, ratio and µs per
+    operation come from the best run of each (a real, tiny case: 2 stations, 4 replicas, 30 min)."""
+    pytest.importorskip("simpy")
+    import bench_line
+    out = tmp_path / "rec.json"
+    bench_line.main(["--stations", "2", "--replicas", "4", "--horizon", "30min", "--warmup", "5min",
+                     "--repeat", "3", "--out", str(out)])
+    case = json.loads(out.read_text())["cases"][0]
+    assert case["repeat"] == 3
+    for side in ("twin", "lean_simpy"):
+        runs = case[side]["wall_s_runs"]
+        assert len(runs) == 3 and all(t > 0 for t in runs)
+        assert case[side]["wall_s"] == min(runs)
+        assert case[side]["us_per_operation"] == pytest.approx(1e6 * min(runs) / case["operations"])
+    assert case["ratio"] == pytest.approx(case["lean_simpy"]["wall_s"] / case["twin"]["wall_s"])

@@ -182,3 +182,23 @@ def test_a_violation_during_a_run_is_an_error_not_a_result(monkeypatch):
     p.line("s", "m", "o")
     with pytest.raises(SimulationError, match="element 'm'"):
         simulate(p, replicas=2, horizon=100.0, device="cpu")
+
+
+@pytest.mark.parametrize("name, key, value, message", [
+    ("m", "utilization", np.nan, "element 'm': utilization is not a number"),
+    ("b", "queue", 4.5, "element 'b': queue is outside [0, 4]"),
+    ("m", "throughput_per_hour", -1.0, "element 'm': throughput_per_hour is negative"),
+    ("b", "full", 1.5, "element 'b': full is outside [0, 1]"),
+])
+def test_every_element_kpi_rule_names_the_element_and_the_kpi(run, name, key, value, message):
+    """Each rule of the element-KPI pass (check_run checks all elements per KPI name at once, then
+    names the first wrong one): one impossible value in one replica is found and named."""
+    model, arrays, w, h, res = run
+    per_replica = Results.from_arrays(model, arrays, dict(res.meta)).per_replica
+    assert key in per_replica["elements"][name]
+    values = np.array(per_replica["elements"][name][key], dtype=np.float64)
+    values[2] = value
+    per_replica["elements"][name][key] = values
+    with pytest.raises(SimulationError, match=message.replace("[", r"\[").replace("]", r"\]")) as info:
+        check_run(model, arrays, per_replica, w, h)
+    assert "replica 2" in str(info.value)

@@ -188,7 +188,7 @@ def find_deadlocks(model, a: dict) -> list[Deadlock]:
     n = len(names)
     count = a["el32"][:, :n, L.E_COUNT]
     stalled = (a["el64"][:, :, L.E_NEXT] == int(L.NEVER)).all(axis=1) & (count.sum(axis=1) > 0)
-    if not stalled.any() and not can_lock(plant):
+    if not stalled.any() and not model.can_lock:
         return []      # no loop of elements that can be sealed: no replica can be locked
     view = StateView(model, a)
     R = view.replicas

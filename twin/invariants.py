@@ -42,6 +42,53 @@ def _fail(what: str, replicas: np.ndarray, value) -> None:
                           "beyond the step clock's range: please report it with the scene file")
 
 
+def _server_time_clean(elements, kinds, acc, capacity, window) -> bool:
+    """Whether every element's server time adds up (see check_run), one numpy pass per kind."""
+    groups: dict = {}
+    for i, el in enumerate(elements):
+        if el.server_time:
+            groups.setdefault((kinds[i], tuple(el.server_time)), []).append(i)
+    for (kind, parts), rows in groups.items():
+        cols = [layout.ACC_TABLE.index(col, kind=kind) for col in parts]
+        total = acc[:, rows][:, :, cols].sum(axis=2)
+        if (total != capacity[rows] * window).any():
+            return False
+    return True
+
+
+def _kpis_clean(names, elements, per_replica, capacity) -> bool:
+    """Whether no element KPI is impossible (the rules of check_run's element loop), one numpy
+    pass per KPI name over every element that has it."""
+    by_key: dict = {}
+    for i, name in enumerate(names):
+        for key, values in per_replica["elements"][name].items():
+            by_key.setdefault(key, []).append((i, values))
+    for key, rows in by_key.items():
+        idx = np.array([i for i, _ in rows])
+        try:
+            v = np.stack([np.asarray(values, dtype=np.float64) for _, values in rows])
+        except ValueError:  # values of different shapes: let the element loop judge them
+            return False
+        if np.isinf(v).any():
+            return False
+        if key not in MAYBE_NAN:
+            defined = np.array([elements[i].kpis_defined for i in idx], dtype=bool)
+            if np.isnan(v[defined]).any():
+                return False
+        with np.errstate(invalid="ignore"):
+            if is_fraction(key):
+                wrong = (v < -TOLERANCE) | (v > 1 + TOLERANCE)
+            elif key == "queue":
+                wrong = (v < -TOLERANCE) | (v > capacity[idx].reshape((-1,) + (1,) * (v.ndim - 1)) * (1 + TOLERANCE))
+            elif key.endswith("per_hour"):
+                wrong = v < 0
+            else:
+                continue
+        if wrong.any():
+            return False
+    return True
+
+
 def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_step: int,
               inside_at_start: int = 0) -> None:
     """Raises SimulationError for the first impossible number of a run (see the module doc).
@@ -78,8 +125,9 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
         if (rep[:, col] < 0).any():
             _fail(f"plant: {what} is negative", rep[:, col] < 0, rep[:, col])
 
-    # server time adds up exactly (integers), for kinds that say which columns share it (a machine's)
-    for i in range(n):
+    # server time adds up exactly (integers), for kinds that say which columns share it (a machine's):
+    # one pass per kind, then the element loop only to name the first wrong one
+    for i in range(0 if _server_time_clean(elements, kinds, acc, capacity, window) else n):
         parts = elements[i].server_time
         if not parts:
             continue
@@ -89,8 +137,8 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
             _fail(f"element '{names[i]}': {' + '.join(parts)} is not 100% of its server time "
                   f"({capacity[i]} x {window} steps)", wrong, total)
 
-    # element KPIs
-    for i, name in enumerate(names):
+    # element KPIs: one pass per KPI name, then the element loop only to name the first wrong one
+    for i, name in enumerate([] if _kpis_clean(names, elements, per_replica, capacity) else names):
         for key, values in per_replica["elements"][name].items():
             v = np.asarray(values, dtype=np.float64)
             if np.isinf(v).any():

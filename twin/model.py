@@ -7,6 +7,7 @@ go into a ``layout.Control`` of their own (``Model.control``): a new run copies 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 from dataclasses import dataclass
@@ -132,6 +133,13 @@ class Model:
 
     def index(self, name: str) -> int:
         return self.names.index(name)
+
+    @functools.cached_property
+    def can_lock(self) -> bool:
+        """Whether a replica of the plant could ever hold a locked set (twin.deadlock.can_lock): a
+        graph search asked after every run, so asked once per model."""
+        from .deadlock import can_lock
+        return can_lock(self.plant)
 
     def steps(self, seconds: float) -> int:
         """Whole steps in ``seconds`` (rounded to the nearest step); 2^63 for anything at least

@@ -107,7 +107,7 @@ class Simulator:
         self.first_replica = 0  # index in the run of replica 0 (twin.live re-runs one replica of a run)
 
     def run(self, horizon: float | str, warmup: float | str = DEFAULT_STUDY["warmup"], seed: int = DEFAULT_STUDY["seed"], progress=None,
-            chunks: int = PROGRESS_CHUNKS, record: Recording | None = None, policy=None,
+            chunks: int | None = None, record: Recording | None = None, policy=None,
             sensor_log: SensorLog | None = None, threads: int | None = None,
             start=None, probe=None) -> Results:
         """Simulates [0, horizon] seconds (warm-up included) and returns the statistics of
@@ -116,6 +116,8 @@ class Simulator:
         "element.component"); ``sensor_log``: keep sensor readings (``results.sensors``);
         ``threads``: CPU threads (default: every core), see ``simulate``. ``progress``:
         None/True/False (a bar on stderr, twin.progress) or a function of the fraction done, called per chunk.
+        ``chunks``: the run's progress updates (default: PROGRESS_CHUNKS where a bar or a function
+        watches, else one: every update stops each block's launches, which costs a launch).
         ``start``: a twin.live.Snapshot (or a list, one per replica, cycled) to start every replica
         from (step 0 is its moment; written block by block, keyed by replica: bit-identical
         for any thread count). ``probe``: an object with ``steps`` (int64 steps where the run
@@ -164,6 +166,8 @@ class Simulator:
             blocks.append(Block(first, count, model.arrays, state))  # one Model for every block and run
         recorder = Recorder(model, record, horizon, self.replicas) if record is not None else None
         bar = progress_bars.for_run(progress, f"{model.plant.name}: {self.replicas} replicas", horizon_step)
+        if chunks is None:
+            chunks = PROGRESS_CHUNKS if bar.enabled else 1
         t1 = time.perf_counter()
         edges = np.unique(np.linspace(0, horizon_step, max(int(chunks), 1) + 1).round().astype(np.int64))[1:]
         for b in blocks:
