@@ -20,6 +20,11 @@ results and the process's exit cancel. It is divided by the machine operations (
 one machine) of those 8 h, counted from each machine's output after the dumps. The record goes to
 ``benchmarks/results/instructions-<UTC time>.json``. Needs valgrind (``callgrind_control``) on the
 PATH; Linux only.
+
+``--cache`` also counts the first-level data cache misses per operation, from callgrind's
+simulation of this machine's caches (``--cache-sim=yes``; the record names the simulated D1
+cache). It shows what instructions cannot: an operation that costs the same instructions but
+more time because the state a replica cycles through no longer fits in that cache.
 """
 
 from __future__ import annotations
@@ -66,29 +71,43 @@ def child(stations: int, replicas: int) -> None:
           flush=True)
 
 
-def count(stations: int, replicas: int) -> dict:
-    """Instructions per machine operation of 8 h of the benchmark line (a callgrind child)."""
+def count(stations: int, replicas: int, cache: bool = False) -> dict:
+    """Instructions per machine operation of 8 h of the benchmark line (a callgrind child); with
+    ``cache``, also its first-level data cache misses (callgrind's simulation of this machine's
+    caches, ``--cache-sim=yes``)."""
     with tempfile.TemporaryDirectory(prefix="twin-callgrind-") as folder:
-        out = subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                              f"--callgrind-out-file={folder}/cg.%p.out", sys.executable, __file__,
-                              "--child", str(stations), str(replicas)], capture_output=True, text=True)
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+                             + (["--cache-sim=yes"] if cache else [])
+                             + [f"--callgrind-out-file={folder}/cg.%p.out", sys.executable, __file__,
+                                "--child", str(stations), str(replicas)], capture_output=True, text=True)
         found = re.search(r"^COUNTED (.*)$", out.stdout, re.MULTILINE)
-        totals = {}
+        totals, d1 = {}, None
         for path in Path(folder).glob("cg.*.out.*"):
             text = path.read_text()
             trigger = re.search(r"^desc: Trigger: .*dump (h\d+)", text, re.MULTILINE)
-            total = re.search(r"^totals: (\d+)", text, re.MULTILINE)
-            if trigger and total:
-                totals[trigger.group(1)] = int(total.group(1))
+            events = re.search(r"^events: (.*)$", text, re.MULTILINE)
+            total = re.search(r"^totals: (.*)$", text, re.MULTILINE)
+            if trigger and events and total:  # trailing zero counts may be left out
+                totals[trigger.group(1)] = dict(zip(events.group(1).split(), map(int, total.group(1).split())))
+            d1 = d1 or re.search(r"^desc: D1 cache: (.*)$", text, re.MULTILINE)
     if out.returncode != 0 or not found or len(totals) != len(HOURS):
         raise SystemExit(f"count_instructions: the callgrind run of {stations} stations failed "
                          f"(exit {out.returncode}): {(out.stderr or out.stdout).strip()[-400:]}")
     counted = json.loads(found.group(1))
     operations = counted["operations"][1] - counted["operations"][0]
-    instructions = totals[f"h{HOURS[1]}"] - totals[f"h{HOURS[0]}"]
-    return {"stations": stations, "replicas": replicas, "instructions": instructions, "operations": operations,
+
+    def counted_8h(event: str) -> int:
+        return totals[f"h{HOURS[1]}"].get(event, 0) - totals[f"h{HOURS[0]}"].get(event, 0)
+
+    instructions = counted_8h("Ir")
+    case = {"stations": stations, "replicas": replicas, "instructions": instructions, "operations": operations,
             "instructions_per_operation": instructions / operations,
             "throughput_per_hour": counted["throughput_per_hour"]}
+    if cache:
+        case["d1_read_misses_per_operation"] = counted_8h("D1mr") / operations
+        case["d1_write_misses_per_operation"] = counted_8h("D1mw") / operations
+        case["d1_cache"] = d1.group(1) if d1 else None
+    return case
 
 
 def main(argv=None) -> dict | None:
@@ -96,6 +115,8 @@ def main(argv=None) -> dict | None:
     ap.add_argument("--stations", default="10,200", help="comma-separated station counts (default 10,200)")
     ap.add_argument("--replicas", type=int, default=None,
                     help="replicas per run (default: 20, and 4 above 50 stations: callgrind runs ~50x slower)")
+    ap.add_argument("--cache", action="store_true",
+                    help="also count first-level data cache misses per operation (simulated; ~2x slower)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -108,10 +129,12 @@ def main(argv=None) -> dict | None:
     cases = []
     for stations in [int(s) for s in args.stations.split(",") if s.strip()]:
         replicas = args.replicas or (20 if stations <= 50 else 4)
-        case = count(stations, replicas)
+        case = count(stations, replicas, cache=args.cache)
         cases.append(case)
-        print(f"{stations:4d} stations x {replicas} replicas: {case['instructions_per_operation']:8.1f} instructions "
-              f"per machine operation ({case['operations']:.0f} operations, throughput "
+        misses = (f", {case['d1_read_misses_per_operation']:.2f} + {case['d1_write_misses_per_operation']:.2f} "
+                  f"first-level data cache misses (read + write)" if args.cache else "")
+        print(f"{stations:4d} stations x {replicas} replicas: {case['instructions_per_operation']:8.1f} instructions"
+              f"{misses} per machine operation ({case['operations']:.0f} operations, throughput "
               f"{case['throughput_per_hour']:.4f}/h)", flush=True)
     for case in cases[1:]:
         print(f"{case['stations']} against {cases[0]['stations']} stations: "

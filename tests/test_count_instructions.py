@@ -38,3 +38,15 @@ def test_instructions_are_counted_per_machine_operation_of_the_8_hours_between_t
     # 2026-11-30); the child's start-up and compilation (~10^10) are not in the count, and the KPIs'
     # Python work after the runs, counted in one draft, made it 7,018 at 10 stations.
     assert 300 < case["instructions_per_operation"] < 5_000
+
+
+def test_cache_misses_are_counted_beside_the_same_instructions():
+    """--cache adds callgrind's cache simulation: the run and its instructions are the same (the
+    simulation observes, it does not change the program), and a first-level data cache miss is a
+    fraction of the ~800 data accesses of an operation, never zero (each launch's state comes in)."""
+    plain, cached = ci.count(stations=3, replicas=2), ci.count(stations=3, replicas=2, cache=True)
+    assert cached["operations"] == plain["operations"]
+    assert cached["instructions"] == pytest.approx(plain["instructions"], rel=1e-3)
+    misses = cached["d1_read_misses_per_operation"] + cached["d1_write_misses_per_operation"]
+    assert 0 < misses < 20
+    assert "B, 64 B" in cached["d1_cache"]  # the simulated D1's size and line, as callgrind names it
