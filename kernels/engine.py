@@ -32,6 +32,7 @@ from .kinds import KINDS
 from .loads import int_at
 from .layout import R_STEP, Model, State
 from .next_event import build_tree, first_due, next_due
+from .sampling import set_row_key
 
 wp.set_module_options({"enable_backward": False})
 
@@ -81,6 +82,7 @@ def build(kinds: list) -> SimpleNamespace:
     @wp.kernel(module=module)
     def start_replicas(m: Model, s: State):
         r = wp.tid()
+        set_row_key(s, r)
         n = m.n_elem
         for e in range(n):
             start_element(m, s, r, e)
@@ -98,6 +100,7 @@ def build(kinds: list) -> SimpleNamespace:
         # twice (a variant for contiguous arrays), which doubled the compile time of advance.
         step_end = target[0, 0]
         r = wp.tid()
+        set_row_key(s, r)  # a new Control (seed, replica0) may come with any launch
         while True:
             # The next step with an event: the root of the next-event tree (kernels/next_event.py).
             k = s.next_tree[r, 1]
@@ -120,6 +123,7 @@ def build(kinds: list) -> SimpleNamespace:
     def close_statistics(m: Model, s: State):
         """Integrates every element's state up to the horizon (after the last advance)."""
         r = wp.tid()
+        set_row_key(s, r)
         for e in range(m.n_elem):
             account(m, s, r, e, s.control[0].horizon_step)
 

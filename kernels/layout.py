@@ -120,6 +120,8 @@ REP64_TABLE = Table("rep64", "int64", ("replica",), "per-replica clock and plant
                   Column("R_WORK_N", "work_n", "elements", "height of the work stack"),
                   Column("R_OVERFLOW", "overflow", "element + 1",
                          "1 + element index of the first unbounded buffer that ran out of storage"),
+                  Column("R_KEY", "key", "bits", "the replica's random key (kernels/sampling.py row_key), "
+                         "written at the start of every engine launch"),
               ))
 NEXT_TREE_TABLE = Table("next_tree", "int64", ("replica", "tree"),
                         "min-tree over E_NEXT of the timed elements (kernels/next_event.py; advance builds it)",

@@ -7,7 +7,7 @@ that stream's draw counter in State.draws.
 import warp as wp
 
 from .loads import f64_at, f64_at4, int_at
-from .layout import STREAMS, Distributions, Model, State
+from .layout import R_KEY, STREAMS, Distributions, Model, State
 from .rng import keyed_uniform, replica_key
 
 wp.set_module_options({"enable_backward": False})
@@ -43,11 +43,20 @@ def saturated_steps(n: wp.float64) -> wp.int64:
 
 
 @wp.func(inline=True)
-def row_key(s: State, r: int) -> wp.uint64:
-    """The random key of row r of this launch: replica r + replica0 of the run (the Control) (the first
+def set_row_key(s: State, r: int):
+    """Writes row r's random key (``row_key``) into its R_KEY column: every engine kernel that may
+    draw does so first. The key of replica r + replica0 of the run (the Control) (the first
     replica of the block being launched, twin/simulator.py), so a replica draws the same numbers
-    however the replicas are split into blocks. Every ``seed`` argument below is such a key."""
-    return replica_key(s.control[0].seed, r + s.control[0].replica0)
+    however the replicas are split into blocks."""
+    s.rep64[r, R_KEY] = wp.int64(replica_key(s.control[0].seed, r + s.control[0].replica0))
+
+
+@wp.func(inline=True)
+def row_key(s: State, r: int) -> wp.uint64:
+    """The random key of row r of this launch, as ``set_row_key`` wrote it at the launch's start: a
+    per-replica constant, read (one load) rather than computed again at every draw (two mix64 and
+    two loads of the Control). Every ``seed`` argument below is such a key."""
+    return wp.uint64(s.rep64[r, R_KEY])
 
 
 @wp.func(inline=True)

@@ -13,6 +13,7 @@ from .kinds import KINDS
 from .layout import R_STEP, Model, State
 from .registry import entry
 from .next_event import build_tree
+from .sampling import set_row_key
 
 drain = flow_functions(list(KINDS)).drain  # the transfer loop over every registered kind
 
@@ -22,6 +23,7 @@ wp.set_module_options({"enable_backward": False})
 @wp.kernel
 def resume_replicas(m: Model, s: State):
     r = wp.tid()
+    set_row_key(s, r)
     build_tree(m, s, r)  # E_NEXT was written on the host
     n = m.n_elem
     for i in range(n):

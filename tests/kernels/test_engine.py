@@ -9,6 +9,7 @@ import warp as wp
 import twin
 from twin.kernels import engine, registry
 from twin.kernels.kinds import KINDS
+from twin.kernels.layout import R_KEY, struct_ref
 from twin.model import compile_plant
 from twin.state import new_state, to_numpy
 
@@ -117,3 +118,34 @@ def test_the_engine_kernels_take_no_one_dimensional_array():
         for name, kind in kernel.func.__annotations__.items():
             assert getattr(kind, "ndim", None) != 1, f"{kernel.key}: argument {name} is a 1-d array"
     assert engine.end_step(7, "cpu").shape == (1, 1)
+
+
+def splitmix64(x: int) -> int:
+    """The SplitMix64 finaliser (Steele, Lea and Flood 2014), in Python integers: the reference
+    for kernels/rng.py mix64."""
+    m = (1 << 64) - 1
+    z = (x + 0x9E3779B97F4A7C15) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return z ^ (z >> 31)
+
+
+def test_every_engine_launch_writes_the_replicas_key_of_its_control():
+    """The replica's random key (rep64 R_KEY, read at every draw) is mix64(seed ^ mix64(run
+    index)) of the Control of the launch: row r of a block starting at run index replica0 gets
+    the key of replica replica0 + r, and a launch with a new Control rewrites it (a key left from
+    the previous Control would draw that run's numbers)."""
+    model = compile_plant(plain_line(), device="cpu")
+    kernels = engine.for_kinds(model.kernel_kinds)
+    km, rows = model.arrays, 4
+    st = new_state(model, rows, model.control(seed=11, warmup_step=0, horizon_step=model.steps(100.0), replica0=5))
+
+    def keys(seed, replica0):
+        return [splitmix64(seed ^ splitmix64(replica0 + r)) for r in range(rows)]
+
+    wp.launch(kernels.start_replicas, dim=rows, inputs=[km, st], device="cpu")
+    assert [int(k) for k in st.rep64.numpy()[:, R_KEY].view(np.uint64)] == keys(11, 5)
+    st.control = struct_ref(model.control(seed=2**64 - 3, warmup_step=0, horizon_step=model.steps(100.0), replica0=1),
+                            "cpu")
+    wp.launch(kernels.advance, dim=rows, inputs=[km, st, engine.end_step(model.steps(50.0), "cpu")], device="cpu")
+    assert [int(k) for k in st.rep64.numpy()[:, R_KEY].view(np.uint64)] == keys(2**64 - 3, 1)

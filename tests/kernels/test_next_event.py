@@ -10,6 +10,7 @@ from twin.kernels import engine
 from twin.kernels.flow import flow_functions
 from twin.kernels.kinds import KINDS
 from twin.kernels.layout import E_NEXT, NEVER, R_STEP, Model, State
+from twin.kernels.sampling import set_row_key
 from twin.model import compile_plant
 from twin.state import new_state, to_numpy
 
@@ -50,6 +51,7 @@ def scan_kernel(kinds):
     def advance_by_scan(m: Model, s: State, target: wp.array2d(dtype=wp.int64), ties: wp.array(dtype=int)):
         step_end = target[0, 0]  # as engine.advance reads it
         r = wp.tid()
+        set_row_key(s, r)  # as engine.advance does
         n = m.n_timed
         while True:
             k = NEVER

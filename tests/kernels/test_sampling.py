@@ -9,7 +9,7 @@ import warp as wp
 
 import twin
 from twin.kernels import layout
-from twin.kernels.sampling import sample_seconds, sample_steps
+from twin.kernels.sampling import sample_seconds, sample_steps, set_row_key
 from twin.state import new_state
 
 N = 20_000
@@ -39,6 +39,7 @@ def draw_seconds(m: layout.Model, s: layout.State, d: int, out: wp.array2d(dtype
 @wp.kernel
 def draw_steps(m: layout.Model, s: layout.State, d: int, out: wp.array2d(dtype=wp.int64)):
     r = wp.tid()
+    set_row_key(s, r)  # as the engine's kernels do before any draw
     for i in range(out.shape[1]):
         out[r, i] = sample_steps(m, s, r, 0, layout.RNG_MAIN, d)
 
