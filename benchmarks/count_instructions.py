@@ -1,12 +1,12 @@
-"""Instructions per machine operation of the engine, counted by callgrind: the same figure on every
-run of the same code, however busy the machine is.
+"""Instructions per machine operation of the engine, counted by callgrind: the same figure (within
+0.1%) on every run of the same code, however busy the machine is.
 
     python benchmarks/count_instructions.py                        # 10 and 200 stations
     python benchmarks/count_instructions.py --stations 5,20 --replicas 20
 
 Timings on a shared machine move by 10-40% from one minute to the next, more than most engine
 changes gain or lose. The instructions a run executes do not: ``valgrind --tool=callgrind`` counts
-them exactly (the same total twice, with the other core loaded or not), so an A/B of two versions
+them exactly (totals within 0.1% of each other, the other core loaded or not), so an A/B of two versions
 of the kernels needs one run each. Instructions are not time (cache misses and branch mispredictions
 are not counted), so timings stay the measure (``bench_line.py``); this is the tool to decide
 between two versions of a hot path, and to compare the cost of an operation across plant sizes
@@ -49,7 +49,13 @@ def child(stations: int, replicas: int) -> None:
     """The counted process (under callgrind, instrumentation off at start)."""
     sys.path.insert(0, str(HERE))
     import twin
+    import twin.simulator
     from lines import saturated_line
+
+    # A run's launches are sized by their wall time (about 0.2 s each, for Ctrl-C), which under
+    # valgrind depends on the machine's load: with no wall limit each launch doubles the last, so
+    # the launches are the same on every run (the Python around them still varies by ~0.1%).
+    twin.simulator.LAUNCH_WALL_S = float("inf")
 
     def control(*args: str) -> None:
         subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)

@@ -46,7 +46,9 @@ def test_cache_misses_are_counted_beside_the_same_instructions():
     fraction of the ~800 data accesses of an operation, never zero (each launch's state comes in)."""
     plain, cached = ci.count(stations=3, replicas=2), ci.count(stations=3, replicas=2, cache=True)
     assert cached["operations"] == plain["operations"]
-    assert cached["instructions"] == pytest.approx(plain["instructions"], rel=1e-3)
+    # the Python around the launches varies by ~10^4 instructions between runs: 0.2-0.3% of this
+    # tiny case's 5 x 10^6 (of the 8 h of a 20-station case, under 0.1%)
+    assert cached["instructions"] == pytest.approx(plain["instructions"], rel=1e-2)
     misses = cached["d1_read_misses_per_operation"] + cached["d1_write_misses_per_operation"]
     assert 0 < misses < 20
     assert "B, 64 B" in cached["d1_cache"]  # the simulated D1's size and line, as callgrind names it
