@@ -73,3 +73,16 @@ def test_bench_line_reports_the_best_of_its_alternating_runs_and_records_them_al
         assert case[side]["wall_s"] == min(runs)
         assert case[side]["us_per_operation"] == pytest.approx(1e6 * min(runs) / case["operations"])
     assert case["ratio"] == pytest.approx(case["lean_simpy"]["wall_s"] / case["twin"]["wall_s"])
+
+
+def test_a_slowdown_the_peer_shares_is_the_machine_not_twin():
+    """Both models are timed in one run, so a machine that got 40% slower slows both: twin's us per
+    operation rise by 40%, its ratio to the peer does not fall, and nothing is flagged. A twin that
+    got 40% slower on an unchanged machine loses 29% of its ratio and is flagged."""
+    old = record("2026-01-01T00:00:00Z", {5: 1.0, 20: 1.0})
+    new = record("2026-01-02T00:00:00Z", {5: 1.4, 20: 1.4})
+    new["cases"][0]["ratio"] = old["cases"][0]["ratio"]  # 5 stations: the peer slowed by 40% too
+    rows = {r["stations"]: r for r in cr.compare(new, old)}
+    assert rows[5]["change"] == pytest.approx(0.4) and rows[5]["relative_change"] == pytest.approx(0.0)
+    assert not rows[5]["slower"] and rows[5]["machine_slower"]
+    assert rows[20]["relative_change"] == pytest.approx(0.4) and rows[20]["slower"] and not rows[20]["machine_slower"]
