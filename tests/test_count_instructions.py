@@ -23,8 +23,14 @@ pytestmark = pytest.mark.skipif(shutil.which("valgrind") is None or shutil.which
                                 reason="needs valgrind's callgrind (Debian: valgrind)")
 
 
-def test_instructions_are_counted_per_machine_operation_of_the_8_hours_between_the_runs():
-    case = ci.count(stations=3, replicas=2)
+@pytest.fixture(scope="module")
+def plain() -> dict:
+    """The count of a 3-station line, 2 replicas (one callgrind run, ~25 s, shared by the tests)."""
+    return ci.count(stations=3, replicas=2)
+
+
+def test_instructions_are_counted_per_machine_operation_of_the_8_hours_between_the_runs(plain):
+    case = plain
     plant = saturated_line(3)
     model = plant.compile(device="cpu")
     machines = [n for n in plant.elements if isinstance(plant[n], twin.Machine)]
@@ -40,11 +46,11 @@ def test_instructions_are_counted_per_machine_operation_of_the_8_hours_between_t
     assert 300 < case["instructions_per_operation"] < 5_000
 
 
-def test_cache_misses_are_counted_beside_the_same_instructions():
+def test_cache_misses_are_counted_beside_the_same_instructions(plain):
     """--cache adds callgrind's cache simulation: the run and its instructions are the same (the
     simulation observes, it does not change the program), and a first-level data cache miss is a
     fraction of the ~800 data accesses of an operation, never zero (each launch's state comes in)."""
-    plain, cached = ci.count(stations=3, replicas=2), ci.count(stations=3, replicas=2, cache=True)
+    cached = ci.count(stations=3, replicas=2, cache=True)
     assert cached["operations"] == plain["operations"]
     # the Python around the launches varies by ~10^4 instructions between runs: 0.2-0.3% of this
     # tiny case's 5 x 10^6 (of the 8 h of a 20-station case, under 0.1%)
