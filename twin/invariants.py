@@ -42,23 +42,51 @@ def _fail(what: str, replicas: np.ndarray, value) -> None:
                           "beyond the step clock's range: please report it with the scene file")
 
 
-def _server_time_clean(elements, kinds, acc, capacity, window) -> bool:
-    """Whether every element's server time adds up (see check_run), one numpy pass per kind."""
+def _server_time_failure(elements, kinds, acc, capacity, window):
+    """The first element (in element order) whose server time does not add up (see check_run), as
+    (index, wrong replicas, totals), or None: one numpy pass per kind and its server-time columns."""
     groups: dict = {}
     for i, el in enumerate(elements):
         if el.server_time:
             groups.setdefault((kinds[i], tuple(el.server_time)), []).append(i)
+    first = None
     for (kind, parts), rows in groups.items():
         cols = [layout.ACC_TABLE.index(col, kind=kind) for col in parts]
-        total = acc[:, rows][:, :, cols].sum(axis=2)
-        if (total != capacity[rows] * window).any():
-            return False
-    return True
+        total = acc[:, rows][:, :, cols].sum(axis=2)  # [R, elements of the group]
+        wrong = total != capacity[rows] * window
+        bad = np.flatnonzero(wrong.any(axis=0))
+        if bad.size and (first is None or rows[bad[0]] < first[0]):
+            first = (rows[bad[0]], wrong[:, bad[0]], total[:, bad[0]])
+    return first
+
+
+def _kpi_rule_broken(key: str, v: np.ndarray, capacity, defined) -> tuple[str, np.ndarray] | None:
+    """The first rule an element KPI ``key`` breaks, as (rule, where), else None. ``v``: its values
+    (one element's, or every element's stacked, elements first); ``capacity`` and ``defined``
+    (its kind defines every KPI: NaN is wrong) broadcast against ``v``. Rules, in order:
+    "infinite", "nan", "fraction" (outside [0, 1]), "queue" (outside [0, capacity]), "negative"."""
+    inf = np.isinf(v)
+    if inf.any():
+        return "infinite", inf
+    if key not in MAYBE_NAN:
+        nan = np.isnan(v) & defined
+        if nan.any():
+            return "nan", nan
+    with np.errstate(invalid="ignore"):
+        if is_fraction(key):
+            rule, wrong = "fraction", (v < -TOLERANCE) | (v > 1 + TOLERANCE)
+        elif key == "queue":
+            rule, wrong = "queue", (v < -TOLERANCE) | (v > capacity * (1 + TOLERANCE))
+        elif key.endswith("per_hour"):
+            rule, wrong = "negative", v < 0
+        else:
+            return None
+    return (rule, wrong) if wrong.any() else None
 
 
 def _kpis_clean(names, elements, per_replica, capacity) -> bool:
-    """Whether no element KPI is impossible (the rules of check_run's element loop), one numpy
-    pass per KPI name over every element that has it."""
+    """Whether no element KPI breaks a rule (``_kpi_rule_broken``), one numpy pass per KPI name
+    over every element that has it."""
     by_key: dict = {}
     for i, name in enumerate(names):
         for key, values in per_replica["elements"][name].items():
@@ -69,22 +97,9 @@ def _kpis_clean(names, elements, per_replica, capacity) -> bool:
             v = np.stack([np.asarray(values, dtype=np.float64) for _, values in rows])
         except ValueError:  # values of different shapes: let the element loop judge them
             return False
-        if np.isinf(v).any():
-            return False
-        if key not in MAYBE_NAN:
-            defined = np.array([elements[i].kpis_defined for i in idx], dtype=bool)
-            if np.isnan(v[defined]).any():
-                return False
-        with np.errstate(invalid="ignore"):
-            if is_fraction(key):
-                wrong = (v < -TOLERANCE) | (v > 1 + TOLERANCE)
-            elif key == "queue":
-                wrong = (v < -TOLERANCE) | (v > capacity[idx].reshape((-1,) + (1,) * (v.ndim - 1)) * (1 + TOLERANCE))
-            elif key.endswith("per_hour"):
-                wrong = v < 0
-            else:
-                continue
-        if wrong.any():
+        column = (-1,) + (1,) * (v.ndim - 1)  # one value per element, against its row of v
+        defined = np.array([elements[i].kpis_defined for i in idx], dtype=bool).reshape(column)
+        if _kpi_rule_broken(key, v, capacity[idx].reshape(column), defined) is not None:
             return False
     return True
 
@@ -125,39 +140,24 @@ def check_run(model, arrays: dict, per_replica: dict, warmup_step: int, horizon_
         if (rep[:, col] < 0).any():
             _fail(f"plant: {what} is negative", rep[:, col] < 0, rep[:, col])
 
-    # server time adds up exactly (integers), for kinds that say which columns share it (a machine's):
-    # one pass per kind, then the element loop only to name the first wrong one
-    for i in range(0 if _server_time_clean(elements, kinds, acc, capacity, window) else n):
-        parts = elements[i].server_time
-        if not parts:
-            continue
-        total = sum(layout.ACC_TABLE.column(acc[:, i, :], col, kind=kinds[i]) for col in parts)
-        wrong = total != capacity[i] * window
-        if wrong.any():
-            _fail(f"element '{names[i]}': {' + '.join(parts)} is not 100% of its server time "
-                  f"({capacity[i]} x {window} steps)", wrong, total)
+    # server time adds up exactly (integers), for kinds that say which columns share it (a machine's)
+    failure = _server_time_failure(elements, kinds, acc, capacity, window)
+    if failure is not None:
+        i, wrong, total = failure
+        _fail(f"element '{names[i]}': {' + '.join(elements[i].server_time)} is not 100% of its server time "
+              f"({capacity[i]} x {window} steps)", wrong, total)
 
     # element KPIs: one pass per KPI name, then the element loop only to name the first wrong one
+    broken = {"infinite": "is infinite", "nan": "is not a number", "fraction": "is outside [0, 1]",
+              "negative": "is negative"}
     for i, name in enumerate([] if _kpis_clean(names, elements, per_replica, capacity) else names):
         for key, values in per_replica["elements"][name].items():
             v = np.asarray(values, dtype=np.float64)
-            if np.isinf(v).any():
-                _fail(f"element '{name}': {key} is infinite", np.isinf(v), v)
-            if elements[i].kpis_defined and key not in MAYBE_NAN and np.isnan(v).any():
-                _fail(f"element '{name}': {key} is not a number", np.isnan(v), v)
-            with np.errstate(invalid="ignore"):
-                if is_fraction(key):
-                    wrong = (v < -TOLERANCE) | (v > 1 + TOLERANCE)
-                    if wrong.any():
-                        _fail(f"element '{name}': {key} is outside [0, 1]", wrong, v)
-                elif key == "queue":
-                    wrong = (v < -TOLERANCE) | (v > capacity[i] * (1 + TOLERANCE))
-                    if wrong.any():
-                        _fail(f"element '{name}': queue is outside [0, {capacity[i]}]", wrong, v)
-                elif key.endswith("per_hour"):
-                    wrong = v < 0
-                    if wrong.any():
-                        _fail(f"element '{name}': {key} is negative", wrong, v)
+            found = _kpi_rule_broken(key, v, capacity[i], elements[i].kpis_defined)
+            if found is not None:
+                rule, wrong = found
+                what = f"is outside [0, {capacity[i]}]" if rule == "queue" else broken[rule]
+                _fail(f"element '{name}': {key} {what}", wrong, v)
 
     # plant KPIs
     for key in ("throughput_per_hour", "wip", "parts_in", "parts_out"):
