@@ -31,7 +31,6 @@ import inspect
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -45,32 +44,11 @@ sys.path.insert(0, str(HERE))
 import twin  # noqa: E402
 import lean_simpy  # noqa: E402
 from lines import saturated_line  # noqa: E402
+from machine import machine_info  # noqa: E402  (re-exported: the other benchmarks take it from here)
 from twin.stats import mean_ci, t_quantile  # noqa: E402
 from twin.units import duration  # noqa: E402
 
 SCHEMA = "twin-bench-line/1"
-
-
-def machine_info(device: str) -> dict:
-    import warp as wp
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "warp": wp.config.version, "device": device}
-    if device.startswith("cuda"):
-        info["gpu"] = wp.get_device(device).name
-    try:
-        info["load_average_at_start"] = list(os.getloadavg())
-    except OSError:
-        pass
-    return info
 
 
 def cold_compile_s(device: str) -> float:

@@ -85,6 +85,7 @@ CROSS_CUTTING = {
     "tests/test_benchmark_records.py": "benchmarks/compare_records.py: the slowdown check",
     "tests/test_lean_peer.py": "benchmarks/lean_simpy.py: the benchmark's peer model",
     "tests/test_count_instructions.py": "benchmarks/count_instructions.py: callgrind's counts per operation",
+    "tests/test_gpu_check.py": "what benchmarks/gpu_check.sh runs (gpu_bench.py, bench_threads.py), on the CPU",
     "tests/fab/test_minifab.py": "the bundled MiniFab against an independent SimPy model",
     "tests/render/test_readability.py": "pictures as a reader sees them: scene, labels and colours together",
     "tests/render/test_screenshot.py": "screenshots of the bundled scenes against reference images",

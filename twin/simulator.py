@@ -35,6 +35,7 @@ from .stepclock import HORIZON_LIMIT
 
 PROGRESS_CHUNKS = 50
 GRAPH_ENV = "TWIN_CUDA_GRAPH"  # "0": launch the kernel per piece on CUDA too, no graph
+BLOCK_DIM_ENV = "TWIN_CUDA_BLOCK_DIM"  # threads per block of the engine's CUDA launches (default Warp's 256)
 LAUNCH_WALL_S = 0.2  # wall time of one kernel launch: Ctrl-C stops a run within about this
 
 # The study defaults of simulate() and of `twin run` (the CLI reads them here): 100 replicas of an
@@ -142,9 +143,10 @@ class Simulator:
         model.integral_bound(horizon_step)
 
         device = model.device
+        threads_per_block = block_dim(device)  # checked before any kernel compiles
         t0 = time.perf_counter()
         kernels = engine.for_kinds(model.kernel_kinds)  # specialised to the plant's kinds
-        wp.load_module(kernels.advance.module, device=device)
+        wp.load_module(kernels.advance.module, device=device, block_dim=threads_per_block)
         if record is not None:
             wp.load_module(kernels_record, device=device)
         compile_s = time.perf_counter() - t0
@@ -253,6 +255,24 @@ def use_graph(device, graph: bool | None = None) -> bool:
     return wp.get_device(device).is_cuda and os.environ.get(GRAPH_ENV, "1").strip() != "0"
 
 
+def block_dim(device) -> int:
+    """Threads per block of the engine's launches. On the CPU always Warp's default, 256 (a CPU
+    launch has no blocks, and Warp compiles a module once per block size). On CUDA, the
+    TWIN_CUDA_BLOCK_DIM variable if set: each replica is one thread, so 10,000 replicas in blocks
+    of 256 fill only 40 blocks, fewer than an H200 has multiprocessors (132); smaller blocks spread
+    them over every one (benchmarks/gpu_bench.py --sweep-block-dims measures which is faster)."""
+    text = os.environ.get(BLOCK_DIM_ENV, "").strip()
+    if not text or not wp.get_device(device).is_cuda:
+        return 256
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 32 or value > 1024 or value % 32:
+        raise StudyError(f"{BLOCK_DIM_ENV}={text!r}: threads per block must be a multiple of 32 from 32 to 1024")
+    return value
+
+
 def default_threads() -> int:
     """Every core of the machine (the blocks of replicas run in parallel on the CPU)."""
     return os.cpu_count() or 1
@@ -283,7 +303,8 @@ class Block:
         chunk's launch). Called for every block in one thread before any runs: a CPU capture
         records every launch on the device, whatever thread makes it."""
         first = getattr(self, "resume", None) or self.kernels.start_replicas  # twin.live: from a snapshot
-        wp.launch(first, dim=self.count, inputs=[self.kmodel, self.state], device=device)
+        wp.launch(first, dim=self.count, inputs=[self.kmodel, self.state], device=device,
+                  block_dim=block_dim(device))
         self.launches = Launches(self.kernels.advance, self.kmodel, self.state, self.count, device, graph=graph)
 
     def run(self, device, stop: threading.Event | None = None, on_step=None) -> None:
@@ -299,7 +320,8 @@ class Block:
             self.step = int(step_end)
             if on_step is not None:
                 on_step(float(step_end))
-        wp.launch(self.kernels.close_statistics, dim=self.count, inputs=[self.kmodel, self.state], device=device)
+        wp.launch(self.kernels.close_statistics, dim=self.count, inputs=[self.kmodel, self.state], device=device,
+                  block_dim=block_dim(device))
         wp.synchronize_device(device)
 
 
@@ -393,10 +415,12 @@ class Launches:
         self.step = 0  # the replicas are simulated up to here
         self.count = 0
         self.target = engine.end_step(self.step, device)  # the end step of the launch (engine.end_step)
+        self.block_dim = block_dim(device)
         self.graph = self._capture() if graph else None
 
     def _launch(self) -> None:
-        wp.launch(self.kernel, dim=self.replicas, inputs=[*self.inputs, self.target], device=self.device)
+        wp.launch(self.kernel, dim=self.replicas, inputs=[*self.inputs, self.target], device=self.device,
+                  block_dim=self.block_dim)
 
     def _capture(self):
         """The graph of one launch (made with the target at the current step: a no-op if run)."""
