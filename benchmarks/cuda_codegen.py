@@ -32,6 +32,7 @@ import argparse
 import importlib
 import json
 import pkgutil
+import re
 import sys
 import tempfile
 import time
@@ -166,6 +167,42 @@ def compile_modules(modules: dict, archs: list[int], out_dir: Path, use_ptx: boo
     return rows
 
 
+def parse_ptxas(log: str) -> dict:
+    """Per kernel, from ``ptxas -v``'s report: registers per thread, stack frame and spill bytes
+    (what decides how many threads a multiprocessor holds, and whether a kernel goes to local
+    memory). Kernels are Warp's ``..._cuda_kernel_forward`` entries, named here without that."""
+    kernels, name = {}, None
+    for line in log.splitlines():
+        if "Compiling entry function" in line:
+            name = re.sub(r"_[0-9a-f]{8}$", "", line.split("'")[1].replace("build__locals__", "")
+                          .replace("_cuda_kernel_forward", ""))  # Warp's kernel hash, then the name
+            kernels[name] = {}
+        elif name is not None and "bytes stack frame" in line:
+            numbers = [int(w) for w in line.replace(",", " ").split() if w.isdigit()]
+            kernels[name].update(dict(zip(("stack_bytes", "spill_store_bytes", "spill_load_bytes"), numbers)))
+        elif name is not None and line.strip().startswith("ptxas info    : Used"):
+            kernels[name]["registers"] = int(line.split("Used")[1].split()[0])
+            name = None  # the next "Function properties" lines are device functions'
+    return kernels
+
+
+def resource_usage(ptx_files: list[Path], arch: int, ptxas: str) -> dict:
+    """Registers, stack and spills of every kernel in ``ptx_files``, assembled by ``ptxas`` for
+    sm_``arch`` (a ptxas at least as new as Warp's NVRTC: its PTX version must be known)."""
+    import subprocess
+    kernels = {}
+    with tempfile.TemporaryDirectory(prefix="twin-ptxas-") as tmp:
+        for path in ptx_files:
+            clean = Path(tmp) / path.name  # Warp's PTX files end in a NUL byte, which ptxas refuses
+            clean.write_bytes(path.read_bytes().replace(b"\0", b""))
+            done = subprocess.run([ptxas, f"-arch=sm_{arch}", "-v", str(clean), "-o", str(clean) + ".cubin"],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                raise RuntimeError(f"{ptxas} failed on {path.name}: {done.stderr.strip().splitlines()[-1:]}")
+            kernels.update(parse_ptxas(done.stderr + done.stdout))
+    return kernels
+
+
 def main(argv=None) -> int:
     from twin.scenes import bundled
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -183,7 +220,13 @@ def main(argv=None) -> int:
                     help="NVRTC optimisation level (default: Warp's, 3: the fastest for twin with CUDA 13.x NVRTC)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated .cu and PTX files here")
     ap.add_argument("--json", type=Path, default=None, help="write the per-module results here")
+    ap.add_argument("--ptxas", default=None, metavar="PTXAS",
+                    help="also assemble each PTX with this ptxas and report every kernel's registers, stack and "
+                         "spills (it must know Warp's PTX version: Warp 1.19 needs CUDA 13.4 or newer; "
+                         "`pip download nvidia-cuda-nvcc` carries one in nvidia/cu13/bin)")
     args = ap.parse_args(argv)
+    if args.ptxas and args.cubin:
+        ap.error("--ptxas reads the PTX: leave out --cubin")
     wp.config.quiet = True
     wp.init()
     t0 = time.perf_counter()
@@ -218,6 +261,15 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="twin-cuda-") as tmp:
         out_dir = args.keep or Path(tmp)
         rows += compile_modules(compiled, args.arch, out_dir, use_ptx=not args.cubin)
+        if args.ptxas:
+            for row in rows:
+                if row["arch"] is None or not row["ok"]:
+                    continue
+                files = sorted(Path(out_dir).rglob(f"wp_{row['module']}_*.sm{row['arch']}.ptx"))
+                row["kernels"] = resource_usage(files, row["arch"], args.ptxas)
+                for kernel, use in sorted(row["kernels"].items()):
+                    print(f"  sm_{row['arch']} {row['module']}.{kernel}: {use.get('registers')} registers, "
+                          f"{use.get('stack_bytes')} B stack, {use.get('spill_store_bytes')} B spilled", flush=True)
     total_s = time.perf_counter() - t0
     failed = [r for r in rows if not r["ok"]]
     for r in failed:

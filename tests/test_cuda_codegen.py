@@ -3,6 +3,8 @@ compiles it with NVRTC, which needs no driver. Kept to tiny modules and to findi
 the compile of twin's own kernels is a CI step of its own (.ci/run)."""
 
 import importlib.util
+import json
+import os
 import re
 import sys
 import textwrap
@@ -128,3 +130,40 @@ def test_the_script_exits_1_naming_a_module_that_does_not_compile_and_0_when_all
         sys.path.remove(str(tmp_path))
     err = capsys.readouterr().err
     assert "FAILED sm_90 twin_codegen_cxx_bad" in err and "twin_codegen_fine" not in err, err
+
+
+PTXAS_REPORT = """\
+ptxas info    : 426 bytes gmem
+ptxas info    : Compiling entry function 'build__locals__start_replicas_93652bd1_cuda_kernel_forward' for 'sm_90'
+ptxas info    : Function properties for build__locals__start_replicas_93652bd1_cuda_kernel_forward
+    40 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+ptxas info    : Used 190 registers, used 0 barriers, 40 bytes cumulative stack size, 1024 bytes smem
+ptxas info    : Function properties for __internal_accurate_pow
+    0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+ptxas info    : Compiling entry function 'build__locals__advance_496c52e8_cuda_kernel_forward' for 'sm_90'
+ptxas info    : Function properties for build__locals__advance_496c52e8_cuda_kernel_forward
+    40 bytes stack frame, 8 bytes spill stores, 12 bytes spill loads
+ptxas info    : Used 224 registers, used 0 barriers, 40 bytes cumulative stack size, 1024 bytes smem
+ptxas info    : Function properties for __internal_trig_reduction_slowpathd
+    0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+"""
+
+
+def test_ptxas_report_gives_each_kernel_its_registers_stack_and_spills():
+    """The report of ptxas -v on the saturated line's engine for sm_90 (session of 2026-11-30; the
+    advance spills are changed from 0 here so that the columns cannot be confused): device
+    functions after a kernel are not the kernel's."""
+    assert codegen().parse_ptxas(PTXAS_REPORT) == {
+        "start_replicas": {"stack_bytes": 40, "spill_store_bytes": 0, "spill_load_bytes": 0, "registers": 190},
+        "advance": {"stack_bytes": 40, "spill_store_bytes": 8, "spill_load_bytes": 12, "registers": 224},
+    }
+
+
+@pytest.mark.skipif(not os.environ.get("TWIN_PTXAS"), reason="TWIN_PTXAS names no ptxas (CUDA 13.4 or newer)")
+@needs_nvrtc
+def test_the_script_reports_the_registers_of_a_real_kernel(tmp_path):
+    out = tmp_path / "r.json"
+    assert codegen().main(["--modules", "twin.kernels.record", "--arch", "90", "--ptxas", os.environ["TWIN_PTXAS"],
+                           "--json", str(out)]) == 0
+    (row,) = json.loads(out.read_text())["modules"]
+    assert row["kernels"]["snapshot"]["registers"] > 0 and row["kernels"]["snapshot"]["spill_store_bytes"] == 0
