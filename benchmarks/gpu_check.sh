@@ -143,9 +143,11 @@ elif cuda_ready && has pytest; then
   limit=$(left)
   if [ "$limit" -gt 30 ]; then
     read -r -a paths <<< "${GPU_CHECK_TESTS:-tests}"  # test files or folders (default: all)
-    # several workers where pytest-xdist is there: each compiles its own kernels for CUDA
+    # several workers where pytest-xdist is there, a test file per worker: each worker compiles
+    # the CUDA kernels its tests need (minutes for the cluster tool with the crew), once for the
+    # file, not once per parametrisation on two workers at the same time
     workers=()
-    has xdist && workers=(-n "${GPU_CHECK_WORKERS:-8}")
+    has xdist && workers=(-n "${GPU_CHECK_WORKERS:-16}" --dist loadfile)
     timeout "$limit" "$py" -m pytest -m cuda -v -p no:cacheprovider --continue-on-collection-errors --durations=25 "${workers[@]}" \
       "${paths[@]}" > "$out/pytest_cuda.log" 2>&1
     code=$?
