@@ -184,7 +184,8 @@ for key, name in (("benchmark", "bench.json"), ("threads", "threads.json")):
 if os.path.exists(log):
     text = open(log, errors="replace").read()
     counts = {k: len(re.findall(rf"(?m) {k}( |$)", text)) for k in ("PASSED", "FAILED", "ERROR", "SKIPPED")}
-    record["tests"] = {**counts, "summary": (text.strip().splitlines() or [""])[-1]}
+    summary = [line for line in text.splitlines() if line.startswith("=") and re.search(r" in [0-9.]+s", line)]
+    record["tests"] = {**counts, "summary": (summary or text.strip().splitlines() or [""])[-1]}
 # the CUDA graph of the chunk loop: "pass"/"fail" from the benchmark's two runs and from the CUDA test
 graph = {k: notes[step]["status"] for k, step in (("benchmark", "graph"), ("test", "graph_test")) if step in notes}
 graph.update({k: record["benchmark"][k] for k in ("wall_s_with_graph", "wall_s_without_graph")
