@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warmup", type=nonnegative_duration,
                      help="warm-up excluded from statistics (default: scene's, else 0)")
     run.add_argument("--seed", type=seed, help="random seed, 0 to 2**63-1 (default: scene's, else 0)")
-    run.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cuda if present, else cpu)")
+    run.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cpu, also where a GPU is: README, 'GPU figures')")
     run.add_argument("--dt", type=positive_duration, help="time step (default: scene's, else the plant's default)")
     run.add_argument("--threads", type=count, help="CPU threads, blocks of replicas in parallel; same results for "
                                                    "any number (default: every core)")
@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     mnt.add_argument("--warmup", type=nonnegative_duration, default=None,
                      help="warm-up excluded from statistics (default: scene's, else 0)")
     mnt.add_argument("--seed", type=seed, default=None, help="random seed (default: scene's, else 0)")
-    mnt.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cuda if present, else cpu)")
+    mnt.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cpu, also where a GPU is: README, 'GPU figures')")
     mnt.add_argument("--dt", type=positive_duration, help="time step (default: scene's, else the plant's default)")
     mnt.add_argument("--objective", default="cost_per_good_unit",
                      help="what the best policy minimises/maximises: cost_per_good_unit, cost, failures, "

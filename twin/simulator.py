@@ -516,7 +516,7 @@ def simulate(plant, replicas: int = DEFAULT_STUDY["replicas"], horizon: float | 
 
     Statistics cover [warmup, horizon]. Durations are seconds or strings with a unit ("8h",
     "30 min"). The defaults are DEFAULT_STUDY's, the same as `twin run`'s. ``device``: "cpu",
-    "cuda", "cuda:1", or None for cuda if present else cpu. ``dt``: the time step (default:
+    "cuda", "cuda:1", or None for the CPU (model.resolve_device says why). ``dt``: the time step (default:
     ``plant.default_dt()``).
     ``record``: a twin.Recording to keep the frames of one replica (``results.recording``).
     ``policy``: maintenance policy of the health components (default: run to failure);

@@ -38,7 +38,7 @@ def add_parser(subparsers) -> None:
     st.add_argument("--warmup", type=lambda s: s if s == "mser" else duration(s),
                     help="a duration, or 'mser' to detect it (MSER-5)")
     st.add_argument("--seed", type=int, help="random seed shared by every design point (common random numbers)")
-    st.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cuda if present, else cpu)")
+    st.add_argument("--device", help="cpu, cuda or cuda:N (default: scene's, else cpu, also where a GPU is: README, 'GPU figures')")
     st.add_argument("--dt", type=duration, help="time step (default: scene's, else the plant's default)")
     st.add_argument("--precision", type=_fraction, help="add replicas until the CI half-width is within this "
                                                          "share of the mean, e.g. 1%% or 0.01")
