@@ -10,6 +10,7 @@ from twin.kernels import engine
 from twin.kernels.flow import flow_functions
 from twin.kernels.kinds import KINDS
 from twin.kernels.layout import E_NEXT, NEVER, R_STEP, Model, State
+from twin.kernels.next_event import descend
 from twin.kernels.sampling import set_row_key
 from twin.model import compile_plant
 from twin.state import new_state, to_numpy
@@ -157,3 +158,41 @@ def test_the_tree_holds_for_robots_conveyors_tools_and_the_crew(scene):
 
     end = run(model, engine.for_kinds(model.kernel_kinds).advance, 2, 4 * 3600.0, 12, check=check)
     assert len(checked) == 12 and end["rep64"][:, 2].min() > 0  # parts went through (R_EXITED)
+
+
+@wp.kernel
+def _descend_rows(tree: wp.array2d(dtype=wp.int64), n_leaves: int, out: wp.array(dtype=int)):
+    r = wp.tid()
+    out[r] = descend(tree, r, n_leaves, tree[r, 1])
+
+
+@pytest.mark.parametrize("leaves", [4, 16, 64, 256])
+@pytest.mark.parametrize("layout", ["replica_major", "replica_minor"])
+def test_the_descent_finds_the_leftmost_minimum_and_ties(leaves, layout):
+    """``descend`` (first_due's native descent) on random trees with many ties, in both table
+    layouts (the dense one takes the vector path on a CPU with AVX, the strided one the scalar):
+    the leftmost leaf holding the root, and a tie exactly where another leaf holds it too."""
+    rng = np.random.default_rng(leaves)
+    rows = 300
+    leaf = rng.integers(0, 6, size=(rows, leaves)).astype(np.int64)  # few values: ties at every level
+    leaf[::7] = rng.integers(0, 10**12, size=(len(leaf[::7]), leaves))  # and rows with none
+    leaf[5, :] = NEVER
+    leaf[5, -1] = 3  # the minimum in the last leaf only
+    tree = np.full((rows, 2 * leaves), NEVER, np.int64)
+    tree[:, leaves:] = leaf
+    level = leaves // 4
+    while level >= 1:
+        for v in range(level, 2 * level):
+            tree[:, v] = tree[:, 4 * v:4 * v + 4].min(axis=1)
+        level //= 4
+    if layout == "replica_major":
+        arr = wp.array(tree, dtype=wp.int64, device="cpu")
+    else:  # replicas innermost in memory: a strided view, as twin/state.py allocates it
+        arr = wp.array(np.ascontiguousarray(tree.T), dtype=wp.int64, device="cpu").transpose((1, 0))
+        assert arr.strides[1] != 8
+    out = wp.zeros(rows, dtype=int, device="cpu")
+    wp.launch(_descend_rows, dim=rows, inputs=[arr, leaves, out], device="cpu")
+    got = out.numpy()
+    due = leaf == leaf.min(axis=1, keepdims=True)
+    np.testing.assert_array_equal(got >> 1, due.argmax(axis=1))
+    np.testing.assert_array_equal((got & 1) == 1, due.sum(axis=1) > 1)
