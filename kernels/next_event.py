@@ -16,6 +16,11 @@ updates the leaf and walks up only while the minimum changes. The kernels that s
 build the tree from E_NEXT once (``build_tree``: after the elements' start, or after a snapshot
 restart wrote the State on the host); ``advance`` then only reads and updates it (rebuilding it
 per launch cost as much as the events themselves at 200 stations: launches start one step long).
+
+The two walks of the engine's hot path, down (``descend``, for ``first_due``) and up
+(``update_leaf``, for ``set_next_event``), are native code: a row of a State table is dense on the
+CPU (replica-major), where each level's four siblings are then one 32-byte run at a constant
+stride, which Warp's indexing (a run-time stride per load) cannot express.
 """
 
 import warp as wp
@@ -39,16 +44,42 @@ def set_next_event(m: Model, s: State, r: int, e: int, step: wp.int64):
     p = int_at(m.timed_leaf, e)
     if p < 0:
         return  # a kind without timed events (E_NEXT stays NEVER)
-    v = wp.max(m.tree_leaves, 0) + p  # not negative, said so to the compiler (kernels/common.py known_index)
-    if s.next_tree[r, v] == step:
-        return
-    s.next_tree[r, v] = step
-    while v > 1:
-        low = min_of_four(s, r, v - (v & 3))  # the minimum of the parent's subtree
-        v = v >> 2
-        if s.next_tree[r, v] == low:
-            return  # unchanged here, so above too
-        s.next_tree[r, v] = low
+    update_leaf(s.next_tree, r, wp.max(m.tree_leaves, 0) + p, step)
+
+
+@wp.func_native("""
+char* row = (char*)tree.data + (long long)r * tree.strides[0];
+const int stride = tree.strides[1];
+#define TWIN_NODE(i, bytes) (*(wp::int64*)(row + (long long)(i) * (bytes)))
+#define TWIN_WALK(bytes)                                                                            \
+    if (TWIN_NODE(v, bytes) == step)                                                              \
+        return;                                                                                   \
+    TWIN_NODE(v, bytes) = step;                                                                   \
+    while (v > 1) {                                                                               \
+        const int c = v & ~3; /* v and its siblings */                                            \
+        const wp::int64 a = TWIN_NODE(c, bytes), b = TWIN_NODE(c + 1, bytes);                    \
+        const wp::int64 x = TWIN_NODE(c + 2, bytes), y = TWIN_NODE(c + 3, bytes);                 \
+        const wp::int64 ab = a < b ? a : b, xy = x < y ? x : y;                                   \
+        const wp::int64 low = ab < xy ? ab : xy; /* the minimum of the parent's subtree */        \
+        v = v >> 2;                                                                               \
+        if (TWIN_NODE(v, bytes) == low)                                                           \
+            return; /* unchanged here, so above too */                                            \
+        TWIN_NODE(v, bytes) = low;                                                                \
+    }
+if (stride == (int)sizeof(wp::int64)) {
+    TWIN_WALK((int)sizeof(wp::int64))
+} else {
+    TWIN_WALK(stride)
+}
+#undef TWIN_WALK
+#undef TWIN_NODE
+""")
+def update_leaf(tree: wp.array2d(dtype=wp.int64), r: int, v: int, step: wp.int64):
+    """Leaf v of row r's tree holds ``step`` now: writes it and walks up while the minimum changes
+    (``set_next_event``), in native code for the reason ``descend`` gives (Warp's indexing
+    multiplied each of the walk's loads by the run-time column stride): the dense (replica-major)
+    layout with the stride a constant, any other by the stride."""
+    ...
 
 
 @wp.func(inline=True)
@@ -118,9 +149,9 @@ def descend(tree: wp.array2d(dtype=wp.int64), r: int, n_leaves: int, k: wp.int64
     a level on the CPU (every load's index multiplied by the run-time column stride, and wrapped
     were it negative). Where the columns are dense (the CPU's replica-major layout) the four
     siblings are one 32-byte run: on a CPU with AVX one vector load and compare gives the mask
-    (about 10 instructions a level; -3% to -7% instructions per machine operation at 5 to 200
+    (11 instructions a level; -3% to -7% instructions per machine operation at 5 to 200
     stations), elsewhere four scalar compares; any other layout (replica-minor: CUDA) steps by the
-    stride. The same leaf and tie as a level-by-level Warp loop (tests/kernels/test_next_event.py)."""
+    stride (tests/kernels/test_next_event.py checks both layouts against the leaves)."""
     ...
 
 

@@ -10,7 +10,7 @@ from twin.kernels import engine
 from twin.kernels.flow import flow_functions
 from twin.kernels.kinds import KINDS
 from twin.kernels.layout import E_NEXT, NEVER, R_STEP, Model, State
-from twin.kernels.next_event import descend
+from twin.kernels.next_event import descend, update_leaf
 from twin.kernels.sampling import set_row_key
 from twin.model import compile_plant
 from twin.state import new_state, to_numpy
@@ -160,6 +160,28 @@ def test_the_tree_holds_for_robots_conveyors_tools_and_the_crew(scene):
     assert len(checked) == 12 and end["rep64"][:, 2].min() > 0  # parts went through (R_EXITED)
 
 
+def min_tree(leaf: np.ndarray) -> np.ndarray:
+    """The 4-ary min-tree over the rows of ``leaf`` (node 0 and the unused nodes: NEVER)."""
+    rows, leaves = leaf.shape
+    tree = np.full((rows, 2 * leaves), NEVER, np.int64)
+    tree[:, leaves:] = leaf
+    level = leaves // 4
+    while level >= 1:
+        for v in range(level, 2 * level):
+            tree[:, v] = tree[:, 4 * v:4 * v + 4].min(axis=1)
+        level //= 4
+    return tree
+
+
+def as_layout(tree: np.ndarray, layout: str) -> wp.array:
+    if layout == "replica_major":
+        return wp.array(tree, dtype=wp.int64, device="cpu")
+    # replicas innermost in memory: a strided view, as twin/state.py allocates it
+    arr = wp.array(np.ascontiguousarray(tree.T), dtype=wp.int64, device="cpu").transpose((1, 0))
+    assert arr.strides[1] != 8
+    return arr
+
+
 @wp.kernel
 def _descend_rows(tree: wp.array2d(dtype=wp.int64), n_leaves: int, out: wp.array(dtype=int)):
     r = wp.tid()
@@ -178,21 +200,40 @@ def test_the_descent_finds_the_leftmost_minimum_and_ties(leaves, layout):
     leaf[::7] = rng.integers(0, 10**12, size=(len(leaf[::7]), leaves))  # and rows with none
     leaf[5, :] = NEVER
     leaf[5, -1] = 3  # the minimum in the last leaf only
-    tree = np.full((rows, 2 * leaves), NEVER, np.int64)
-    tree[:, leaves:] = leaf
-    level = leaves // 4
-    while level >= 1:
-        for v in range(level, 2 * level):
-            tree[:, v] = tree[:, 4 * v:4 * v + 4].min(axis=1)
-        level //= 4
-    if layout == "replica_major":
-        arr = wp.array(tree, dtype=wp.int64, device="cpu")
-    else:  # replicas innermost in memory: a strided view, as twin/state.py allocates it
-        arr = wp.array(np.ascontiguousarray(tree.T), dtype=wp.int64, device="cpu").transpose((1, 0))
-        assert arr.strides[1] != 8
+    arr = as_layout(min_tree(leaf), layout)
     out = wp.zeros(rows, dtype=int, device="cpu")
     wp.launch(_descend_rows, dim=rows, inputs=[arr, leaves, out], device="cpu")
     got = out.numpy()
     due = leaf == leaf.min(axis=1, keepdims=True)
     np.testing.assert_array_equal(got >> 1, due.argmax(axis=1))
     np.testing.assert_array_equal((got & 1) == 1, due.sum(axis=1) > 1)
+
+
+@wp.kernel
+def _update_rows(tree: wp.array2d(dtype=wp.int64), n_leaves: int, leaf: wp.array2d(dtype=int),
+                 step: wp.array2d(dtype=wp.int64)):
+    r = wp.tid()
+    for j in range(leaf.shape[1]):
+        update_leaf(tree, r, n_leaves + leaf[r, j], step[r, j])
+
+
+@pytest.mark.parametrize("leaves", [4, 16, 64, 256])
+@pytest.mark.parametrize("layout", ["replica_major", "replica_minor"])
+def test_leaf_updates_keep_the_tree(leaves, layout):
+    """``update_leaf`` (set_next_event's native walk), in both table layouts: after a sequence of
+    writes of few distinct values (rises and falls of the minimum, ties, rewrites of the same
+    value), every node equals the tree rebuilt from the leaves."""
+    rng = np.random.default_rng(leaves + 1)
+    rows, writes = 200, 40
+    leaf = rng.integers(0, 8, size=(rows, leaves)).astype(np.int64)
+    which = rng.integers(0, leaves, size=(rows, writes)).astype(np.int32)
+    step = rng.integers(0, 8, size=(rows, writes)).astype(np.int64)
+    step[rng.random((rows, writes)) < 0.2] = NEVER
+    arr = as_layout(min_tree(leaf), layout)
+    wp.launch(_update_rows, dim=rows, inputs=[arr, leaves, wp.array(which, dtype=int, device="cpu"),
+                                              wp.array(step, dtype=wp.int64, device="cpu")], device="cpu")
+    for r in range(rows):
+        for j in range(writes):
+            leaf[r, which[r, j]] = step[r, j]
+    used = used_nodes(leaves)
+    np.testing.assert_array_equal(arr.numpy()[:, used], min_tree(leaf)[:, used])
