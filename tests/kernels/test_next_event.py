@@ -173,11 +173,11 @@ def min_tree(leaf: np.ndarray) -> np.ndarray:
     return tree
 
 
-def as_layout(tree: np.ndarray, layout: str) -> wp.array:
+def as_layout(tree: np.ndarray, layout: str, device: str) -> wp.array:
     if layout == "replica_major":
-        return wp.array(tree, dtype=wp.int64, device="cpu")
+        return wp.array(tree, dtype=wp.int64, device=device)
     # replicas innermost in memory: a strided view, as twin/state.py allocates it
-    arr = wp.array(np.ascontiguousarray(tree.T), dtype=wp.int64, device="cpu").transpose((1, 0))
+    arr = wp.array(np.ascontiguousarray(tree.T), dtype=wp.int64, device=device).transpose((1, 0))
     assert arr.strides[1] != 8
     return arr
 
@@ -190,7 +190,7 @@ def _descend_rows(tree: wp.array2d(dtype=wp.int64), n_leaves: int, out: wp.array
 
 @pytest.mark.parametrize("leaves", [4, 16, 64, 256])
 @pytest.mark.parametrize("layout", ["replica_major", "replica_minor"])
-def test_the_descent_finds_the_leftmost_minimum_and_ties(leaves, layout):
+def test_the_descent_finds_the_leftmost_minimum_and_ties(leaves, layout, device):
     """``descend`` (first_due's native descent) on random trees with many ties, in both table
     layouts (the dense one takes the vector path on a CPU with AVX, the strided one the scalar):
     the leftmost leaf holding the root, and a tie exactly where another leaf holds it too."""
@@ -200,9 +200,9 @@ def test_the_descent_finds_the_leftmost_minimum_and_ties(leaves, layout):
     leaf[::7] = rng.integers(0, 10**12, size=(len(leaf[::7]), leaves))  # and rows with none
     leaf[5, :] = NEVER
     leaf[5, -1] = 3  # the minimum in the last leaf only
-    arr = as_layout(min_tree(leaf), layout)
-    out = wp.zeros(rows, dtype=int, device="cpu")
-    wp.launch(_descend_rows, dim=rows, inputs=[arr, leaves, out], device="cpu")
+    arr = as_layout(min_tree(leaf), layout, device)
+    out = wp.zeros(rows, dtype=int, device=device)
+    wp.launch(_descend_rows, dim=rows, inputs=[arr, leaves, out], device=device)
     got = out.numpy()
     due = leaf == leaf.min(axis=1, keepdims=True)
     np.testing.assert_array_equal(got >> 1, due.argmax(axis=1))
@@ -219,7 +219,7 @@ def _update_rows(tree: wp.array2d(dtype=wp.int64), n_leaves: int, leaf: wp.array
 
 @pytest.mark.parametrize("leaves", [4, 16, 64, 256])
 @pytest.mark.parametrize("layout", ["replica_major", "replica_minor"])
-def test_leaf_updates_keep_the_tree(leaves, layout):
+def test_leaf_updates_keep_the_tree(leaves, layout, device):
     """``update_leaf`` (set_next_event's native walk), in both table layouts: after a sequence of
     writes of few distinct values (rises and falls of the minimum, ties, rewrites of the same
     value), every node equals the tree rebuilt from the leaves."""
@@ -229,11 +229,11 @@ def test_leaf_updates_keep_the_tree(leaves, layout):
     which = rng.integers(0, leaves, size=(rows, writes)).astype(np.int32)
     step = rng.integers(0, 8, size=(rows, writes)).astype(np.int64)
     step[rng.random((rows, writes)) < 0.2] = NEVER
-    arr = as_layout(min_tree(leaf), layout)
-    wp.launch(_update_rows, dim=rows, inputs=[arr, leaves, wp.array(which, dtype=int, device="cpu"),
-                                              wp.array(step, dtype=wp.int64, device="cpu")], device="cpu")
+    arr = as_layout(min_tree(leaf), layout, device)
+    wp.launch(_update_rows, dim=rows, inputs=[arr, leaves, wp.array(which, dtype=int, device=device),
+                                              wp.array(step, dtype=wp.int64, device=device)], device=device)
     for r in range(rows):
         for j in range(writes):
             leaf[r, which[r, j]] = step[r, j]
     used = used_nodes(leaves)
-    np.testing.assert_array_equal(arr.numpy()[:, used], min_tree(leaf)[:, used])
+    np.testing.assert_array_equal(arr.contiguous().numpy()[:, used], min_tree(leaf)[:, used])
