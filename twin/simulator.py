@@ -192,7 +192,7 @@ class Simulator:
         graph = use_graph(device, self.graph)
         for b in blocks:  # here, one after the other: see Block.prepare
             b.kernels = kernels  # the engine built for the plant's kinds
-            b.prepare(device, graph)
+            b.prepare(device, graph, threads_per_block)
         self.graphs = sum(b.launches.graph is not None for b in blocks)
         run_blocks(blocks, device, bar)
         wall_s = time.perf_counter() - t1
@@ -297,15 +297,19 @@ class Block:
         self.probe = None  # Simulator.run's probe
         self.step = 0  # simulated up to here (progress)
         self.launches = None  # Launches, from prepare
+        self.threads_per_block = 256  # the run's block_dim, from prepare
 
-    def prepare(self, device, graph: bool = False) -> None:
+    def prepare(self, device, graph: bool = False, threads_per_block: int = 256) -> None:
         """Starts the block's replicas and readies its launches (with ``graph``: captures the
-        chunk's launch). Called for every block in one thread before any runs: a CPU capture
-        records every launch on the device, whatever thread makes it."""
+        chunk's launch), every launch in blocks of ``threads_per_block`` (the run's block_dim).
+        Called for every block in one thread before any runs: a CPU capture records every launch
+        on the device, whatever thread makes it."""
+        self.threads_per_block = threads_per_block
         first = getattr(self, "resume", None) or self.kernels.start_replicas  # twin.live: from a snapshot
         wp.launch(first, dim=self.count, inputs=[self.kmodel, self.state], device=device,
-                  block_dim=block_dim(device))
-        self.launches = Launches(self.kernels.advance, self.kmodel, self.state, self.count, device, graph=graph)
+                  block_dim=threads_per_block)
+        self.launches = Launches(self.kernels.advance, self.kmodel, self.state, self.count, device, graph=graph,
+                                 threads_per_block=threads_per_block)
 
     def run(self, device, stop: threading.Event | None = None, on_step=None) -> None:
         """Simulates the block's replicas (started by ``prepare``) to the horizon, chunk by chunk."""
@@ -321,7 +325,7 @@ class Block:
             if on_step is not None:
                 on_step(float(step_end))
         wp.launch(self.kernels.close_statistics, dim=self.count, inputs=[self.kmodel, self.state], device=device,
-                  block_dim=block_dim(device))
+                  block_dim=self.threads_per_block)
         wp.synchronize_device(device)
 
 
@@ -406,7 +410,7 @@ class Launches:
     where the capture also runs the launch (the CPU) it changes nothing."""
 
     def __init__(self, advance, kmodel, state, replicas: int, device, graph: bool = False,
-                 wall_s: float = None, stop: threading.Event | None = None):
+                 wall_s: float = None, stop: threading.Event | None = None, threads_per_block: int = 256):
         self.kernel = advance  # the plant's engine.advance (engine.for_kinds)
         self.inputs, self.replicas, self.device = [kmodel, state], replicas, device
         self.wall_s = LAUNCH_WALL_S if wall_s is None else wall_s
@@ -415,7 +419,7 @@ class Launches:
         self.step = 0  # the replicas are simulated up to here
         self.count = 0
         self.target = engine.end_step(self.step, device)  # the end step of the launch (engine.end_step)
-        self.block_dim = block_dim(device)
+        self.block_dim = threads_per_block  # the run's block_dim, the block size its module was loaded for
         self.graph = self._capture() if graph else None
 
     def _launch(self) -> None:
