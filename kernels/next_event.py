@@ -103,44 +103,42 @@ const char* row = (const char*)tree.data + (long long)r * tree.strides[0];
 const int stride = tree.strides[1];
 int v = 1;
 int tie = 0;
+#define TWIN_AT(q) (*(const wp::int64*)(q))
+#define TWIN_MASK(bytes) /* a bit per child v..v+3 (q: v's node) that holds k */                    \
+    const char* q = row + (long long)v * (bytes);                                                 \
+    mask = (TWIN_AT(q) == k) | ((TWIN_AT(q + (bytes)) == k) << 1) | ((TWIN_AT(q + 2 * (bytes)) == k) << 2) \
+           | ((TWIN_AT(q + 3 * (bytes)) == k) << 3)
+#if defined(__CUDA_ARCH__)
+#define TWIN_LOWEST(mask) (__ffs(mask) - 1)
+#else
+#define TWIN_LOWEST(mask) __builtin_ctz(mask)
+#endif
+#define TWIN_DESCEND(SET_MASK)                                                                      \
+    while (v < n_leaves) {                                                                        \
+        v = 4 * v;                                                                                \
+        int mask;                                                                                 \
+        SET_MASK;                                                                                 \
+        tie |= mask & (mask - 1); /* more than one child holds k */                               \
+        v += TWIN_LOWEST(mask);                                                                   \
+    }
 if (stride == (int)sizeof(wp::int64)) {
-    const wp::int64* p = (const wp::int64*)row;
 #if !defined(__CUDA_ARCH__) && defined(__AVX__)
     typedef wp::int64 quad __attribute__((vector_size(32)));
     typedef double quad_f __attribute__((vector_size(32)));
     const quad key = {k, k, k, k};
-#endif
-    while (v < n_leaves) {
-        v = 4 * v;
-#if !defined(__CUDA_ARCH__) && defined(__AVX__)
-        quad four;
-        __builtin_memcpy(&four, p + v, sizeof(four));  // one unaligned load of the four siblings
-        const int mask = __builtin_ia32_movmskpd256((quad_f)(four == key));  // a bit per sibling == k
+    const wp::int64* p = (const wp::int64*)row;
+    TWIN_DESCEND(quad four; __builtin_memcpy(&four, p + v, sizeof(four));  /* one unaligned load */
+                 mask = __builtin_ia32_movmskpd256((quad_f)(four == key)))
 #else
-        const int mask = (p[v] == k) | ((p[v + 1] == k) << 1) | ((p[v + 2] == k) << 2) | ((p[v + 3] == k) << 3);
+    TWIN_DESCEND(TWIN_MASK((int)sizeof(wp::int64)))
 #endif
-        tie |= mask & (mask - 1);
-#if defined(__CUDA_ARCH__)
-        v += __ffs(mask) - 1;
-#else
-        v += __builtin_ctz(mask);
-#endif
-    }
 } else {
-    while (v < n_leaves) {
-        v = 4 * v;
-        const char* q = row + (long long)v * stride;
-        const int mask = (*(const wp::int64*)q == k) | ((*(const wp::int64*)(q + stride) == k) << 1)
-                         | ((*(const wp::int64*)(q + 2 * stride) == k) << 2)
-                         | ((*(const wp::int64*)(q + 3 * stride) == k) << 3);
-        tie |= mask & (mask - 1);
-#if defined(__CUDA_ARCH__)
-        v += __ffs(mask) - 1;
-#else
-        v += __builtin_ctz(mask);
-#endif
-    }
+    TWIN_DESCEND(TWIN_MASK(stride))
 }
+#undef TWIN_DESCEND
+#undef TWIN_LOWEST
+#undef TWIN_MASK
+#undef TWIN_AT
 return 2 * (v - n_leaves) + (tie != 0 ? 1 : 0);
 """)
 def descend(tree: wp.array2d(dtype=wp.int64), r: int, n_leaves: int, k: wp.int64) -> int:
