@@ -143,7 +143,7 @@ def sweep(model, args, record: dict, left, save) -> None:
     from twin.simulator import BLOCK_DIM_ENV, block_dim
     dims = [int(x) for x in args.sweep_block_dims.split(",") if x.strip()] or [None]
     counts = [int(x) for x in args.sweep_replicas.split(",") if x.strip()] or [args.replicas]
-    timed = record["stages"][[i for i, s in enumerate(record["stages"]) if "wall_s" in s][-1]]
+    timed = [s for s in record["stages"] if "wall_s" in s][-1]  # the longest run made
     per_replica_second = timed["wall_s"] / (args.replicas * timed["horizon_s"])
     rows, first = [], {}
     record["sweep"] = {"horizon_s": args.sweep_horizon, "rows": rows}
